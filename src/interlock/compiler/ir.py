@@ -1,0 +1,417 @@
+"""The checked intermediate representation: the one structure every back end reads.
+
+The front end (`interlock.dsl.analysis.analyze`) is the only producer. The verifier, the
+Solidity generator and the monitor generator accept only `Program`, never the AST, so a rule
+reaches a back end only after every name is resolved and every unit checked.
+
+Conventions (see docs/language.md, "Numbers and rounding"):
+- durations and timestamps are integer seconds;
+- amounts are integer base units of their asset (`1_000 USDC` with 6 decimals is 10**9);
+- prices are integers in the feed's decimals;
+- ratios (`deviation`, `change`, percentages, basis points) are WAD-scaled integers: 10**18 = 100%;
+- every comparison is normalised to `sum(coef * atom) + constant OP 0` with integer coefficients,
+  so all three back ends compare exactly and nothing is rounded except the one division that
+  defines a ratio metric (floor, see `Atom`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IR_VERSION = "1"
+WAD = 10**18
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Span(Node):
+    """1-based source location; `end_column` is exclusive."""
+
+    file: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+# --- keys and roles ------------------------------------------------------------------------
+
+
+class Signer(Node):
+    name: str
+    address: str  # EIP-55 checksummed
+    entity: str  # the signer's own name when no `entity` is given
+    index: int  # bit position in signer bitmasks (declaration order)
+    span: Span
+
+
+class Agent(Node):
+    name: str
+    address: str
+    span: Span
+
+
+class SignerMember(Node):
+    kind: Literal["signer"] = "signer"
+    name: str
+
+
+class RoleMember(Node):
+    """A reference to another role; satisfied when that role's expression is."""
+
+    kind: Literal["role"] = "role"
+    name: str
+
+
+class Threshold(Node):
+    """`k of [members]`: at least `k` members satisfied; a role member counts once."""
+
+    kind: Literal["threshold"] = "threshold"
+    k: int
+    members: tuple[RoleExpr, ...]
+
+
+class AllOf(Node):
+    kind: Literal["all"] = "all"
+    items: tuple[RoleExpr, ...]
+
+
+class AnyOf(Node):
+    kind: Literal["any"] = "any"
+    items: tuple[RoleExpr, ...]
+
+
+RoleExpr = Annotated[
+    SignerMember | RoleMember | Threshold | AllOf | AnyOf, Field(discriminator="kind")
+]
+
+
+class Role(Node):
+    name: str
+    expr: RoleExpr
+    delay: int  # seconds; 0 when the role has no `after`
+    span: Span
+
+
+# --- what the guard controls -----------------------------------------------------------------
+
+
+class Scope(Node):
+    name: str
+    index: int  # declaration order; the scope's id on chain
+    max_pause: int | None  # `max`: longest continuous pause the guard allows (seconds)
+    gap: int | None  # `gap`: minimum open time after a pause before a new one (seconds)
+    span: Span
+
+
+class Asset(Node):
+    name: str
+    address: str
+    decimals: int
+    span: Span
+
+
+class Vault(Node):
+    name: str
+    address: str
+    holds: tuple[str, ...]  # asset names
+    span: Span
+
+
+class Feed(Node):
+    name: str
+    index: int
+    address: str
+    decimals: int
+    reference: str | None  # address of the reference feed used by `deviation`
+    heartbeat: int | None
+    span: Span
+
+
+class Param(Node):
+    name: str
+    index: int
+    initial: int
+    min: int
+    max: int
+    safer: Literal["lower", "higher"]
+    span: Span
+
+
+class CustomMetric(Node):
+    name: str
+    aggregate: Literal["count", "sum"]
+    event: str  # canonical signature, e.g. `Borrow(address,uint256)`
+    field: str | None  # the summed field for `sum`
+    address: str  # resolved contract address
+    window: int
+    span: Span
+
+
+# --- conditions ------------------------------------------------------------------------------
+
+AtomKind = Literal[
+    "outflow",  # target=asset, window
+    "inflow",  # target=asset, window
+    "tvl",  # target=asset
+    "price",  # target=feed
+    "deviation",  # target=feed; WAD ratio floor(|price - ref| * WAD / ref)
+    "change",  # target=feed, window; WAD ratio, off chain only
+    "staleness",  # target=feed; seconds
+    "calls",  # target=scope, window, per_sender; off chain only
+    "metric",  # target=custom metric name; off chain only
+    "score",  # target=score name; integer sum of weights
+    "param",  # target=param name; the effective value (state, not a metric)
+]
+
+ONCHAIN_ATOMS: frozenset[str] = frozenset(
+    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param"}
+)
+
+
+class Atom(Node):
+    kind: AtomKind
+    target: str
+    window: int | None = None
+    per_sender: bool = False
+
+
+class Term(Node):
+    coef: int
+    atom: Atom
+
+
+class Compare(Node):
+    """`sum(coef * atom) + constant OP 0`."""
+
+    kind: Literal["compare"] = "compare"
+    terms: tuple[Term, ...]
+    constant: int
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    span: Span
+
+
+class StatePred(Node):
+    kind: Literal["state"] = "state"
+    pred: Literal["paused", "suspended"]
+    target: str  # scope or feed name
+    span: Span
+
+
+class BoolConst(Node):
+    kind: Literal["bool"] = "bool"
+    value: bool
+
+
+class Not(Node):
+    kind: Literal["not"] = "not"
+    item: Cond
+
+
+class And(Node):
+    kind: Literal["and"] = "and"
+    items: tuple[Cond, ...]
+
+
+class Or(Node):
+    kind: Literal["or"] = "or"
+    items: tuple[Cond, ...]
+
+
+class Implies(Node):
+    kind: Literal["implies"] = "implies"
+    left: Cond
+    right: Cond
+
+
+Cond = Annotated[
+    Compare | StatePred | BoolConst | Not | And | Or | Implies, Field(discriminator="kind")
+]
+
+
+class ScoreTier(Node):
+    weight: int
+    when: Cond
+    span: Span
+
+
+class Score(Node):
+    name: str
+    tiers: tuple[ScoreTier, ...]
+    span: Span
+
+
+# --- automation ------------------------------------------------------------------------------
+
+
+class PauseEffect(Node):
+    kind: Literal["pause"] = "pause"
+    scopes: tuple[str, ...]
+    duration: int
+    span: Span
+
+
+class SuspendEffect(Node):
+    kind: Literal["suspend"] = "suspend"
+    feeds: tuple[str, ...]
+    duration: int
+    span: Span
+
+
+class SetEffect(Node):
+    kind: Literal["set"] = "set"
+    param: str
+    value: int  # always inside the param's range and on its safer side of `initial`
+    duration: int
+    span: Span
+
+
+class BlockEffect(Node):
+    kind: Literal["block"] = "block"
+    scope: str | None  # None: every scope
+    duration: int
+    span: Span
+
+
+class AlertEffect(Node):
+    kind: Literal["alert"] = "alert"
+    text: str
+    span: Span
+
+
+Effect = Annotated[
+    PauseEffect | SuspendEffect | SetEffect | BlockEffect | AlertEffect,
+    Field(discriminator="kind"),
+]
+
+
+class Breaker(Node):
+    name: str
+    id: int  # rule id on chain: declaration order among breakers, from 0
+    when: Cond
+    effects: tuple[Effect, ...]
+    cooldown: int | None
+    onchain: bool  # every atom of `when` (scores expanded) has an on-chain column
+    span: Span
+
+
+# --- manual powers ---------------------------------------------------------------------------
+
+PowerKind = Literal["pause", "unpause", "suspend", "resume", "set", "extend", "cancel"]
+
+
+class Power(Node):
+    id: int  # declaration order among powers, from 0
+    role: str
+    kind: PowerKind
+    targets: tuple[str, ...]  # scopes (pause/unpause/extend), feeds (suspend/resume),
+    # the param (set), or the cancelled role (cancel); `*` and `except` already expanded
+    max_duration: int | None  # `for at most` / `by at most`
+    within: tuple[int, int] | None  # for `set`: the allowed base range, already intersected
+    # with the param's declared range
+    cooldown: int | None  # per target
+    when: Cond | None  # state predicates and params only
+    delay: int  # the role's timelock (0: immediate)
+    span: Span
+
+
+# --- properties ------------------------------------------------------------------------------
+
+
+class AlwaysProp(Node):
+    kind: Literal["always"] = "always"
+    pred: Cond
+    assuming: tuple[str, ...]
+
+
+class PausedAtMostProp(Node):
+    kind: Literal["paused_at_most"] = "paused_at_most"
+    scope: str
+    limit: int
+    open_gap: int | None  # `then open G`
+    assuming: tuple[str, ...]
+
+
+class NeverLockedProp(Node):
+    kind: Literal["never_locked"] = "never_locked"
+    scope: str
+    assuming: tuple[str, ...]
+
+
+class NoUnilateralProp(Node):
+    kind: Literal["no_unilateral"] = "no_unilateral"
+    by: Literal["signer", "entity"]
+    except_kinds: tuple[PowerKind, ...]  # `except pause, set`: power kinds left out
+
+
+class MinCoalitionProp(Node):
+    kind: Literal["min_coalition"] = "min_coalition"
+    by: Literal["signer", "entity"]
+    n: int
+
+
+Property = Annotated[
+    AlwaysProp | PausedAtMostProp | NeverLockedProp | NoUnilateralProp | MinCoalitionProp,
+    Field(discriminator="kind"),
+]
+
+
+class Invariant(Node):
+    name: str
+    prop: Property
+    span: Span
+
+
+class Program(Node):
+    """A checked rule file."""
+
+    ir_version: str = IR_VERSION
+    protocol: str
+    source_path: str
+    source_sha256: str
+    signers: tuple[Signer, ...]
+    agents: tuple[Agent, ...]
+    roles: tuple[Role, ...]
+    scopes: tuple[Scope, ...]
+    assets: tuple[Asset, ...]
+    vaults: tuple[Vault, ...]
+    feeds: tuple[Feed, ...]
+    params: tuple[Param, ...]
+    metrics: tuple[CustomMetric, ...]
+    scores: tuple[Score, ...]
+    breakers: tuple[Breaker, ...]
+    powers: tuple[Power, ...]
+    invariants: tuple[Invariant, ...]
+    span: Span
+
+    def signer(self, name: str) -> Signer:
+        return next(s for s in self.signers if s.name == name)
+
+    def role(self, name: str) -> Role:
+        return next(r for r in self.roles if r.name == name)
+
+    def scope(self, name: str) -> Scope:
+        return next(s for s in self.scopes if s.name == name)
+
+    def feed(self, name: str) -> Feed:
+        return next(f for f in self.feeds if f.name == name)
+
+    def param(self, name: str) -> Param:
+        return next(p for p in self.params if p.name == name)
+
+    def asset(self, name: str) -> Asset:
+        return next(a for a in self.assets if a.name == name)
+
+    def score(self, name: str) -> Score:
+        return next(s for s in self.scores if s.name == name)
+
+    def breaker(self, name: str) -> Breaker:
+        return next(b for b in self.breakers if b.name == name)
+
+
+for _model in (Threshold, AllOf, AnyOf, Not, And, Or, Implies, Role, ScoreTier, Breaker, Power):
+    _model.model_rebuild()
