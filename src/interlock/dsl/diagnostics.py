@@ -1,0 +1,36 @@
+"""Diagnostics as data: every phase reports problems as `Diagnostic` values.
+
+Renderings (text with a caret, JSON, SARIF, JUnit) live in `interlock.report`; nothing here
+formats for a particular output.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from interlock.compiler.ir import Span
+
+
+class Label(BaseModel):
+    """A secondary location that explains the primary one (e.g. the first declaration)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    span: Span
+    message: str
+
+
+class Diagnostic(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    code: str  # `E0101`, `W0301`, ... listed in docs/diagnostics.md
+    severity: Literal["error", "warning"]
+    message: str  # lowercase, one line, user input in backticks, no trailing period
+    span: Span
+    labels: tuple[Label, ...] = ()
+    help: str | None = None  # e.g. "did you mean `alice`?"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
