@@ -1,0 +1,1 @@
+"""Renderings of check results: one model (`model.py`), one module per output format."""
