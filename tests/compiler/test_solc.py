@@ -1,0 +1,43 @@
+"""The pinned solcjs compiles through node, reports errors and warnings, and is deterministic."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.compiler.solc import SOLC_VERSION, SolcError, compile_sources
+
+pytestmark = pytest.mark.evm
+
+OK = """// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+contract A { uint256 public x; function set(uint256 v) external { x = v; } }
+"""
+
+
+def test_compiles_with_pinned_version_and_is_deterministic() -> None:
+    r1 = compile_sources({"A.sol": OK})
+    assert r1.version.startswith(SOLC_VERSION)
+    a = r1.contract("A")
+    assert a.bytecode.startswith("0x60") and len(a.deployed_bytecode) > 10
+    assert {f["name"] for f in a.abi if f["type"] == "function"} == {"x", "set"}
+    assert r1.contract("A.sol:A") == a
+    assert not r1.messages
+    # a different optimizer setting is a different cache entry, same source gives same code
+    r2 = compile_sources({"A.sol": OK}, runs=1)
+    assert r2.contract("A").abi == a.abi
+
+
+def test_errors_are_reported_as_data() -> None:
+    with pytest.raises(SolcError) as info:
+        compile_sources({"B.sol": "pragma solidity 0.8.37; contract B { function f( }"})
+    assert info.value.messages
+    assert info.value.messages[0].severity == "error"
+    assert "B.sol" in str(info.value)
+
+
+def test_warnings_fail_when_not_allowed() -> None:
+    src = OK.replace("x = v;", "uint256 unused = v; x = 1;")
+    r = compile_sources({"W.sol": src})
+    assert r.warnings and not r.errors
+    with pytest.raises(SolcError):
+        compile_sources({"W.sol": src}, allow_warnings=False)

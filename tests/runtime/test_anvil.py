@@ -1,0 +1,25 @@
+"""Anvil starts on a free port, answers JSON-RPC over HTTP and WebSocket, and is stopped by pid."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from web3 import Web3
+
+from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
+
+pytestmark = pytest.mark.anvil
+
+
+def test_anvil_starts_answers_and_stops() -> None:
+    with Anvil(chain_id=4242) as node:
+        assert node.port > 0 and node.pid is not None
+        pid = node.pid
+        w3 = Web3(Web3.HTTPProvider(node.http_url))
+        assert w3.eth.chain_id == 4242
+        acct = w3.eth.account.from_key(DEFAULT_KEYS[0])
+        assert w3.eth.get_balance(acct.address) > 0
+        assert node.ws_url.startswith("ws://127.0.0.1:")
+    with pytest.raises(OSError):
+        os.kill(pid, 0)  # the process is gone
