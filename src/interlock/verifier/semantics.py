@@ -1,0 +1,140 @@
+"""The reference semantics: the state machine of docs/semantics.md on concrete integers.
+
+This is the executable definition the guard, the monitor and counterexample replay are held
+to. The rules themselves live in `semantics_rules` and are shared with the symbolic encoding
+(`interlock.verifier.symbolic`), so concrete runs and proofs cannot drift apart.
+
+    st = initial_state(program, t0=1_700_000_000)
+    st = step(program, st, Fire(breaker="drain", metrics=(...)))   # raises StepRefused
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from interlock.compiler.ir import Atom, Cond, Program, RoleExpr
+from interlock.verifier.semantics_cond import cond_g, effective_param_g, score_value_g
+from interlock.verifier.semantics_ops import CONCRETE
+from interlock.verifier.semantics_rules import Guards, advance, fire, use_power
+from interlock.verifier.semantics_state import State, initial_state, override_value
+from interlock.verifier.trace import Advance, Fire, Step, UsePower
+
+__all__ = [
+    "State",
+    "StepRefused",
+    "effective_param",
+    "eval_cond",
+    "initial_state",
+    "override_value",
+    "role_satisfied",
+    "run",
+    "score_value",
+    "step",
+]
+
+
+class StepRefused(Exception):
+    """The step is not allowed in this state; `reason` says why (the state is unchanged)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _metric_lookup(metrics: Mapping[Atom, int]) -> Callable[[Atom], int]:
+    def lookup(atom: Atom) -> int:
+        if atom not in metrics:
+            raise StepRefused(f"no value for metric {atom.kind}({atom.target})")
+        return metrics[atom]
+
+    return lookup
+
+
+def eval_cond(program: Program, cond: Cond, state: State, metrics: Mapping[Atom, int]) -> bool:
+    """The truth of `cond` in `state` with the given metric values (scores are computed)."""
+    return bool(cond_g(CONCRETE, program, cond, state, _metric_lookup(metrics)))
+
+
+def effective_param(program: Program, state: State, name: str) -> int:
+    """The base value of param `name` tightened by every live override."""
+    return int(effective_param_g(CONCRETE, program, state, name))
+
+
+def score_value(program: Program, state: State, name: str, metrics: Mapping[Atom, int]) -> int:
+    return int(score_value_g(CONCRETE, program, state, name, _metric_lookup(metrics)))
+
+
+def _sat(program: Program, expr: RoleExpr, signers: frozenset[str], seen: frozenset[str]) -> bool:
+    if expr.kind == "signer":
+        return expr.name in signers
+    if expr.kind == "role":
+        if expr.name in seen:  # a cycle cannot be satisfied through itself
+            return False
+        role = program.role(expr.name)
+        return _sat(program, role.expr, signers, seen | {expr.name})
+    if expr.kind == "threshold":
+        return sum(_sat(program, m, signers, seen) for m in expr.members) >= expr.k
+    if expr.kind == "all":
+        return all(_sat(program, m, signers, seen) for m in expr.items)
+    return any(_sat(program, m, signers, seen) for m in expr.items)
+
+
+def role_satisfied(program: Program, role_name: str, signers: Iterable[str]) -> bool:
+    """Whether the signer set satisfies the role (agents are never members)."""
+    return _sat(program, program.role(role_name).expr, frozenset(signers), frozenset({role_name}))
+
+
+def _check(guards: Guards) -> None:
+    for reason, ok in guards:
+        if not ok:
+            raise StepRefused(reason)
+
+
+def step(program: Program, state: State, s: Step) -> State:
+    """Apply one step; raises `StepRefused` when the step is not allowed."""
+    if isinstance(s, Advance):
+        guards, nxt = advance(CONCRETE, state, s.seconds)
+    elif isinstance(s, Fire):
+        guards, nxt = _fire(program, state, s)
+    else:
+        guards, nxt = _use(program, state, s)
+    _check(guards)
+    return nxt
+
+
+def _fire(program: Program, state: State, s: Fire) -> tuple[Guards, State]:
+    breaker = next((b for b in program.breakers if b.name == s.breaker), None)
+    if breaker is None:
+        raise StepRefused(f"no breaker `{s.breaker}`")
+    metrics = {m.atom: m.value for m in s.metrics}
+    lookup = _metric_lookup(metrics)
+    return fire(CONCRETE, program, state, breaker, lookup, s.sender)
+
+
+def _use(program: Program, state: State, s: UsePower) -> tuple[Guards, State]:
+    if not 0 <= s.power < len(program.powers):
+        raise StepRefused(f"no power with id {s.power}")
+    w = program.powers[s.power]
+    known = {x.name for x in program.signers}
+    unknown = [x for x in s.signers if x not in known]
+    if unknown:
+        raise StepRefused(f"`{unknown[0]}` is not a declared signer")
+    if not role_satisfied(program, w.role, s.signers):
+        raise StepRefused(f"the signers do not satisfy role `{w.role}`")
+    targets = tuple(s.targets) if w.kind not in ("set", "cancel") else w.targets
+    bad = [t for t in targets if t not in w.targets]
+    if bad:
+        raise StepRefused(f"`{bad[0]}` is not a target of this power")
+    if len(set(targets)) != len(targets) or not targets:
+        raise StepRefused("targets must be a non-empty set")
+    if w.kind in ("pause", "suspend", "extend", "set") and s.value is None:
+        raise StepRefused("this power needs a value")
+    value = s.value if s.value is not None else 0
+    return use_power(CONCRETE, program, state, w, dict.fromkeys(targets, True), value)
+
+
+def run(program: Program, state: State, steps: Iterable[Step]) -> State:
+    """Apply steps in order (raises `StepRefused` at the first refused one)."""
+    for s in steps:
+        state = step(program, state, s)
+    return state

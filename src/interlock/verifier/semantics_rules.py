@@ -1,0 +1,241 @@
+"""The transition rules of docs/semantics.md, written once over `Ops`.
+
+Each rule returns `(guards, next_state)`: `guards` are named conditions that must all hold for
+the step to be allowed (a refused step changes nothing); `next_state` is the result when they
+hold. The concrete `semantics.step` raises `StepRefused` naming the first false guard; the
+symbolic encodings put the guards in the body of the transition relation.
+
+Effects on variables absent from the state (a sliced symbolic state) are skipped: the slice
+keeps every variable the kept rules read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from interlock.compiler.ir import Breaker, Power, Program
+from interlock.verifier.semantics_cond import MetricFn, cond_g
+from interlock.verifier.semantics_ops import BoolVal, Ops, Val
+from interlock.verifier.semantics_state import State
+
+Guards = list[tuple[str, BoolVal]]
+
+DURATION_POWERS = frozenset({"pause", "suspend", "extend"})
+
+
+@dataclass
+class Draft:
+    """A mutable copy of a state's maps, filled by one step and frozen into a new `State`."""
+
+    now: Val
+    paused_until: dict[str, Any]
+    paused_since: dict[str, Any]
+    prev_end: dict[str, Any]
+    suspended_until: dict[str, Any]
+    base: dict[str, Any]
+    override_until: dict[tuple[str, str], Any]
+    fired_until: dict[str, Any]
+    used_until: dict[tuple[int, str], Any]
+    blocked_until: dict[tuple[str, str], Any]
+
+    @staticmethod
+    def of(st: State) -> Draft:
+        return Draft(
+            now=st.now,
+            paused_until=dict(st.paused_until),
+            paused_since=dict(st.paused_since),
+            prev_end=dict(st.prev_end),
+            suspended_until=dict(st.suspended_until),
+            base=dict(st.base),
+            override_until=dict(st.override_until),
+            fired_until=dict(st.fired_until),
+            used_until=dict(st.used_until),
+            blocked_until=dict(st.blocked_until),
+        )
+
+    def freeze(self, st: State) -> State:
+        return replace(
+            st,
+            paused_until=self.paused_until,
+            paused_since=self.paused_since,
+            prev_end=self.prev_end,
+            suspended_until=self.suspended_until,
+            base=self.base,
+            override_until=self.override_until,
+            fired_until=self.fired_until,
+            used_until=self.used_until,
+            blocked_until=self.blocked_until,
+        )
+
+
+# --- elementary updates ---------------------------------------------------------------------
+
+
+def _start(o: Ops, d: Draft, scope: str) -> tuple[BoolVal, Val]:
+    """(is this a new pause, its `since'`) — step 1 of "Pause S until u"."""
+    pu = d.paused_until[scope]
+    new = o.or_(pu == 0, d.now > pu)
+    return new, o.ite(new, d.now, d.paused_since[scope])
+
+
+def pause_scope(o: Ops, program: Program, d: Draft, scope: str, u: Val, en: BoolVal) -> None:
+    """Pause `scope` until `u` (when `en`): continuation, gap refusal, max clamp, never shorten."""
+    if scope not in d.paused_until:
+        return
+    sc = program.scope(scope)
+    pu = d.paused_until[scope]
+    new, since = _start(o, d, scope)
+    refused: BoolVal = False
+    if sc.gap is not None:
+        refused = o.and_(o.not_(pu == 0), d.now >= pu, d.now < pu + sc.gap)
+    if sc.max_pause is not None:
+        u = o.min_(u, since + sc.max_pause)
+    apply = o.and_(en, o.not_(refused), u > pu, u > d.now)
+    _set_pause(o, d, scope, apply, new, u, since)
+
+
+def extend_scope(o: Ops, d: Draft, scope: str, by: Val, en: BoolVal) -> None:
+    """Extend `scope` by `by` (when `en`): ignores `max` and `gap`."""
+    if scope not in d.paused_until:
+        return
+    pu = d.paused_until[scope]
+    new, since = _start(o, d, scope)
+    _set_pause(o, d, scope, en, new, o.max_(pu, d.now) + by, since)
+
+
+def _set_pause(
+    o: Ops, d: Draft, scope: str, apply: BoolVal, new: BoolVal, u: Val, since: Val
+) -> None:
+    pu = d.paused_until[scope]
+    if scope in d.prev_end:
+        d.prev_end[scope] = o.ite(o.and_(apply, new), pu, d.prev_end[scope])
+    d.paused_until[scope] = o.ite(apply, u, pu)
+    d.paused_since[scope] = o.ite(apply, since, d.paused_since[scope])
+
+
+def unpause_scope(o: Ops, d: Draft, scope: str, en: BoolVal) -> None:
+    if scope not in d.paused_until:
+        return
+    pu = d.paused_until[scope]
+    d.paused_until[scope] = o.ite(o.and_(en, d.now < pu), d.now, pu)
+
+
+def suspend_feed(o: Ops, d: Draft, feed: str, u: Val, en: BoolVal) -> None:
+    if feed in d.suspended_until:
+        su = d.suspended_until[feed]
+        d.suspended_until[feed] = o.ite(en, o.max_(su, u), su)
+
+
+def resume_feed(o: Ops, d: Draft, feed: str, en: BoolVal) -> None:
+    if feed in d.suspended_until:
+        su = d.suspended_until[feed]
+        d.suspended_until[feed] = o.ite(o.and_(en, d.now < su), d.now, su)
+
+
+# --- steps ----------------------------------------------------------------------------------
+
+
+def advance(o: Ops, st: State, seconds: Val) -> tuple[Guards, State]:
+    return [("time cannot go backwards", seconds >= 0)], replace(st, now=st.now + seconds)
+
+
+def breaker_duration(b: Breaker) -> int:
+    """The longest duration among the breaker's effects (0 when none has one)."""
+    return max((e.duration for e in b.effects if e.kind != "alert"), default=0)
+
+
+def cooldown_ok(o: Ops, mark: Val, now: Val, cooldown: int | None) -> BoolVal:
+    if cooldown is None:
+        return True
+    return o.or_(mark == 0, now >= mark + cooldown)
+
+
+def fire(
+    o: Ops, program: Program, st: State, b: Breaker, metric: MetricFn, sender: str | None = None
+) -> tuple[Guards, State]:
+    """Breaker `b` fires with metric values `metric` (adversarial in the symbolic run)."""
+    guards: Guards = []
+    if b.cooldown is not None and b.name in st.fired_until:
+        guards.append(("cooldown", cooldown_ok(o, st.fired_until[b.name], st.now, b.cooldown)))
+    guards.append(("condition does not hold", cond_g(o, program, b.when, st, metric)))
+    d = Draft.of(st)
+    for e in b.effects:
+        if e.kind == "pause":
+            for s in e.scopes:
+                pause_scope(o, program, d, s, st.now + e.duration, True)
+        elif e.kind == "suspend":
+            for f in e.feeds:
+                suspend_feed(o, d, f, st.now + e.duration, True)
+        elif e.kind == "set":
+            if (e.param, b.name) in d.override_until:
+                d.override_until[(e.param, b.name)] = st.now + e.duration
+        elif e.kind == "block" and sender is not None:
+            key = (sender, e.scope or "*")
+            d.blocked_until[key] = o.max_(d.blocked_until.get(key, 0), st.now + e.duration)
+    if b.name in d.fired_until:
+        d.fired_until[b.name] = st.now + breaker_duration(b)
+    return guards, d.freeze(st)
+
+
+def _no_metric(atom: object) -> Val:
+    raise ValueError("a power's `when` may use state predicates and params only")
+
+
+def power_guards(
+    o: Ops, program: Program, st: State, w: Power, include: Mapping[str, BoolVal], value: Val
+) -> Guards:
+    guards: Guards = []
+    if w.delay > 0:
+        guards.append(("timelock has not elapsed", st.now >= st.t0 + w.delay))
+    if w.when is not None:
+        guards.append(("`when` does not hold", cond_g(o, program, w.when, st, _no_metric)))
+    if w.cooldown is not None:
+        for t, inc in include.items():
+            if (w.id, t) in st.used_until:
+                ok = cooldown_ok(o, st.used_until[(w.id, t)], st.now, w.cooldown)
+                guards.append((f"cooldown on `{t}`", o.or_(o.not_(inc), ok)))
+    if w.kind in DURATION_POWERS:
+        guards.append(("duration must be positive", value > 0))
+        if w.max_duration is not None:
+            guards.append(("duration above the maximum", value <= w.max_duration))
+    return guards
+
+
+def use_power(
+    o: Ops, program: Program, st: State, w: Power, include: Mapping[str, BoolVal], value: Val
+) -> tuple[Guards, State]:
+    """Power `w` used on the targets `include` selects, with `value` (duration or base value).
+
+    Signers and role satisfaction are checked by the caller (they are static for the verifier).
+    """
+    guards = power_guards(o, program, st, w, include, value)
+    d = Draft.of(st)
+    for t, en in include.items():
+        _apply_power(o, program, d, w, t, en, value)
+        if (w.id, t) in d.used_until:
+            held = value if w.kind in DURATION_POWERS else 0
+            d.used_until[(w.id, t)] = o.ite(en, st.now + held, d.used_until[(w.id, t)])
+    return guards, d.freeze(st)
+
+
+def _apply_power(
+    o: Ops, program: Program, d: Draft, w: Power, t: str, en: BoolVal, value: Val
+) -> None:
+    if w.kind == "pause":
+        pause_scope(o, program, d, t, d.now + value, en)
+    elif w.kind == "extend":
+        extend_scope(o, d, t, value, en)
+    elif w.kind == "unpause":
+        unpause_scope(o, d, t, en)
+    elif w.kind == "suspend":
+        suspend_feed(o, d, t, d.now + value, en)
+    elif w.kind == "resume":
+        resume_feed(o, d, t, en)
+    elif w.kind == "set" and t in d.base:
+        param = program.param(t)
+        lo, hi = w.within if w.within is not None else (param.min, param.max)
+        lo, hi = max(lo, param.min), min(hi, param.max)
+        d.base[t] = o.ite(en, o.max_(lo, o.min_(value, hi)), d.base[t])
+    # `cancel` removes queued operations only; the verifier's model has none to remove
