@@ -1,0 +1,100 @@
+"""Durable progress: the last fully processed block and the metric-window state, in SQLite.
+
+The monitor writes one checkpoint per processed block, in one transaction, after the block's
+events are counted and its decisions made. A restarted monitor loads it and resumes at the next
+block, so no event is missed (blocks after the checkpoint are re-read from the node) and none is
+counted twice (blocks up to the checkpoint are never re-read). The hashes of the last blocks are
+kept so a reorganisation below the confirmation depth is detected on restart and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS checkpoint (
+    guard TEXT PRIMARY KEY,
+    block INTEGER NOT NULL,
+    block_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS block_hashes (
+    guard TEXT NOT NULL,
+    block INTEGER NOT NULL,
+    block_hash TEXT NOT NULL,
+    PRIMARY KEY (guard, block)
+);
+"""
+
+KEEP_HASHES = 64
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    block: int
+    block_hash: str
+    state: dict[str, Any]
+
+
+class CheckpointStore:
+    """One SQLite file may hold the checkpoints of several guards (keyed by address)."""
+
+    def __init__(self, path: str | Path, guard: str) -> None:
+        self.path = str(path)
+        self.guard = guard.lower()
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def load(self) -> Checkpoint | None:
+        row = self._db.execute(
+            "SELECT block, block_hash, state FROM checkpoint WHERE guard = ?", (self.guard,)
+        ).fetchone()
+        if row is None:
+            return None
+        return Checkpoint(int(row[0]), str(row[1]), json.loads(row[2]))
+
+    def save(self, block: int, block_hash: str, state: dict[str, Any]) -> None:
+        """Record `block` as fully processed, atomically with the state after it."""
+        payload = json.dumps(state, sort_keys=True, separators=(",", ":"))
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT INTO checkpoint (guard, block, block_hash, state, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guard) DO UPDATE SET block = excluded.block, "
+                "block_hash = excluded.block_hash, state = excluded.state, "
+                "updated_at = excluded.updated_at",
+                (self.guard, block, block_hash, payload, time.time()),
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO block_hashes (guard, block, block_hash) VALUES (?, ?, ?)",
+                (self.guard, block, block_hash),
+            )
+            self._db.execute(
+                "DELETE FROM block_hashes WHERE guard = ? AND block <= ?",
+                (self.guard, block - KEEP_HASHES),
+            )
+
+    def recent_hashes(self) -> dict[int, str]:
+        rows = self._db.execute(
+            "SELECT block, block_hash FROM block_hashes WHERE guard = ?", (self.guard,)
+        ).fetchall()
+        return {int(b): str(h) for b, h in rows}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> CheckpointStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

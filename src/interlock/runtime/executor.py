@@ -1,0 +1,221 @@
+"""Sending decisions to the guard with the agent key: nonces, gas, bounded retries, no duplicates.
+
+A decision becomes `poke(ruleId)`, `trip(ruleId)` or `tripSender(ruleId, sender)`. Before
+signing, `eth_estimateGas` runs the call against the latest state: if the guard would revert
+(the condition no longer holds on chain, the cooldown is running, a replica already tripped it),
+nothing is sent. The transaction is built deterministically from chain data (nonce, estimate,
+base fee of the block being processed), so two replicas deciding the same thing at the same block
+sign byte-identical transactions and the node keeps one (`already known`). Transport errors are
+retried a bounded number of times with backoff; a nonce taken by someone else is re-read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from eth_abi.abi import encode
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+from interlock.runtime.abi import selector
+from interlock.runtime.evaluate import Decision
+
+Request = Callable[[str, list[Any]], Awaitable[Any]]
+PRIORITY_FEE = 10**9  # 1 gwei
+GAS_HEADROOM_NUM, GAS_HEADROOM_DEN = 6, 5  # +20% over the estimate
+
+
+class AgentKeyError(Exception):
+    """The agent key could not be loaded (message says why, without the key)."""
+
+
+def load_agent_key(
+    key_env: str | None = None,
+    keystore: str | None = None,
+    password_env: str | None = None,
+) -> LocalAccount:
+    """The agent's key from an environment variable, or from an encrypted keystore file whose
+    password is in `password_env`."""
+    if keystore:
+        try:
+            blob = json.loads(Path(keystore).read_text())
+        except (OSError, ValueError) as exc:
+            raise AgentKeyError(f"cannot read keystore `{keystore}`: {exc}") from exc
+        password = os.environ.get(password_env or "", "") if password_env else ""
+        try:
+            account: LocalAccount = Account.from_key(Account.decrypt(blob, password))
+            return account
+        except ValueError as exc:
+            raise AgentKeyError(f"cannot decrypt keystore `{keystore}`: wrong password?") from exc
+    if key_env:
+        raw = os.environ.get(key_env)
+        if not raw:
+            raise AgentKeyError(f"environment variable `{key_env}` is not set")
+        try:
+            loaded: LocalAccount = Account.from_key(raw.strip())
+            return loaded
+        except (ValueError, TypeError) as exc:
+            raise AgentKeyError(f"`{key_env}` does not hold a private key") from exc
+    raise AgentKeyError("no agent key: pass --key-env VAR or --keystore FILE")
+
+
+class RpcError(Exception):
+    """A JSON-RPC error reply (the node answered, with an error)."""
+
+    def __init__(self, method: str, error: Any) -> None:
+        msg = error.get("message", str(error)) if isinstance(error, dict) else str(error)
+        super().__init__(f"{method}: {msg}")
+        self.method = method
+        self.message = str(msg)
+        self.data = error.get("data") if isinstance(error, dict) else None
+
+
+Status = Literal["sent", "dry-run", "refused", "failed"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    decision: Decision
+    status: Status
+    reason: str = ""
+    tx_hash: str | None = None
+    nonce: int | None = None
+    sent_at: float = field(default_factory=time.perf_counter)
+
+
+def calldata(decision: Decision) -> bytes:
+    if decision.method == "poke":
+        return selector("poke(uint256)") + encode(["uint256"], [decision.rule_id])
+    if decision.method == "trip":
+        return selector("trip(uint256)") + encode(["uint256"], [decision.rule_id])
+    if decision.method == "tripSender":
+        if decision.sender is None:
+            raise ValueError("tripSender needs a sender")
+        return selector("tripSender(uint256,address)") + encode(
+            ["uint256", "address"], [decision.rule_id, decision.sender]
+        )
+    raise ValueError(f"no transaction for `{decision.method}`")
+
+
+_TRANSIENT = (OSError, TimeoutError, asyncio.TimeoutError, ConnectionError)
+
+
+class Executor:
+    def __init__(
+        self,
+        request: Request,
+        guard: str,
+        account: LocalAccount | None,
+        *,
+        dry_run: bool = False,
+        max_retries: int = 3,
+        backoff_s: float = 0.05,
+    ) -> None:
+        self.request = request
+        self.guard = guard
+        self.account = account
+        self.dry_run = dry_run or account is None
+        self.max_retries = max_retries
+        self.backoff_s = backoff_s
+        self.chain_id: int | None = None
+        self._nonce: int | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def address(self) -> str | None:
+        return self.account.address if self.account else None
+
+    async def _chain_id(self) -> int:
+        if self.chain_id is None:
+            self.chain_id = int(await self.request("eth_chainId", []), 16)
+        return self.chain_id
+
+    async def _sync_nonce(self) -> int:
+        assert self.account is not None
+        raw = await self.request("eth_getTransactionCount", [self.account.address, "pending"])
+        self._nonce = int(raw, 16)
+        return self._nonce
+
+    async def submit(self, decision: Decision, base_fee: int | None) -> SendResult:
+        """Estimate, sign and send one decision; never raises for chain-side refusals."""
+        data = "0x" + calldata(decision).hex()
+        sender = self.address or "0x0000000000000000000000000000000000000000"
+        call = {"from": sender, "to": self.guard, "data": data}
+        for attempt in range(self.max_retries + 1):
+            try:
+                return await self._attempt(decision, call, base_fee)
+            except RpcError as exc:
+                if _is_revert(exc):
+                    return SendResult(decision, "refused", exc.message)
+                if _nonce_taken(exc) and attempt < self.max_retries:
+                    self._nonce = None
+                    continue
+                if attempt >= self.max_retries:
+                    return SendResult(decision, "failed", exc.message)
+            except _TRANSIENT as exc:
+                if attempt >= self.max_retries:
+                    return SendResult(decision, "failed", f"{type(exc).__name__}: {exc}")
+            await asyncio.sleep(self.backoff_s * 2**attempt)
+        return SendResult(decision, "failed", "retries exhausted")
+
+    async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None
+                       ) -> SendResult:
+        gas = int(await self.request("eth_estimateGas", [call, "latest"]), 16)
+        if self.dry_run or self.account is None:
+            return SendResult(decision, "dry-run", f"would send with gas {gas}")
+        async with self._lock:
+            nonce = self._nonce if self._nonce is not None else await self._sync_nonce()
+            if base_fee is None:
+                block = await self.request("eth_getBlockByNumber", ["latest", False])
+                base_fee = int(block.get("baseFeePerGas", "0x0"), 16)
+            tx: dict[str, Any] = {
+                "type": 2,
+                "chainId": await self._chain_id(),
+                "nonce": nonce,
+                "to": self.guard,
+                "data": call["data"],
+                "value": 0,
+                "gas": gas * GAS_HEADROOM_NUM // GAS_HEADROOM_DEN,
+                "maxPriorityFeePerGas": PRIORITY_FEE,
+                "maxFeePerGas": 2 * base_fee + PRIORITY_FEE,
+            }
+            signed = self.account.sign_transaction(tx)
+            raw = "0x" + bytes(signed.raw_transaction).hex()
+            tx_hash = "0x" + bytes(signed.hash).hex()
+            try:
+                await self.request("eth_sendRawTransaction", [raw])
+            except RpcError as exc:
+                if "already known" not in exc.message.lower():
+                    raise
+            self._nonce = nonce + 1
+        return SendResult(decision, "sent", tx_hash=tx_hash, nonce=nonce)
+
+    async def wait_receipt(self, tx_hash: str, timeout_s: float = 60.0,
+                           poll_s: float = 0.02) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                receipt = await self.request("eth_getTransactionReceipt", [tx_hash])
+            except (RpcError, *_TRANSIENT):
+                receipt = None
+            if receipt:
+                return dict(receipt)
+            await asyncio.sleep(poll_s)
+        return None
+
+
+def _is_revert(exc: RpcError) -> bool:
+    msg = exc.message.lower()
+    return "revert" in msg or "execution reverted" in msg or exc.data is not None
+
+
+def _nonce_taken(exc: RpcError) -> bool:
+    msg = exc.message.lower()
+    return "nonce too low" in msg or "underpriced" in msg or "nonce" in msg

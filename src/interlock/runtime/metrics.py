@@ -1,0 +1,336 @@
+"""Every SPEC §3 metric, computed from chain observations exactly as docs/semantics.md says.
+
+`MetricPlan` is what a program needs watched (derived once from the IR); `MetricState` holds the
+windows and price history, `apply`s one `BlockObservation` at a time and answers `values` for
+that block. It does no I/O, so it is replayable and serialisable into the checkpoint.
+
+Off-chain definitions the SPEC leaves to us (docs/monitor.md):
+- `outflow(A, W)` / `inflow(A, W)`: `Transfer` logs of asset A whose `from` / `to` is a vault
+  holding A (a transfer between two such vaults counts as both), bucketed by block timestamp;
+- `calls(S, W [, per sender])`: transactions whose `to` is one of the scope's contracts (by
+  default every vault of the program), mined or, where the node serves them, pending (a pending
+  transaction counted once is not counted again when mined);
+- custom `metric`: logs with the event's topic at its address; `count` counts them, `sum` adds
+  the field (see `CustomDecoder`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from interlock.compiler.ir import Atom, Cond, Program
+from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
+from interlock.runtime.customlogs import CustomDecoder
+from interlock.runtime.observe import BlockObservation, LogEntry, TxEntry
+from interlock.runtime.windows import KeyedWindowSum, PriceHistory, WindowSum
+
+SATURATED = 2**128
+WAD = 10**18
+_STATE_ATOMS = frozenset({"param", "score"})
+
+
+def cond_atoms(cond: Cond) -> Iterator[Atom]:
+    """Every atom a condition mentions (scores are not expanded)."""
+    if cond.kind == "compare":
+        for term in cond.terms:
+            yield term.atom
+    elif cond.kind == "not":
+        yield from cond_atoms(cond.item)
+    elif cond.kind in ("and", "or"):
+        for item in cond.items:
+            yield from cond_atoms(item)
+    elif cond.kind == "implies":
+        yield from cond_atoms(cond.left)
+        yield from cond_atoms(cond.right)
+
+
+def program_atoms(program: Program) -> tuple[Atom, ...]:
+    """The metric atoms of every breaker and score tier, de-duplicated, in a stable order."""
+    seen: dict[Atom, None] = {}
+    conds = [b.when for b in program.breakers]
+    conds += [t.when for s in program.scores for t in s.tiers]
+    for cond in conds:
+        for atom in cond_atoms(cond):
+            if atom.kind not in _STATE_ATOMS:
+                seen.setdefault(atom, None)
+    return tuple(seen)
+
+
+def _lower(addr: str) -> str:
+    return addr.lower()
+
+
+@dataclass(frozen=True)
+class MetricPlan:
+    atoms: tuple[Atom, ...]
+    asset_address: Mapping[str, str]
+    vaults_of: Mapping[str, tuple[str, ...]]  # asset name -> vault addresses holding it
+    feed_address: Mapping[str, str]
+    feed_reference: Mapping[str, str | None]
+    scope_contracts: Mapping[str, frozenset[str]]
+    decoders: Mapping[str, CustomDecoder]
+
+    @classmethod
+    def from_program(
+        cls, program: Program, scope_contracts: Mapping[str, frozenset[str]] | None = None
+    ) -> MetricPlan:
+        vaults_of = {
+            a.name: tuple(_lower(v.address) for v in program.vaults if a.name in v.holds)
+            for a in program.assets
+        }
+        every_vault = frozenset(_lower(v.address) for v in program.vaults)
+        contracts = {s.name: every_vault for s in program.scopes}
+        contracts.update({k: frozenset(map(_lower, v)) for k, v in (scope_contracts or {}).items()})
+        return cls(
+            atoms=program_atoms(program),
+            asset_address={a.name: _lower(a.address) for a in program.assets},
+            vaults_of=vaults_of,
+            feed_address={f.name: _lower(f.address) for f in program.feeds},
+            feed_reference={
+                f.name: _lower(f.reference) if f.reference else None for f in program.feeds
+            },
+            scope_contracts=contracts,
+            decoders={m.name: CustomDecoder.from_metric(m) for m in program.metrics},
+        )
+
+    def kinds(self) -> frozenset[str]:
+        return frozenset(a.kind for a in self.atoms)
+
+    def balance_reads(self) -> tuple[tuple[str, str], ...]:
+        assets = sorted({a.target for a in self.atoms if a.kind == "tvl"})
+        return tuple((self.asset_address[a], v) for a in assets for v in self.vaults_of[a])
+
+    def feed_reads(self) -> tuple[str, ...]:
+        feeds = {a.target for a in self.atoms if a.kind in ("price", "deviation", "staleness",
+                                                             "change")}
+        out = {self.feed_address[f] for f in feeds}
+        out |= {r for f in feeds if a_kind_uses_ref(self, f) and (r := self.feed_reference[f])}
+        return tuple(sorted(out))
+
+    def log_addresses(self) -> tuple[str, ...]:
+        out = {self.asset_address[a.target] for a in self.atoms if a.kind in ("outflow", "inflow")}
+        out |= {d.address for d in self.decoders.values()}
+        return tuple(sorted(out))
+
+    def needs_transactions(self) -> bool:
+        return "calls" in self.kinds()
+
+
+def a_kind_uses_ref(plan: MetricPlan, feed: str) -> bool:
+    return any(a.kind == "deviation" and a.target == feed for a in plan.atoms)
+
+
+@dataclass
+class MetricState:
+    """Windows and price history after the last applied block."""
+
+    plan: MetricPlan
+    flows: dict[Atom, WindowSum] = field(default_factory=dict)
+    calls: dict[Atom, WindowSum] = field(default_factory=dict)
+    calls_by_sender: dict[Atom, KeyedWindowSum] = field(default_factory=dict)
+    custom: dict[Atom, WindowSum] = field(default_factory=dict)
+    prices: dict[str, PriceHistory] = field(default_factory=dict)
+    pending_counted: dict[str, int] = field(default_factory=dict)  # tx hash -> timestamp
+    malformed: list[str] = field(default_factory=list)  # drained and logged by the monitor
+
+    def __post_init__(self) -> None:
+        for atom in self.plan.atoms:
+            w = atom.window or 0
+            if atom.kind in ("outflow", "inflow"):
+                self.flows.setdefault(atom, WindowSum(w))
+            elif atom.kind == "calls" and atom.per_sender:
+                self.calls_by_sender.setdefault(atom, KeyedWindowSum(w))
+            elif atom.kind == "calls":
+                self.calls.setdefault(atom, WindowSum(w))
+            elif atom.kind == "metric":
+                window = self.plan.decoders[atom.target].window
+                self.custom.setdefault(atom, WindowSum(window))
+        longest: dict[str, int] = {}
+        for atom in self.plan.atoms:
+            if atom.kind == "change":
+                longest[atom.target] = max(longest.get(atom.target, 0), atom.window or 0)
+        for feed, w in longest.items():
+            self.prices.setdefault(feed, PriceHistory(w))
+
+    # --- ingestion ------------------------------------------------------------------------
+
+    def apply(self, obs: BlockObservation) -> int:
+        """Count one block's events; returns how many events it counted."""
+        seen = 0
+        for entry in obs.logs:
+            try:
+                seen += self._apply_log(entry, obs.timestamp)
+            except Exception as exc:  # a malformed log is reported, never fatal
+                self.malformed.append(f"{entry.tx_hash}#{entry.log_index}: {exc}")
+        for tx in obs.txs:
+            seen += self._apply_tx(tx, obs.timestamp)
+        for feed, hist in self.prices.items():
+            if self.plan.feed_address[feed] in obs.rounds:
+                hist.observe(obs.timestamp, self._price(obs, self.plan.feed_address[feed]))
+        self.prune(obs.timestamp)
+        return seen
+
+    def apply_pending(self, tx: TxEntry, timestamp: int) -> int:
+        """A pending transaction seen between blocks, counted at the last block's timestamp."""
+        return self._apply_tx(TxEntry(tx.tx_hash, tx.sender, tx.to, pending=True), timestamp)
+
+    def _apply_log(self, entry: LogEntry, ts: int) -> int:
+        counted = 0
+        topic0 = entry.topics[0] if entry.topics else ""
+        if topic0 == TRANSFER_TOPIC and self._is_asset(entry.address):
+            if len(entry.topics) != 3 or len(entry.data) != 32:
+                raise ValueError("malformed Transfer log")
+            src = "0x" + entry.topics[1][-40:]
+            dst = "0x" + entry.topics[2][-40:]
+            amount = int.from_bytes(entry.data, "big")
+            for atom, window in self.flows.items():
+                if self.plan.asset_address[atom.target] != entry.address:
+                    continue
+                vaults = self.plan.vaults_of[atom.target]
+                if (src if atom.kind == "outflow" else dst) in vaults:
+                    window.add(ts, amount)
+                    counted = 1
+        for atom, window in self.custom.items():
+            dec = self.plan.decoders[atom.target]
+            if dec.matches(entry):
+                window.add(ts, dec.amount(entry))
+                counted = 1
+        return counted
+
+    def _is_asset(self, address: str) -> bool:
+        return address in self.plan.asset_address.values()
+
+    def _apply_tx(self, tx: TxEntry, ts: int) -> int:
+        if tx.to is None:
+            return 0
+        if tx.tx_hash in self.pending_counted:
+            if not tx.pending:
+                del self.pending_counted[tx.tx_hash]  # counted when pending: mined now
+            return 0
+        counted = 0
+        for atom, window in self.calls.items():
+            if tx.to in self.plan.scope_contracts[atom.target]:
+                window.add(ts, 1)
+                counted = 1
+        for atom, keyed in self.calls_by_sender.items():
+            if tx.to in self.plan.scope_contracts[atom.target]:
+                keyed.add(tx.sender, ts, 1)
+                counted = 1
+        if counted and tx.pending:
+            self.pending_counted[tx.tx_hash] = ts
+        return counted
+
+    def prune(self, now: int) -> None:
+        for w in (*self.flows.values(), *self.calls.values(), *self.custom.values()):
+            w.prune(now)
+        for k in self.calls_by_sender.values():
+            k.prune(now)
+        for h in self.prices.values():
+            h.prune(now)
+        horizon = max((a.window or 0 for a in self.plan.atoms), default=0)
+        for tx_hash in [h for h, t in self.pending_counted.items() if t < now - horizon]:
+            del self.pending_counted[tx_hash]
+
+    # --- values ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _price(obs: BlockObservation, feed_addr: str) -> int:
+        rnd = obs.rounds.get(feed_addr)
+        return max(rnd.answer, 0) if rnd else 0
+
+    def values(self, obs: BlockObservation) -> dict[Atom, int]:
+        """The value of every non-`per sender` atom at `obs` (after `apply(obs)`)."""
+        ts = obs.timestamp
+        out: dict[Atom, int] = {}
+        for atom in self.plan.atoms:
+            if atom.per_sender:
+                continue
+            value = self._value(atom, obs, ts)
+            if value is not None:  # None: an input read failed; the atom is unavailable
+                out[atom] = value
+        return out
+
+    def per_sender_values(self, obs: BlockObservation) -> dict[str, dict[Atom, int]]:
+        """For each sender with a non-zero count: the value of every `per sender` atom."""
+        out: dict[str, dict[Atom, int]] = {}
+        for atom, keyed in self.calls_by_sender.items():
+            for sender, total in keyed.totals(obs.timestamp).items():
+                out.setdefault(sender, {})[atom] = total
+        for sender, vals in out.items():
+            for atom in self.calls_by_sender:
+                vals.setdefault(atom, 0)
+            out[sender] = vals
+        return out
+
+    def _value(self, atom: Atom, obs: BlockObservation, ts: int) -> int | None:
+        kind = atom.kind
+        if kind in ("outflow", "inflow"):
+            return self.flows[atom].total(ts)
+        if kind == "calls":
+            return self.calls[atom].total(ts)
+        if kind == "metric":
+            return self.custom[atom].total(ts)
+        if kind == "tvl":
+            asset = self.plan.asset_address[atom.target]
+            keys = [(asset, v) for v in self.plan.vaults_of[atom.target]]
+            if any(k not in obs.balances for k in keys):
+                return None
+            return sum(obs.balances[k] for k in keys)
+        feed = self.plan.feed_address[atom.target]
+        if feed not in obs.rounds:
+            return None
+        price = self._price(obs, feed)
+        if kind == "price":
+            return price
+        if kind == "deviation":
+            ref_addr = self.plan.feed_reference[atom.target]
+            if not ref_addr or ref_addr not in obs.rounds:
+                return None
+            ref = obs.rounds[ref_addr].answer
+            return SATURATED if ref <= 0 else abs(price - ref) * WAD // ref
+        if kind == "staleness":
+            rnd = obs.rounds.get(feed)
+            return max(ts - rnd.updated_at, 0) if rnd else 0
+        if kind == "change":
+            return self.prices[atom.target].change(ts, atom.window or 0, price)
+        raise ValueError(f"no metric value for atom kind {kind}")
+
+    # --- persistence ----------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        def key(atom: Atom) -> str:
+            return atom.model_dump_json()
+
+        return {
+            "flows": {key(a): w.to_json() for a, w in self.flows.items()},
+            "calls": {key(a): w.to_json() for a, w in self.calls.items()},
+            "calls_by_sender": {key(a): k.to_json() for a, k in self.calls_by_sender.items()},
+            "custom": {key(a): w.to_json() for a, w in self.custom.items()},
+            "prices": {f: h.to_json() for f, h in self.prices.items()},
+            "pending_counted": dict(sorted(self.pending_counted.items())),
+        }
+
+    @classmethod
+    def from_json(cls, plan: MetricPlan, data: Mapping[str, Any]) -> MetricState:
+        state = cls(plan)
+        for name, target in (("flows", state.flows), ("calls", state.calls),
+                             ("custom", state.custom)):
+            for raw, buckets in data.get(name, {}).items():
+                atom = Atom.model_validate_json(raw)
+                if atom in target:
+                    target[atom] = WindowSum.from_json(target[atom].window, buckets)
+        for raw, sums in data.get("calls_by_sender", {}).items():
+            atom = Atom.model_validate_json(raw)
+            if atom in state.calls_by_sender:
+                state.calls_by_sender[atom] = KeyedWindowSum.from_json(atom.window or 0, sums)
+        for feed, points in data.get("prices", {}).items():
+            if feed in state.prices:
+                state.prices[feed] = PriceHistory.from_json(state.prices[feed].longest_window,
+                                                            points)
+        state.pending_counted = {k: int(v) for k, v in data.get("pending_counted", {}).items()}
+        return state
+
+
+__all__ = ["MetricPlan", "MetricState", "cond_atoms", "event_topic", "program_atoms"]

@@ -1,0 +1,106 @@
+"""The guard's state, read back from chain at a block, as the reference semantics' `State`.
+
+The monitor never keeps its own copy of the guard's state machine: it reads the guard's views
+(`pausedUntil`, `pausedSince`, `suspendedUntil`, `paramBase`, `paramValue`, `firedUntil`) at the
+block it evaluates, and hands them to `interlock.verifier.semantics.eval_cond`. Overrides are not
+exposed one by one; each breaker's override of a param ends at `firedUntil - longest duration +
+the set's duration` (docs/semantics.md, "Breaker B fires"), which is exact, and the result is
+cross-checked against `paramValue`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi.abi import decode, encode
+
+from interlock.compiler.ir import Program
+from interlock.runtime.abi import selector
+from interlock.verifier.semantics import State, effective_param
+from interlock.verifier.semantics_rules import breaker_duration
+
+Caller = Callable[[str, bytes, int], Awaitable[bytes]]  # (to, calldata, block) -> return data
+
+
+@dataclass(frozen=True)
+class GuardView:
+    """Raw values of the guard's views at one block."""
+
+    block: int
+    timestamp: int
+    paused_until: dict[str, int]
+    paused_since: dict[str, int]
+    suspended_until: dict[str, int]
+    param_base: dict[str, int]
+    param_value: dict[str, int]
+    fired_until: dict[str, int]
+
+
+def _call_data(sig: str, types: Sequence[str], args: Sequence[Any]) -> bytes:
+    return selector(sig) + encode(list(types), list(args))
+
+
+async def read_guard(
+    program: Program, call: Caller, guard: str, block: int, timestamp: int
+) -> GuardView:
+    """Read every view the evaluation needs, concurrently, at `block`."""
+    requests: list[tuple[str, str, str, bytes]] = []  # (table, name, out type, calldata)
+    for s in program.scopes:
+        requests.append(("paused_until", s.name, "uint64",
+                         _call_data("pausedUntil(uint8)", ["uint8"], [s.index])))
+        requests.append(("paused_since", s.name, "uint64",
+                         _call_data("pausedSince(uint8)", ["uint8"], [s.index])))
+    for f in program.feeds:
+        requests.append(("suspended_until", f.name, "uint64",
+                         _call_data("suspendedUntil(uint8)", ["uint8"], [f.index])))
+    for p in program.params:
+        requests.append(("param_base", p.name, "int256",
+                         _call_data("paramBase(uint8)", ["uint8"], [p.index])))
+        requests.append(("param_value", p.name, "int256",
+                         _call_data("paramValue(uint8)", ["uint8"], [p.index])))
+    for b in program.breakers:
+        requests.append(("fired_until", b.name, "uint64",
+                         _call_data("firedUntil(uint256)", ["uint256"], [b.id])))
+    replies = await asyncio.gather(*(call(guard, data, block) for _, _, _, data in requests))
+    tables: dict[str, dict[str, int]] = {
+        k: {} for k in ("paused_until", "paused_since", "suspended_until", "param_base",
+                        "param_value", "fired_until")
+    }
+    for (table, name, out, _), raw in zip(requests, replies, strict=True):
+        tables[table][name] = int(decode([out], raw)[0])
+    return GuardView(block=block, timestamp=timestamp, **tables)
+
+
+def to_state(program: Program, view: GuardView) -> State:
+    """The reference semantics' state equal to the guard's at `view.block`."""
+    override_until: dict[tuple[str, str], int] = {}
+    for b in program.breakers:
+        fired = view.fired_until.get(b.name, 0)
+        longest = breaker_duration(b)
+        for e in b.effects:
+            if e.kind == "set":
+                override_until[(e.param, b.name)] = (
+                    fired - longest + e.duration if fired else 0
+                )
+    return State(
+        now=view.timestamp,
+        t0=1,
+        paused_until=dict(view.paused_until),
+        paused_since=dict(view.paused_since),
+        suspended_until=dict(view.suspended_until),
+        base=dict(view.param_base),
+        override_until=override_until,
+        fired_until=dict(view.fired_until),
+    )
+
+
+def param_mismatches(program: Program, view: GuardView, state: State) -> list[str]:
+    """Params whose effective value on chain differs from the mirrored state's."""
+    return [
+        p.name
+        for p in program.params
+        if effective_param(program, state, p.name) != view.param_value.get(p.name)
+    ]

@@ -1,0 +1,210 @@
+"""Operations: structured JSON logs, Prometheus metrics, a health endpoint and alert sinks.
+
+Every log line is one JSON object (`ts`, `level`, `event`, then the event's fields), so a log
+pipeline can index them. Metrics live in a registry of their own per monitor (two monitors in one
+process do not share counters); `OpsServer` serves `/metrics` (Prometheus text format) and
+`/health` (JSON; 200 when the monitor has processed a block recently, 503 otherwise).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol, TextIO
+
+import aiohttp
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+LOGGER_NAME = "interlock.monitor"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+        }
+        payload.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            payload["error"] = self.formatException(record.exc_info).splitlines()[-1]
+        return json.dumps(payload, default=str, sort_keys=False)
+
+
+def make_logger(name: str = LOGGER_NAME, stream: TextIO | None = None) -> logging.Logger:
+    logger = logging.getLogger(name)
+    if not any(getattr(h, "_interlock", False) for h in logger.handlers):
+        handler = logging.StreamHandler(stream or sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        handler._interlock = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    return logger
+
+
+def log(logger: logging.Logger, level: int, event: str, **fields: Any) -> None:
+    logger.log(level, event, extra={"fields": fields})
+
+
+DECISION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+@dataclass
+class MonitorMetrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.events_seen = Counter(
+            "interlock_events_seen", "Logs and transactions ingested", ["kind"], registry=r
+        )
+        self.blocks_processed = Counter(
+            "interlock_blocks_processed", "Blocks fully processed", registry=r
+        )
+        self.rules_evaluated = Counter(
+            "interlock_rules_evaluated", "Breaker conditions evaluated", registry=r
+        )
+        self.trips_sent = Counter(
+            "interlock_trips_sent", "Transactions sent to the guard", ["rule", "method"],
+            registry=r,
+        )
+        self.trips_skipped = Counter(
+            "interlock_trips_skipped", "Decisions not sent", ["rule", "reason"], registry=r
+        )
+        self.errors = Counter("interlock_errors", "Errors survived", ["where"], registry=r)
+        self.lag_blocks = Gauge("interlock_lag_blocks", "Blocks behind the head", registry=r)
+        self.head_block = Gauge("interlock_head_block", "Latest head seen", registry=r)
+        self.last_block = Gauge(
+            "interlock_last_processed_block", "Last fully processed block", registry=r
+        )
+        self.decision_latency = Histogram(
+            "interlock_decision_latency_seconds",
+            "From receiving a block to the decision's transaction being sent",
+            buckets=DECISION_BUCKETS,
+            registry=r,
+        )
+        self.reconnects = Counter("interlock_reconnects", "Node reconnections", registry=r)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+@dataclass
+class Health:
+    """What `/health` reports; the monitor updates it as it goes."""
+
+    max_silence_s: float = 60.0
+    started_at: float = field(default_factory=time.time)
+    last_progress: float = 0.0
+    last_block: int | None = None
+    connected: bool = False
+    mode: str = "starting"
+
+    def progress(self, block: int) -> None:
+        self.last_block = block
+        self.last_progress = time.time()
+
+    def snapshot(self) -> dict[str, Any]:
+        now = time.time()
+        since = now - (self.last_progress or self.started_at)
+        ok = self.connected and self.last_progress > 0 and since <= self.max_silence_s
+        return {
+            "status": "ok" if ok else "degraded",
+            "connected": self.connected,
+            "mode": self.mode,
+            "last_block": self.last_block,
+            "seconds_since_progress": round(since, 3),
+        }
+
+
+class OpsServer:
+    """`/metrics` and `/health` over HTTP on 127.0.0.1 (or `host`), in a daemon thread."""
+
+    def __init__(self, metrics: MonitorMetrics, health: Health, port: int, host: str = "127.0.0.1"):
+        handler = _make_handler(metrics, health)
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self.port = int(self._server.server_address[1])
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> OpsServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _make_handler(metrics: MonitorMetrics, health: Health) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path.startswith("/metrics"):
+                self._reply(200, metrics.render(), CONTENT_TYPE_LATEST)
+            elif self.path.startswith("/health"):
+                snap = health.snapshot()
+                code = 200 if snap["status"] == "ok" else 503
+                self._reply(code, json.dumps(snap).encode(), "application/json")
+            else:
+                self._reply(404, b"not found\n", "text/plain")
+
+        def _reply(self, code: int, body: bytes, ctype: str) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
+
+
+# --- alert sinks -------------------------------------------------------------------------------
+
+
+class AlertSink(Protocol):
+    async def send(self, alert: dict[str, Any]) -> None: ...
+
+
+class StdoutSink:
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    async def send(self, alert: dict[str, Any]) -> None:
+        out = self.stream or sys.stdout
+        out.write(json.dumps({"alert": alert}, default=str) + "\n")
+        out.flush()
+
+
+class WebhookSink:
+    """POSTs each alert as JSON; a failing webhook is logged, never fatal."""
+
+    def __init__(self, url: str, logger: logging.Logger, timeout_s: float = 5.0) -> None:
+        self.url = url
+        self.logger = logger
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+
+    async def send(self, alert: dict[str, Any]) -> None:
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=self.timeout) as session,
+                session.post(self.url, json=alert) as resp,
+            ):
+                if resp.status >= 300:
+                    log(self.logger, logging.WARNING, "webhook_refused", status=resp.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log(self.logger, logging.WARNING, "webhook_failed", url=self.url, error=str(exc))
+
+
+async def dispatch_alert(sinks: Sequence[AlertSink], alert: dict[str, Any]) -> None:
+    await asyncio.gather(*(s.send(alert) for s in sinks))
