@@ -26,6 +26,7 @@ from typing import Literal
 
 from interlock.compiler.ir import Invariant, MinCoalitionProp, NoUnilateralProp, Program
 from interlock.verifier.coalition import check_coalition
+from interlock.verifier.explain import describe_violation
 from interlock.verifier.result import PropertyResult
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -66,14 +67,26 @@ def _unknown(invariant: Invariant, reason: str, seconds: float, method: str) -> 
     )
 
 
+def _with_breaks(program: Program, invariant: Invariant, result: PropertyResult) -> PropertyResult:
+    """Add the words for the breaking state of a violation (left out if the replay fails)."""
+    if result.status != "violated" or result.breaks is not None:
+        return result
+    try:
+        breaks = describe_violation(program, invariant, result)
+    except Exception:  # the description is a courtesy; the result stands without it
+        return result
+    return result.model_copy(update={"breaks": breaks})
+
+
 def _guarded(program: Program, invariant: Invariant, timeout_s: float) -> PropertyResult:
     """`check_property`, with an internal error turned into an `unknown` that says so."""
     start = time.perf_counter()
     try:
-        return check_property(program, invariant, timeout_s)
+        result = check_property(program, invariant, timeout_s)
     except Exception as exc:  # a bug in a checker must not pass as a result
         last = traceback.format_exception_only(exc)[-1].strip()
         return _unknown(invariant, f"internal error: {last}", time.perf_counter() - start, "error")
+    return _with_breaks(program, invariant, result)
 
 
 def _worker(conn: Connection, program: Program, invariant: Invariant, timeout_s: float) -> None:

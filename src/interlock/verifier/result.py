@@ -40,3 +40,5 @@ class PropertyResult(BaseModel):
     certificate: str | None = None  # the invariant or k, in the language's terms (--explain)
     reason: str | None = None  # why `unknown` (timeout, depth)
     span: Span
+    breaks: str | None = None  # the state at the end of a counterexample that breaks the
+    # property, in words (text report); filled by the engine from a replay (`explain.py`)

@@ -1,0 +1,114 @@
+"""Conditions as Z3 formulas over free metrics and an over-approximated state, for findings.
+
+The static findings ask "can this condition ever hold?" and "does this score tier ever decide a
+breaker?". They read every metric as a fresh integer variable that is never negative (flows,
+balances, prices, ratios, durations and counts are all ≥ 0), every param as an integer inside
+its declared range (overrides and `set` powers never leave it), every `paused(S)` and
+`suspended(F)` as a free boolean, and a score as the sum of the weights of its tiers whose
+condition holds over the same metric variables. This over-approximates the reachable states,
+so "unsatisfiable" here means "never, in any state, for any metric values".
+"""
+
+from __future__ import annotations
+
+import z3
+
+from interlock.compiler.ir import Atom, Cond, Program
+
+DroppedTier = tuple[str, int]  # (score name, tier index) whose weight is left out
+
+
+class CondEncoder:
+    """Encodes conditions of one program; variables are shared between calls."""
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.metrics: dict[Atom, z3.ArithRef] = {}
+        self.preds: dict[tuple[str, str], z3.BoolRef] = {}
+        self.domain: list[z3.BoolRef] = []
+
+    def _metric(self, atom: Atom) -> z3.ArithRef:
+        if atom not in self.metrics:
+            var = z3.Int(f"m{len(self.metrics)}_{atom.kind}_{atom.target}")
+            self.metrics[atom] = var
+            if atom.kind == "param":
+                param = self.program.param(atom.target)
+                self.domain.append(z3.And(var >= param.min, var <= param.max))
+            else:
+                self.domain.append(var >= 0)
+        return self.metrics[atom]
+
+    def score(self, name: str, drop: DroppedTier | None = None) -> z3.ArithRef:
+        total: z3.ArithRef = z3.IntVal(0)
+        for index, tier in enumerate(self.program.score(name).tiers):
+            if drop == (name, index):
+                continue
+            total = total + z3.If(self.cond(tier.when), tier.weight, 0)
+        return total
+
+    def atom(self, atom: Atom, drop: DroppedTier | None = None) -> z3.ArithRef:
+        if atom.kind == "score":
+            return self.score(atom.target, drop)
+        return self._metric(atom)
+
+    def _pred(self, pred: str, target: str) -> z3.BoolRef:
+        key = (pred, target)
+        if key not in self.preds:
+            self.preds[key] = z3.Bool(f"{pred}_{target}")
+        return self.preds[key]
+
+    def cond(self, cond: Cond, drop: DroppedTier | None = None) -> z3.BoolRef:
+        """`cond` as a Z3 boolean; with `drop`, as if that score tier weighed nothing."""
+        if cond.kind == "compare":
+            lhs: z3.ArithRef = z3.IntVal(cond.constant)
+            for term in cond.terms:
+                lhs = lhs + term.coef * self.atom(term.atom, drop)
+            return _compare(lhs, cond.op)
+        if cond.kind == "state":
+            return self._pred(cond.pred, cond.target)
+        if cond.kind == "bool":
+            return z3.BoolVal(cond.value)
+        if cond.kind == "not":
+            return z3.Not(self.cond(cond.item, drop))
+        if cond.kind == "and":
+            return z3.And([self.cond(c, drop) for c in cond.items])
+        if cond.kind == "or":
+            return z3.Or([self.cond(c, drop) for c in cond.items])
+        return z3.Implies(self.cond(cond.left, drop), self.cond(cond.right, drop))
+
+    def satisfiable(self, formula: z3.BoolRef, timeout_ms: int = 5_000) -> bool:
+        """True unless Z3 proves `formula` unsatisfiable over the metric domain."""
+        solver = z3.Solver()
+        solver.set("timeout", timeout_ms)
+        solver.add(formula, *self.domain)
+        return bool(solver.check() != z3.unsat)
+
+
+def _compare(lhs: z3.ArithRef, op: str) -> z3.BoolRef:
+    if op == "<":
+        return lhs < 0
+    if op == "<=":
+        return lhs <= 0
+    if op == ">":
+        return lhs > 0
+    if op == ">=":
+        return lhs >= 0
+    if op == "==":
+        return lhs == 0
+    return lhs != 0
+
+
+def score_refs(cond: Cond) -> set[str]:
+    """Names of the scores `cond` reads."""
+    if cond.kind == "compare":
+        return {t.atom.target for t in cond.terms if t.atom.kind == "score"}
+    if cond.kind == "not":
+        return score_refs(cond.item)
+    if cond.kind == "implies":
+        return score_refs(cond.left) | score_refs(cond.right)
+    if cond.kind == "and" or cond.kind == "or":
+        out: set[str] = set()
+        for item in cond.items:
+            out |= score_refs(item)
+        return out
+    return set()

@@ -1,0 +1,242 @@
+"""Built-in findings (SPEC §5): rule-set smells reported as warnings, errors under `--strict`.
+
+Each finding is a registered `Finding` with a stable code, a title, a severity and a `check`
+whose docstring says exactly what it reports. `find(program)` runs them all and returns the
+diagnostics sorted by position. Conditions are decided with Z3 over free metrics (see
+`interlock.verifier.condsmt`), so "never" means "for no metric values in no state".
+
+| code | title |
+| --- | --- |
+| W0801 | breaker can never fire |
+| W0802 | power bypasses a timelock |
+| W0803 | scope cannot be unpaused before its pause expires |
+| W0804 | score tier no breaker uses |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import z3
+
+from interlock.compiler.ir import Power, Program, Span
+from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.verifier.condsmt import CondEncoder, score_refs
+from interlock.verifier.describe import describe_power, fmt_duration
+
+Check = Callable[[Program], Iterable[Diagnostic]]
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    title: str
+    severity: Literal["warning", "error"]
+    check: Check
+
+    @property
+    def doc(self) -> str:
+        return (self.check.__doc__ or "").strip()
+
+
+REGISTRY: list[Finding] = []
+
+
+def finding(code: str, title: str) -> Callable[[Check], Check]:
+    """Register a check under `code`."""
+
+    def register(check: Check) -> Check:
+        REGISTRY.append(Finding(code, title, "warning", check))
+        return check
+
+    return register
+
+
+def _diag(code: str, message: str, span: Span, **kw: object) -> Diagnostic:
+    return Diagnostic(code=code, severity="warning", message=message, span=span, **kw)
+
+
+# --- W0801 ---------------------------------------------------------------------------------
+
+
+@finding("W0801", "breaker can never fire")
+def dead_breakers(program: Program) -> Iterator[Diagnostic]:
+    """A breaker whose `when` is unsatisfiable for every value of the metrics (each ≥ 0), every
+    param within its declared range and every combination of paused/suspended states."""
+    enc = CondEncoder(program)
+    for breaker in program.breakers:
+        if not enc.satisfiable(enc.cond(breaker.when)):
+            yield _diag(
+                "W0801",
+                f"breaker `{breaker.name}` can never fire: its condition holds for no metric "
+                "values",
+                breaker.span,
+                help="metrics are never negative, params stay in their declared range, and a "
+                "score is at most the sum of its weights",
+            )
+
+
+# --- W0802 ---------------------------------------------------------------------------------
+
+
+def _covers(program: Program, fast: Power, slow: Power) -> bool:
+    """`fast` can do on the shared targets everything `slow` can (ignoring `when`/cooldown)."""
+    if fast.kind != slow.kind or not set(fast.targets) & set(slow.targets):
+        return False
+    if fast.kind in ("pause", "suspend", "extend"):
+        if fast.max_duration is None:
+            return True
+        return slow.max_duration is not None and fast.max_duration >= slow.max_duration
+    if fast.kind == "set":
+        param = program.param(fast.targets[0])
+        f_lo, f_hi = fast.within or (param.min, param.max)
+        s_lo, s_hi = slow.within or (param.min, param.max)
+        return f_lo <= s_lo and s_hi <= f_hi
+    return True
+
+
+@finding("W0802", "power bypasses a timelock")
+def timelock_bypass(program: Program) -> Iterator[Diagnostic]:
+    """Two powers of the same kind over a common target, where the one with the shorter (or no)
+    timelock can do everything the timelocked one can there: a longer or equal duration bound,
+    a wider or equal `within` range, or any `unpause`/`resume`/`cancel`. Its `when` and
+    cooldown are not compared, so the timelock delays nothing on that target."""
+    for slow in program.powers:
+        if slow.delay == 0:
+            continue
+        for fast in program.powers:
+            if fast.delay < slow.delay and _covers(program, fast, slow):
+                shared = ", ".join(t for t in slow.targets if t in fast.targets)
+                wait = "at once" if fast.delay == 0 else f"after {fmt_duration(fast.delay)}"
+                yield _diag(
+                    "W0802",
+                    f"`{fast.role}` can `{describe_power(program, fast)}` {wait}, bypassing the "
+                    f"{fmt_duration(slow.delay)} timelock of `{slow.role}` on `{shared}`",
+                    fast.span,
+                    labels=(Label(span=slow.span, message="the timelocked power"),),
+                )
+
+
+# --- W0803 ---------------------------------------------------------------------------------
+
+
+def _longest_pause(program: Program, scope: str) -> int | None:
+    """The longest single pause of `scope` (None: unbounded), or 0 when nothing pauses it."""
+    lengths: list[int | None] = []
+    for breaker in program.breakers:
+        for effect in breaker.effects:
+            if effect.kind == "pause" and scope in effect.scopes:
+                lengths.append(effect.duration)
+    for power in program.powers:
+        if scope in power.targets and power.kind == "pause":
+            lengths.append(power.max_duration)
+        if scope in power.targets and power.kind == "extend":
+            return None
+    if not lengths:
+        return 0
+    if any(length is None for length in lengths):
+        longest = None
+    else:
+        longest = max(length for length in lengths if length is not None)
+    cap = program.scope(scope).max_pause
+    if cap is not None:
+        longest = cap if longest is None else min(longest, cap)
+    return longest
+
+
+@finding("W0803", "scope cannot be unpaused before its pause expires")
+def no_early_unpause(program: Program) -> Iterator[Diagnostic]:
+    """A scope that some breaker or power can pause, where no `unpause` power over it can act
+    before the pause ends: there is none, each one's `when` is unsatisfiable, or each one's
+    timelock is at least as long as the longest single pause of the scope."""
+    enc = CondEncoder(program)
+    for scope in program.scopes:
+        longest = _longest_pause(program, scope.name)
+        if longest == 0:
+            continue
+        unpausers = [
+            p
+            for p in program.powers
+            if p.kind == "unpause"
+            and scope.name in p.targets
+            and (p.when is None or enc.satisfiable(enc.cond(p.when)))
+        ]
+        if any(longest is None or p.delay < longest for p in unpausers):
+            continue
+        if unpausers:
+            delay = fmt_duration(min(p.delay for p in unpausers))
+            why = f"its unpause powers wait {delay}, and no pause of it lasts longer"
+        else:
+            why = "no power can unpause it"
+        yield _diag(
+            "W0803",
+            f"scope `{scope.name}` stays paused until each pause expires: {why}",
+            scope.span,
+            help=f"add `allow ROLE to unpause {scope.name}` for a role without a long timelock",
+        )
+
+
+# --- W0804 ---------------------------------------------------------------------------------
+
+
+def _tier_decides(enc: CondEncoder, program: Program, score: str, index: int) -> bool:
+    tier = program.score(score).tiers[index]
+    for breaker in program.breakers:
+        if score not in score_refs(breaker.when):
+            continue
+        changes = enc.cond(breaker.when) != enc.cond(breaker.when, drop=(score, index))
+        if enc.satisfiable(z3.And(enc.cond(tier.when), changes)):
+            return True
+    return False
+
+
+@finding("W0804", "score tier no breaker uses")
+def unused_score_tiers(program: Program) -> Iterator[Diagnostic]:
+    """A score no breaker reads, or a tier of a score whose weight never decides whether any
+    breaker that reads the score fires: there are no metric values where the tier holds and
+    removing its weight changes that breaker's condition. When no tier of a score decides
+    anything (its thresholds are out of reach), one warning names the score."""
+    enc = CondEncoder(program)
+    for score in program.scores:
+        readers = [b for b in program.breakers if score.name in score_refs(b.when)]
+        if not readers:
+            yield _diag("W0804", f"score `{score.name}` is not used by any breaker", score.span)
+            continue
+        tiers = range(len(score.tiers))
+        idle = [i for i in tiers if not _tier_decides(enc, program, score.name, i)]
+        if len(idle) == len(score.tiers):
+            names = ", ".join(f"`{b.name}`" for b in readers)
+            yield _diag(
+                "W0804",
+                f"score `{score.name}` never decides whether {names} fire(s): no combination "
+                "of its tiers crosses their thresholds",
+                score.span,
+            )
+            continue
+        for index in idle:
+            tier = score.tiers[index]
+            yield _diag(
+                "W0804",
+                f"tier `{tier.weight}` of score `{score.name}` never decides whether a breaker "
+                "fires",
+                tier.span,
+            )
+
+
+# --- running them --------------------------------------------------------------------------
+
+
+def find(program: Program) -> tuple[Diagnostic, ...]:
+    """Every registered finding on `program`, sorted by position, as warnings."""
+    out = [d for f in REGISTRY for d in f.check(program)]
+    return tuple(sorted(out, key=lambda d: (d.span.line, d.span.column, d.code)))
+
+
+def strict(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """`--strict`: every warning becomes an error (its code is unchanged)."""
+    return tuple(
+        d.model_copy(update={"severity": "error"}) if d.severity == "warning" else d
+        for d in diagnostics
+    )
