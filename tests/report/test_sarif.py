@@ -1,0 +1,245 @@
+"""SARIF rendering: schema-valid (OASIS 2.1.0 schema shipped in `schemas/`), located at the
+invariant, counterexample in the message, fingerprints that survive unrelated edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from interlock.compiler.ir import Span
+from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.report.model import FileReport, Report
+from interlock.report.sarif import (
+    FINGERPRINT_KEY,
+    RULE_UNKNOWN,
+    RULE_VIOLATED,
+    render_sarif,
+    sarif_log,
+)
+from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.trace import Advance, Fire, UsePower
+
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
+PATH = "examples/perp_venue.guard"
+SOURCE = (
+    "protocol PerpVenue\n"
+    "signer alice 0x1111111111111111111111111111111111111111\n"
+    "scope withdrawals max 72h gap 24h\n"
+    "invariant no_single_key: no unilateral signer\n"
+    "invariant withdrawals_escape: withdrawals paused at most 72h then open 24h\n"
+    "invariant leverage_bounds: always (max_leverage >= 2)\n"
+)
+
+
+def span(line: int, col: int = 1, end_col: int = 20, path: str = PATH) -> Span:
+    return Span(file=path, line=line, column=col, end_line=line, end_column=end_col)
+
+
+def violated(line: int = 5) -> PropertyResult:
+    cex = Counterexample(
+        timeline=(
+            TimelineEntry(time=0, actor="breaker drain", action="pause withdrawals for 6h"),
+            TimelineEntry(time=21_600, actor="guardian (alice, carol)", action="pause for 72h"),
+            TimelineEntry(time=280_800, actor="governor", action="extend withdrawals by 7d"),
+        ),
+        steps=(
+            Fire(breaker="drain"),
+            Advance(seconds=21_600),
+            UsePower(power=0, targets=("withdrawals",), value=259_200, signers=("alice", "carol")),
+        ),
+    )
+    return PropertyResult(
+        name="withdrawals_escape",
+        status="violated",
+        method="bmc",
+        seconds=0.42,
+        counterexample=cex,
+        span=span(line, 11, 29),
+    )
+
+
+def unknown(line: int = 6) -> PropertyResult:
+    return PropertyResult(
+        name="leverage_bounds",
+        status="unknown",
+        method="bmc",
+        depth=12,
+        seconds=30.0,
+        reason="timeout after 30s",
+        span=span(line, 11, 26),
+    )
+
+
+def proved(line: int = 4) -> PropertyResult:
+    return PropertyResult(
+        name="no_single_key", status="proved", method="exhaustive", seconds=0.01, span=span(line)
+    )
+
+
+def report(shift: int = 0) -> Report:
+    diags = (
+        Diagnostic(
+            code="W0301",
+            severity="warning",
+            message="breaker `drain` can never fire",
+            span=span(2 + shift, 1, 7),
+            labels=(Label(span=span(3 + shift, 1, 6), message="its scope is declared here"),),
+            help="did you mean `outflow`?",
+        ),
+    )
+    source = "\n" * shift + SOURCE
+    file = FileReport(
+        path=PATH,
+        protocol="PerpVenue",
+        source=source,
+        diagnostics=diags,
+        properties=(proved(4 + shift), violated(5 + shift), unknown(6 + shift)),
+    )
+    return Report(version="0.1.0", files=(file,))
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    return jsonschema.Draft7Validator(schema)
+
+
+def results(log: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(log["runs"][0]["results"])
+
+
+def test_the_shipped_schema_is_the_official_one() -> None:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    assert schema["$id"].startswith("https://docs.oasis-open.org/sarif/sarif/v2.1.0/")
+    assert {"result", "run", "region", "reportingDescriptor"} <= set(schema["definitions"])
+
+
+def test_a_full_report_is_schema_valid(validator: jsonschema.protocols.Validator) -> None:
+    log = json.loads(render_sarif(report()))
+    errors = sorted(validator.iter_errors(log), key=str)
+    assert errors == []
+    assert log["version"] == "2.1.0"
+
+
+def test_an_empty_report_is_schema_valid(validator: jsonschema.protocols.Validator) -> None:
+    log = sarif_log(Report(version="0.1.0", files=()))
+    assert list(validator.iter_errors(log)) == []
+    assert results(log) == []
+
+
+def test_the_validator_rejects_a_broken_log(validator: jsonschema.protocols.Validator) -> None:
+    log = sarif_log(report())
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    assert list(validator.iter_errors(log))
+
+
+def test_one_result_per_diagnostic_and_per_violated_or_unknown_property() -> None:
+    found = results(sarif_log(report()))
+    assert [r["ruleId"] for r in found] == ["W0301", RULE_VIOLATED, RULE_UNKNOWN]
+    assert [r["level"] for r in found] == ["warning", "error", "warning"]
+    rules = sarif_log(report())["runs"][0]["tool"]["driver"]["rules"]
+    for result in found:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+
+
+def test_a_property_result_is_located_at_its_invariant_line() -> None:
+    found = results(sarif_log(report()))
+    location = found[1]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": PATH, "uriBaseId": "%SRCROOT%"}
+    assert location["region"] == {"startLine": 5, "startColumn": 11, "endLine": 5, "endColumn": 29}
+
+
+def test_the_counterexample_timeline_is_in_the_message() -> None:
+    text = results(sarif_log(report()))[1]["message"]["text"]
+    lines = text.splitlines()
+    assert lines[0] == "invariant `withdrawals_escape` is violated"
+    assert lines[1] == "counterexample:"
+    assert "t+0s" in lines[2] and "breaker drain" in lines[2]
+    assert "t+6h" in lines[3] and "guardian (alice, carol)" in lines[3]
+    assert "t+3d 6h" in lines[4] and "extend withdrawals by 7d" in lines[4]
+    props = results(sarif_log(report()))[1]["properties"]
+    assert props["counterexample"][1] == {
+        "time": 21_600,
+        "actor": "guardian (alice, carol)",
+        "action": "pause for 72h",
+    }
+
+
+def test_an_unknown_result_says_why_and_to_which_depth() -> None:
+    text = results(sarif_log(report()))[2]["message"]["text"]
+    assert (
+        text
+        == "invariant `leverage_bounds` is unknown: timeout after 30s, checked to depth 12 only"
+    )
+
+
+def test_diagnostics_keep_their_help_and_labels() -> None:
+    diag = results(sarif_log(report()))[0]
+    assert diag["message"]["text"].endswith("help: did you mean `outflow`?")
+    related = diag["relatedLocations"][0]
+    assert related["message"]["text"] == "its scope is declared here"
+    assert related["physicalLocation"]["region"]["startLine"] == 3
+
+
+def test_fingerprints_survive_unrelated_edits_that_move_lines() -> None:
+    before = [r["partialFingerprints"][FINGERPRINT_KEY] for r in results(sarif_log(report()))]
+    after = [r["partialFingerprints"][FINGERPRINT_KEY] for r in results(sarif_log(report(7)))]
+    assert before == after
+    assert len(set(before)) == len(before)
+    moved = results(sarif_log(report(7)))[1]["locations"][0]["physicalLocation"]["region"]
+    assert moved["startLine"] == 12
+
+
+def test_fingerprints_tell_files_apart() -> None:
+    other = report().files[0].model_copy(update={"path": "examples/lending.guard"})
+    log = sarif_log(Report(version="0.1.0", files=(report().files[0], other)))
+    prints = [r["partialFingerprints"][FINGERPRINT_KEY] for r in results(log)]
+    assert len(set(prints)) == len(prints) == 6
+
+
+def test_rendering_is_deterministic() -> None:
+    assert render_sarif(report()) == render_sarif(report())
+
+
+def test_an_invalid_file_is_reported_at_its_error(
+    validator: jsonschema.protocols.Validator,
+) -> None:
+    bad = FileReport(
+        path="rules/bad file.guard",
+        protocol=None,
+        source="protocol\n",
+        diagnostics=(
+            Diagnostic(
+                code="E0101",
+                severity="error",
+                message="expected a name after `protocol`",
+                span=Span(file="rules/bad file.guard", line=1, column=9, end_line=1, end_column=9),
+            ),
+        ),
+    )
+    log = sarif_log(Report(version="0.1.0", files=(bad,)))
+    assert list(validator.iter_errors(log)) == []
+    (result,) = results(log)
+    assert result["level"] == "error"
+    loc = result["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "rules/bad%20file.guard"
+    assert log["runs"][0]["invocations"][0]["exitCode"] == 2
+
+
+def test_absolute_paths_become_file_uris(validator: jsonschema.protocols.Validator) -> None:
+    path = "/tmp/rules/x.guard"
+    file = FileReport(
+        path=path,
+        protocol="X",
+        properties=(violated().model_copy(update={"span": span(5, path=path)}),),
+    )
+    log = sarif_log(Report(version="0.1.0", files=(file,)))
+    assert list(validator.iter_errors(log)) == []
+    uri = results(log)[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "file:///tmp/rules/x.guard"
