@@ -99,7 +99,7 @@ def describe_violation(
     if isinstance(prop, PausedAtMostProp):
         return f"at {at}: {_paused_at_most(prop, st)}"
     since = st.paused_since[prop.scope]
-    repeat = "" if cex.loop_start is None else f" (steps from #{cex.loop_start + 1} repeat)"
+    repeat = "" if cex.loop_start is None else " (the marked steps repeat)"
     return f"`{prop.scope}` stays paused from {fmt_offset(since - T0)} forever{repeat}"
 
 

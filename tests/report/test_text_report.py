@@ -1,0 +1,145 @@
+"""Golden tests of the text report (`INTERLOCK_UPDATE_GOLDEN=1` rewrites the golden files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from interlock.compiler.ir import Span
+from interlock.report.model import FileReport, Report
+from interlock.report.text import property_table, render_text, timeline
+from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.trace import Advance, Fire, UsePower
+
+GOLDEN = Path(__file__).parent.parent / "golden" / "report"
+PAUSE_W = "pause withdrawals for 6h"
+HALT = "breaker `halt` fires: pause trading for 6h"
+UPDATE = os.environ.get("INTERLOCK_UPDATE_GOLDEN") == "1"
+
+
+def span(line: int) -> Span:
+    return Span(file="examples/venue.guard", line=line, column=1, end_line=line, end_column=30)
+
+
+def row(time: int, actor: str, action: str) -> TimelineEntry:
+    return TimelineEntry(time=time, actor=actor, action=action)
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert path.exists(), f"missing golden file {path}; run with INTERLOCK_UPDATE_GOLDEN=1"
+    assert text == path.read_text()
+
+
+def venue_report() -> Report:
+    drain = Counterexample(
+        timeline=(
+            row(0, "agent", f"breaker `drain` fires: {PAUSE_W}"),
+            row(21600, "guardian (alice, carol)", "pause withdrawals for 72h"),
+        ),
+        steps=(
+            Fire(breaker="drain"),
+            Advance(seconds=21600),
+            UsePower(power=0, targets=("withdrawals",), value=259200, signers=("alice", "carol")),
+        ),
+    )
+    lasso = Counterexample(
+        timeline=(
+            row(0, "agent", HALT),
+            row(21600, "agent", HALT),
+        ),
+        steps=(Fire(breaker="halt"), Advance(seconds=21600), Fire(breaker="halt")),
+        loop_start=1,
+    )
+    single = Counterexample(
+        timeline=(row(0, "foundation", "guardian: pause * for at most 72h"),),
+        steps=(UsePower(power=0, targets=("trading",), value=3600, signers=("alice", "bob")),),
+    )
+    props = (
+        PropertyResult(
+            name="no_single_key", status="proved", method="exhaustive", seconds=0.004, span=span(40)
+        ),
+        PropertyResult(
+            name="no_single_org",
+            status="violated",
+            method="exhaustive",
+            seconds=0.006,
+            counterexample=single,
+            span=span(41),
+        ),
+        PropertyResult(
+            name="withdrawals_escape",
+            status="violated",
+            method="bmc",
+            depth=3,
+            seconds=0.41,
+            counterexample=drain,
+            span=span(42),
+            breaks="at +6h: `withdrawals` is paused from +0s to +78h: 78h continuously, "
+            "more than 72h",
+        ),
+        PropertyResult(
+            name="feed_halts_liqs", status="proved", method="induction", seconds=0.05, span=span(43)
+        ),
+        PropertyResult(
+            name="trading_unlocks",
+            status="violated",
+            method="bmc (lasso)",
+            seconds=1.2,
+            counterexample=lasso,
+            span=span(44),
+            breaks="`trading` stays paused from +0s forever (the marked steps repeat)",
+        ),
+        PropertyResult(
+            name="liqs_bounded",
+            status="proved",
+            method="k-induction (k=2)",
+            seconds=0.3,
+            bound=108000,
+            span=span(45),
+        ),
+        PropertyResult(
+            name="leverage_bounds",
+            status="unknown",
+            method="bmc",
+            depth=12,
+            seconds=60.0,
+            reason="timeout after 60s",
+            span=span(46),
+        ),
+    )
+    return Report(
+        version="0.1.0",
+        files=(
+            FileReport(path="examples/venue.guard", protocol="Venue", properties=props),
+            FileReport(path="examples/empty.guard", protocol="Empty"),
+        ),
+    )
+
+
+def test_text_report_golden() -> None:
+    check_golden("venue.txt", render_text(venue_report()))
+
+
+def test_table_aligns_columns() -> None:
+    lines = property_table(venue_report().files[0].properties)
+    assert lines[0].split() == ["property", "status", "method", "time", "notes"]
+    starts = {line.index("proved") for line in lines if " proved " in line}
+    assert len(starts) == 1  # the status column starts at the same offset on every row
+
+
+def test_timeline_marks_the_cycle_and_offsets() -> None:
+    lasso = venue_report().files[0].properties[4].counterexample
+    assert lasso is not None
+    lines = timeline(lasso)
+    assert lines[0].strip().startswith("+0s")
+    assert "repeat forever" in lines[1]
+    assert lines[2].strip().startswith("+6h")
+
+
+def test_summary_counts() -> None:
+    text = render_text(venue_report())
+    assert text.rstrip().endswith("3 proved, 3 violated, 1 unknown, 0 error(s)")
