@@ -1,0 +1,106 @@
+"""The front end's stable diagnostic codes (docs/diagnostics.md lists each with an example).
+
+E00xx files, E01xx syntax, E02xx names and addresses, E03xx types and units, E04xx ranges,
+E05xx rules (roles, effects, powers, properties).
+"""
+
+from __future__ import annotations
+
+UNREADABLE = "E0001"
+
+SYNTAX = "E0101"
+BAD_CHARACTER = "E0102"
+UNEXPECTED_EOF = "E0103"
+MISSING_PROTOCOL = "E0104"
+DUPLICATE_PROTOCOL = "E0105"
+
+UNKNOWN_NAME = "E0201"
+DUPLICATE_NAME = "E0202"
+KEYWORD_NAME = "E0203"
+WRONG_KIND = "E0204"
+DUPLICATE_ADDRESS = "E0205"
+BAD_CHECKSUM = "E0206"
+BAD_ADDRESS = "E0207"
+LISTED_TWICE = "E0208"
+AGENT_IN_ROLE = "E0209"
+UNKNOWN_FIELD = "E0210"
+
+UNIT_MISMATCH = "E0301"
+NEEDS_UNIT = "E0302"
+NONLINEAR = "E0303"
+NOT_A_NUMBER = "E0304"
+NOT_A_CONDITION = "E0305"
+METRIC_NOT_ALLOWED = "E0306"
+SCORE_IN_SCORE = "E0307"
+BAD_UNIT_NAME = "E0308"
+NOT_CONSTANT = "E0309"
+
+OUT_OF_RANGE = "E0401"
+BAD_PARAM_RANGE = "E0402"
+ZERO_THRESHOLD = "E0403"
+THRESHOLD_TOO_LARGE = "E0404"
+ZERO_DURATION = "E0405"
+BAD_WINDOW = "E0406"
+NOT_INTEGER = "E0407"
+FRACTION_DOES_NOT_FIT = "E0408"
+BAD_WITHIN = "E0409"
+SET_OUT_OF_RANGE = "E0410"
+DIVISION_BY_ZERO = "E0411"
+
+ROLE_CYCLE = "E0501"
+UNSAFE_DIRECTION = "E0502"
+BLOCK_WITHOUT_PER_SENDER = "E0503"
+ASSUMING_ON_COALITION = "E0504"
+DUPLICATE_OPTION = "E0505"
+EMPTY_TARGETS = "E0506"
+NO_REFERENCE = "E0507"
+CANCEL_UNTIMELOCKED = "E0508"
+BAD_AGGREGATE_FIELD = "E0509"
+
+TITLES: dict[str, str] = {
+    UNREADABLE: "the file cannot be read",
+    SYNTAX: "unexpected token",
+    BAD_CHARACTER: "unexpected character",
+    UNEXPECTED_EOF: "unexpected end of file",
+    MISSING_PROTOCOL: "the `protocol` line is missing or not first",
+    DUPLICATE_PROTOCOL: "more than one `protocol` line",
+    UNKNOWN_NAME: "unknown name",
+    DUPLICATE_NAME: "a name is declared twice",
+    KEYWORD_NAME: "a keyword used as a name",
+    WRONG_KIND: "a name of the wrong kind",
+    DUPLICATE_ADDRESS: "the same address twice",
+    BAD_CHECKSUM: "a mixed-case address fails its EIP-55 checksum",
+    BAD_ADDRESS: "not an address",
+    LISTED_TWICE: "a name listed twice in one list",
+    AGENT_IN_ROLE: "an agent as a role member",
+    UNKNOWN_FIELD: "an event field that the event does not have",
+    UNIT_MISMATCH: "the two sides have different units",
+    NEEDS_UNIT: "a bare number where a unit is needed",
+    NONLINEAR: "a product or quotient of two quantities",
+    NOT_A_NUMBER: "a condition where a number is expected",
+    NOT_A_CONDITION: "a number where a condition is expected",
+    METRIC_NOT_ALLOWED: "a metric where only state may be used",
+    SCORE_IN_SCORE: "a score used inside a score",
+    BAD_UNIT_NAME: "an amount's unit is not an asset or a feed",
+    NOT_CONSTANT: "a constant is expected",
+    OUT_OF_RANGE: "a number out of range",
+    BAD_PARAM_RANGE: "a param's range is empty or misses its initial value",
+    ZERO_THRESHOLD: "a threshold of zero",
+    THRESHOLD_TOO_LARGE: "a threshold larger than its member list",
+    ZERO_DURATION: "a zero duration where it means nothing",
+    BAD_WINDOW: "a window that is not a positive multiple of 12 s",
+    NOT_INTEGER: "a fraction where a whole number is needed",
+    FRACTION_DOES_NOT_FIT: "more decimal places than the unit has",
+    BAD_WITHIN: "a `within` range outside the param's range",
+    SET_OUT_OF_RANGE: "a `set` value outside the param's range",
+    DIVISION_BY_ZERO: "division by zero",
+    ROLE_CYCLE: "roles that contain themselves",
+    UNSAFE_DIRECTION: "automation that moves a param in its unsafe direction",
+    BLOCK_WITHOUT_PER_SENDER: "`block sender` in a breaker without `per sender`",
+    ASSUMING_ON_COALITION: "`assuming` on a coalition property",
+    DUPLICATE_OPTION: "an option given twice",
+    EMPTY_TARGETS: "`* except ...` that leaves nothing",
+    NO_REFERENCE: "`deviation` of a feed without a `reference`",
+    CANCEL_UNTIMELOCKED: "`cancel` of a role without `after`",
+    BAD_AGGREGATE_FIELD: "`sum` without a field, or `count` with one",
+}

@@ -1,0 +1,152 @@
+"""Lark's parse errors -> our `Diagnostic`s (E01xx), with friendly names for terminals."""
+
+from __future__ import annotations
+
+import difflib
+
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.lexer import PatternStr
+
+from interlock.compiler.ir import Span
+from interlock.dsl.diagnostics import Diagnostic
+
+E_SYNTAX = "E0101"
+E_CHARACTER = "E0102"
+E_EOF = "E0103"
+
+_FRIENDLY = {
+    "NAME": "a name",
+    "ADDRESS": "an address",
+    "DURATION": "a duration",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "BPS": "a percentage",
+    "STRING": "a quoted string",
+    "CMP_OP": "a comparison operator",
+    "ARRAY_SUFFIX": "`[]`",
+    "$END": "end of file",
+}
+_DECL_KEYWORDS = frozenset(
+    "protocol signer agent role scope asset vault feed param metric score breaker allow "
+    "invariant".split()
+)
+_EXPR_START = frozenset(
+    "NUMBER NAME PERCENT BPS DURATION LPAR MINUS NOT TVL PRICE DEVIATION STALENESS OUTFLOW "
+    "INFLOW CHANGE CALLS PAUSED SUSPENDED".split()
+)
+_ORDER = ("an expression", "a declaration", "a duration", "a name", "an address", "a number", "a percentage")
+
+
+def _describe(term: str, parser: Lark) -> str:
+    if term in _FRIENDLY:
+        return _FRIENDLY[term]
+    for t in parser.terminals:
+        if t.name == term and isinstance(t.pattern, PatternStr):
+            return f"`{t.pattern.value}`"
+    return term.lower()
+
+
+def _keyword(term: str, parser: Lark) -> str | None:
+    for t in parser.terminals:
+        if t.name == term and isinstance(t.pattern, PatternStr) and t.pattern.value.isalpha():
+            return str(t.pattern.value)
+    return None
+
+
+def expected_text(expected: set[str], parser: Lark) -> str:
+    """`a duration`, `` `for` or a name ``, `a declaration` ... from Lark's expected terminals."""
+    words = {_keyword(t, parser) for t in expected}
+    names: set[str] = set()
+    if {"NUMBER", "NAME", "PERCENT", "LPAR"} <= expected:
+        names.add("an expression")
+        expected = {t for t in expected if t in ("$END", "RPAR") or (
+            _keyword(t, parser) is not None and t not in _EXPR_START)}
+    if _DECL_KEYWORDS <= words:
+        names.add("a declaration")
+        expected = {t for t in expected if _keyword(t, parser) not in _DECL_KEYWORDS}
+        expected.discard("$END")
+    names |= {_describe(t, parser) for t in expected}
+    ordered = sorted(names, key=lambda n: (_ORDER.index(n) if n in _ORDER else 99, n))
+    if len(ordered) > 6:
+        ordered = [*ordered[:5], "..."]
+    if len(ordered) == 1:
+        return ordered[0]
+    return ", ".join(ordered[:-1]) + " or " + ordered[-1]
+
+
+def _accepted(err: UnexpectedToken) -> set[str]:
+    """The terminals really acceptable here (LALR's merged lookaheads over-approximate)."""
+    try:
+        accepts = set(err.interactive_parser.accepts()) if err.interactive_parser else set()
+    except Exception:  # pragma: no cover - fall back to Lark's own list
+        accepts = set()
+    return accepts or set(err.expected)
+
+
+def _found(tok_type: str, value: str) -> str:
+    if tok_type == "$END":
+        return "end of file"
+    return f"`{value}`"
+
+
+def _help(expected: set[str], tok_type: str, value: str, parser: Lark) -> str | None:
+    if "DURATION" in expected and tok_type == "NUMBER":
+        return f"a duration needs a unit `s`, `m`, `h`, `d` or `w`, e.g. `{value}h`"
+    if tok_type == "NAME":
+        keywords = sorted(k for k in (_keyword(t, parser) for t in expected) if k)
+        close = difflib.get_close_matches(value, keywords, n=1)
+        if close:
+            return f"did you mean `{close[0]}`?"
+    return None
+
+
+def _span(path: str, line: int, col: int, length: int) -> Span:
+    return Span(file=path, line=line, column=col, end_line=line, end_column=col + max(length, 1))
+
+
+def convert_error(err: UnexpectedInput, text: str, path: str, parser: Lark) -> Diagnostic:
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        expected = _accepted(err)
+        if tok.type == "$END":
+            line, col = _end_position(text)
+            return Diagnostic(code=E_EOF, severity="error",
+                              message=f"unexpected end of file, expected "
+                                      f"{expected_text(expected, parser)}",
+                              span=_span(path, line, col, 1))
+        value = str(tok)
+        return Diagnostic(
+            code=E_SYNTAX, severity="error",
+            message=f"expected {expected_text(expected, parser)}, found {_found(tok.type, value)}",
+            span=_span(path, tok.line or 1, tok.column or 1, len(value)),
+            help=_help(expected, tok.type, value, parser))
+    if isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        shown = repr(char)[1:-1] if not char.isprintable() else char
+        return Diagnostic(code=E_CHARACTER, severity="error",
+                          message=f"unexpected character `{shown}`",
+                          span=_span(path, err.line, err.column, 1),
+                          help=_char_help(char))
+    if isinstance(err, UnexpectedEOF):
+        line, col = _end_position(text)
+        return Diagnostic(code=E_EOF, severity="error",
+                          message=f"unexpected end of file, expected "
+                                  f"{expected_text(set(err.expected), parser)}",
+                          span=_span(path, line, col, 1))
+    raise err  # pragma: no cover - no other kinds exist
+
+
+def _char_help(char: str) -> str | None:
+    if char == "'":
+        return 'strings use double quotes: `"..."`'
+    if char == '"':
+        return "a string must end on the line it starts"
+    return None
+
+
+def _end_position(text: str) -> tuple[int, int]:
+    """The last non-blank character's line and the column after it."""
+    stripped = text.rstrip()
+    lines = stripped.split("\n")
+    return len(lines), len(lines[-1]) + 1
