@@ -44,7 +44,8 @@ def parse(text: str, path: str) -> ParseResult:
     except VisitError as err:  # pragma: no cover - a transformer bug, re-raised unwrapped
         raise err.orig_exc from err
     comments = tuple(_comments(text, path))
-    return ParseResult(ast.Module(decls=tuple(decls), comments=comments, span=_file_span(text, path)), ())
+    module = ast.Module(decls=tuple(decls), comments=comments, span=_file_span(text, path))
+    return ParseResult(module, ())
 
 
 def _file_span(text: str, path: str) -> Span:

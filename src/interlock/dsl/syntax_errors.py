@@ -9,11 +9,12 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from lark.lexer import PatternStr
 
 from interlock.compiler.ir import Span
+from interlock.dsl import codes as C
 from interlock.dsl.diagnostics import Diagnostic
 
-E_SYNTAX = "E0101"
-E_CHARACTER = "E0102"
-E_EOF = "E0103"
+E_SYNTAX = C.SYNTAX
+E_CHARACTER = C.BAD_CHARACTER
+E_EOF = C.UNEXPECTED_EOF
 
 _FRIENDLY = {
     "NAME": "a name",
@@ -28,14 +29,21 @@ _FRIENDLY = {
     "$END": "end of file",
 }
 _DECL_KEYWORDS = frozenset(
-    "protocol signer agent role scope asset vault feed param metric score breaker allow "
-    "invariant".split()
+    [
+    "protocol", "signer", "agent", "role", "scope", "asset", "vault", "feed", "param",
+    "metric", "score", "breaker", "allow", "invariant",
+]
 )
 _EXPR_START = frozenset(
-    "NUMBER NAME PERCENT BPS DURATION LPAR MINUS NOT TVL PRICE DEVIATION STALENESS OUTFLOW "
-    "INFLOW CHANGE CALLS PAUSED SUSPENDED".split()
+    [
+    "NUMBER", "NAME", "PERCENT", "BPS", "DURATION", "LPAR", "MINUS", "NOT", "TVL", "PRICE",
+    "DEVIATION", "STALENESS", "OUTFLOW", "INFLOW", "CHANGE", "CALLS", "PAUSED", "SUSPENDED",
+]
 )
-_ORDER = ("an expression", "a declaration", "a duration", "a name", "an address", "a number", "a percentage")
+_ORDER = (
+    "an expression", "a declaration", "a duration", "a name", "an address", "a number",
+    "a percentage",
+)
 
 
 def _describe(term: str, parser: Lark) -> str:
@@ -62,7 +70,7 @@ def expected_text(expected: set[str], parser: Lark) -> str:
         names.add("an expression")
         expected = {t for t in expected if t in ("$END", "RPAR") or (
             _keyword(t, parser) is not None and t not in _EXPR_START)}
-    if _DECL_KEYWORDS <= words:
+    if words >= _DECL_KEYWORDS:
         names.add("a declaration")
         expected = {t for t in expected if _keyword(t, parser) not in _DECL_KEYWORDS}
         expected.discard("$END")
@@ -78,7 +86,8 @@ def expected_text(expected: set[str], parser: Lark) -> str:
 def _accepted(err: UnexpectedToken) -> set[str]:
     """The terminals really acceptable here (LALR's merged lookaheads over-approximate)."""
     try:
-        accepts = set(err.interactive_parser.accepts()) if err.interactive_parser else set()
+        ip = err.interactive_parser
+        accepts: set[str] = set(ip.accepts()) if ip else set()  # type: ignore[no-untyped-call]
     except Exception:  # pragma: no cover - fall back to Lark's own list
         accepts = set()
     return accepts or set(err.expected)
@@ -122,7 +131,8 @@ def convert_error(err: UnexpectedInput, text: str, path: str, parser: Lark) -> D
             span=_span(path, tok.line or 1, tok.column or 1, len(value)),
             help=_help(expected, tok.type, value, parser))
     if isinstance(err, UnexpectedCharacters):
-        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        pos = err.pos_in_stream or 0
+        char = text[pos] if pos < len(text) else ""
         shown = repr(char)[1:-1] if not char.isprintable() else char
         return Diagnostic(code=E_CHARACTER, severity="error",
                           message=f"unexpected character `{shown}`",

@@ -49,12 +49,13 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     feeds = [D.feed(d, i, addrs, sink) for i, d in enumerate(_of(module, ast.FeedDecl))]
     params = [p for i, d in enumerate(_of(module, ast.ParamDecl))
               if (p := D.param(d, i, sink)) is not None]
-    located = {x.name: x.address for x in (*assets, *vaults, *feeds)}
+    located = {x.name: x.address for x in assets} | {x.name: x.address for x in vaults} | {
+        x.name: x.address for x in feeds}
     metrics = [m for d in _of(module, ast.MetricDecl)
                if (m := D.metric(d, addrs, symbols, sink, located)) is not None]
     roles = build_roles(_of(module, ast.RoleDecl), symbols, sink)
 
-    decimals = {x.name: x.decimals for x in (*assets, *feeds)}
+    decimals = {x.name: x.decimals for x in assets} | {x.name: x.decimals for x in feeds}
     refs = {f.name for f in feeds if f.reference is not None}
     conds = CondBuilder(symbols, sink, lambda n: decimals.get(n, 0), lambda n: n in refs)
     rules = RuleBuilder(symbols, sink, conds, {p.name: p for p in params},
@@ -63,8 +64,8 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     score_map = {s.name: s for s in scores}
     breakers = [b for i, d in enumerate(_of(module, ast.BreakerDecl))
                 if (b := rules.breaker(d, i, score_map)) is not None]
-    powers = [p for i, d in enumerate(_of(module, ast.AllowDecl))
-              if (p := rules.power(d, i)) is not None]
+    powers = [w for i, d in enumerate(_of(module, ast.AllowDecl))
+              if (w := rules.power(d, i)) is not None]
     invariants = [v for d in _of(module, ast.InvariantDecl)
                   if (v := invariant(d, symbols, sink, conds)) is not None]
 

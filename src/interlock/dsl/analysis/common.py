@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from eth_utils import is_checksum_address, to_checksum_address
+from eth_utils.address import is_checksum_address, to_checksum_address
 
 from interlock.compiler.ir import Span
 from interlock.dsl import ast
@@ -15,12 +15,17 @@ from interlock.dsl import codes as C
 from interlock.dsl.diagnostics import Diagnostic, Label
 
 KEYWORDS = frozenset(
-    """protocol signer agent role scope asset vault feed param metric score breaker allow
-    invariant when then for cooldown of and or not always assuming entity after max gap decimals
-    holds reference heartbeat in safer lower higher count sum at indexed to by within most except
-    pause unpause suspend resume set extend cancel block sender from alert per calls outflow
-    inflow tvl price deviation change staleness paused suspended no unilateral every power needs
-    signers entities never locked forever open""".split()
+    [
+    "protocol", "signer", "agent", "role", "scope", "asset", "vault", "feed", "param",
+    "metric", "score", "breaker", "allow", "invariant", "when", "then", "for", "cooldown",
+    "of", "and", "or", "not", "always", "assuming", "entity", "after", "max", "gap",
+    "decimals", "holds", "reference", "heartbeat", "in", "safer", "lower", "higher", "count",
+    "sum", "at", "indexed", "to", "by", "within", "most", "except", "pause", "unpause",
+    "suspend", "resume", "set", "extend", "cancel", "block", "sender", "from", "alert", "per",
+    "calls", "outflow", "inflow", "tvl", "price", "deviation", "change", "staleness", "paused",
+    "suspended", "no", "unilateral", "every", "power", "needs", "signers", "entities", "never",
+    "locked", "forever", "open",
+]
 )
 
 # what each kind of declaration is called in messages

@@ -91,7 +91,7 @@ class CondBuilder:
             kind = "scope" if e.pred == "paused" else "feed"
             if self.symbols.resolve(e.target, (kind,)) is None:
                 return None
-            return ir.StatePred(pred=e.pred, target=e.target.text, span=e.span)  # type: ignore[arg-type]
+            return ir.StatePred(pred=e.pred, target=e.target.text, span=e.span)
         if isinstance(e, ast.Compare):
             return self._compare(e, ctx, use)
         self.sink.error(C.NOT_A_CONDITION, "expected a condition, found a number", e.span,
@@ -112,7 +112,7 @@ class CondBuilder:
         dens = [c.denominator for _, c in diff.terms] + [diff.const.denominator]
         lcm = math.lcm(*dens)
         terms = tuple(ir.Term(coef=int(c * lcm), atom=a) for a, c in diff.terms)
-        return ir.Compare(terms=terms, constant=int(diff.const * lcm), op=e.op,  # type: ignore[arg-type]
+        return ir.Compare(terms=terms, constant=int(diff.const * lcm), op=e.op,
                           span=e.span)
 
     # --- units ----------------------------------------------------------------------------------
@@ -232,7 +232,7 @@ class CondBuilder:
             self.sink.error(C.SCORE_IN_SCORE, f"score `{e.name.text}` cannot be used inside a "
                                               "score", e.span)
             return None
-        atom = ir.Atom(kind=sym.kind, target=e.name.text)  # type: ignore[arg-type]
+        atom = ir.Atom(kind=sym.kind, target=e.name.text)
         use.atoms.append(atom)
         unit = {"param": "param", "score": "score", "metric": "count"}[sym.kind]
         return Linear(((atom, Fraction(1)),), Fraction(0), unit)
@@ -257,7 +257,7 @@ class CondBuilder:
                                             "`reference`", e.span,
                             help=f"add `reference 0x...` to feed `{e.target.text}`")
             return None
-        atom = ir.Atom(kind=e.func, target=e.target.text, window=win,  # type: ignore[arg-type]
+        atom = ir.Atom(kind=e.func, target=e.target.text, window=win,
                        per_sender=e.per_sender)
         use.atoms.append(atom)
         unit = {"outflow": f"asset:{e.target.text}", "inflow": f"asset:{e.target.text}",

@@ -129,7 +129,7 @@ def param(d: ast.ParamDecl, index: int, sink: Sink) -> ir.Param | None:
                    d.initial.span)
         return None
     return ir.Param(name=d.name.text, index=index, initial=initial, min=low, max=high,
-                    safer=d.safer, span=d.span)  # type: ignore[arg-type]
+                    safer=d.safer, span=d.span)
 
 
 def metric(d: ast.MetricDecl, addrs: Addresses, symbols: Symbols, sink: Sink,
@@ -158,5 +158,5 @@ def metric(d: ast.MetricDecl, addrs: Addresses, symbols: Symbols, sink: Sink,
                    d.field_name.span)
         return None
     sig = f"{d.event.name}({','.join(p.type for p in d.event.params)})"
-    return ir.CustomMetric(name=d.name.text, aggregate=d.aggregate,  # type: ignore[arg-type]
+    return ir.CustomMetric(name=d.name.text, aggregate=d.aggregate,
                            event=sig, field=field_name, address=at, window=win, span=d.span)

@@ -53,7 +53,7 @@ def _prop(p: ast.PropAst, assuming: tuple[str, ...] | None, symbols: Symbols, si
                 sink.error(C.LISTED_TWICE, f"`{k.text}` is listed twice", k.span)
                 return None
             kinds.append(k.text)
-        return ir.NoUnilateralProp(by="signer", except_kinds=tuple(kinds))  # type: ignore[arg-type]
+        return ir.NoUnilateralProp(by="signer", except_kinds=tuple(kinds))
     if p.kind == "no_entity":
         return ir.NoUnilateralProp(by="entity", except_kinds=())
     if p.kind == "min":

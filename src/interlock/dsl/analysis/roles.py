@@ -92,30 +92,31 @@ def role_refs(e: ir.RoleExpr) -> list[str]:
     return [r for item in items for r in role_refs(item)]
 
 
+def _find_cycle(graph: dict[str, list[str]], start: str, done: set[str]) -> list[str] | None:
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        if node in path:
+            return [*path[path.index(node):], node]
+        if node in done or node not in graph:
+            return None
+        path.append(node)
+        for nxt in graph[node]:
+            cycle = visit(nxt)
+            if cycle:
+                return cycle
+        path.pop()
+        done.add(node)
+        return None
+
+    return visit(start)
+
+
 def _report_cycles(roles: list[ir.Role], decls: dict[str, ast.RoleDecl], sink: Sink) -> None:
     graph = {r.name: role_refs(r.expr) for r in roles}
     done: set[str] = set()
     for start in graph:
-        path: list[str] = []
-        on_path: set[str] = set()
-
-        def visit(node: str) -> list[str] | None:
-            if node in on_path:
-                return [*path[path.index(node):], node]
-            if node in done or node not in graph:
-                return None
-            path.append(node)
-            on_path.add(node)
-            for nxt in graph[node]:
-                cycle = visit(nxt)
-                if cycle:
-                    return cycle
-            path.pop()
-            on_path.discard(node)
-            done.add(node)
-            return None
-
-        cycle = visit(start)
+        cycle = _find_cycle(graph, start, done)
         if cycle:
             done.update(cycle)
             chain = " -> ".join(f"`{n}`" for n in cycle)

@@ -146,7 +146,9 @@ class RuleBuilder:
             cooldown = seconds(opts["cooldown"].value, self.sink, "a cooldown", positive=False)
         when = None
         if "when" in opts:
-            when = self.conds.cond(opts["when"].value, POWER, Usage())  # type: ignore[arg-type]
+            value = opts["when"].value
+            assert not isinstance(value, ast.Duration | ast.Address)
+            when = self.conds.cond(value, POWER, Usage())
             if when is None:
                 return None
         within = self._within(pw, targets)
@@ -159,7 +161,7 @@ class RuleBuilder:
                             pw.targets.span)
             return None
         role = self.roles.get(d.role.text)
-        return ir.Power(id=index, role=d.role.text, kind=pw.kind,  # type: ignore[arg-type]
+        return ir.Power(id=index, role=d.role.text, kind=pw.kind,
                         targets=targets, max_duration=max_d, within=within, cooldown=cooldown,
                         when=when, delay=role.delay if role else 0, span=d.span)
 
