@@ -1,0 +1,155 @@
+"""Bounded model checking: counterexamples by unrolling the transition relation.
+
+Each unrolled step is "time passes by `d ≥ 0`, then one action (or none)", so a trace of k
+breaker firings and power uses needs depth k. The first state is the initial state at `T0`
+(the machine is invariant under shifting time, so one `t0` stands for all). A result found
+here is only a candidate: `temporal` replays it on the concrete semantics before reporting it.
+
+`find_lasso` looks for a prefix and a loop after which the state is the same up to a shift of
+time (`Model.same_up_to_shift`), with the scope paused at every state of the loop: such a loop
+repeats forever and keeps the scope paused forever.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import z3
+
+from interlock.verifier.semantics_ops import to_z3_bool
+from interlock.verifier.semantics_state import State
+from interlock.verifier.symbolic import Action, Applied, Model
+from interlock.verifier.trace import Advance, Step
+
+T0 = 1_000_000
+BadFn = Callable[[State], Any]
+
+
+@dataclass(frozen=True)
+class BmcResult:
+    steps: tuple[Step, ...] | None  # a candidate counterexample, or None
+    depth: int  # the depth searched completely (or the counterexample's depth)
+    loop_start: int | None = None  # index into `steps` where a lasso's loop starts
+
+
+@dataclass
+class _Layer:
+    advance: Any  # the z3 Int for time passing
+    pre: State  # after time passes
+    post: State  # after the action
+    selector: Any
+    applied: list[Applied]
+
+
+class Unrolling:
+    def __init__(self, model: Model, solver: z3.Solver) -> None:
+        self.model = model
+        self.solver = solver
+        self.states: list[State] = [model.initial(T0)]
+        self.layers: list[_Layer] = []
+        self.acts: list[Action] = [a for a in model.actions if a.kind != "advance"]
+
+    def extend(self) -> None:
+        i = len(self.layers)
+        cur = self.states[-1]
+        d = z3.Int(f"d@{i}")
+        pre = replace(cur, now=cur.now + d)
+        self.solver.add(d >= 0)
+        post = self.model.fresh_state(f"s{i + 1}")
+        sel = z3.Int(f"sel@{i}")
+        self.solver.add(sel >= 0, sel <= len(self.acts))
+        applied = []
+        for j, act in enumerate(self.acts):
+            ap = self.model.apply(act, pre, f"{i}.{j}")
+            ok = [to_z3_bool(g) for _, g in ap.guards] + ap.domain
+            self.solver.add(z3.Implies(sel == j, z3.And(*ok, _eq(self.model, post, ap.next))))
+            applied.append(ap)
+        self.solver.add(z3.Implies(sel == len(self.acts), _eq(self.model, post, pre)))
+        self.layers.append(_Layer(d, pre, post, sel, applied))
+        self.states.append(post)
+
+    def decode(self, m: z3.ModelRef, depth: int) -> tuple[list[Step], list[int]]:
+        """The steps of the first `depth` layers, and the index in them where each layer starts."""
+        steps: list[Step] = []
+        starts: list[int] = []
+        for layer in self.layers[:depth]:
+            starts.append(len(steps))
+            d = m.eval(layer.advance, model_completion=True).as_long()
+            if d > 0:
+                steps.append(Advance(seconds=d))
+            j = m.eval(layer.selector, model_completion=True).as_long()
+            if j < len(self.acts):
+                steps.append(self.model.decode(self.acts[j], layer.applied[j], m))
+        starts.append(len(steps))
+        return steps, starts
+
+
+def _eq(model: Model, a: State, b: State) -> Any:
+    return z3.And(*[x == y for x, y in zip(model.vector(a), model.vector(b), strict=True)])
+
+
+def _remaining(deadline: float) -> int:
+    return max(1, int((deadline - time.monotonic()) * 1000))
+
+
+def bmc(model: Model, bad: BadFn, max_depth: int, deadline: float) -> BmcResult:
+    """The shortest trace (in layers) to a `bad` state, searching depth 0, 1, … `max_depth`."""
+    solver = z3.Solver()
+    un = Unrolling(model, solver)
+    for k in range(max_depth + 1):
+        if time.monotonic() >= deadline:
+            return BmcResult(None, max(0, k - 1))
+        if k > 0:
+            un.extend()
+        solver.push()
+        solver.add(to_z3_bool(bad(un.states[k])))
+        solver.set("timeout", _remaining(deadline))
+        res = solver.check()
+        if res == z3.sat:
+            steps, _ = un.decode(solver.model(), k)
+            return BmcResult(tuple(steps), k)
+        solver.pop()
+        if res == z3.unknown:
+            return BmcResult(None, max(0, k - 1))
+    return BmcResult(None, max_depth)
+
+
+def find_lasso(
+    model: Model, scope: str, horizon: int, max_depth: int, deadline: float
+) -> BmcResult:
+    """A prefix and a loop that keeps `scope` paused forever (see module docstring)."""
+    solver = z3.Solver()
+    un = Unrolling(model, solver)
+    for k in range(1, max_depth + 1):
+        if time.monotonic() >= deadline:
+            return BmcResult(None, k - 1)
+        un.extend()
+        solver.push()
+        loop = [z3.Bool(f"loop@{i}") for i in range(k)]
+        solver.add(z3.PbEq([(b, 1) for b in loop], 1))
+        for i, b in enumerate(loop):
+            end = un.states[k]
+            start = un.states[i]
+            cond = [end.now > start.now, model.same_up_to_shift(start, end, scope, horizon)]
+            for j in range(i, k):
+                layer = un.layers[j]
+                cond += [_paused(un.states[j], scope), _paused(layer.pre, scope)]
+            solver.add(z3.Implies(b, z3.And(*cond)))
+        solver.set("timeout", _remaining(deadline))
+        res = solver.check()
+        if res == z3.sat:
+            m = solver.model()
+            steps, starts = un.decode(m, k)
+            i = next(i for i, b in enumerate(loop) if z3.is_true(m.eval(b)))
+            return BmcResult(tuple(steps), k, loop_start=starts[i])
+        solver.pop()
+        if res == z3.unknown:
+            return BmcResult(None, k - 1)
+    return BmcResult(None, max_depth)
+
+
+def _paused(st: State, scope: str) -> Any:
+    return st.now < st.paused_until[scope]

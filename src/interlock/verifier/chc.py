@@ -1,0 +1,128 @@
+"""Unbounded safety proofs with Z3's CHC engine (Spacer).
+
+The reachable states are the least relation `Inv` with `Inv(init)` and `Inv(x) ∧ guard(x, in)
+→ Inv(next(x, in))` for every action; the property holds for executions of any length iff
+`Inv(x) ∧ bad(x)` is unsatisfiable. Spacer answers with an inductive invariant (`unsat`), a
+derivation of a bad state (`sat`), or gives up (`unknown`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import z3
+
+from interlock.verifier.semantics_ops import to_z3_bool
+from interlock.verifier.semantics_state import State
+from interlock.verifier.symbolic import Model, _var_name
+
+BadFn = Callable[[State], Any]
+
+
+@dataclass(frozen=True)
+class ChcResult:
+    status: Literal["safe", "unsafe", "unknown"]
+    invariant: str | None = None
+    reason: str | None = None
+
+
+def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
+    """Is a state satisfying `bad` reachable in `model`?"""
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer")
+    fp.set("timeout", max(1, int(timeout_s * 1000)))
+    keys = model.keys()
+    inv = z3.Function("Inv", *([z3.IntSort()] * len(keys)), z3.BoolSort())
+    err = z3.Function("Err", z3.BoolSort())
+    fp.register_relation(inv)
+    fp.register_relation(err)
+    x = model.fresh_state("x")
+    xs = model.vector(x)
+    t0 = z3.Int("t0@init")
+    fp.declare_var(*xs, t0)
+    fp.rule(inv(*model.vector(model.initial(t0))), [t0 > 0])
+    for i, action in enumerate(model.actions):
+        ap = model.apply(action, x, f"a{i}")
+        for v in ap.inputs.values():
+            if z3.is_const(v):
+                fp.declare_var(v)
+        body = [inv(*xs), *(to_z3_bool(g) for _, g in ap.guards), *ap.domain]
+        fp.rule(inv(*model.vector(ap.next)), body)
+    fp.rule(err(), [inv(*xs), to_z3_bool(bad(x))])
+    try:
+        answer = fp.query(err())
+    except z3.Z3Exception as exc:  # pragma: no cover - z3 internal failure
+        return ChcResult("unknown", reason=f"spacer failed: {exc}")
+    if answer == z3.unsat:
+        cover = fp.get_cover_delta(-1, inv)
+        names = [z3.Int(_var_name(n, k)) for n, k in keys]
+        text = render(z3.substitute_vars(cover, *names))
+        return ChcResult("safe", invariant=text)
+    if answer == z3.sat:
+        return ChcResult("unsafe")
+    return ChcResult("unknown", reason=f"spacer: {fp.reason_unknown() or 'timeout'}")
+
+
+_OPS = {
+    z3.Z3_OP_LE: "<=",
+    z3.Z3_OP_GE: ">=",
+    z3.Z3_OP_LT: "<",
+    z3.Z3_OP_GT: ">",
+    z3.Z3_OP_EQ: "==",
+}
+
+
+def render(e: Any) -> str:
+    """A Z3 formula in the language's infix notation (`and`, `or`, `not`, `->`)."""
+    if z3.is_true(e):
+        return "true"
+    if z3.is_false(e):
+        return "false"
+    if z3.is_and(e):
+        return " and ".join(_paren(c) for c in e.children())
+    if z3.is_or(e):
+        return " or ".join(_paren(c) for c in e.children())
+    if z3.is_not(e):
+        return _negate(e.arg(0))
+    if z3.is_implies(e):
+        return f"{_paren(e.arg(0))} -> {_paren(e.arg(1))}"
+    if z3.is_app(e) and e.decl().kind() in _OPS:
+        return f"{_arith(e.arg(0))} {_OPS[e.decl().kind()]} {_arith(e.arg(1))}"
+    return _arith(e)
+
+
+def _negate(e: Any) -> str:
+    flip = {z3.Z3_OP_LE: ">", z3.Z3_OP_GE: "<", z3.Z3_OP_LT: ">=", z3.Z3_OP_GT: "<="}
+    if z3.is_app(e) and e.decl().kind() in flip:
+        return f"{_arith(e.arg(0))} {flip[e.decl().kind()]} {_arith(e.arg(1))}"
+    if z3.is_app(e) and e.decl().kind() == z3.Z3_OP_EQ:
+        return f"{_arith(e.arg(0))} != {_arith(e.arg(1))}"
+    return f"not {_paren(e)}"
+
+
+def _paren(e: Any) -> str:
+    s = render(e)
+    return f"({s})" if (z3.is_and(e) or z3.is_or(e) or z3.is_implies(e)) else s
+
+
+def _arith(e: Any) -> str:
+    if z3.is_int_value(e):
+        return str(e.as_long())
+    if z3.is_add(e):
+        out = _arith(e.arg(0))
+        for c in e.children()[1:]:
+            s = _arith(c)
+            out += f" - {s[1:]}" if s.startswith("-") else f" + {s}"
+        return out
+    if z3.is_mul(e) and e.num_args() == 2 and z3.is_int_value(e.arg(0)):
+        k = e.arg(0).as_long()
+        if k == -1:
+            return f"-{_arith(e.arg(1))}"
+        return f"{k}*{_arith(e.arg(1))}"
+    if z3.is_app(e) and e.num_args() == 0:
+        return str(e)
+    if z3.is_app(e) and e.decl().kind() == z3.Z3_OP_ITE:
+        return f"(if {render(e.arg(0))} then {_arith(e.arg(1))} else {_arith(e.arg(2))})"
+    return str(e)

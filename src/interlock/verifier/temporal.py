@@ -1,0 +1,238 @@
+"""Temporal properties: `always PRED`, `S paused at most D [then open G]`, `S never locked forever`.
+
+Each property is a safety query (`temporal_props`) over the sliced transition relation
+(`symbolic`). Spacer (`chc`) proves it for executions of any length; when it does not, bounded
+model checking (`bmc`) looks for a counterexample, which is replayed on the concrete semantics
+(`replay`) before it is reported. A bounded search without a counterexample is `unknown` with
+its depth, never `proved`.
+
+`never locked forever` searches the tightest bound B, among sums of the durations that can
+pause the scope, for which `paused at most B` is proved; when none is, it looks for a lasso (a
+loop of steps after which the state repeats shifted in time) keeping the scope paused forever.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from interlock.compiler.ir import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
+from interlock.verifier.bmc import BmcResult, bmc, find_lasso
+from interlock.verifier.chc import chc_check
+from interlock.verifier.replay import replay_breaks, replay_lasso
+from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.semantics_ops import CONCRETE, Z3
+from interlock.verifier.semantics_state import State
+from interlock.verifier.symbolic import Model, Slice
+from interlock.verifier.temporal_props import (
+    bad_always,
+    bad_paused,
+    seed_always,
+    seed_paused,
+)
+from interlock.verifier.timeline import duration, timeline
+
+MAX_BMC_DEPTH = 40
+CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
+
+
+@dataclass(frozen=True)
+class _Query:
+    seed: Slice
+    assuming: tuple[str, ...]
+    bad_symbolic: Callable[[State], object]
+    bad_concrete: Callable[[State], object]
+    explain: Callable[[State], str]
+
+
+def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
+    if isinstance(prop, AlwaysProp):
+        return _Query(
+            seed_always(program, prop),
+            prop.assuming,
+            bad_always(Z3, program, prop),
+            bad_always(CONCRETE, program, prop),
+            lambda st: "the predicate is false in this state",
+        )
+    s = prop.scope
+
+    def explain(st: State) -> str:
+        length = st.paused_until[s] - st.paused_since[s]
+        if length > prop.limit:
+            return f"{s} paused continuously for {duration(length)} (limit {duration(prop.limit)})"
+        opened = st.paused_since[s] - st.prev_end[s]
+        return (
+            f"{s} paused again after {duration(opened)} open (needs {duration(prop.open_gap or 0)})"
+        )
+
+    return _Query(
+        seed_paused(prop),
+        prop.assuming,
+        bad_paused(Z3, s, prop.limit, prop.open_gap),
+        bad_paused(CONCRETE, s, prop.limit, prop.open_gap),
+        explain,
+    )
+
+
+def check_temporal(program: Program, invariant: Invariant, timeout_s: float) -> PropertyResult:
+    """Decide one temporal invariant within about `timeout_s` seconds."""
+    start = time.monotonic()
+    prop = invariant.prop
+    if isinstance(prop, NeverLockedProp):
+        return _never_locked(program, invariant, prop, start, timeout_s)
+    assert isinstance(prop, AlwaysProp | PausedAtMostProp)
+    return _check_safety(program, invariant, _query(program, prop), start, timeout_s)
+
+
+def _result(invariant: Invariant, start: float, **kw: object) -> PropertyResult:
+    return PropertyResult(
+        name=invariant.name, seconds=round(time.monotonic() - start, 3), span=invariant.span, **kw
+    )
+
+
+def _check_safety(
+    program: Program, invariant: Invariant, q: _Query, start: float, timeout_s: float
+) -> PropertyResult:
+    model = Model.build(program, q.seed, q.assuming)
+    chc = chc_check(model, q.bad_symbolic, timeout_s * CHC_SHARE)
+    if chc.status == "safe":
+        return _result(
+            invariant, start, status="proved", method="chc (spacer)", certificate=chc.invariant
+        )
+    deadline = start + timeout_s
+    found = bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline)
+    if found.steps is not None:
+        if replay_breaks(program, found.steps, q.bad_concrete):
+            cex = _counterexample(program, found, q)
+            return _result(
+                invariant,
+                start,
+                status="violated",
+                method="bmc",
+                depth=found.depth,
+                counterexample=cex,
+            )
+        return _result(
+            invariant,
+            start,
+            status="unknown",
+            method="bmc",
+            depth=found.depth,
+            reason="internal: a counterexample did not replay (please report)",
+        )
+    reason = chc.reason or "spacer found a violation that bounded search did not reach"
+    if time.monotonic() >= deadline:
+        reason = f"timeout after {timeout_s:g}s ({reason})"
+    return _result(
+        invariant, start, status="unknown", method="bmc", depth=found.depth, reason=reason
+    )
+
+
+def _counterexample(program: Program, found: BmcResult, q: _Query) -> Counterexample:
+    from interlock.verifier.replay import replay
+
+    assert found.steps is not None
+    final = replay(program, found.steps)
+    rows = list(timeline(program, found.steps))
+    end = sum(s.seconds for s in found.steps if s.kind == "advance")
+    rows.append(TimelineEntry(time=end, actor="property", action=q.explain(final)))
+    return Counterexample(timeline=tuple(rows), steps=found.steps, loop_start=found.loop_start)
+
+
+# --- never locked forever ---------------------------------------------------------------------
+
+
+def candidate_bounds(program: Program, scope: str, limit: int = 64) -> list[int]:
+    """Sums of the durations that can pause `scope` (the scope's `max` included), ascending."""
+    durations: set[int] = set()
+    sc = program.scope(scope)
+    if sc.max_pause is not None:
+        durations.add(sc.max_pause)
+    for b in program.breakers:
+        durations.update(e.duration for e in b.effects if e.kind == "pause" and scope in e.scopes)
+    for w in program.powers:
+        if w.kind in ("pause", "extend") and scope in w.targets and w.max_duration:
+            durations.add(w.max_duration)
+    sums: set[int] = set()
+    base = sorted(durations)
+    for r in range(1, min(len(base), 4) + 1):
+        for combo in itertools.combinations(base, r):
+            sums.add(sum(combo))
+    return sorted(sums)[: limit * 4]
+
+
+def _never_locked(
+    program: Program, invariant: Invariant, prop: NeverLockedProp, start: float, timeout_s: float
+) -> PropertyResult:
+    s = prop.scope
+    deadline = start + timeout_s
+    model = Model.build(
+        program,
+        seed_paused(PausedAtMostProp(scope=s, limit=0, open_gap=None, assuming=prop.assuming)),
+        prop.assuming,
+    )
+    cands = candidate_bounds(program, s)
+    if not cands:  # nothing can pause the scope
+        return _result(
+            invariant,
+            start,
+            status="proved",
+            method="chc (spacer)",
+            bound=0,
+            certificate=f"nothing can pause {s}",
+        )
+    budget = timeout_s * CHC_SHARE / max(1, len(cands).bit_length() + 1)
+
+    def proved(bound: int) -> str | None:
+        res = chc_check(model, bad_paused(Z3, s, bound, None), budget)
+        return res.invariant if res.status == "safe" else None
+
+    cert = proved(cands[-1])
+    if cert is not None:
+        lo, hi = 0, len(cands) - 1  # cands[hi] is proved
+        while lo < hi and time.monotonic() < deadline:
+            mid = (lo + hi) // 2
+            c = proved(cands[mid])
+            if c is not None:
+                hi, cert = mid, c
+            else:
+                lo = mid + 1
+        return _result(
+            invariant,
+            start,
+            status="proved",
+            method="chc (spacer)",
+            bound=cands[hi],
+            certificate=cert,
+        )
+    found = find_lasso(model, s, model.horizon(), MAX_BMC_DEPTH, deadline)
+    # the candidate is reported only if it replays concretely, round after round
+    if found.steps is not None and found.loop_start is not None:
+        horizon = model.horizon()
+
+        def shifted(a: State, b: State) -> object:
+            return model.same_up_to_shift(a, b, s, horizon, CONCRETE)
+
+        if replay_lasso(program, found.steps, found.loop_start, s, shifted):
+            rows = list(timeline(program, found.steps))
+            cex = Counterexample(
+                timeline=tuple(rows), steps=found.steps, loop_start=found.loop_start
+            )
+            return _result(
+                invariant,
+                start,
+                status="violated",
+                method="bmc (lasso)",
+                depth=found.depth,
+                counterexample=cex,
+            )
+    return _result(
+        invariant,
+        start,
+        status="unknown",
+        method="bmc (lasso)",
+        depth=found.depth,
+        reason=f"no bound up to {duration(cands[-1])} proved and no repeating counterexample found",
+    )

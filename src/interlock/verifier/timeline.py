@@ -1,0 +1,86 @@
+"""Counterexample steps as SPEC §6 timeline rows, one row per step.
+
+    +0s    time                passes 2d
+    +2d    breaker drain       fires: pause withdrawals until +2d 6h
+    +2d 6h agent watcher       fires breaker halt: pause deposits until +2d 12h
+    +3d    alice, carol, dave  pause withdrawals for 72h (power 0, role guardian)
+
+The actor is `breaker NAME` for a breaker the guard evaluates itself, the agent for an
+off-chain breaker, the signers for a power and `time` for time passing. Rows are one-to-one with
+`steps`, so a lasso's `loop_start` indexes both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from interlock.compiler.ir import Program
+from interlock.verifier.result import TimelineEntry
+from interlock.verifier.trace import Advance, Fire, Step
+
+_UNITS = (("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
+
+
+def duration(seconds: int) -> str:
+    """`93784` -> `1d 2h 3m 4s` (`0s` for zero)."""
+    if seconds <= 0:
+        return "0s"
+    parts = []
+    rest = seconds
+    for unit, size in _UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts)
+
+
+def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ...]:
+    rows: list[TimelineEntry] = []
+    t = 0
+    for s in steps:
+        if isinstance(s, Advance):
+            rows.append(TimelineEntry(time=t, actor="time", action=f"passes {duration(s.seconds)}"))
+            t += s.seconds
+        elif isinstance(s, Fire):
+            rows.append(_fire_row(program, s, t))
+        else:
+            w = program.powers[s.power]
+            what = " ".join(s.targets) if w.kind != "set" else w.targets[0]
+            action = _power_action(w.kind, what, s.value)
+            suffix = f"(power {w.id}, role {w.role}" + (", timelocked)" if w.delay else ")")
+            actor = ", ".join(s.signers) or w.role
+            rows.append(TimelineEntry(time=t, actor=actor, action=f"{action} {suffix}"))
+    return tuple(rows)
+
+
+def _power_action(kind: str, what: str, value: int | None) -> str:
+    if kind in ("pause", "suspend"):
+        return f"{kind} {what} for {duration(value or 0)}"
+    if kind == "extend":
+        return f"extend {what} by {duration(value or 0)}"
+    if kind == "set":
+        return f"set {what} to {value}"
+    return f"{kind} {what}"
+
+
+def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
+    b = program.breaker(s.breaker)
+    effects = []
+    for e in b.effects:
+        until = f"until +{duration(t + e.duration)}" if e.kind != "alert" else ""
+        if e.kind == "pause":
+            effects.append(f"pause {', '.join(e.scopes)} {until}")
+        elif e.kind == "suspend":
+            effects.append(f"suspend {', '.join(e.feeds)} {until}")
+        elif e.kind == "set":
+            effects.append(f"set {e.param} to {e.value} {until}")
+        elif e.kind == "block":
+            effects.append(f"block sender {until}")
+        else:
+            effects.append(f'alert "{e.text}"')
+    inputs = ", ".join(f"{m.atom.kind}({m.atom.target})={m.value}" for m in s.metrics)
+    what = "; ".join(effects) + (f" [{inputs}]" if inputs else "")
+    if b.onchain or not program.agents:
+        return TimelineEntry(time=t, actor=f"breaker {b.name}", action=f"fires: {what}")
+    agent = program.agents[0].name
+    return TimelineEntry(time=t, actor=f"agent {agent}", action=f"fires breaker {b.name}: {what}")
