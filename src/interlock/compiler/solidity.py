@@ -1,0 +1,53 @@
+"""The Solidity back end: `emit_solidity(program)` -> {file name: source}.
+
+Three files per protocol NAME (docs/guard.md):
+- `INAMEGuard.sol`: the interface, events, errors and the `Operation` struct;
+- `NAMEGuard.sol`: the standalone guard a protocol calls;
+- `NAMEGuarded.sol`: an abstract contract a protocol inherits (same state, same rules, in the
+  protocol's own storage; `whenActive(scope)` modifier).
+
+The view model (`solidity_view.build_view`) makes every decision; the Jinja2 templates only lay
+it out. Output is deterministic and names the rule file and its sha256 in a header.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import jinja2
+
+from interlock import __version__
+from interlock.compiler.ir import Program
+from interlock.compiler.solidity_view import GuardView, build_view
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("interlock.compiler", "templates"),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def guard_file_names(protocol: str) -> tuple[str, str, str]:
+    """(guard, interface, inheritable) file names for `protocol`."""
+    return f"{protocol}Guard.sol", f"I{protocol}Guard.sol", f"{protocol}Guarded.sol"
+
+
+def render(view: GuardView) -> dict[str, str]:
+    guard, iface, guarded = guard_file_names(view.protocol)
+    env = _env()
+    return {
+        guard: env.get_template("Guard.sol.j2").render(v=view),
+        iface: env.get_template("IGuard.sol.j2").render(v=view),
+        guarded: env.get_template("Guarded.sol.j2").render(v=view),
+    }
+
+
+def emit_solidity(program: Program) -> dict[str, str]:
+    """The guard's Solidity sources for `program` (file name -> source text)."""
+    return render(build_view(program, __version__))

@@ -1,0 +1,137 @@
+"""IR conditions and role expressions as Solidity expressions (strings for the view model).
+
+Every metric read goes through a helper of the generated contract that saturates the value to
+`[0, 2**128]` (`_sat`), so a sum of `coef * atom` terms with the rule file's coefficients can
+never overflow `int256` — an attacker-controlled balance or price cannot make a check revert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from interlock.compiler.ir import (
+    AllOf,
+    And,
+    AnyOf,
+    Atom,
+    BoolConst,
+    Compare,
+    Cond,
+    Implies,
+    Not,
+    Or,
+    Program,
+    RoleExpr,
+    RoleMember,
+    SignerMember,
+    StatePred,
+    Threshold,
+)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One ring buffer of flow buckets: (direction, asset, window)."""
+
+    index: int
+    direction: str  # "outflow" | "inflow"
+    asset: str
+    window: int
+
+    @property
+    def bucket(self) -> int:
+        return self.window // 12
+
+
+def atoms_of(program: Program, cond: Cond) -> list[Atom]:
+    """Every atom of `cond`, with scores expanded into their tiers' atoms."""
+    out: list[Atom] = []
+    if isinstance(cond, Compare):
+        for t in cond.terms:
+            if t.atom.kind == "score":
+                for tier in program.score(t.atom.target).tiers:
+                    out += atoms_of(program, tier.when)
+            else:
+                out.append(t.atom)
+    elif isinstance(cond, Not):
+        out += atoms_of(program, cond.item)
+    elif isinstance(cond, And | Or):
+        for c in cond.items:
+            out += atoms_of(program, c)
+    elif isinstance(cond, Implies):
+        out += atoms_of(program, cond.left) + atoms_of(program, cond.right)
+    return out
+
+
+class ExprCompiler:
+    """Turns conditions into Solidity; knows the program's ids and flow series."""
+
+    def __init__(self, program: Program, series: tuple[Series, ...]) -> None:
+        self.p = program
+        self.series = {(s.direction, s.asset, s.window): s for s in series}
+        self.asset_index = {a.name: i for i, a in enumerate(program.assets)}
+        self.score_index = {s.name: i for i, s in enumerate(program.scores)}
+
+    def cond(self, c: Cond) -> str:
+        if isinstance(c, BoolConst):
+            return "true" if c.value else "false"
+        if isinstance(c, StatePred):
+            if c.pred == "paused":
+                return f"_isPaused({self.p.scope(c.target).index})"
+            return f"_isSuspended({self.p.feed(c.target).index})"
+        if isinstance(c, Not):
+            return f"!({self.cond(c.item)})"
+        if isinstance(c, And):
+            return "(" + " && ".join(self.cond(i) for i in c.items) + ")"
+        if isinstance(c, Or):
+            return "(" + " || ".join(self.cond(i) for i in c.items) + ")"
+        if isinstance(c, Implies):
+            return f"(!({self.cond(c.left)}) || {self.cond(c.right)})"
+        return self.compare(c)
+
+    def compare(self, c: Compare) -> str:
+        parts = [f"{t.coef} * {self.atom(t.atom)}" for t in c.terms]
+        if c.constant or not parts:
+            parts.append(f"int256({c.constant})")
+        return "(" + " + ".join(parts) + f" {c.op} 0)"
+
+    def atom(self, a: Atom) -> str:
+        if a.kind in ("outflow", "inflow"):
+            assert a.window is not None
+            s = self.series[(a.kind, a.target, a.window)]
+            return f"_sat(_seriesSum({s.index}, {s.bucket}))"
+        if a.kind == "tvl":
+            return f"_sat(_tvl{self.asset_index[a.target]}())"
+        if a.kind == "price":
+            return f"_price(IGuardFeed({self.p.feed(a.target).address}))"
+        if a.kind == "deviation":
+            f = self.p.feed(a.target)
+            return f"_deviation(IGuardFeed({f.address}), IGuardFeed({f.reference}))"
+        if a.kind == "staleness":
+            return f"_staleness(IGuardFeed({self.p.feed(a.target).address}))"
+        if a.kind == "param":
+            return f"_paramValue({self.p.param(a.target).index})"
+        if a.kind == "score":
+            return f"_score{self.score_index[a.target]}()"
+        raise ValueError(f"metric `{a.kind}` has no on-chain value")
+
+
+def role_expr(program: Program, expr: RoleExpr, role_ids: dict[str, int]) -> str:
+    """A Solidity boolean over `mask` (bit i: signer with index i signed)."""
+    if isinstance(expr, SignerMember):
+        return f"(mask & {1 << program.signer(expr.name).index} != 0)"
+    if isinstance(expr, RoleMember):
+        return f"_role{role_ids[expr.name]}(mask)"
+    if isinstance(expr, AllOf):
+        return "(" + " && ".join(role_expr(program, e, role_ids) for e in expr.items) + ")"
+    if isinstance(expr, AnyOf):
+        return "(" + " || ".join(role_expr(program, e, role_ids) for e in expr.items) + ")"
+    assert isinstance(expr, Threshold)
+    direct = [m for m in expr.members if isinstance(m, SignerMember)]
+    if len(direct) == len(expr.members):
+        bits = sum(1 << program.signer(m.name).index for m in direct)
+        return f"(_popcount(mask & {bits}) >= {expr.k})"
+    counts = " + ".join(
+        f"_b({role_expr(program, m, role_ids)})" for m in expr.members
+    )
+    return f"({counts} >= {expr.k})"

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// @notice A Chainlink-style feed whose answer and updatedAt anyone can set (tests only).
+contract TestFeed {
+    uint8 public immutable decimals;
+    int256 public answer;
+    uint256 public updatedAt;
+    uint80 public roundId;
+
+    constructor(uint8 decimals_, int256 answer_) {
+        decimals = decimals_;
+        answer = answer_;
+        updatedAt = block.timestamp;
+        roundId = 1;
+    }
+
+    function setAnswer(int256 answer_) external {
+        answer = answer_;
+        updatedAt = block.timestamp;
+        roundId += 1;
+    }
+
+    function setUpdatedAt(uint256 updatedAt_) external {
+        updatedAt = updatedAt_;
+    }
+
+    function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
+        return (roundId, answer, updatedAt, updatedAt, roundId);
+    }
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+interface IFlowGuard {
+    function requireActive(uint8 scope) external view;
+    function recordOutflow(address asset, uint256 amount) external returns (bool);
+    function recordInflow(address asset, uint256 amount) external returns (bool);
+}
+
+interface IToken {
+    function transfer(address to, uint256 amount) external returns (bool);
+    function transferFrom(address from, address to, uint256 amount) external returns (bool);
+}
+
+/// @notice A vault that reports its flows to the guard. A flow the guard refuses (it tripped a
+/// breaker) is skipped without reverting, so the breaker's pause persists.
+contract TestVault {
+    IFlowGuard public guard;
+    IToken public immutable token;
+    address public immutable owner;
+    uint8 public immutable depositScope;
+    uint8 public immutable withdrawScope;
+
+    event Deposited(address indexed user, uint256 amount);
+    event Withdrawn(address indexed user, uint256 amount);
+    event FlowRefused(address indexed user, uint256 amount, bool outflow);
+
+    error GuardAlreadySet();
+    error NotOwner();
+
+    constructor(address token_, uint8 depositScope_, uint8 withdrawScope_) {
+        token = IToken(token_);
+        owner = msg.sender;
+        depositScope = depositScope_;
+        withdrawScope = withdrawScope_;
+    }
+
+    /// @notice Set once: the guard is generated with this vault's address in it.
+    function setGuard(address guard_) external {
+        if (msg.sender != owner) revert NotOwner();
+        if (address(guard) != address(0)) revert GuardAlreadySet();
+        guard = IFlowGuard(guard_);
+    }
+
+    function deposit(uint256 amount) external returns (bool) {
+        guard.requireActive(depositScope);
+        if (!guard.recordInflow(address(token), amount)) {
+            emit FlowRefused(msg.sender, amount, false);
+            return false;
+        }
+        token.transferFrom(msg.sender, address(this), amount);
+        emit Deposited(msg.sender, amount);
+        return true;
+    }
+
+    function withdraw(uint256 amount) external returns (bool) {
+        guard.requireActive(withdrawScope);
+        if (!guard.recordOutflow(address(token), amount)) {
+            emit FlowRefused(msg.sender, amount, true);
+            return false;
+        }
+        token.transfer(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount);
+        return true;
+    }
+}

@@ -1,0 +1,83 @@
+"""Sign a guard's EIP-712 `Operation` with test keys (eth_account), as its signers would.
+
+The guard wants 65-byte (r, s, v) signatures ordered by strictly increasing signer address,
+low-s. `sign_operation` returns them in that order; `to_high_s` turns one into the equivalent
+high-s form (the malleability attack the guard must refuse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+OPERATION_TYPES = {
+    "Operation": [
+        {"name": "power", "type": "uint16"},
+        {"name": "targets", "type": "uint256"},
+        {"name": "value", "type": "int256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
+
+
+@dataclass(frozen=True)
+class Operation:
+    power: int
+    targets: int
+    value: int
+    nonce: int
+    deadline: int
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        """The ABI tuple for `execute(op, sigs)` / `queue` / `executeQueued`."""
+        return (self.power, self.targets, self.value, self.nonce, self.deadline)
+
+
+def domain(protocol: str, chain_id: int, guard: str) -> dict[str, Any]:
+    """The guard's EIP-712 domain: name `<Protocol>Guard`, version `1`."""
+    return {
+        "name": f"{protocol}Guard",
+        "version": "1",
+        "chainId": chain_id,
+        "verifyingContract": guard,
+    }
+
+
+def sign_one(op: Operation, key: bytes | str, dom: dict[str, Any]) -> tuple[str, bytes]:
+    """(signer address, 65-byte r||s||v signature) of one key."""
+    msg = encode_typed_data(
+        domain_data=dom,
+        message_types=OPERATION_TYPES,
+        message_data={
+            "power": op.power,
+            "targets": op.targets,
+            "value": op.value,
+            "nonce": op.nonce,
+            "deadline": op.deadline,
+        },
+    )
+    signed = Account.sign_message(msg, key)
+    sig = signed.r.to_bytes(32, "big") + signed.s.to_bytes(32, "big") + bytes([signed.v])
+    return Account.from_key(key).address, sig
+
+
+def sign_operation(
+    op: Operation, keys: Iterable[bytes | str], dom: dict[str, Any]
+) -> list[bytes]:
+    """Signatures of `keys`, ordered by increasing signer address (as the guard requires)."""
+    pairs = [sign_one(op, k, dom) for k in keys]
+    pairs.sort(key=lambda p: int(p[0], 16))
+    return [sig for _, sig in pairs]
+
+
+def to_high_s(sig: bytes) -> bytes:
+    """The same signature with s' = n - s and the other v: valid for ecrecover, but high-s."""
+    r, s, v = sig[:32], int.from_bytes(sig[32:64], "big"), sig[64]
+    return r + (SECP256K1_N - s).to_bytes(32, "big") + bytes([55 - v])
