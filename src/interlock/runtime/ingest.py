@@ -30,7 +30,7 @@ _BALANCE_OF = selector("balanceOf(address)")
 _LATEST_ROUND = selector("latestRoundData()")
 
 
-class ConnectionLost(Exception):
+class ConnectionLost(ConnectionError):
     """The node connection dropped or stopped answering."""
 
 

@@ -44,9 +44,11 @@ def _call_data(sig: str, types: Sequence[str], args: Sequence[Any]) -> bytes:
 
 
 async def read_guard(
-    program: Program, call: Caller, guard: str, block: int, timestamp: int
+    program: Program, call: Caller, guard: str, block: int, timestamp: int = 0
 ) -> GuardView:
-    """Read every view the evaluation needs, concurrently, at `block`."""
+    """Read every view the evaluation needs, concurrently, at `block` (`timestamp` is the
+    block's; pass it later with `dataclasses.replace` when reading concurrently with the header).
+    """
     requests: list[tuple[str, str, str, bytes]] = []  # (table, name, out type, calldata)
     for s in program.scopes:
         requests.append(("paused_until", s.name, "uint64",

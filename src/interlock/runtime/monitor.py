@@ -1,0 +1,296 @@
+"""The monitor loop: heads in, blocks processed in order, decisions out, progress checkpointed.
+
+For each block `n` (once the head is `n + confirmations`): read the block's observations and the
+guard's state at `n` concurrently, count the block's events into the windows, evaluate every
+breaker (`evaluate.decide`), send what must be sent (`executor.Executor`), alert, and checkpoint
+`n` with the windows. All I/O of a block happens before its events are counted, so a block that
+fails half-way (node gone) is re-read from scratch after the reconnection: nothing is counted
+twice, nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+
+from interlock.compiler.ir import Program
+from interlock.runtime.checkpoint import CheckpointStore
+from interlock.runtime.evaluate import Decision, RulePlan, decide
+from interlock.runtime.executor import Executor, SendResult
+from interlock.runtime.ingest import ConnectionLost, Node
+from interlock.runtime.metrics import MetricPlan, MetricState
+from interlock.runtime.mirror import param_mismatches, read_guard, to_state
+from interlock.runtime.observe import BlockObservation
+from interlock.runtime.ops import (
+    AlertSink,
+    Health,
+    MonitorMetrics,
+    StdoutSink,
+    dispatch_alert,
+    log,
+    make_logger,
+)
+
+
+@dataclass(frozen=True)
+class MonitorConfig:
+    rpc: str
+    guard: str
+    checkpoint: str = "interlock-monitor.sqlite"
+    dry_run: bool = False
+    confirmations: int = 0
+    start_block: int | None = None  # first run only; None: the current head
+    poll_interval_s: float = 0.1  # HTTP: how often to ask for the head
+    idle_check_s: float = 2.0  # WebSocket: ask for the head when no event came for this long
+    max_backoff_s: float = 5.0
+    receipt_timeout_s: float = 60.0
+    scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Stats:
+    """What a run did, for tests and the benchmark."""
+
+    blocks: int = 0
+    results: list[SendResult] = field(default_factory=list)
+    mined: list[dict[str, Any]] = field(default_factory=list)
+    latencies_s: list[float] = field(default_factory=list)
+    reconnects: int = 0
+
+
+class Monitor:
+    def __init__(
+        self,
+        program: Program,
+        config: MonitorConfig,
+        account: LocalAccount | None,
+        *,
+        sinks: Sequence[AlertSink] | None = None,
+        logger: logging.Logger | None = None,
+        metrics: MonitorMetrics | None = None,
+        health: Health | None = None,
+    ) -> None:
+        self.program = program
+        self.config = config
+        self.account = account
+        self.sinks = list(sinks) if sinks is not None else [StdoutSink()]
+        self.logger = logger or make_logger()
+        self.metrics = metrics or MonitorMetrics()
+        self.health = health or Health()
+        self.plan = MetricPlan.from_program(program, config.scope_contracts)
+        self.rules = RulePlan.for_program(program)
+        self.store = CheckpointStore(config.checkpoint, config.guard)
+        self.state = MetricState(self.plan)
+        self.holding: frozenset[tuple[str, str | None]] = frozenset()
+        self.in_flight: set[tuple[str, str | None]] = set()
+        self.next_block: int | None = None
+        self.last_hash: str | None = None
+        self.last_timestamp = 0
+        self.stats = Stats()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._restore()
+
+    def _restore(self) -> None:
+        cp = self.store.load()
+        if cp is None:
+            return
+        self.state = MetricState.from_json(self.plan, cp.state.get("metrics", {}))
+        self.holding = frozenset((b, s) for b, s in cp.state.get("holding", []))
+        self.next_block = cp.block + 1
+        self.last_hash = cp.block_hash
+        self.last_timestamp = int(cp.state.get("timestamp", 0))
+        log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
+
+    # --- the outer loop: connect, run, reconnect with backoff ---------------------------------
+
+    async def run(self, stop: asyncio.Event | None = None) -> Stats:
+        stop = stop or asyncio.Event()
+        backoff = 0.1
+        mode = "websocket" if self.config.rpc.startswith("ws") else "http-polling"
+        while not stop.is_set():
+            node = Node(self.config.rpc)
+            try:
+                await node.connect()
+                self.health.connected, self.health.mode = True, mode
+                log(self.logger, logging.INFO, "connected", rpc=self.config.rpc, mode=mode,
+                    dry_run=self.config.dry_run, guard=self.config.guard)
+                backoff = 0.1
+                await self._session(node, stop)
+            except ConnectionLost as exc:
+                self.health.connected = False
+                self.metrics.reconnects.inc()
+                self.stats.reconnects += 1
+                log(self.logger, logging.WARNING, "connection_lost", error=str(exc),
+                    retry_in_s=backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, self.config.max_backoff_s)
+            finally:
+                await node.close()
+        await self._drain()
+        self.store.close()
+        return self.stats
+
+    async def _drain(self) -> None:
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=5)
+
+    async def _session(self, node: Node, stop: asyncio.Event) -> None:
+        executor = Executor(node.request, self.config.guard, self.account,
+                            dry_run=self.config.dry_run)
+        await node.subscribe(want_pending=self.plan.needs_transactions())
+        await self._catch_up(node, executor, await node.head(), stop)
+        wait = self.config.idle_check_s if node.is_ws else self.config.poll_interval_s
+        while not stop.is_set():
+            ev = await node.next_event(wait)
+            if ev is None:
+                await self._catch_up(node, executor, await node.head(), stop)
+            elif ev.kind == "head":
+                await self._catch_up(node, executor, ev.block, stop)
+            elif ev.kind == "pending" and ev.tx is not None:
+                if self.state.apply_pending(ev.tx, self.last_timestamp):
+                    self.metrics.events_seen.labels("pending_tx").inc()
+            elif ev.kind == "lost":
+                raise ConnectionLost(ev.error)
+
+    async def _catch_up(self, node: Node, executor: Executor, head: int,
+                        stop: asyncio.Event) -> None:
+        received = time.perf_counter()
+        self.metrics.head_block.set(head)
+        target = head - self.config.confirmations
+        if self.next_block is None:
+            start = self.config.start_block
+            self.next_block = start if start is not None else max(target, 0)
+        while self.next_block <= target and not stop.is_set():
+            await self._process(node, executor, self.next_block, received)
+            self.next_block += 1
+            self.metrics.lag_blocks.set(max(target - self.next_block + 1, 0))
+            received = time.perf_counter()
+
+    # --- one block ----------------------------------------------------------------------------
+
+    async def _process(self, node: Node, executor: Executor, number: int,
+                       received: float) -> None:
+        obs, view = await asyncio.gather(
+            node.fetch(self.plan, number),
+            read_guard(self.program, node.call, self.config.guard, number),
+        )
+        self._check_reorg(obs)
+        for err in obs.errors:
+            self.metrics.errors.labels("read").inc()
+            log(self.logger, logging.WARNING, "read_failed", block=number, error=err)
+        view = dataclasses.replace(view, timestamp=obs.timestamp)
+        guard_state = to_state(self.program, view)
+        for name in param_mismatches(self.program, view, guard_state):
+            log(self.logger, logging.WARNING, "param_mirror_mismatch", block=number, param=name)
+        counted = self.state.apply(obs)
+        self._report_malformed(number)
+        self.metrics.events_seen.labels("log").inc(len(obs.logs))
+        self.metrics.events_seen.labels("tx").inc(len(obs.txs))
+        values = self.state.values(obs)
+        outcome = decide(
+            self.program, self.rules, guard_state, values, self.state.per_sender_values(obs),
+            block=number, in_flight=self.in_flight, previously_holding=self.holding,
+        )
+        self.metrics.rules_evaluated.inc(outcome.evaluated)
+        for name, reason in outcome.skipped:
+            self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
+        for decision in outcome.decisions:
+            await self._act(executor, decision, obs, received)
+        self.holding = outcome.holding
+        self.last_hash, self.last_timestamp = obs.block_hash, obs.timestamp
+        self.store.save(number, obs.block_hash, self.snapshot())
+        self.metrics.blocks_processed.inc()
+        self.metrics.last_block.set(number)
+        self.health.progress(number)
+        self.stats.blocks += 1
+        if counted or outcome.decisions:
+            log(self.logger, logging.INFO, "block", number=number, events=counted,
+                decisions=[d.breaker for d in outcome.decisions],
+                metrics={f"{a.kind}({a.target})": v for a, v in values.items()})
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "metrics": self.state.to_json(),
+            "holding": sorted([b, s] for b, s in self.holding),
+            "timestamp": self.last_timestamp,
+        }
+
+    def _check_reorg(self, obs: BlockObservation) -> None:
+        if self.last_hash and obs.parent_hash != self.last_hash:
+            self.metrics.errors.labels("reorg").inc()
+            log(self.logger, logging.ERROR, "reorg_below_confirmations", block=obs.number,
+                expected_parent=self.last_hash, parent=obs.parent_hash,
+                hint="raise --confirmations")
+
+    def _report_malformed(self, number: int) -> None:
+        for msg in self.state.malformed:
+            self.metrics.errors.labels("malformed_log").inc()
+            log(self.logger, logging.WARNING, "malformed_log", block=number, error=msg)
+        self.state.malformed.clear()
+
+    # --- acting ------------------------------------------------------------------------------
+
+    async def _act(self, executor: Executor, d: Decision, obs: BlockObservation,
+                   received: float) -> None:
+        alert: dict[str, Any] = {"rule": d.breaker, "rule_id": d.rule_id, "method": d.method,
+                                 "sender": d.sender, "block": d.block, "texts": list(d.alerts),
+                                 "dry_run": self.config.dry_run}
+        if d.method == "alert":
+            self._spawn(dispatch_alert(self.sinks, alert))
+            return
+        self.in_flight.add(d.key)
+        result = await executor.submit(d, obs.base_fee)
+        latency = time.perf_counter() - received
+        self.stats.results.append(result)
+        log(self.logger, logging.INFO if result.status in ("sent", "dry-run") else
+            logging.WARNING, "decision", rule=d.breaker, method=d.method, sender=d.sender,
+            block=d.block, status=result.status, reason=result.reason, tx=result.tx_hash,
+            latency_ms=round(latency * 1000, 3))
+        if result.status in ("sent", "dry-run"):
+            self.metrics.decision_latency.observe(latency)
+            self.stats.latencies_s.append(latency)
+            self.metrics.trips_sent.labels(d.breaker, d.method).inc(
+                1 if result.status == "sent" else 0)
+            self._spawn(dispatch_alert(self.sinks, {**alert, "status": result.status,
+                                                    "tx": result.tx_hash}))
+        if result.status == "sent" and result.tx_hash:
+            self._spawn(self._watch(executor, d, result.tx_hash, received))
+        else:
+            self.in_flight.discard(d.key)
+            if result.status == "failed":
+                self.metrics.errors.labels("send").inc()
+
+    async def _watch(self, executor: Executor, d: Decision, tx_hash: str,
+                     received: float) -> None:
+        try:
+            receipt = await executor.wait_receipt(tx_hash, self.config.receipt_timeout_s)
+        finally:
+            self.in_flight.discard(d.key)
+        if receipt is None:
+            log(self.logger, logging.WARNING, "trip_not_mined", rule=d.breaker, tx=tx_hash)
+            return
+        ok = int(str(receipt.get("status", "0x0")), 16) == 1
+        info = {"rule": d.breaker, "tx": tx_hash, "ok": ok,
+                "block": int(str(receipt["blockNumber"]), 16),
+                "mined_s": time.perf_counter() - received}
+        self.stats.mined.append(info)
+        log(self.logger, logging.INFO if ok else logging.WARNING, "trip_mined", **info)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return
