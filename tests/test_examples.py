@@ -1,0 +1,176 @@
+"""Every example compiles to IR without errors, and each exercises the constructs it is for."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eth_utils import is_checksum_address
+
+from interlock.compiler import ir
+from interlock.dsl.frontend import compile_file
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted(p.relative_to(ROOT) for p in (ROOT / "examples").rglob("*.guard"))
+
+# Real mainnet contracts the examples use, EIP-55 checksummed.
+MAINNET = {
+    "USDC": "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48",
+    "USDT": "0xdAC17F958D2ee523a2206206994597C13D831ec7",
+    "WETH": "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+    "WBTC": "0x2260FAC5E5542a773Aa44fBCfeDf7C193bc2C599",
+    "ETH_USD": "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419",
+    "BTC_USD": "0xF4030086522a5bEEa4988F8cA5B36dbC97BeE88c",
+    "USDC_USD": "0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6",
+}
+
+
+def _program(path: Path) -> ir.Program:
+    result = compile_file(str(path))
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert errors == [], "\n".join(f"{d.span.line}:{d.span.column} {d.code} {d.message}"
+                                   for d in errors)
+    assert result.program is not None
+    return result.program
+
+
+def test_the_examples_are_there() -> None:
+    names = {p.as_posix() for p in EXAMPLES}
+    assert {
+        "examples/perp_venue.guard",
+        "examples/lending_market.guard",
+        "examples/bridge.guard",
+        "examples/amm.guard",
+        "examples/broken/perp_venue_unbounded.guard",
+    } <= names
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_example_compiles_without_diagnostics(path: Path) -> None:
+    result = compile_file(str(ROOT / path))
+    assert result.diagnostics == ()
+    program = _program(ROOT / path)
+    assert program.invariants, "an example without invariants proves nothing"
+    assert program.breakers and program.powers
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_example_addresses_are_real_or_distinct(path: Path) -> None:
+    program = _program(ROOT / path)
+    addresses = (
+        [s.address for s in program.signers]
+        + [a.address for a in program.agents]
+        + [a.address for a in program.assets]
+        + [v.address for v in program.vaults]
+        + [f.address for f in program.feeds]
+        + [f.reference for f in program.feeds if f.reference]
+    )
+    assert len(set(addresses)) == len(addresses)
+    assert all(is_checksum_address(a) for a in addresses)
+    for asset in program.assets:
+        assert asset.address == MAINNET[asset.name]
+    for feed in program.feeds:
+        assert feed.address == MAINNET[feed.name]
+
+
+def _atoms(cond: ir.Cond) -> list[ir.Atom]:
+    if isinstance(cond, ir.Compare):
+        return [t.atom for t in cond.terms]
+    if isinstance(cond, ir.Not):
+        return _atoms(cond.item)
+    if isinstance(cond, ir.And | ir.Or):
+        return [a for c in cond.items for a in _atoms(c)]
+    if isinstance(cond, ir.Implies):
+        return _atoms(cond.left) + _atoms(cond.right)
+    return []
+
+
+def _features(program: ir.Program) -> set[str]:
+    """The constructs a program uses, as short tags."""
+    tags: set[str] = set()
+    conds = [b.when for b in program.breakers] + [t.when for s in program.scores for t in s.tiers]
+    tags |= {f"atom:{a.kind}" for c in conds for a in _atoms(c)}
+    tags |= {"per_sender" for c in conds for a in _atoms(c) if a.per_sender}
+    tags |= {f"effect:{e.kind}" for b in program.breakers for e in b.effects}
+    tags |= {f"power:{p.kind}" for p in program.powers}
+    tags |= {"power:when" for p in program.powers if p.when is not None}
+    tags |= {f"prop:{i.prop.kind}" for i in program.invariants}
+    tags |= {"assuming" for i in program.invariants if getattr(i.prop, "assuming", ())}
+    tags |= {f"safer:{p.safer}" for p in program.params}
+    tags |= {"timelock" for r in program.roles if r.delay}
+    tags |= {"entity_groups" for s in program.signers
+             if sum(t.entity == s.entity for t in program.signers) > 1}
+    tags |= {"heartbeat" for f in program.feeds if f.heartbeat}
+    tags |= {"reference" for f in program.feeds if f.reference}
+    tags |= {"custom_metric"} if program.metrics else set()
+    tags |= {"score"} if program.scores else set()
+    tags |= {"max" for s in program.scopes if s.max_pause} | {
+        "gap" for s in program.scopes if s.gap}
+    tags |= {"offchain_breaker" for b in program.breakers if not b.onchain}
+    tags |= {"onchain_breaker" for b in program.breakers if b.onchain}
+    return tags
+
+
+EXPECTED = {
+    "examples/perp_venue.guard": {
+        "entity_groups", "timelock", "score", "reference", "atom:deviation", "atom:change",
+        "atom:outflow", "atom:tvl", "effect:pause", "effect:suspend", "effect:set",
+        "power:extend", "power:when", "prop:always", "prop:paused_at_most",
+        "prop:no_unilateral", "assuming", "onchain_breaker", "offchain_breaker",
+    },
+    "examples/lending_market.guard": {
+        "atom:staleness", "heartbeat", "atom:outflow", "atom:inflow", "safer:lower", "score",
+        "timelock", "power:cancel", "power:set", "power:suspend", "power:resume",
+        "prop:never_locked", "prop:min_coalition", "effect:set",
+    },
+    "examples/bridge.guard": {
+        "entity_groups", "custom_metric", "atom:metric", "atom:calls", "per_sender",
+        "effect:block", "effect:alert", "prop:no_unilateral", "prop:min_coalition", "timelock",
+        "power:cancel", "offchain_breaker",
+    },
+    "examples/amm.guard": {
+        "reference", "atom:deviation", "atom:change", "safer:higher", "power:extend",
+        "assuming", "timelock", "power:cancel", "prop:paused_at_most", "prop:never_locked",
+        "prop:always", "effect:set",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_exercises_its_constructs(name: str) -> None:
+    missing = EXPECTED[name] - _features(_program(ROOT / name))
+    assert missing == set()
+
+
+def test_windows_in_examples_are_multiples_of_12s() -> None:
+    for path in EXAMPLES:
+        program = _program(ROOT / path)
+        conds = [b.when for b in program.breakers] + [
+            t.when for s in program.scores for t in s.tiers]
+        windows = [a.window for c in conds for a in _atoms(c) if a.window is not None]
+        windows += [m.window for m in program.metrics]
+        assert all(w > 0 and w % 12 == 0 for w in windows), path
+
+
+def test_broken_venue_differs_only_in_withdrawal_safety_nets() -> None:
+    good = _program(ROOT / "examples/perp_venue.guard")
+    bad = _program(ROOT / "examples/broken/perp_venue_unbounded.guard")
+    assert good.scope("withdrawals").max_pause == 72 * 3600
+    assert good.scope("withdrawals").gap == 24 * 3600
+    assert bad.scope("withdrawals").max_pause is None
+    assert bad.scope("withdrawals").gap is None
+    assert good.breaker("drain").cooldown == 24 * 3600
+    assert bad.breaker("drain").cooldown is None
+    assert _without_spans(good.invariants) == _without_spans(bad.invariants)
+
+
+def _without_spans(invariants: tuple[ir.Invariant, ...]) -> list[Any]:
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "span"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return [strip(i.model_dump(mode="json")) for i in invariants]
