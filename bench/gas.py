@@ -1,0 +1,289 @@
+"""Gas of the generated guard beside two baselines, on Anvil (prague), printed as a table.
+
+    .venv/bin/python bench/gas.py [--rules bench/gas.guard]
+
+What is measured (every number is a mined transaction's `gasUsed`):
+- scope check: `act()` of a protocol function behind the inherited `whenActive` (the guard's
+  state in the protocol's storage) and behind an external `guard.requireActive`, minus the same
+  function unguarded; beside the OpenZeppelin-Pausable-style `whenNotPaused` overhead
+  (bench/baselines/PausableBaseline.sol);
+- flow recording: a vault `withdraw` that reports to the guard (`recordOutflow`, which also
+  checks the on-chain breakers that read the flow) minus the same withdraw unreported; beside
+  the same vault reporting to an ERC-7265-style limiter (bench/baselines/RateLimiterBaseline.sol).
+  36 withdrawals, one every 5 minutes for 3 hours after an hour of history: first, median, max;
+- `poke` firing an on-chain breaker, `trip` by the agent, `execute` of a 2-of-3 and a 3-of-5
+  pause: whole transactions.
+Targets (issue #4): inherited scope check within 10% of the Pausable overhead; `recordOutflow`
+at most half of the ERC-7265-style baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+from typing import Any
+
+from interlock.compiler.ir import Atom
+from interlock.compiler.solc import compile_sources
+from interlock.compiler.testkit.chain import TestChain
+from interlock.compiler.testkit.chain_driver import ChainDriver
+from interlock.compiler.testkit.deploy import deploy_rules
+from interlock.compiler.testkit.harness import Harness
+from interlock.runtime.anvil import Anvil
+from interlock.verifier.trace import Fire, MetricValue, Step, UsePower
+
+ROOT = Path(__file__).resolve().parent
+START = 1_900_000_000
+STEP = 300
+N_WITHDRAWALS = 36
+TVL = 10**12  # 1,000,000 USDC in the vault: small withdrawals never trip `drain`
+AMOUNT = 1_000 * 10**6
+
+HARNESS = """// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+import {{I{p}Guard}} from "./I{p}Guard.sol";
+import {{{p}Guarded}} from "./{p}Guarded.sol";
+
+contract ExternalGuardProtocol {{
+    I{p}Guard public immutable guard;
+    uint256 public counter = 1;
+
+    constructor(I{p}Guard guard_) {{
+        guard = guard_;
+    }}
+
+    function act() external {{
+        guard.requireActive(0);
+        unchecked {{
+            counter += 1;
+        }}
+    }}
+}}
+
+contract InheritedGuardProtocol is {p}Guarded {{
+    uint256 public counter = 1;
+
+    function act() external whenActive(0) {{
+        unchecked {{
+            counter += 1;
+        }}
+    }}
+}}
+"""
+
+
+VAULT = """// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+interface IFlowGuard {
+    function recordOutflow(address asset, uint256 amount) external returns (bool);
+}
+
+/// @notice PlainVault's withdraw, reporting each outflow to the guard.
+contract InterlockVault {
+    IFlowGuard public guard;
+    address public immutable token;
+    mapping(address account => uint256) public balances;
+
+    constructor(address token_) {
+        token = token_;
+    }
+
+    function setGuard(IFlowGuard guard_) external {
+        require(address(guard) == address(0), "guard already set");
+        guard = guard_;
+    }
+
+    function deposit(uint256 amount) external {
+        balances[msg.sender] += amount;
+    }
+
+    function withdraw(uint256 amount) external {
+        balances[msg.sender] -= amount;
+        guard.recordOutflow(token, amount);
+    }
+}
+"""
+
+
+def _baselines() -> dict[str, Any]:
+    sources = {p.name: p.read_text() for p in sorted((ROOT / "baselines").glob("*.sol"))}
+    return compile_sources(sources, allow_warnings=False).contracts
+
+
+def _deploy(chain: TestChain, compiled: dict[str, Any], name: str, *args: Any) -> Any:
+    c = compiled[name]
+    return chain.deploy(c.abi, c.bytecode, *args)
+
+
+def _gas(chain: TestChain, fn: Any, ts: int, sender: str | None = None) -> int:
+    out = chain.call_fn(fn, sender or chain.accounts[0], timestamp=ts)
+    if not out.ok:
+        raise RuntimeError(f"benchmark transaction reverted: {fn.fn_name}")
+    return out.gas_used
+
+
+class Bench:
+    def __init__(self, chain: TestChain, rules: Path) -> None:
+        self.chain = chain
+        self.base = _baselines()
+        text = rules.read_text()
+        self.rows: list[tuple[str, str, str, str, str]] = []
+        self.text, self.path = text, str(rules)
+
+    def run(self) -> None:
+        chain, base = self.chain, self.base
+        protocol = _protocol_name(self.text)
+        harness_src = {"BenchHarness.sol": HARNESS.format(p=protocol)}
+        vault_c = compile_sources({"InterlockVault.sol": VAULT}).contract("InterlockVault")
+
+        def make_vault(h: Harness, name: str) -> Any:
+            asset = next(iter(h.tokens.values()))
+            return chain.deploy(vault_c.abi, vault_c.bytecode, asset.address)
+
+        dep = deploy_rules(chain, self.text, self.path, vault_factory=make_vault,
+                           extra_sources=harness_src)
+        token = dep.harness.tokens[dep.program.assets[0].name]
+        vault = next(iter(dep.harness.vaults.values()))
+        t = chain.latest_timestamp() + 100
+        # --- scope checks ----------------------------------------------------------------
+        unguarded = _deploy(chain, base, "UnguardedProtocol")
+        pausable = _deploy(chain, base, "PausableProtocol")
+        ext_c = dep.compiled.contract("ExternalGuardProtocol")
+        external = chain.deploy(ext_c.abi, ext_c.bytecode, dep.guard.address)
+        inh_c = dep.compiled.contract("InheritedGuardProtocol")
+        inherited = chain.deploy(inh_c.abi, inh_c.bytecode)
+        act: dict[str, int] = {}
+        for name, c in (("plain", unguarded), ("pausable", pausable), ("external", external),
+                        ("inherited", inherited)):
+            t += 1
+            act[name] = _gas(chain, c.functions.act(), t)
+        pausable_oh = act["pausable"] - act["plain"]
+        inherited_oh = act["inherited"] - act["plain"]
+        self.rows += [
+            ("scope check, Pausable-style `whenNotPaused` (baseline)", f"{pausable_oh:,}",
+             "", "", ""),
+            ("scope check, inherited `whenActive`", f"{inherited_oh:,}",
+             f"{pausable_oh:,}", f"≤ {int(pausable_oh * 1.1):,}",
+             _met(inherited_oh <= pausable_oh * 1.1)),
+            ("scope check, standalone `requireActive` (external call)",
+             f"{act['external'] - act['plain']:,}", "", "", ""),
+        ]
+        # --- flows -----------------------------------------------------------------------
+        t = self._flows(dep, token, vault, t)
+        # --- poke, trip, execute ---------------------------------------------------------
+        self._actions(dep, t)
+
+    def _flows(self, dep: Any, token: Any, vault: Any, t: int) -> int:
+        chain, base = self.chain, self.base
+        plain = _deploy(chain, base, "PlainVault")
+        limiter = _deploy(chain, base, "Erc7265StyleLimiter", 3600, STEP)
+        erc = _deploy(chain, base, "Erc7265Vault", limiter.address, token.address)
+        _gas(chain, limiter.functions.addProtectedContract(erc.address), t)
+        _gas(chain, limiter.functions.registerAsset(token.address, 7_000, 0), t)
+        _gas(chain, token.functions.setBalance(vault.address, TVL), t)
+        for v in (plain, erc, vault):
+            _gas(chain, v.functions.deposit(TVL), t)
+        t += 3600
+        plain_g, erc_g, il_g = [], [], []
+        for _ in range(N_WITHDRAWALS):
+            t += STEP
+            plain_g.append(_gas(chain, plain.functions.withdraw(AMOUNT), t))
+            erc_g.append(_gas(chain, erc.functions.withdraw(AMOUNT), t))
+            il_g.append(_gas(chain, vault.functions.withdraw(AMOUNT), t))
+        erc_oh = [e - p for e, p in zip(erc_g, plain_g, strict=True)]
+        il_oh = [i - p for i, p in zip(il_g, plain_g, strict=True)]
+        e_med, i_med = statistics.median(erc_oh), statistics.median(il_oh)
+        self.rows += [
+            ("outflow report, ERC-7265-style limiter (baseline): first / median / max",
+             f"{erc_oh[0]:,} / {int(e_med):,} / {max(erc_oh):,}", "", "", ""),
+            ("outflow report, `recordOutflow`: first / median / max",
+             f"{il_oh[0]:,} / {int(i_med):,} / {max(il_oh):,}", f"{int(e_med):,}",
+             f"≤ {int(e_med / 2):,} (median)", _met(i_med <= e_med / 2)),
+        ]
+        return t
+
+    def _actions(self, dep: Any, t: int) -> None:
+        """poke, trip and the two executes, each from the same snapshot (a fresh guard at
+        time `t`: the first use of its nonce word and of the paused scope's slot)."""
+        p = dep.program
+        steps: list[tuple[str, Step]] = []
+        onchain = next((b for b in p.breakers if b.onchain and _feed_only(b)), None)
+        if onchain is not None:
+            feed = next(f for f in p.feeds if f.reference is not None)
+            dev = MetricValue(atom=Atom(kind="deviation", target=feed.name), value=5 * 10**16)
+            steps.append((f"`poke` firing `{onchain.name}`",
+                          Fire(breaker=onchain.name, metrics=(dev,))))
+        offchain = next((b for b in p.breakers if not b.onchain), None)
+        if offchain is not None:
+            steps.append((f"`trip` of `{offchain.name}` by the agent",
+                          Fire(breaker=offchain.name)))
+        for k in (2, 3):
+            power = next((w for w in p.powers if w.kind == "pause" and w.delay == 0
+                          and _threshold(p, w.role) == k), None)
+            if power is not None:
+                members = _members(p, power.role)
+                steps.append((f"`execute`, {k}-of-{len(members)} pause of `{power.targets[0]}`",
+                              UsePower(power=power.id, targets=(power.targets[0],), value=3600,
+                                       signers=tuple(members[:k]))))
+        for label, step in steps:
+            snap = self.chain.snapshot()
+            driver = ChainDriver(p, dep.harness, dep.guard, t0=t + 10)
+            self._row(label, driver.apply(step))
+            self.chain.revert(snap)
+
+    def _row(self, label: str, out: Any) -> None:
+        if not out.ok:
+            raise RuntimeError(f"benchmark step reverted: {label}")
+        self.rows.append((label + " (whole transaction)", f"{out.gas_used:,}", "", "", ""))
+
+
+def _protocol_name(text: str) -> str:
+    for line in text.splitlines():
+        words = line.split("#")[0].split()
+        if len(words) >= 2 and words[0] == "protocol":
+            return words[1]
+    raise SystemExit("no `protocol` line in the rule file")
+
+
+def _feed_only(b: Any) -> bool:
+    return "deviation" in b.when.model_dump_json()
+
+
+def _threshold(p: Any, role: str) -> int | None:
+    expr = p.role(role).expr
+    return int(expr.k) if expr.kind == "threshold" else None
+
+
+def _members(p: Any, role: str) -> list[str]:
+    return [m.name for m in p.role(role).expr.members if m.kind == "signer"]
+
+
+def _met(ok: bool) -> str:
+    return "yes" if ok else "**no**"
+
+
+def render(rows: list[tuple[str, str, str, str, str]]) -> str:
+    head = ("operation", "gas", "baseline", "target", "met")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rules", type=Path, default=ROOT / "gas.guard")
+    args = ap.parse_args(argv)
+    with Anvil(timestamp=START, extra_args=("--code-size-limit", "100000")) as node:
+        bench = Bench(TestChain(node), args.rules)
+        bench.run()
+    print(f"Gas on Anvil (prague), solc 0.8.37 optimizer 200 runs; rules: {args.rules.name}\n")
+    print(render(bench.rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Apply trace steps (`verifier.trace`) to a deployed guard as transactions; read its state.
+
+This is how the guard is held to the reference semantics (`verifier.semantics`): the
+differential tests and counterexample replay run the same `Step`s on both and compare
+`GuardView`s.
+
+- `Advance(d)`: the driver's clock moves; the next transaction is mined at the new time
+  (blocks may share a timestamp, as transactions in one block do).
+- `Fire(b, metrics)`: the metrics are made true on chain first (feed answers and update times,
+  vault balances, recorded flows: see `metrics_chain`), then `poke(id)` for an on-chain
+  evaluable breaker (unless the flow report already fired it) or `trip(id)` from the agent.
+  The step the semantics must be given back is the *realized* one: the metric values as the
+  guard measures them after the set-up, which may differ from the requested values where the
+  chain cannot reach them (recorded flows never shrink).
+- `UsePower(w, ...)`: an EIP-712 `Operation` signed by the named signers' keys in increasing
+  address order and `execute`d; for a timelocked role, the operation was `queue`d at `t0` by
+  `prequeue` (the semantics assumes the adversary queued it at least its delay earlier) and is
+  `executeQueued` here.
+
+A reverted transaction is a refusal: `Outcome.ok` is False and the chain state is unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils.crypto import keccak
+
+from interlock.compiler.ir import Program
+from interlock.compiler.testkit.chain import TestChain
+from interlock.compiler.testkit.harness import Harness, signer_key
+from interlock.compiler.testkit.metrics_chain import realize_metrics
+from interlock.verifier.semantics import State, effective_param
+from interlock.verifier.trace import Advance, Fire, Step, UsePower
+
+FAR_DEADLINE = 2**64 - 1
+SCOPE_POWERS = frozenset({"pause", "unpause", "extend"})
+FEED_POWERS = frozenset({"suspend", "resume"})
+
+
+@dataclass(frozen=True)
+class GuardView:
+    """The guard state both sides can show, by name (timestamps in seconds, 0: never)."""
+
+    paused_until: dict[str, int]
+    paused_since: dict[str, int]
+    suspended_until: dict[str, int]
+    param_base: dict[str, int]
+    param_value: dict[str, int]
+    fired_until: dict[str, int]
+
+
+def view_of_state(program: Program, st: State) -> GuardView:
+    """The semantics' state as a `GuardView` (effective params at `st.now`)."""
+    return GuardView(
+        paused_until={s.name: int(st.paused_until[s.name]) for s in program.scopes},
+        paused_since={s.name: int(st.paused_since[s.name]) for s in program.scopes},
+        suspended_until={f.name: int(st.suspended_until[f.name]) for f in program.feeds},
+        param_base={p.name: int(st.base[p.name]) for p in program.params},
+        param_value={p.name: effective_param(program, st, p.name) for p in program.params},
+        fired_until={b.name: int(st.fired_until[b.name]) for b in program.breakers},
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    step: Step  # as applied: a `Fire` carries the realized metric values
+    gas_used: int = 0
+
+
+@dataclass(frozen=True)
+class SignedOp:
+    op: tuple[int, int, int, int, int]  # (power, targets, value, nonce, deadline)
+    signatures: list[bytes]
+
+
+class ChainDriver:
+    """Drives one deployed guard from time `t0` on (see the module docstring)."""
+
+    def __init__(self, program: Program, harness: Harness, guard: Any, t0: int) -> None:
+        self.program = program
+        self.h = harness
+        self.chain: TestChain = harness.chain
+        self.guard = guard
+        self.t0 = t0
+        self.now = t0
+        self._nonce = 1
+        self._queued: dict[int, SignedOp] = {}  # step index -> queued operation
+        self.sender = self.chain.accounts[0]
+
+    # --- state ----------------------------------------------------------------------------
+
+    def read(self) -> GuardView:
+        """The guard's state as of the latest block (call after a transaction at `now`)."""
+        p = self.program
+        snap = self.h.reader.functions.read(
+            self.guard.address, len(p.scopes), len(p.feeds), len(p.params), len(p.breakers)
+        ).call()
+        _ts, pu, ps, su, pb, pv, fu = snap
+        return GuardView(
+            paused_until={s.name: int(pu[s.index]) for s in p.scopes},
+            paused_since={s.name: int(ps[s.index]) for s in p.scopes},
+            suspended_until={f.name: int(su[f.index]) for f in p.feeds},
+            param_base={x.name: int(pb[x.index]) for x in p.params},
+            param_value={x.name: int(pv[x.index]) for x in p.params},
+            fired_until={b.name: int(fu[b.id]) for b in p.breakers},
+        )
+
+    def sync_clock(self) -> None:
+        """Mine an empty block at `now` (so views read at the driver's time)."""
+        self.chain.mine(self.now)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def prequeue(self, steps: Sequence[Step]) -> None:
+        """Queue, at `t0`, every timelocked power use of `steps` (by its index)."""
+        for i, s in enumerate(steps):
+            if isinstance(s, UsePower) and self._power_delay(s) > 0:
+                signed = self._sign(s)
+                fn = self.guard.functions.queue(signed.op, signed.signatures)
+                self.chain.call_fn(fn, self.sender, timestamp=self.now)
+                self._queued[i] = signed
+
+    def apply(self, s: Step, index: int | None = None) -> Outcome:
+        """Apply one step at the driver's clock; `index` names a prequeued power use."""
+        if isinstance(s, Advance):
+            if s.seconds < 0:
+                return Outcome(ok=False, step=s)
+            self.now += s.seconds
+            return Outcome(ok=True, step=s)
+        if isinstance(s, Fire):
+            return self._fire(s)
+        return self._use(s, index)
+
+    def run(self, steps: Iterable[Step]) -> list[Outcome]:
+        return [self.apply(s, i) for i, s in enumerate(steps)]
+
+    def _fire(self, s: Fire) -> Outcome:
+        breaker = next((b for b in self.program.breakers if b.name == s.breaker), None)
+        if breaker is None:
+            return Outcome(ok=False, step=s)
+        before = self._fired_until(breaker.id)
+        realized = realize_metrics(self, breaker, s.metrics)
+        step = Fire(breaker=s.breaker, metrics=realized, sender=s.sender)
+        if breaker.onchain:
+            if self._fired_until(breaker.id) != before:
+                return Outcome(ok=True, step=step)  # the flow report fired it
+            fn = self.guard.functions.poke(breaker.id)
+            sender = self.sender
+        else:
+            sender = next(iter(self.h.agents.values()), self.sender)
+            if s.sender is not None:
+                fn = self.guard.functions.tripSender(breaker.id, self._address_of(s.sender))
+            else:
+                fn = self.guard.functions.trip(breaker.id)
+        out = self.chain.call_fn(fn, sender, timestamp=self.now)
+        return Outcome(ok=out.ok, step=step, gas_used=out.gas_used)
+
+    def _use(self, s: UsePower, index: int | None) -> Outcome:
+        if not 0 <= s.power < len(self.program.powers):
+            return Outcome(ok=False, step=s)
+        if self._power_delay(s) > 0:
+            queued = self._queued.get(index) if index is not None else None
+            if queued is None:
+                return Outcome(ok=False, step=s)
+            fn = self.guard.functions.executeQueued(queued.op)
+        else:
+            signed = self._sign(s)
+            fn = self.guard.functions.execute(signed.op, signed.signatures)
+        out = self.chain.call_fn(fn, self.sender, timestamp=self.now)
+        return Outcome(ok=out.ok, step=s, gas_used=out.gas_used)
+
+    # --- operations -----------------------------------------------------------------------
+
+    def _power_delay(self, s: UsePower) -> int:
+        if not 0 <= s.power < len(self.program.powers):
+            return 0
+        return self.program.powers[s.power].delay
+
+    def _address_of(self, name: str) -> str:
+        key = self.h.signer_keys.get(name)
+        if key is not None:
+            return str(Account.from_key(key).address)
+        return self.h.agents.get(name, self.sender)
+
+    def targets_mask(self, s: UsePower) -> int:
+        kind = self.program.powers[s.power].kind
+        mask = 0
+        for t in s.targets:
+            if kind in SCOPE_POWERS and any(x.name == t for x in self.program.scopes):
+                mask |= 1 << self.program.scope(t).index
+            elif kind in FEED_POWERS and any(x.name == t for x in self.program.feeds):
+                mask |= 1 << self.program.feed(t).index
+        return mask
+
+    def _sign(self, s: UsePower) -> SignedOp:
+        op = (s.power, self.targets_mask(s), s.value or 0, self._nonce, FAR_DEADLINE)
+        self._nonce += 1
+        keys = [self.h.signer_keys.get(n) or signer_key(10_000 + keccak(n.encode())[0])
+                for n in s.signers]
+        keyed = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
+        message = self.typed_data(op)
+        sigs = [bytes(Account.sign_message(encode_typed_data(full_message=message), k).signature)
+                for k in keyed]
+        return SignedOp(op=op, signatures=sigs)
+
+    def typed_data(self, op: tuple[int, int, int, int, int]) -> dict[str, Any]:
+        """The EIP-712 message of docs/semantics.md ("Guard interface") for `op`."""
+        power, targets, value, nonce, deadline = op
+        return {
+            "types": {
+                "EIP712Domain": [
+                    {"name": "name", "type": "string"},
+                    {"name": "version", "type": "string"},
+                    {"name": "chainId", "type": "uint256"},
+                    {"name": "verifyingContract", "type": "address"},
+                ],
+                "Operation": [
+                    {"name": "power", "type": "uint16"},
+                    {"name": "targets", "type": "uint256"},
+                    {"name": "value", "type": "int256"},
+                    {"name": "nonce", "type": "uint256"},
+                    {"name": "deadline", "type": "uint256"},
+                ],
+            },
+            "primaryType": "Operation",
+            "domain": {
+                "name": f"{self.program.protocol}Guard",
+                "version": "1",
+                "chainId": self.chain.w3.eth.chain_id,
+                "verifyingContract": self.guard.address,
+            },
+            "message": {"power": power, "targets": targets, "value": value,
+                        "nonce": nonce, "deadline": deadline},
+        }
+
+    def _fired_until(self, rule_id: int) -> int:
+        return int(self.guard.functions.firedUntil(rule_id).call())

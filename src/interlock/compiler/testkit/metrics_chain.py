@@ -1,0 +1,191 @@
+"""Make a breaker's metric values true on a test chain, then measure them as the guard does.
+
+`realize_metrics` sets feed answers and update times, vault token balances and recorded flows so
+that the on-chain metrics take the requested values where the chain can reach them, then reads
+every on-chain atom of the breaker's condition back with the guard's definitions
+(docs/semantics.md, "Metric windows"). Off-chain atoms keep their requested values (the agent
+measured them). Recorded flows only grow: a requested window sum below what is already recorded
+is realized as the recorded sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from interlock.compiler.ir import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
+from interlock.compiler.testkit.harness import QUIET_PRICE_UNITS
+from interlock.verifier.trace import MetricValue
+
+if TYPE_CHECKING:
+    from interlock.compiler.testkit.chain_driver import ChainDriver
+
+WAD = 10**18
+SATURATED = 2**128
+FEED_ATOMS = ("price", "deviation", "staleness")
+
+
+def condition_atoms(program: Program, cond: Cond) -> list[Atom]:
+    """The metric atoms of `cond` with scores expanded (params and scores left out)."""
+    out: list[Atom] = []
+    kind = cond.kind
+    if kind == "compare":
+        for t in cond.terms:  # type: ignore[union-attr]
+            if t.atom.kind == "score":
+                for tier in program.score(t.atom.target).tiers:
+                    out += condition_atoms(program, tier.when)
+            elif t.atom.kind != "param":
+                out.append(t.atom)
+    elif kind == "not":
+        out += condition_atoms(program, cond.item)  # type: ignore[union-attr]
+    elif kind in ("and", "or"):
+        for c in cond.items:  # type: ignore[union-attr]
+            out += condition_atoms(program, c)
+    elif kind == "implies":
+        out += condition_atoms(program, cond.left)  # type: ignore[union-attr]
+        out += condition_atoms(program, cond.right)  # type: ignore[union-attr]
+    return list(dict.fromkeys(out))
+
+
+def realize_metrics(
+    d: ChainDriver, breaker: Breaker, requested: Iterable[MetricValue]
+) -> tuple[MetricValue, ...]:
+    """Set up the chain for `requested`; return the values the guard will measure."""
+    given = {m.atom: m.value for m in requested}
+    atoms = list(dict.fromkeys([*condition_atoms(d.program, breaker.when), *given]))
+    atoms = [a for a in atoms if a.kind not in ("param", "score")]
+    d.sync_clock()
+    for feed in dict.fromkeys(a.target for a in given if a.kind in FEED_ATOMS):
+        _set_feed(d, feed, {a.kind: v for a, v in given.items() if a.target == feed
+                            and a.kind in FEED_ATOMS})
+    for a, v in given.items():
+        if a.kind == "tvl":
+            _set_tvl(d, a.target, v)
+    flows: dict[Atom, int] = {}
+    for a, v in given.items():
+        if a.kind in ("outflow", "inflow") and a.window is not None:
+            flows[a] = _add_flow(d, a, v)
+    out = []
+    for a in atoms:
+        if a in flows:  # as the guard saw it when the report fired (or not) the breaker
+            out.append(MetricValue(atom=a, value=flows[a]))
+        elif a.kind in ONCHAIN_ATOMS:
+            out.append(MetricValue(atom=a, value=measure(d, a)))
+        elif a in given:
+            out.append(MetricValue(atom=a, value=given[a]))
+    return tuple(out)
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def _round(feed: Any) -> tuple[int, int]:
+    data = feed.functions.latestRoundData().call()
+    return int(data[1]), int(data[3])
+
+
+def _price(answer: int) -> int:
+    return min(max(answer, 0), SATURATED)
+
+
+def deviation_of(answer: int, ref_answer: int) -> int:
+    if ref_answer <= 0:
+        return SATURATED
+    return min(abs(_price(answer) - ref_answer) * WAD // ref_answer, SATURATED)
+
+
+def measure(d: ChainDriver, a: Atom) -> int:
+    """The value of on-chain atom `a` as the guard computes it at the driver's clock."""
+    h, p = d.h, d.program
+    if a.kind in ("tvl", "outflow", "inflow"):
+        asset = p.asset(a.target)
+        if a.kind == "tvl":
+            total = sum(
+                int(h.tokens[asset.name].functions.balanceOf(h.vaults[v.name].address).call())
+                for v in p.vaults if asset.name in v.holds
+            )
+            return min(total, SATURATED)
+        fn = d.guard.functions.outflow if a.kind == "outflow" else d.guard.functions.inflow
+        return min(int(fn(h.tokens[asset.name].address, a.window).call()), SATURATED)
+    answer, updated = _round(h.feeds[a.target])
+    if a.kind == "price":
+        return _price(answer)
+    if a.kind == "staleness":
+        return max(d.now - updated, 0)
+    ref = h.references.get(a.target)
+    return deviation_of(answer, _round(ref)[0] if ref is not None else 0)
+
+
+# --- setting ----------------------------------------------------------------------------------
+
+
+def _send(d: ChainDriver, fn: Any) -> None:
+    out = d.chain.call_fn(fn, d.chain.accounts[0], timestamp=d.now)
+    if not out.ok:
+        raise RuntimeError("setting up a metric reverted")
+
+
+def _set_feed(d: ChainDriver, feed: str, want: dict[str, int]) -> None:
+    decimals = d.program.feed(feed).decimals
+    quiet = QUIET_PRICE_UNITS * 10**decimals
+    contract = d.h.feeds[feed]
+    answer, _ = _round(contract)
+    if "price" in want:
+        answer = want["price"]
+    elif answer <= 0:
+        answer = quiet
+    updated = d.now
+    if "staleness" in want:
+        updated = d.now - want["staleness"] if 0 <= want["staleness"] <= d.now else 0
+    ref = d.h.references.get(feed)
+    if "deviation" in want and ref is not None:
+        r = want["deviation"]
+        if r >= SATURATED:
+            ref_answer = 0
+        elif "price" in want:
+            ref_answer = solve_reference(answer, r)
+        else:
+            ref_answer = quiet
+            answer = quiet + -(-r * quiet // WAD)
+        _send(d, ref.functions.set(ref_answer, d.now))
+    _send(d, contract.functions.set(answer, updated))
+
+
+def solve_reference(answer: int, r: int) -> int:
+    """A reference answer giving `deviation_of(answer, ref) == r`, or the nearest above it."""
+    p = _price(answer)
+    if p == 0:
+        return 1
+    guesses = [p * WAD // (WAD + r)]
+    if r < WAD:
+        guesses.append(p * WAD // (WAD - r))
+    candidates = [g + k for g in guesses for k in range(-3, 4) if g + k > 0]
+    exact = [c for c in candidates if deviation_of(answer, c) == r]
+    if exact:
+        return exact[0]
+    above = [c for c in candidates if deviation_of(answer, c) > r]
+    return min(above, key=lambda c: deviation_of(answer, c)) if above else 1
+
+
+def _set_tvl(d: ChainDriver, asset: str, value: int) -> None:
+    token = d.h.tokens[asset]
+    holders = [v for v in d.program.vaults if asset in v.holds]
+    for i, v in enumerate(holders):
+        _send(d, token.functions.setBalance(d.h.vaults[v.name].address, value if i == 0 else 0))
+
+
+def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
+    """Report the flow that brings the window sum to `value`; the sum the guard then saw.
+
+    A report that fires a breaker is undone by the guard (`recordOutflow` returns false), so
+    the sum is computed here rather than read back.
+    """
+    current = measure(d, a)
+    holders = [v for v in d.program.vaults if a.target in v.holds]
+    if value <= current or not holders or value >= SATURATED:
+        return current
+    vault = d.h.vaults[holders[0].name]
+    token = d.h.tokens[a.target].address
+    fn = vault.functions.reportOutflow if a.kind == "outflow" else vault.functions.reportInflow
+    _send(d, fn(token, value - current))
+    return value
