@@ -54,13 +54,16 @@ def property_table(results: tuple[PropertyResult, ...]) -> list[str]:
 def loop_row(counterexample: Counterexample) -> int | None:
     """The timeline row where a lasso's cycle starts (`loop_start` indexes the steps).
 
-    A timeline has one row per step that is not time passing; when that does not hold, the
-    cycle starts at the first row at or after the cycle's start time.
+    The verifier's timelines have one row per step (then maybe a final `property` row), so the
+    index is the same; a timeline with one row per step that is not time passing is mapped by
+    counting; otherwise the cycle starts at the first row at or after its start time.
     """
     start = counterexample.loop_start
     if start is None:
         return None
     steps = counterexample.steps
+    if len(counterexample.timeline) >= len(steps):
+        return start
     acting = [s for s in steps if s.kind != "advance"]
     if len(acting) == len(counterexample.timeline):
         return sum(1 for s in steps[:start] if s.kind != "advance")
@@ -92,7 +95,9 @@ def violation_block(file: FileReport, result: PropertyResult) -> list[str]:
     lines = [f"violated {result.name}  {_location(file, result)}"]
     if result.counterexample is not None:
         lines.extend(timeline(result.counterexample))
-    if result.breaks:
+    cex = result.counterexample
+    stated = cex is not None and bool(cex.timeline) and cex.timeline[-1].actor == "property"
+    if result.breaks and not stated:
         lines.append(f"  breaks: {result.breaks}")
     return lines
 

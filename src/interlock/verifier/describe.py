@@ -12,7 +12,8 @@ _UNITS: tuple[tuple[str, int], ...] = (("w", 604_800), ("d", 86_400), ("h", 3_60
 
 
 def fmt_duration(seconds: int) -> str:
-    """`21600` -> `6h`, `90000` -> `1d1h`, `0` -> `0s`; exact, largest units first."""
+    """`21600` -> `6h`, `90000` -> `1d 1h`, `0` -> `0s`; exact, largest units first (the same
+    words as `interlock.verifier.timeline`)."""
     if seconds == 0:
         return "0s"
     sign = "-" if seconds < 0 else ""
@@ -24,7 +25,7 @@ def fmt_duration(seconds: int) -> str:
             rest %= size
     if rest:
         parts.append(f"{rest}s")
-    return sign + "".join(parts)
+    return sign + " ".join(parts)
 
 
 def fmt_offset(seconds: int) -> str:

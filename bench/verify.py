@@ -1,0 +1,109 @@
+"""Time `interlock check`'s verification on the examples and on generated rule files.
+
+    .venv/bin/python bench/verify.py [--jobs N] [--timeout S] [--quick]
+
+For each file: front end, findings, then `verify` (every property in its own worker process),
+and a table of wall-clock times with the count of each status. Targets (docs/performance.md):
+every example fully checked in under 2 s; the 200-breaker file in under 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from genrules import generate  # noqa: E402
+
+from interlock.dsl.frontend import compile_text  # noqa: E402
+from interlock.verifier.engine import verify  # noqa: E402
+from interlock.verifier.findings import find  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    breakers: int
+    scopes: int
+    invariants: int
+    front_s: float
+    findings_s: float
+    verify_s: float
+    slowest: str
+    statuses: str
+
+    @property
+    def total_s(self) -> float:
+        return self.front_s + self.findings_s + self.verify_s
+
+
+def measure(name: str, text: str, jobs: int, timeout_s: float) -> Row:
+    t0 = time.perf_counter()
+    front = compile_text(text, name)
+    t1 = time.perf_counter()
+    program = front.program
+    if program is None:
+        raise SystemExit(f"{name}: front end errors: {[d.message for d in front.diagnostics]}")
+    find(program)
+    t2 = time.perf_counter()
+    results = verify(program, timeout_s=timeout_s, jobs=jobs)
+    t3 = time.perf_counter()
+    counts = Counter(r.status for r in results)
+    slow = max(results, key=lambda r: r.seconds, default=None)
+    return Row(
+        name=name,
+        breakers=len(program.breakers),
+        scopes=len(program.scopes),
+        invariants=len(program.invariants),
+        front_s=t1 - t0,
+        findings_s=t2 - t1,
+        verify_s=t3 - t2,
+        slowest="-" if slow is None else f"{slow.name} {slow.seconds:.2f}s",
+        statuses=" ".join(f"{counts[s]} {s}" for s in ("proved", "violated", "unknown") if counts[s]),
+    )
+
+
+def table(rows: list[Row]) -> str:
+    head = ("file", "breakers", "scopes", "props", "front", "findings", "verify", "total",
+            "slowest property", "results")
+    body = [
+        (r.name, str(r.breakers), str(r.scopes), str(r.invariants), f"{r.front_s:.2f}s",
+         f"{r.findings_s:.2f}s", f"{r.verify_s:.2f}s", f"{r.total_s:.2f}s", r.slowest, r.statuses)
+        for r in rows
+    ]
+    widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
+    def line(cells: tuple[str, ...]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(head), sep, *(line(b) for b in body)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--quick", action="store_true", help="examples and 10 breakers only")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    for path in sorted((ROOT / "examples").glob("*.guard")):
+        rel = str(path.relative_to(ROOT))
+        rows.append(measure(rel, path.read_text(), args.jobs, args.timeout))
+        print(f"measured {rel}", file=sys.stderr)
+    sizes = [10] if args.quick else [10, 50, 200]
+    for breakers in sizes:
+        for scopes in (4, 20):
+            name = f"generated {breakers}b/{scopes}s"
+            rows.append(measure(name, generate(breakers, scopes), args.jobs, args.timeout))
+            print(f"measured {name}", file=sys.stderr)
+    print(f"jobs={args.jobs}, timeout={args.timeout:g}s per property, {sys.platform}")
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Built-in findings on small rule files whose answers were worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.compiler.ir import Program
+from interlock.dsl.diagnostics import Diagnostic
+from interlock.dsl.frontend import compile_file, compile_text
+from interlock.verifier.findings import REGISTRY, find, strict
+
+HEADER = """protocol T
+signer alice 0x1111111111111111111111111111111111111111 entity a
+signer bob   0x2222222222222222222222222222222222222222 entity b
+signer carol 0x3333333333333333333333333333333333333333 entity c
+role guardian = 2 of [alice, bob, carol]
+role governor = guardian after 48h
+scope deposits
+scope withdrawals max 72h gap 24h
+asset USDC 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48 decimals 6
+vault pool 0x7777777777777777777777777777777777777777 holds USDC
+feed ETH 0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419 decimals 8
+  reference 0x8888888888888888888888888888888888888888
+param lev = 20 in [2, 50] safer lower
+allow guardian to unpause *
+"""
+
+
+def program(body: str) -> Program:
+    result = compile_text(HEADER + body, "t.guard")
+    assert result.program is not None, [d.message for d in result.diagnostics]
+    return result.program
+
+
+def codes(body: str) -> list[tuple[str, int]]:
+    """(code, line) of every finding; lines count from the first line of `body` as 1."""
+    offset = HEADER.count("\n")
+    return [(d.code, d.span.line - offset) for d in find(program(body))]
+
+
+def only(body: str, code: str) -> list[Diagnostic]:
+    return [d for d in find(program(body)) if d.code == code]
+
+
+def test_registry_has_the_four_findings_documented() -> None:
+    assert [f.code for f in REGISTRY] == ["W0801", "W0802", "W0803", "W0804"]
+    assert all(f.doc and f.title and f.severity == "warning" for f in REGISTRY)
+
+
+@pytest.mark.parametrize(
+    ("when", "dead"),
+    [
+        ("outflow(USDC, 1h) > 10% of tvl(USDC)", False),
+        ("outflow(USDC, 1h) < 0", True),  # flows are never negative
+        ("deviation(ETH) > 3% and deviation(ETH) < 2%", True),
+        ("lev > 50", True),  # a param never leaves its declared range
+        ("lev >= 50", False),
+        ("paused(deposits) and not paused(deposits)", True),
+        ("paused(deposits) and deviation(ETH) > 1%", False),
+    ],
+)
+def test_dead_breaker(when: str, dead: bool) -> None:
+    body = f"breaker b {{\n  when {when}\n  then pause deposits for 1h\n}}\n"
+    assert codes(body) == ([("W0801", 1)] if dead else [])
+
+
+def test_dead_breaker_through_a_score_out_of_reach() -> None:
+    body = """score risk {
+  40 when deviation(ETH) > 2%
+  30 when outflow(USDC, 1h) > 5% of tvl(USDC)
+}
+breaker halt {
+  when risk >= 80
+  then pause deposits for 6h
+}
+"""
+    # 40 + 30 = 70 < 80: the breaker never fires, and the score decides nothing.
+    assert codes(body) == [("W0804", 1), ("W0801", 5)]
+    (score,) = only(body, "W0804")
+    assert score.message.startswith("score `risk` never decides whether `halt` fire")
+
+
+def test_score_tiers_used_and_unused() -> None:
+    used = """score risk {
+  40 when deviation(ETH) > 2%
+  30 when outflow(USDC, 1h) > 5% of tvl(USDC)
+  30 when deviation(ETH) > 8%
+}
+breaker tighten {
+  when risk >= 40
+  then set lev to 10 for 2h
+}
+breaker halt {
+  when risk >= 100
+  then pause deposits for 6h
+}
+"""
+    assert codes(used) == []
+    # With only `risk >= 40`: the 40 tier alone decides it. The outflow tier (30) never does:
+    # alone it is 30 < 40, and with the 40 tier it is already reached. `deviation(ETH) > 8%`
+    # implies `> 2%`, so the last tier only ever adds to 40.
+    one = used.split("breaker halt")[0]
+    assert codes(one) == [("W0804", 3), ("W0804", 4)]
+    assert only(one, "W0804")[0].message == (
+        "tier `30` of score `risk` never decides whether a breaker fires"
+    )
+
+
+def test_unreferenced_score() -> None:
+    body = "score risk {\n  40 when deviation(ETH) > 2%\n}\n"
+    assert codes(body) == [("W0804", 1)]
+    assert only(body, "W0804")[0].message == "score `risk` is not used by any breaker"
+
+
+def test_timelock_bypass() -> None:
+    body = """allow governor to set lev within [5, 40]
+allow guardian to set lev
+"""
+    (diag,) = only(body, "W0802")
+    assert diag.span.line - HEADER.count("\n") == 2
+    assert "bypassing the 2d timelock of `governor` on `lev`" in diag.message
+    assert diag.labels[0].span.line - HEADER.count("\n") == 1
+    # A narrower untimelocked range does not do everything the timelocked power can.
+    narrower = "allow governor to set lev\nallow guardian to set lev within [5, 40]\n"
+    assert only(narrower, "W0802") == []
+    # Different kinds or disjoint targets: no bypass.
+    assert only("allow governor to extend withdrawals by at most 7d\n", "W0802") == []
+    pauses = "allow governor to pause deposits for at most 1d\n"
+    assert only(pauses + "allow guardian to pause withdrawals for at most 3d\n", "W0802") == []
+    assert len(only(pauses + "allow guardian to pause * for at most 3d\n", "W0802")) == 1
+
+
+def no_unpause_header() -> str:
+    return HEADER.replace("allow guardian to unpause *\n", "")
+
+
+def test_scope_nobody_can_unpause() -> None:
+    text = (
+        no_unpause_header()
+        + "breaker b {\n  when deviation(ETH) > 3%\n  then pause deposits for 6h\n}\n"
+    )
+    result = compile_text(text, "t.guard")
+    assert result.program is not None
+    found = find(result.program)
+    assert [(d.code, d.message) for d in found] == [
+        ("W0803", "scope `deposits` stays paused until each pause expires: no power can unpause it")
+    ]
+    # A timelocked unpause that waits 48h for a 6h pause comes too late; 72h pause: in time.
+    late = text + "allow governor to unpause deposits\n"
+    assert [d.code for d in find(compile_text(late, "t.guard").program)] == ["W0803"]  # type: ignore[arg-type]
+    in_time = late.replace("pause deposits for 6h", "pause deposits for 72h")
+    assert find(compile_text(in_time, "t.guard").program) == ()  # type: ignore[arg-type]
+    # An unpause whose `when` can never hold does not count.
+    never = (
+        text
+        + "allow guardian to unpause deposits\n"
+        + "  when paused(withdrawals) and not paused(withdrawals)\n"
+    )
+    assert [d.code for d in find(compile_text(never, "t.guard").program)] == ["W0803"]  # type: ignore[arg-type]
+
+
+def test_strict_promotes_warnings_keeping_codes() -> None:
+    found = find(program("score risk {\n  40 when deviation(ETH) > 2%\n}\n"))
+    promoted = strict(found)
+    assert [d.severity for d in promoted] == ["error"]
+    assert [d.code for d in promoted] == ["W0804"]
+
+
+def test_examples_have_no_findings() -> None:
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "examples"
+    for path in sorted(root.glob("*.guard")):
+        result = compile_file(str(path))
+        assert result.program is not None
+        assert find(result.program) == (), path.name
