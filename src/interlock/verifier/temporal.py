@@ -13,7 +13,6 @@ loop of steps after which the state repeats shifted in time) keeping the scope p
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,23 +143,28 @@ def _counterexample(program: Program, found: BmcResult, q: _Query) -> Counterexa
 # --- never locked forever ---------------------------------------------------------------------
 
 
-def candidate_bounds(program: Program, scope: str, limit: int = 64) -> list[int]:
-    """Sums of the durations that can pause `scope` (the scope's `max` included), ascending."""
-    durations: set[int] = set()
+def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[int]:
+    """Candidate bounds on a continuous pause of `scope`, ascending.
+
+    The subset sums of the durations that can pause it (each breaker effect and each power's
+    maximum once, the scope's `max`), then multiples of their total for repeated firings.
+    """
+    items: list[int] = []
     sc = program.scope(scope)
     if sc.max_pause is not None:
-        durations.add(sc.max_pause)
+        items.append(sc.max_pause)
     for b in program.breakers:
-        durations.update(e.duration for e in b.effects if e.kind == "pause" and scope in e.scopes)
+        items += [e.duration for e in b.effects if e.kind == "pause" and scope in e.scopes]
     for w in program.powers:
         if w.kind in ("pause", "extend") and scope in w.targets and w.max_duration:
-            durations.add(w.max_duration)
-    sums: set[int] = set()
-    base = sorted(durations)
-    for r in range(1, min(len(base), 4) + 1):
-        for combo in itertools.combinations(base, r):
-            sums.add(sum(combo))
-    return sorted(sums)[: limit * 4]
+            items.append(w.max_duration)
+    items = sorted(items, reverse=True)[:max_items]
+    sums = {0}
+    for d in items:
+        sums |= {x + d for x in sums}
+    sums.discard(0)
+    total = sum(items)
+    return sorted(sums | {total * k for k in (2, 4, 8, 16)} if total else sums)
 
 
 def _never_locked(
