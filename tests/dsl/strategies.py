@@ -262,9 +262,22 @@ def guard_files(draw: st.DrawFn, *, max_breakers: int = 5, max_powers: int = 5,
         lines.append(draw(_power(ctx)))
     for name in _names("inv", draw(st.integers(1, max_invariants))):
         lines.append(f"invariant {name}: {draw(_property(ctx))}")
-    seps = draw(st.lists(st.sampled_from(["\n", "\n\n", "\n# a comment\n", "\n  \n"]),
+    lines = [draw(_respaced(line)) for line in lines]
+    seps = draw(st.lists(st.sampled_from(["\n", "\n\n", "\n# a comment\n", "\n  \n",
+                                          "  # trailing comment\n"]),
                          min_size=len(lines), max_size=len(lines)))
     return "".join(line + sep for line, sep in zip(lines, seps, strict=True))
+
+
+@st.composite
+def _respaced(draw: st.DrawFn, line: str) -> str:
+    """The same tokens with other whitespace (newlines are whitespace too), quotes untouched."""
+    space = draw(st.sampled_from([" ", " ", " ", "  ", "\n    ", "\t"]))
+    if space == " ":
+        return line
+    parts = line.split('"')
+    parts[::2] = [p.replace(" ", space) for p in parts[::2]]
+    return '"'.join(parts)
 
 
 __all__ = ["guard_files", "percents"]

@@ -139,6 +139,8 @@ def feed_compare(draw: st.DrawFn, ctx: Ctx) -> str:
     options += [f"change({f}, {draw(durations(window=True))}) > {draw(percents())}"
                 for f in ctx.feeds]
     options += [f"deviation({f}) >= {draw(percents())}" for f in ctx.referenced_feeds]
+    options += [f"price({f}) {draw(st.sampled_from(CMP))} {draw(integers(0, 10**5))}"
+                + draw(st.sampled_from(["", f" {f}", ".5", f".25 {f}"])) for f in ctx.feeds]
     return draw(st.sampled_from(options))
 
 
@@ -151,7 +153,7 @@ def count_compare(
         w = draw(durations(window=True))
         return f"calls({scope}, {w}, per sender) > {draw(integers(1, 1000))}"
     options = [f"calls({s}, {draw(durations(window=True))})" for s in ctx.scopes]
-    options += list(ctx.metrics)
+    options += list(ctx.metrics) + sorted(ctx.params)
     lhs = draw(st.sampled_from(options))
     return f"{lhs} {draw(st.sampled_from(CMP))} {draw(integers(0, 10**6))}"
 
