@@ -1,0 +1,154 @@
+"""The `interlock` command line: argument parsing only; each command calls a phase function.
+
+Exit codes (SPEC §6): 0 all proved, 1 a property violated (or a finding under `--strict`),
+2 invalid input, 3 some property unknown; 4 an internal error (a bug: one line, or the traceback
+with `--debug`). Other engineers register their commands on `app` in this module.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from interlock.check import CheckOptions, run_check
+from interlock.dsl.fmt import format_source
+from interlock.dsl.frontend import compile_file, compile_text
+from interlock.report.diagnostic_text import render_diagnostic
+
+EXIT_INTERNAL = 4
+
+app = typer.Typer(
+    name="interlock", add_completion=False, no_args_is_help=True,
+    help="Compile DeFi guard rules into proofs, a Solidity guard and a monitor.")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+
+
+Files = Annotated[list[str], typer.Argument(help="rule files (*.guard)", show_default=False)]
+Debug = Annotated[bool, typer.Option("--debug", help="show tracebacks of internal errors")]
+
+
+@app.command()
+def check(
+    files: Files,
+    format: Annotated[Format, typer.Option("--format", help="output format")] = Format.text,
+    strict: Annotated[bool, typer.Option("--strict", help="findings are errors")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds per property")] = 60.0,
+    jobs: Annotated[int, typer.Option("--jobs", help="properties proved in parallel")] = 1,
+    explain: Annotated[str | None, typer.Option("--explain", help="print a proof")] = None,
+    debug: Debug = False,
+) -> int:
+    """Parse, type-check and prove the rule files."""
+    options = CheckOptions(timeout_s=timeout, jobs=jobs, strict=strict)
+    report = run_check(files, options)
+    if format is Format.json:
+        from interlock.report.json_report import render_json
+        typer.echo(render_json(report), nl=False)
+    elif format is Format.sarif:
+        from interlock.report.sarif import render_sarif
+        typer.echo(render_sarif(report), nl=False)
+    elif format is Format.junit:
+        from interlock.report.junit import render_junit
+        typer.echo(render_junit(report), nl=False)
+    else:
+        from interlock.report.text import render_text
+        typer.echo(render_text(report), nl=False)
+    return report.exit_code()
+
+
+def _diagnostics_out(diags: tuple[object, ...], source: str) -> None:
+    from interlock.dsl.diagnostics import Diagnostic
+    for d in diags:
+        assert isinstance(d, Diagnostic)
+        typer.echo(render_diagnostic(d, source), err=True, nl=False)
+
+
+@app.command()
+def ir(
+    file: Annotated[str | None, typer.Argument(help="a rule file", show_default=False)] = None,
+    schema: Annotated[bool, typer.Option("--schema", help="print the IR's JSON Schema")] = False,
+    debug: Debug = False,
+) -> int:
+    """Print a rule file's checked IR as JSON (or the IR's JSON Schema)."""
+    if schema:
+        from interlock.ir_schema import ir_json_schema_text
+        typer.echo(ir_json_schema_text(), nl=False)
+        return 0
+    if file is None:
+        typer.echo("error: give a rule file, or --schema", err=True)
+        return 2
+    result = compile_file(file)
+    _diagnostics_out(result.diagnostics, result.source)
+    if result.program is None:
+        return 2
+    typer.echo(result.program.model_dump_json(indent=2))
+    return 0
+
+
+@app.command()
+def fmt(
+    files: Files,
+    check: Annotated[bool, typer.Option("--check", help="exit 1 if a file is not formatted")]
+    = False,
+    write: Annotated[bool, typer.Option("--write", help="rewrite the files in place")] = False,
+    debug: Debug = False,
+) -> int:
+    """Print rule files in canonical form (comments kept)."""
+    status = 0
+    for path in files:
+        result = compile_file(path)
+        parse_errors = [d for d in result.diagnostics if d.code < "E0200"]
+        if parse_errors or not result.source and result.diagnostics:
+            _diagnostics_out(tuple(parse_errors or result.diagnostics), result.source)
+            return 2
+        formatted = format_source(result.source, path)
+        if check:
+            if formatted != result.source:
+                typer.echo(f"{path}: not formatted", err=True)
+                status = 1
+        elif write:
+            if formatted != result.source:
+                Path(path).write_text(formatted, encoding="utf-8")
+        else:
+            typer.echo(formatted, nl=False)
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The console script: run a command and return its exit code (never a traceback)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        result = app(args=args, prog_name="interlock", standalone_mode=False)
+    except typer.Exit as exit_:
+        return int(exit_.exit_code)
+    except typer.TyperException as err:  # usage errors: a bad option or a missing argument
+        show = getattr(err, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.echo(f"error: {err.format_message()}", err=True)
+        return 2
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        return 130
+    except Exception as err:  # an internal error is a bug: say so in one line
+        if "--debug" in args:
+            traceback.print_exc()
+        else:
+            first = str(err).splitlines()[0] if str(err) else type(err).__name__
+            typer.echo(f"internal error: {first} (this is a bug; rerun with --debug)", err=True)
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else 0
+
+
+__all__ = ["app", "compile_text", "main"]
