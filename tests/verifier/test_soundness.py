@@ -1,0 +1,143 @@
+"""Soundness of the temporal checks on random rule files (hypothesis).
+
+- every `violated` counterexample replays on the concrete semantics and breaks the property
+  (checked here independently of the checker's own replay);
+- for every `proved` property, long random executions of the concrete semantics never break it.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import z3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from interlock.compiler.ir import (
+    AlwaysProp,
+    Atom,
+    NeverLockedProp,
+    PausedAtMostProp,
+    Program,
+)
+from interlock.dsl.frontend import compile_text
+from interlock.verifier.replay import T0, replay
+from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
+from interlock.verifier.semantics_cond import cond_g
+from interlock.verifier.semantics_ops import Z3, to_z3_bool
+from interlock.verifier.semantics_state import State
+from interlock.verifier.symbolic import minimal_signers
+from interlock.verifier.temporal import check_temporal
+from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.dsl.strategies import guard_files
+
+TEMPORAL = (AlwaysProp, PausedAtMostProp, NeverLockedProp)
+
+
+def metrics_for(p: Program, st: State, cond: Any, rng: random.Random) -> tuple[MetricValue, ...]:
+    """Metric values that make `cond` hold in `st` (found by Z3), or () if none exist."""
+    made: dict[Atom, Any] = {}
+
+    def metric(atom: Atom) -> Any:
+        if atom not in made:
+            made[atom] = z3.Int(f"m{len(made)}")
+        return made[atom]
+
+    solver = z3.Solver()
+    solver.add(to_z3_bool(cond_g(Z3, p, cond, st, metric)))
+    solver.add(*[v >= 0 for v in made.values()])
+    if rng.random() < 0.5:  # sometimes prefer large values, sometimes small ones
+        solver.add(*[v <= 10**24 for v in made.values()])
+    if solver.check() != z3.sat:
+        return ()
+    m = solver.model()
+    return tuple(
+        MetricValue(atom=a, value=m.eval(v, model_completion=True).as_long())
+        for a, v in made.items()
+    )
+
+
+def random_step(p: Program, st: State, rng: random.Random, durations: list[int]) -> Step:
+    choice = rng.random()
+    if choice < 0.35 or (not p.breakers and not p.powers):
+        return Advance(seconds=rng.choice([0, 1, *durations, rng.randint(1, 10 * 86400)]))
+    if choice < 0.7 and p.breakers:
+        b = rng.choice(p.breakers)
+        return Fire(breaker=b.name, metrics=metrics_for(p, st, b.when, rng), sender="0x" + "a" * 40)
+    if not p.powers:
+        return Advance(seconds=rng.randint(0, 86400))
+    w = rng.choice(p.powers)
+    targets = tuple(t for t in w.targets if rng.random() < 0.6) or w.targets[:1]
+    value = None
+    if w.kind in ("pause", "suspend", "extend"):
+        top = w.max_duration or 86400
+        value = rng.choice([1, top, rng.randint(1, top)])
+    elif w.kind == "set":
+        param = p.param(w.targets[0])
+        value = rng.randint(param.min - 5, param.max + 5)
+    return UsePower(power=w.id, targets=targets, value=value, signers=minimal_signers(p, w.role))
+
+
+def breaks(p: Program, prop: Any, st: State, bound: int | None) -> bool:
+    if isinstance(prop, AlwaysProp):
+        return not eval_cond(p, prop.pred, st, {})
+    s = prop.scope
+    limit = prop.limit if isinstance(prop, PausedAtMostProp) else bound
+    assert limit is not None
+    pu, ps, pe = st.paused_until[s], st.paused_since[s], st.prev_end[s]
+    if pu != 0 and pu - ps > limit:
+        return True
+    gap = prop.open_gap if isinstance(prop, PausedAtMostProp) else None
+    return gap is not None and pe != 0 and ps - pe < gap
+
+
+def random_runs(p: Program, prop: Any, bound: int | None, seed: int) -> None:
+    rng = random.Random(seed)
+    assumed = set(getattr(prop, "assuming", ()))
+    adversary = p.model_copy(update={"powers": tuple(w for w in p.powers if w.role not in assumed)})
+    durations = sorted(
+        {e.duration for b in p.breakers for e in b.effects if e.kind != "alert"}
+        | {w.max_duration or 0 for w in p.powers}
+        | {w.delay for w in p.powers}
+    )
+    for _ in range(8):
+        st = initial_state(p, T0)
+        for _ in range(60):
+            s = random_step(adversary, st, rng, durations)
+            try:
+                st = step(p, st, s)
+            except StepRefused:
+                continue
+            assert not breaks(p, prop, st, bound), (prop, s, st)
+
+
+@pytest.mark.slow
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(text=guard_files(max_breakers=4, max_powers=4, max_invariants=3), seed=st.integers(0, 9))
+def test_temporal_results_are_sound(text: str, seed: int) -> None:
+    result = compile_text(text, "fuzz.guard")
+    if result.program is None:
+        return
+    p = result.program
+    for inv in p.invariants:
+        if not isinstance(inv.prop, TEMPORAL):
+            continue
+        r = check_temporal(p, inv, 4.0)
+        if r.status == "violated":
+            assert r.counterexample is not None
+            steps = r.counterexample.steps
+            if isinstance(inv.prop, NeverLockedProp):
+                loop = r.counterexample.loop_start
+                assert loop is not None and loop < len(steps)
+                st = replay(p, steps)  # replays without refusal, scope still paused
+                assert st.paused(inv.prop.scope)
+            else:
+                assert breaks(p, inv.prop, replay(p, steps), None)
+        elif r.status == "proved":
+            random_runs(p, inv.prop, r.bound, seed)
