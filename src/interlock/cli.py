@@ -49,7 +49,7 @@ def check(
     debug: Debug = False,
 ) -> int:
     """Parse, type-check and prove the rule files."""
-    options = CheckOptions(timeout_s=timeout, jobs=jobs, strict=strict)
+    options = CheckOptions(timeout_s=timeout, jobs=jobs, strict=strict, progress=True)
     report = run_check(files, options)
     if format is Format.json:
         from interlock.report.json_report import render_json
@@ -63,6 +63,14 @@ def check(
     else:
         from interlock.report.text import render_text
         typer.echo(render_text(report), nl=False)
+    if explain is not None:
+        from interlock.verifier.explain import explain as explain_result
+        found = [(f.path, p) for f in report.files for p in f.properties if p.name == explain]
+        if not found:
+            typer.echo(f"error: no checked invariant is named `{explain}`", err=True)
+            return 2
+        for path, result in found:  # on stdout after a text report, else on stderr
+            typer.echo(f"{path}: {explain_result(result)}", err=format is not Format.text)
     return report.exit_code()
 
 
@@ -108,7 +116,7 @@ def fmt(
     for path in files:
         result = compile_file(path)
         parse_errors = [d for d in result.diagnostics if d.code < "E0200"]
-        if parse_errors or not result.source and result.diagnostics:
+        if parse_errors or (not result.source and result.diagnostics):
             _diagnostics_out(tuple(parse_errors or result.diagnostics), result.source)
             return 2
         formatted = format_source(result.source, path)

@@ -26,8 +26,9 @@ def _plain(stream: TextIO, label: str) -> ProgressCallback:
         if event.event != "done" or event.result is None:
             return
         r = event.result
+        where = f"{label}: " if label else ""
         stream.write(
-            f"[{event.index + 1}/{event.total}] {label}{r.status} {r.name} "
+            f"[{event.index + 1}/{event.total}] {where}{r.status} {r.name} "
             f"({r.method}, {r.seconds:.2f}s)\n"
         )
         stream.flush()

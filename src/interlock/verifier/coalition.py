@@ -230,9 +230,11 @@ def certificate_lines(program: Program, coalitions: Iterable[PowerCoalitions]) -
     lines = []
     for pc in coalitions:
         s, e = pc.signers.members, pc.entities.members
+        signers = "signer" if len(s) == 1 else "signers"
+        entities = "entity" if len(e) == 1 else "entities"
         lines.append(
             f"power #{pc.power.id} {pc.power.role}: {describe_power(program, pc.power)} — "
-            f"{len(s)} signer(s) {{{', '.join(s)}}}, {len(e)} entit(y/ies) {{{', '.join(e)}}}"
+            f"{len(s)} {signers} {{{', '.join(s)}}}, {len(e)} {entities} {{{', '.join(e)}}}"
         )
     return lines
 
