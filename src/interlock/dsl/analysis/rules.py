@@ -116,7 +116,7 @@ class RuleBuilder:
         p = self.params[e.param.text]
         value = int(lin.const)
         if not p.min <= value <= p.max:
-            self.sink.error(C.SET_OUT_OF_RANGE, f"{value} is outside `{p.name}`'s range "
+            self.sink.error(C.SET_OUT_OF_RANGE, f"value {value} is outside `{p.name}`'s range "
                                                 f"[{p.min}, {p.max}]", e.value.span)
             return None
         unsafe = value > p.initial if p.safer == "lower" else value < p.initial
