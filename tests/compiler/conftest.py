@@ -8,7 +8,6 @@ Nothing here skips: without solc, node or Anvil the fixtures raise, so the tests
 from __future__ import annotations
 
 import ast
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -85,7 +84,7 @@ def expect_revert(chain: Chain, contract: Any, fn: Any, sender: str, name: str, 
     """`fn` from `sender` reverts with the custom error `name` (and changes nothing)."""
     if at is not None:
         chain.at(at)
-    with pytest.raises(Exception) as info:  # noqa: B017 - each backend has its own type
+    with pytest.raises(Exception) as info:
         fn.call({"from": sender}, block_identifier="pending")
     data = revert_data(info.value)
     assert data.startswith(error_selector(contract.abi, name)), f"{name} expected, got {data}"
@@ -100,7 +99,7 @@ def expect_revert(chain: Chain, contract: Any, fn: Any, sender: str, name: str, 
 
 def expect_view_revert(contract: Any, fn: Any, name: str, sender: str | None = None) -> None:
     """A view call reverts with the custom error `name`."""
-    with pytest.raises(Exception) as info:  # noqa: B017 - each backend has its own type
+    with pytest.raises(Exception) as info:
         fn.call({"from": sender} if sender else {}, block_identifier="pending")
     data = revert_data(info.value)
     assert data.startswith(error_selector(contract.abi, name)), f"{name} expected, got {data}"

@@ -177,7 +177,8 @@ def _reentrancy_guard(chain: Chain, which: str) -> None:
         chain.tx(token.functions.setTarget(guard.address, RULE_DRAIN, True), user)
         # the vault reports 200 USDC out of 1000: drain's condition holds and reads balanceOf
         r = chain.tx(guard.functions.recordOutflow(token.address, 200 * USDC), vault_eoa)
-        assert guard.events.FlowRecorded().process_receipt(r, errors=DISCARD)[0]["args"]["allowed"] is False
+        flows = guard.events.FlowRecorded().process_receipt(r, errors=DISCARD)
+        assert flows[0]["args"]["allowed"] is False
         assert guard.functions.firedUntil(RULE_DRAIN).call() > 0
         # the poke that re-enters itself through balanceOf fails only by cooldown, not by
         # re-entry: its re-entrant inner call never succeeds
