@@ -13,10 +13,10 @@ SCHEMA_ID = f"https://interlock.dev/schema/ir-v{IR_VERSION}.json"
 def ir_json_schema() -> dict[str, Any]:
     schema = Program.model_json_schema(mode="serialization")
     return {
+        **schema,
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": f"Interlock IR v{IR_VERSION}",
-        **schema,
     }
 
 

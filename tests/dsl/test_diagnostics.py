@@ -32,13 +32,15 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.DUPLICATE_NAME, HEAD + "scope alice\n", 6, 7),
     (C.KEYWORD_NAME, HEAD + "scope price\n", 6, 7),
     (C.WRONG_KIND, HEAD + "role r = 1 of [USDC]\n", 6, 16),
-    (C.DUPLICATE_ADDRESS, HEAD + "signer carol 0x1111111111111111111111111111111111111111\n", 6, 14),
+    (C.DUPLICATE_ADDRESS, HEAD + "signer carol 0x1111111111111111111111111111111111111111\n",
+     6, 14),
     (C.BAD_CHECKSUM, HEAD + "signer carol 0xa0B86991c6218b36c1d19D4a2e9Eb0cE3606eB48\n", 6, 14),
     (C.BAD_ADDRESS, HEAD + "signer carol 0x1234\n", 6, 14),
     (C.LISTED_TWICE, HEAD + "role r = 1 of [alice, alice]\n", 6, 23),
     (C.AGENT_IN_ROLE, HEAD + "agent w 0x4444444444444444444444444444444444444444\n"
      "role r = 1 of [w]\n", 7, 16),
-    (C.UNKNOWN_FIELD, HEAD + "metric m = sum(Borrow(address who, uint256 amount).amt at USDC, 1h)\n",
+    (C.UNKNOWN_FIELD,
+     HEAD + "metric m = sum(Borrow(address who, uint256 amount).amt at USDC, 1h)\n",
      6, 52),
     # --- types and units ------------------------------------------------------------------------
     (C.UNIT_MISMATCH, HEAD + FEEDS + "breaker b {\n  when tvl(USDC) > price(F)\n"
@@ -53,7 +55,8 @@ CASES: list[tuple[str, str, int, int]] = [
      7, 8),
     (C.METRIC_NOT_ALLOWED, HEAD + "role r = 1 of [alice]\n"
      "allow r to unpause trading when tvl(USDC) > 0\n", 7, 33),
-    (C.SCORE_IN_SCORE, HEAD + "score a {\n  1 when tvl(USDC) > 0\n}\nscore b {\n  1 when a > 0\n}\n",
+    (C.SCORE_IN_SCORE,
+     HEAD + "score a {\n  1 when tvl(USDC) > 0\n}\nscore b {\n  1 when a > 0\n}\n",
      10, 10),
     (C.BAD_UNIT_NAME, HEAD + "breaker b {\n  when tvl(USDC) > 5 trading\n"
      "  then pause trading for 1h\n}\n", 7, 22),
