@@ -1,4 +1,4 @@
-"""The parser: every construct of SPEC §2–3 parses, with spans; syntax errors become E01xx."""
+"""The parser: every construct of SPEC §2-3 parses, with spans; syntax errors become E01xx."""
 
 from __future__ import annotations
 
