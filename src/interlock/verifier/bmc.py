@@ -153,3 +153,38 @@ def find_lasso(
 
 def _paused(st: State, scope: str) -> Any:
     return st.now < st.paused_until[scope]
+
+
+def longest_pause(
+    model: Model, scope: str, cands: list[int], depth: int, deadline: float
+) -> tuple[int, tuple[Step, ...]]:
+    """The largest of `cands` that BMC witnesses as a continuous pause of `scope` within
+    `depth` layers (binary search), with the steps reaching it; `(0, ())` when none is.
+
+    The caller replays the steps before trusting the length.
+    """
+    solver = z3.Solver()
+    un = Unrolling(model, solver)
+    for _ in range(depth):
+        un.extend()
+    end = un.states[depth]
+    length = end.paused_until[scope] - end.paused_since[scope]
+    solver.add(end.paused_until[scope] != 0)
+    best = 0
+    witness: tuple[Step, ...] = ()
+    lo, hi = 0, len(cands) - 1
+    while lo <= hi and time.monotonic() < deadline:
+        mid = (lo + hi) // 2
+        solver.push()
+        solver.add(length >= cands[mid])
+        solver.set("timeout", _remaining(deadline))
+        res = solver.check()
+        if res == z3.sat:
+            m = solver.model()
+            best = m.eval(length, model_completion=True).as_long()
+            witness = tuple(un.decode(m, depth)[0])
+            lo = mid + 1
+        else:
+            hi = mid - 1
+        solver.pop()
+    return best, witness

@@ -13,14 +13,15 @@ loop of steps after which the state repeats shifted in time) keeping the scope p
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from interlock.compiler.ir import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
-from interlock.verifier.bmc import BmcResult, bmc, find_lasso
+from interlock.verifier.bmc import BmcResult, bmc, find_lasso, longest_pause
 from interlock.verifier.chc import chc_check
-from interlock.verifier.replay import replay_breaks, replay_lasso
+from interlock.verifier.replay import replay, replay_breaks, replay_lasso
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
 from interlock.verifier.semantics_ops import CONCRETE, Z3
 from interlock.verifier.semantics_state import State
@@ -34,6 +35,7 @@ from interlock.verifier.temporal_props import (
 from interlock.verifier.timeline import duration, timeline
 
 MAX_BMC_DEPTH = 40
+WITNESS_DEPTH = 4
 CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
 
 
@@ -130,8 +132,6 @@ def _check_safety(
 
 
 def _counterexample(program: Program, found: BmcResult, q: _Query) -> Counterexample:
-    from interlock.verifier.replay import replay
-
     assert found.steps is not None
     final = replay(program, found.steps)
     rows = list(timeline(program, found.steps))
@@ -167,6 +167,51 @@ def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[
     return sorted(sums | {total * k for k in (2, 4, 8, 16)} if total else sums)
 
 
+def _tightest(
+    program: Program,
+    invariant: Invariant,
+    model: Model,
+    s: str,
+    cands: list[int],
+    proved: Callable[[int], str | None],
+    cert: str,
+    start: float,
+    deadline: float,
+) -> PropertyResult:
+    """The smallest candidate bound that is proved (`cands[-1]` is).
+
+    A pause BMC witnesses (and the concrete semantics replays) rules out every smaller
+    candidate without a proof attempt; the rest is a binary search.
+    """
+    witness_deadline = min(
+        deadline, time.monotonic() + min(1.0, (deadline - time.monotonic()) * 0.1)
+    )
+    length, steps = longest_pause(model, s, cands, WITNESS_DEPTH, witness_deadline)
+    if length and steps:
+        st = replay(program, steps)
+        if st.paused_until[s] - st.paused_since[s] != length:
+            length = 0
+    lo, hi = bisect.bisect_left(cands, length), len(cands) - 1  # cands[hi] is proved
+    step = 1  # gallop up from the witnessed length: the tight bound is usually just above it
+    while lo < hi and time.monotonic() < deadline:
+        probe = min(lo + step - 1, hi - 1)
+        c = proved(cands[probe])
+        if c is not None:
+            hi, cert = probe, c
+            break
+        lo, step = probe + 1, step * 2
+    while lo < hi and time.monotonic() < deadline:
+        mid = (lo + hi) // 2
+        c = proved(cands[mid])
+        if c is not None:
+            hi, cert = mid, c
+        else:
+            lo = mid + 1
+    return _result(
+        invariant, start, status="proved", method="chc (spacer)", bound=cands[hi], certificate=cert
+    )
+
+
 def _never_locked(
     program: Program, invariant: Invariant, prop: NeverLockedProp, start: float, timeout_s: float
 ) -> PropertyResult:
@@ -187,30 +232,17 @@ def _never_locked(
             bound=0,
             certificate=f"nothing can pause {s}",
         )
-    budget = timeout_s * CHC_SHARE / max(1, len(cands).bit_length() + 1)
+    budget = min(
+        max(1.0, timeout_s / 10), timeout_s * CHC_SHARE / max(1, len(cands).bit_length() + 1)
+    )
 
-    def proved(bound: int) -> str | None:
-        res = chc_check(model, bad_paused(Z3, s, bound, None), budget)
+    def proved(bound: int, seconds: float = budget) -> str | None:
+        res = chc_check(model, bad_paused(Z3, s, bound, None), seconds)
         return res.invariant if res.status == "safe" else None
 
-    cert = proved(cands[-1])
+    cert = proved(cands[-1], timeout_s * 0.3)
     if cert is not None:
-        lo, hi = 0, len(cands) - 1  # cands[hi] is proved
-        while lo < hi and time.monotonic() < deadline:
-            mid = (lo + hi) // 2
-            c = proved(cands[mid])
-            if c is not None:
-                hi, cert = mid, c
-            else:
-                lo = mid + 1
-        return _result(
-            invariant,
-            start,
-            status="proved",
-            method="chc (spacer)",
-            bound=cands[hi],
-            certificate=cert,
-        )
+        return _tightest(program, invariant, model, s, cands, proved, cert, start, deadline)
     found = find_lasso(model, s, model.horizon(), MAX_BMC_DEPTH, deadline)
     # the candidate is reported only if it replays concretely, round after round
     if found.steps is not None and found.loop_start is not None:
