@@ -150,3 +150,11 @@ def test_syntax_error_names_terminals_friendly() -> None:
     d = compile_text(HEAD + "signer c 0x3333333333333333333333333333333333333333 entiti x\n",
                      "x.guard").diagnostics[0]
     assert d.help == "did you mean `entity`?"
+
+
+def test_docs_list_every_code() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md").read_text("utf-8")
+    for code, title in C.TITLES.items():
+        assert f"### {code}: {title}" in docs
