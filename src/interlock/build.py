@@ -1,0 +1,328 @@
+"""`interlock build`: check rule files, then write everything they compile to, reproducibly.
+
+    build(["examples/perp_venue.guard"], BuildOptions(out_dir=Path("build")))
+
+Per protocol `NAME`, the output directory receives (flat, names prefixed by the protocol):
+
+| file | what |
+| --- | --- |
+| `NAMEGuard.sol`, `INAMEGuard.sol`, `NAMEGuarded.sol` | the Solidity guard (`emit_solidity`) |
+| `<Contract>.json` | each contract compiled from them: ABI, creation and runtime bytecode |
+| the monitor module(s) | the web3.py monitor (`emit_monitor`) |
+| `NAME.ir.json` | the checked IR |
+| `NAME.proofs.json` | the proof report: SPEC §6's JSON for this file, without `seconds` |
+| `manifest.json` | sha256 of each source and output, the tool, IR and solc versions |
+
+Reproducible: every output is a function of the source text, the tool version and the pinned
+solc only — JSON with sorted keys, no timestamps, no absolute paths (sources are recorded
+relative to the output directory; rule files are named relative to the working directory),
+verification times and proof certificates left out. Building twice from the same directory
+writes the same bytes. `check=True` writes nothing and reports which files would change.
+(Counterexamples can differ between runs, but only a `force`d build contains one.)
+
+A violated property (or, with `strict`, a finding) makes the build refuse to write unless
+`force`. Unknown properties do not stop it; the proof report records them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from interlock import __version__
+from interlock.compiler.ir import IR_VERSION, Program
+from interlock.compiler.solc import EVM_VERSION, compile_sources
+from interlock.compiler.solidity import emit_solidity
+from interlock.dsl.diagnostics import Diagnostic
+from interlock.dsl.frontend import compile_file
+from interlock.report.json_report import file_json
+from interlock.report.model import FileReport, Report
+from interlock.verifier import findings
+from interlock.verifier.engine import DEFAULT_TIMEOUT_S, ProgressCallback, verify
+
+MANIFEST = "manifest.json"
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    out_dir: Path
+    check: bool = False  # compare with out_dir instead of writing
+    force: bool = False  # write even when a property is violated
+    strict: bool = False  # findings are errors
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    jobs: int = 1
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    exit_code: int  # 0 written / up to date, 1 refused or stale, 2 invalid input
+    report: Report
+    outputs: Mapping[str, bytes] = field(default_factory=dict)  # file name -> content
+    changed: tuple[str, ...] = ()  # written (build) or stale (check)
+    removed: tuple[str, ...] = ()  # outputs of an earlier build no longer produced
+    notes: tuple[str, ...] = ()  # one-line messages for the user
+
+    @property
+    def solc_version(self) -> str | None:
+        manifest = self.outputs.get(MANIFEST)
+        return None if manifest is None else str(json.loads(manifest)["solc"]["version"])
+
+
+Notify = Callable[[str], None]
+
+
+def build(
+    paths: Iterable[str],
+    options: BuildOptions,
+    *,
+    on_progress: ProgressCallback | None = None,
+    on_step: Notify | None = None,
+) -> BuildResult:
+    """Check `paths`, then write (or with `check`, compare) the outputs in `options.out_dir`."""
+    say = on_step or (lambda _msg: None)
+    files: list[FileReport] = []
+    programs: list[Program] = []
+    for path in map(source_name, paths):
+        say(f"checking {path}")
+        file, program = _check_file(path, options, on_progress)
+        files.append(file)
+        if program is not None:
+            programs.append(program)
+    report = Report(version=__version__, files=tuple(files))
+    code = report.exit_code()
+    if code == 2:
+        return BuildResult(2, report, notes=("invalid input: nothing was built",))
+    duplicate = _duplicate_protocol(programs)
+    if duplicate is not None:
+        return BuildResult(2, report, notes=(duplicate,))
+    if code == 1 and not options.force:
+        note = "a property is violated (or a finding is an error): refusing to build; --force"
+        return BuildResult(1, report, notes=(note + " writes anyway",))
+    notes = _unknown_notes(report)
+    say("compiling the guard with solc")
+    outputs = render_outputs(programs, files, options.out_dir)
+    if options.check:
+        stale, removed = compare(outputs, options.out_dir)
+        if stale or removed:
+            return BuildResult(1, report, outputs, stale, removed, (*notes, "stale"))
+        return BuildResult(0, report, outputs, notes=(*notes, "up to date"))
+    written, removed = write_outputs(outputs, options.out_dir)
+    return BuildResult(0, report, outputs, written, removed, tuple(notes))
+
+
+# --- checking --------------------------------------------------------------------------------
+
+
+def _check_file(
+    path: str, options: BuildOptions, on_progress: ProgressCallback | None
+) -> tuple[FileReport, Program | None]:
+    front = compile_file(path)
+    if front.program is None:
+        return FileReport(
+            path=path, protocol=None, source=front.source, diagnostics=front.diagnostics
+        ), None
+    program = front.program
+    found: tuple[Diagnostic, ...] = findings.find(program)
+    if options.strict:
+        found = findings.strict(found)
+    results = verify(
+        program, timeout_s=options.timeout_s, jobs=options.jobs, on_progress=on_progress
+    )
+    file = FileReport(
+        path=path,
+        protocol=program.protocol,
+        source=front.source,
+        diagnostics=(*front.diagnostics, *found),
+        properties=results,
+    )
+    return file, program
+
+
+def source_name(path: str) -> str:
+    """The name a rule file is built under: relative to the working directory when it lies
+    inside it (as given otherwise), `/`-separated — so the outputs, which name their source,
+    do not depend on whether the command was given absolute or relative paths."""
+    p = Path(os.path.normpath(path))
+    if p.is_absolute():
+        with contextlib.suppress(ValueError):
+            p = p.relative_to(Path.cwd())
+    return p.as_posix()
+
+
+def _duplicate_protocol(programs: list[Program]) -> str | None:
+    seen: dict[str, str] = {}
+    for p in programs:
+        if p.protocol in seen:
+            return (
+                f"`{seen[p.protocol]}` and `{p.source_path}` both declare protocol "
+                f"`{p.protocol}`: their outputs would collide"
+            )
+        seen[p.protocol] = p.source_path
+    return None
+
+
+def _unknown_notes(report: Report) -> list[str]:
+    return [
+        f"{f.path}: `{p.name}` is unknown ({p.reason or p.method}); built anyway"
+        for f in report.files
+        for p in f.properties
+        if p.status == "unknown"
+    ]
+
+
+# --- rendering -------------------------------------------------------------------------------
+
+
+def dumps(data: Any) -> bytes:
+    """Canonical JSON: sorted keys, two-space indent, UTF-8, trailing newline."""
+    return (json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def render_outputs(
+    programs: list[Program], files: list[FileReport], out_dir: Path
+) -> dict[str, bytes]:
+    """Every output file of the build, in memory (file name -> bytes), manifest included."""
+    outputs: dict[str, bytes] = {}
+    protocols: list[Json] = []
+    solc_version = ""
+    by_path = {f.path: f for f in files}
+    for program in sorted(programs, key=lambda p: p.protocol):
+        own: dict[str, bytes] = {}
+        sources = emit_solidity(program)
+        own.update({name: text.encode() for name, text in sources.items()})
+        compiled = compile_sources(sources)
+        solc_version = compiled.version
+        for key, contract in sorted(compiled.contracts.items()):
+            if ":" not in key:
+                continue  # the same contract is also listed by its bare name
+            own[_artifact_name(program.protocol, contract.name)] = dumps(
+                {
+                    "contractName": contract.name,
+                    "sourceName": contract.source,
+                    "abi": contract.abi,
+                    "bytecode": contract.bytecode,
+                    "deployedBytecode": contract.deployed_bytecode,
+                }
+            )
+        own.update({name: text.encode() for name, text in _monitor_files(program).items()})
+        own[f"{program.protocol}.ir.json"] = dumps(program.model_dump(mode="json"))
+        own[f"{program.protocol}.proofs.json"] = dumps(proof_report(by_path[program.source_path]))
+        for name in own:
+            if name in outputs or name == MANIFEST:
+                raise ValueError(f"two outputs are named `{name}`")
+        outputs.update(own)
+        source_bytes = Path(program.source_path).read_bytes()
+        protocols.append(
+            {
+                "name": program.protocol,
+                "source": {
+                    "path": _relative(program.source_path, out_dir),
+                    "sha256": sha256(source_bytes),
+                },
+                "outputs": sorted(own),
+            }
+        )
+    manifest = {
+        "interlock": __version__,
+        "ir_version": IR_VERSION,
+        "solc": {"version": solc_version, "evm_version": EVM_VERSION},
+        "protocols": protocols,
+        "files": {name: sha256(data) for name, data in sorted(outputs.items())},
+    }
+    outputs[MANIFEST] = dumps(manifest)
+    return outputs
+
+
+def _artifact_name(protocol: str, contract: str) -> str:
+    """`PerpVenueGuard.json`; a helper contract of the guard source is prefixed by the protocol
+    (`PerpVenue.IGuardFeed.json`) so that two protocols' outputs never collide."""
+    return f"{contract}.json" if protocol in contract else f"{protocol}.{contract}.json"
+
+
+def proof_report(file: FileReport) -> Json:
+    """SPEC §6's JSON for one file and each unknown's reason, without what differs from run to
+    run: the times, and the certificates (Spacer may find a different inductive invariant each
+    time; `interlock check --explain` shows them)."""
+    data = file_json(file)
+    for prop, result in zip(data["properties"], file.properties, strict=True):
+        prop.pop("seconds", None)
+        prop["reason"] = result.reason
+    return {"interlock": __version__, **data}
+
+
+def _monitor_files(program: Program) -> dict[str, str]:
+    try:  # the monitor generator (issue #5) may not be installed in a partial checkout
+        module = importlib.import_module("interlock.compiler.monitor_gen")
+    except ModuleNotFoundError:
+        return {}
+    files: dict[str, str] = module.emit_monitor(program)
+    return files
+
+
+def _relative(path: str, out_dir: Path) -> str:
+    return Path(os.path.relpath(Path(path).resolve(), out_dir.resolve())).as_posix()
+
+
+# --- writing and comparing ---------------------------------------------------------------------
+
+
+def _previous_outputs(out_dir: Path) -> set[str]:
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        return set(manifest.get("files", {})) | {MANIFEST}
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def compare(outputs: Mapping[str, bytes], out_dir: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(files missing or different in `out_dir`, files an earlier build left that are gone)."""
+    stale = []
+    for name, data in sorted(outputs.items()):
+        try:
+            if (out_dir / name).read_bytes() != data:
+                stale.append(name)
+        except OSError:
+            stale.append(name)
+    leftover = sorted(
+        n for n in _previous_outputs(out_dir) - set(outputs) if (out_dir / n).exists()
+    )
+    return tuple(stale), tuple(leftover)
+
+
+def write_outputs(
+    outputs: Mapping[str, bytes], out_dir: Path
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Write what changed (atomically, file by file; the manifest last); remove the outputs of
+    an earlier build that are no longer produced. Returns (written, removed)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stale, leftover = compare(outputs, out_dir)
+    for name in sorted(stale, key=lambda n: n == MANIFEST):
+        _atomic_write(out_dir / name, outputs[name])
+    for name in leftover:
+        (out_dir / name).unlink()
+    return stale, leftover
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,166 @@
+"""`interlock build`: reproducible outputs, manifest hashes, `--check` staleness, refusal on a
+violated property, and cleanup of outputs an earlier build left behind. Real solc throughout."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from interlock import __version__
+from interlock.build import MANIFEST, BuildOptions, build
+from interlock.compiler.solc import SOLC_VERSION
+
+ROOT = Path(__file__).resolve().parents[1]
+VENUE = ROOT / "examples" / "perp_venue.guard"
+BROKEN = ROOT / "examples" / "broken" / "perp_venue_unbounded.guard"
+LENDING = ROOT / "examples" / "lending_market.guard"
+
+pytestmark = pytest.mark.evm
+
+
+def files_of(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One real build of the SPEC example, shared: tests work on copies of it."""
+    base = tmp_path_factory.mktemp("build")
+    (base / "rules").mkdir()
+    shutil.copy(VENUE, base / "rules" / "perp_venue.guard")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(base)
+        result = build(["rules/perp_venue.guard"], BuildOptions(Path("out"), jobs=2))
+    assert result.exit_code == 0, result.notes
+    return base
+
+
+@pytest.fixture
+def venue(pristine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the shared build's rule file; the test runs in its directory's parent."""
+    shutil.copytree(pristine / "rules", tmp_path / "rules")
+    monkeypatch.chdir(tmp_path)
+    return Path("rules/perp_venue.guard")
+
+
+@pytest.fixture
+def built(pristine: Path, venue: Path, tmp_path: Path) -> Path:
+    shutil.copytree(pristine / "out", tmp_path / "out")
+    return Path("out")
+
+
+def test_a_build_writes_every_output(built: Path, venue: Path) -> None:
+    names = set(files_of(built))
+    expected = {
+        "PerpVenueGuard.sol",
+        "IPerpVenueGuard.sol",
+        "PerpVenueGuarded.sol",
+        "PerpVenueGuard.json",
+        "PerpVenue.ir.json",
+        "PerpVenue.proofs.json",
+        MANIFEST,
+    }
+    assert expected <= names
+    artifact = json.loads((built / "PerpVenueGuard.json").read_text())
+    assert artifact["contractName"] == "PerpVenueGuard"
+    assert artifact["bytecode"].startswith("0x") and len(artifact["bytecode"]) > 1000
+    assert any(item.get("name") == "poke" for item in artifact["abi"])
+    proofs = json.loads((built / "PerpVenue.proofs.json").read_text())
+    assert {p["status"] for p in proofs["properties"]} == {"proved"}
+    assert all("seconds" not in p for p in proofs["properties"])
+    ir = json.loads((built / "PerpVenue.ir.json").read_text())
+    assert ir["protocol"] == "PerpVenue"
+
+
+def test_the_manifest_hashes_the_source_and_every_output(built: Path, venue: Path) -> None:
+    manifest = json.loads((built / MANIFEST).read_text())
+    assert manifest["interlock"] == __version__
+    assert manifest["solc"]["version"].startswith(SOLC_VERSION + "+")
+    assert manifest["solc"]["evm_version"] == "prague"
+    (protocol,) = manifest["protocols"]
+    assert protocol["source"]["path"] == "../rules/perp_venue.guard"
+    assert protocol["source"]["sha256"] == hashlib.sha256(venue.read_bytes()).hexdigest()
+    on_disk = files_of(built)
+    assert set(manifest["files"]) == set(on_disk) - {MANIFEST}
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256(on_disk[name]).hexdigest() == digest
+    assert sorted(protocol["outputs"]) == sorted(manifest["files"])
+
+
+def test_rebuilding_is_byte_identical_and_writes_nothing(built: Path, venue: Path) -> None:
+    before = files_of(built)
+    again = build([str(venue.resolve())], BuildOptions(out_dir=built.resolve(), jobs=2))
+    assert again.exit_code == 0
+    assert again.changed == () and again.removed == ()
+    assert files_of(built) == before
+
+
+def test_check_passes_when_up_to_date_and_writes_nothing(built: Path, venue: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in built.iterdir()}
+    result = build([str(venue)], BuildOptions(out_dir=built, check=True, jobs=2))
+    assert result.exit_code == 0
+    assert {p: p.stat().st_mtime_ns for p in built.iterdir()} == before
+
+
+def test_check_fails_on_an_edited_output(built: Path, venue: Path) -> None:
+    guard = built / "PerpVenueGuard.sol"
+    guard.write_text(guard.read_text() + "// local edit\n")
+    result = build([str(venue)], BuildOptions(out_dir=built, check=True, jobs=2))
+    assert result.exit_code == 1
+    assert result.changed == ("PerpVenueGuard.sol",)
+    assert guard.read_text().endswith("// local edit\n")  # --check never writes
+
+
+def test_check_fails_on_a_missing_output(built: Path, venue: Path) -> None:
+    (built / "PerpVenue.ir.json").unlink()
+    result = build([str(venue)], BuildOptions(out_dir=built, check=True, jobs=2))
+    assert result.exit_code == 1 and "PerpVenue.ir.json" in result.changed
+
+
+def test_check_fails_when_the_rules_changed(built: Path, venue: Path) -> None:
+    text = venue.read_text()
+    venue.write_text(text.replace("param max_leverage = 20", "param max_leverage = 15"))
+    result = build([str(venue)], BuildOptions(out_dir=built, check=True, jobs=2))
+    assert result.exit_code == 1
+    assert {"PerpVenueGuard.sol", "PerpVenue.ir.json", MANIFEST} <= set(result.changed)
+    rebuilt = build([str(venue)], BuildOptions(out_dir=built, jobs=2))
+    assert rebuilt.exit_code == 0 and "PerpVenueGuard.sol" in rebuilt.changed
+
+
+def test_a_violated_property_refuses_to_build(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = build([str(BROKEN)], BuildOptions(out_dir=out, jobs=2))
+    assert result.exit_code == 1
+    assert result.report.summary.violated >= 1
+    assert not out.exists()
+    forced = build([str(BROKEN)], BuildOptions(out_dir=out, force=True, jobs=2))
+    assert forced.exit_code == 0
+    proofs = json.loads((out / "PerpVenueUnbounded.proofs.json").read_text())
+    violated = [p for p in proofs["properties"] if p["status"] == "violated"]
+    assert violated and violated[0]["counterexample"]["steps"]
+
+
+def test_invalid_input_builds_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.guard"
+    bad.write_text("protocol\n")
+    out = tmp_path / "out"
+    result = build([str(bad)], BuildOptions(out_dir=out))
+    assert result.exit_code == 2
+    assert result.report.files[0].diagnostics[0].code.startswith("E")
+    assert not out.exists()
+
+
+def test_outputs_of_a_dropped_protocol_are_removed(built: Path, venue: Path) -> None:
+    (built / "README.txt").write_text("not ours")
+    both = build([str(venue), str(LENDING)], BuildOptions(out_dir=built, jobs=2))
+    assert both.exit_code == 0
+    lending = [n for n in files_of(built) if n.startswith("LendingMarket")]
+    assert lending
+    again = build([str(venue)], BuildOptions(out_dir=built, jobs=2))
+    assert set(lending) <= set(again.removed)
+    assert not any(n.startswith("LendingMarket") for n in files_of(built))
+    assert (built / "README.txt").exists()  # only files an earlier build listed are removed
