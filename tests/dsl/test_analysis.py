@@ -182,7 +182,7 @@ def test_custom_metric() -> None:
     assert result.program is not None, result.diagnostics
     m = result.program.metrics[0]
     assert (m.event, m.field, m.window, m.aggregate) == (
-        "Borrow(address,uint256)", "amount", 3600, "sum")
+        "Borrow(address indexed who, uint256 amount)", "amount", 3600, "sum")
     assert m.address == "0x2222222222222222222222222222222222222222"
     assert result.program.breakers[0].onchain is False
 

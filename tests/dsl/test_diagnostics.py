@@ -42,6 +42,7 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.UNKNOWN_FIELD,
      HEAD + "metric m = sum(Borrow(address who, uint256 amount).amt at USDC, 1h)\n",
      6, 52),
+    (C.BAD_EVENT_TYPE, HEAD + "metric m = count(Borrow(adress who) at USDC, 1h)\n", 6, 25),
     # --- types and units ------------------------------------------------------------------------
     (C.UNIT_MISMATCH, HEAD + FEEDS + "breaker b {\n  when tvl(USDC) > price(F)\n"
      "  then pause trading for 1h\n}\n", 8, 8),

@@ -145,7 +145,8 @@ class Param(Node):
 class CustomMetric(Node):
     name: str
     aggregate: Literal["count", "sum"]
-    event: str  # canonical signature, e.g. `Borrow(address,uint256)`
+    event: str  # as declared, e.g. `Borrow(address indexed who, uint256 amount)` (names and
+    # `indexed` kept when written; the topic hashes the types alone: `Borrow(address,uint256)`)
     field: str | None  # the summed field for `sum`
     address: str  # resolved contract address
     window: int

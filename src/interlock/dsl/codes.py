@@ -24,6 +24,7 @@ BAD_ADDRESS = "E0207"
 LISTED_TWICE = "E0208"
 AGENT_IN_ROLE = "E0209"
 UNKNOWN_FIELD = "E0210"
+BAD_EVENT_TYPE = "E0211"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -74,6 +75,7 @@ TITLES: dict[str, str] = {
     LISTED_TWICE: "a name listed twice in one list",
     AGENT_IN_ROLE: "an agent as a role member",
     UNKNOWN_FIELD: "an event field that the event does not have",
+    BAD_EVENT_TYPE: "an event parameter type that is not an ABI type",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -102,5 +104,5 @@ TITLES: dict[str, str] = {
     EMPTY_TARGETS: "`* except ...` that leaves nothing",
     NO_REFERENCE: "`deviation` of a feed without a `reference`",
     CANCEL_UNTIMELOCKED: "`cancel` of a role without `after`",
-    BAD_AGGREGATE_FIELD: "`sum` without a field, or `count` with one",
+    BAD_AGGREGATE_FIELD: "`sum` without an integer field, or `count` with a field",
 }

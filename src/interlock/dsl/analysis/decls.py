@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from interlock.compiler import ir
@@ -19,6 +20,21 @@ from interlock.dsl.analysis.common import (
 from interlock.dsl.diagnostics import Label
 
 MAX_DECIMALS = 77  # 10**77 < 2**256
+_ABI_TYPE = re.compile(
+    r"^(address|bool|string|bytes([1-9]|[12][0-9]|3[0-2])?|u?int(8|16|24|32|40|48|56|64|72|80|88"
+    r"|96|104|112|120|128|136|144|152|160|168|176|184|192|200|208|216|224|232|240|248|256)?)"
+    r"(\[[0-9]*\])*$")
+
+
+def _signature(ev: ast.Event) -> str:
+    """The event as declared, spacing normalised: `Borrow(address indexed who, uint256 amount)`.
+
+    Names and `indexed` flags are kept so the monitor decodes topics and data exactly; the
+    canonical form (for the topic) is the types alone.
+    """
+    params = [" ".join([p.type, *(["indexed"] if p.indexed else []), *([p.name] if p.name else [])])
+              for p in ev.params]
+    return f"{ev.name}({', '.join(params)})"
 
 
 class Addresses:
@@ -157,6 +173,17 @@ def metric(d: ast.MetricDecl, addrs: Addresses, symbols: Symbols, sink: Sink,
         sink.error(C.UNKNOWN_FIELD, f"event `{d.event.name}` has no field `{field_name}`",
                    d.field_name.span)
         return None
-    sig = f"{d.event.name}({','.join(p.type for p in d.event.params)})"
+    for p in d.event.params:
+        if not _ABI_TYPE.match(p.type):
+            sink.error(C.BAD_EVENT_TYPE, f"`{p.type}` is not a Solidity ABI type", p.span,
+                       help="e.g. `address`, `uint256`, `int128`, `bool`, `bytes32`")
+            return None
+    summed = next((p for p in d.event.params if p.name == field_name), None)
+    if summed is not None and not re.match(r"u?int[0-9]*$", summed.type):
+        assert d.field_name is not None
+        sink.error(C.BAD_AGGREGATE_FIELD, f"`sum` needs an integer field, `{field_name}` is "
+                                          f"`{summed.type}`", d.field_name.span)
+        return None
+    sig = _signature(d.event)
     return ir.CustomMetric(name=d.name.text, aggregate=d.aggregate,
                            event=sig, field=field_name, address=at, window=win, span=d.span)
