@@ -16,7 +16,7 @@
     breaker spam { when calls(deposits, 1h, per sender) > 5
                    then block sender from deposits for 1h cooldown 1h }     # id 3, off chain
     breaker watch { when outflow(USDC, 1h) > 5% of tvl(USDC)
-                    then alert "large outflow" }                            # id 4, alert only
+                    then alert "large outflow" }                  # id 4, alert only, off chain
     allow guardian to pause * for at most 72h
     allow guardian to unpause *
 """
@@ -107,7 +107,7 @@ def venue_program(addresses: Mapping[str, str] | None = None) -> Program:
                 cooldown=H, onchain=False, span=SP),
         Breaker(name="watch", id=4, when=compare([(20, OUTFLOW), (-1, TVL)], 0, ">"),
                 effects=(AlertEffect(text="large outflow", span=SP),),
-                cooldown=None, onchain=True, span=SP),
+                cooldown=None, onchain=False, span=SP),
     )
     scopes = ("deposits", "withdrawals", "liquidations")
     return Program(

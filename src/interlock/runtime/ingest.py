@@ -70,8 +70,11 @@ class Node:
     async def connect(self) -> None:
         try:
             if self.is_ws:
-                provider = WebSocketProvider(self.url, request_timeout=self.timeout_s)
-                self.w3 = await AsyncWeb3(provider)
+                provider = WebSocketProvider(
+                    self.url, request_timeout=self.timeout_s, max_connection_retries=1
+                )
+                self.w3 = AsyncWeb3(provider)
+                await provider.connect()  # not `await AsyncWeb3(...)`: no signal handlers
             else:
                 http = AsyncHTTPProvider(
                     self.url,

@@ -41,11 +41,12 @@ class JsonFormatter(logging.Formatter):
 
 def make_logger(name: str = LOGGER_NAME, stream: TextIO | None = None) -> logging.Logger:
     logger = logging.getLogger(name)
-    if not any(getattr(h, "_interlock", False) for h in logger.handlers):
-        handler = logging.StreamHandler(stream or sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        handler._interlock = True  # type: ignore[attr-defined]
-        logger.addHandler(handler)
+    for old in [h for h in logger.handlers if getattr(h, "_interlock", False)]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    handler._interlock = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
     return logger

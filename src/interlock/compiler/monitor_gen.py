@@ -1,0 +1,95 @@
+"""The monitor back end: `emit_monitor(program)` -> {"<name>_monitor.py": source}.
+
+The generated module holds the rules as data (the checked IR as JSON, and a table of rule ids
+and how each is triggered) and imports its behaviour from `interlock.runtime`. `build_view`
+makes every decision; `templates/monitor.py.j2` only lays the view out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import jinja2
+
+from interlock import __version__
+from interlock.compiler.ir import IR_VERSION, Program
+from interlock.runtime.evaluate import RulePlan
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    id: int
+    name_literal: str
+    method: str
+    cooldown: int | None
+
+
+@dataclass(frozen=True)
+class MonitorView:
+    protocol: str
+    protocol_literal: str
+    source_path: str
+    source_path_literal: str
+    source_sha256: str
+    version: str
+    ir_version: str
+    module_file: str
+    module_file_literal: str
+    rules: tuple[RuleRow, ...]
+    ir_literal: str
+
+
+def module_name(program: Program) -> str:
+    """`PerpVenue` -> `perp_venue_monitor`."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", program.protocol)
+    return f"{snake.lower()}_monitor"
+
+
+def _string_literal(text: str) -> str:
+    """A Python literal for `text`: a raw triple-quoted block when that is exact, else repr."""
+    if '"""' not in text and not text.endswith("\\") and "\r" not in text:
+        return 'r"""\n' + text + '\n"""'
+    return repr("\n" + text + "\n")
+
+
+def build_view(program: Program) -> MonitorView:
+    ir = json.dumps(program.model_dump(mode="json"), indent=1, sort_keys=True)
+    module_file = module_name(program) + ".py"
+    rules = tuple(
+        RuleRow(r.breaker.id, json.dumps(r.breaker.name), r.method, r.breaker.cooldown)
+        for r in RulePlan.for_program(program)
+    )
+    return MonitorView(
+        protocol=program.protocol,
+        protocol_literal=json.dumps(program.protocol),
+        source_path=program.source_path,
+        source_path_literal=json.dumps(program.source_path),
+        source_sha256=program.source_sha256,
+        version=__version__,
+        ir_version=IR_VERSION,
+        module_file=module_file,
+        module_file_literal=json.dumps(module_file),
+        rules=rules,
+        ir_literal=_string_literal(ir),
+    )
+
+
+@cache
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("interlock.compiler", "templates"),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def emit_monitor(program: Program) -> dict[str, str]:
+    """The monitor module for `program` (file name -> source text)."""
+    view = build_view(program)
+    return {view.module_file: _env().get_template("monitor.py.j2").render(v=view)}

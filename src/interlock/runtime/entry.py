@@ -1,0 +1,134 @@
+"""Running a monitor: the command line every generated `<name>_monitor.py` shares.
+
+    python venue_monitor.py --rpc ws://127.0.0.1:8545 --guard 0x... --key-env AGENT_KEY
+    interlock monitor build/ --rpc http://... --guard 0x... --dry-run
+
+Exit codes: 0 stopped by a signal, 2 bad arguments or key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from eth_utils.address import is_address, to_checksum_address
+
+from interlock.compiler.ir import Program
+from interlock.runtime.executor import AgentKeyError, load_agent_key
+from interlock.runtime.monitor import Monitor, MonitorConfig
+from interlock.runtime.ops import (
+    AlertSink,
+    Health,
+    MonitorMetrics,
+    OpsServer,
+    StdoutSink,
+    WebhookSink,
+    make_logger,
+)
+
+
+def load_program(ir_json: str) -> Program:
+    return Program.model_validate_json(ir_json)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    config: MonitorConfig
+    key_env: str | None
+    keystore: str | None
+    password_env: str | None
+    metrics_port: int | None
+    webhook: str | None
+
+
+def parser(prog: str = "monitor") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description="Watch the chain and trigger the guard.")
+    p.add_argument("--rpc", required=True, help="http(s):// (polling) or ws(s):// URL")
+    p.add_argument("--guard", required=True, help="address of the deployed guard")
+    p.add_argument("--key-env", default="INTERLOCK_AGENT_KEY",
+                   help="environment variable holding the agent's private key")
+    p.add_argument("--keystore", help="encrypted keystore file of the agent key")
+    p.add_argument("--password-env", help="environment variable holding the keystore password")
+    p.add_argument("--dry-run", action="store_true", help="decide and alert, send nothing")
+    p.add_argument("--checkpoint", default="interlock-monitor.sqlite", help="SQLite file")
+    p.add_argument("--confirmations", type=int, default=0, help="blocks to wait before a block "
+                   "is processed (reorg protection)")
+    p.add_argument("--from-block", type=int, help="first block on a fresh checkpoint")
+    p.add_argument("--metrics-port", type=int, help="serve /metrics and /health on this port")
+    p.add_argument("--webhook", help="POST every alert and trip as JSON to this URL")
+    p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
+    p.add_argument("--scope-contract", action="append", default=[], metavar="SCOPE=ADDRESS",
+                   help="a contract whose transactions count as calls of SCOPE (repeatable; "
+                   "default: every vault)")
+    return p
+
+
+def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor"
+                  ) -> RunOptions:
+    p = parser(prog)
+    ns = p.parse_args(argv)
+    if not is_address(ns.guard):
+        p.error(f"--guard `{ns.guard}` is not an address")
+    scopes: dict[str, set[str]] = {}
+    names = {s.name for s in program.scopes}
+    for item in ns.scope_contract:
+        scope, _, addr = item.partition("=")
+        if scope not in names or not is_address(addr):
+            p.error(f"--scope-contract `{item}`: expected SCOPE=ADDRESS with a declared scope")
+        scopes.setdefault(scope, set()).add(addr.lower())
+    if ns.confirmations < 0:
+        p.error("--confirmations must be >= 0")
+    config = MonitorConfig(
+        rpc=ns.rpc,
+        guard=to_checksum_address(ns.guard),
+        checkpoint=ns.checkpoint,
+        dry_run=ns.dry_run,
+        confirmations=ns.confirmations,
+        start_block=ns.from_block,
+        poll_interval_s=ns.poll_interval,
+        scope_contracts={k: frozenset(v) for k, v in scopes.items()},
+    )
+    return RunOptions(config, ns.key_env, ns.keystore, ns.password_env, ns.metrics_port,
+                      ns.webhook)
+
+
+def run(program: Program, opts: RunOptions) -> int:
+    logger = make_logger()
+    account = None
+    try:
+        account = load_agent_key(opts.key_env, opts.keystore, opts.password_env)
+    except AgentKeyError as exc:
+        if not opts.config.dry_run:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    sinks: list[AlertSink] = [StdoutSink()]
+    if opts.webhook:
+        sinks.append(WebhookSink(opts.webhook, logger))
+    metrics, health = MonitorMetrics(), Health()
+    server = OpsServer(metrics, health, opts.metrics_port).start() if opts.metrics_port else None
+    monitor = Monitor(program, opts.config, account, sinks=sinks, logger=logger,
+                      metrics=metrics, health=health)
+    try:
+        asyncio.run(_run_until_signal(monitor))
+    finally:
+        if server:
+            server.stop()
+    return 0
+
+
+async def _run_until_signal(monitor: Monitor) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await monitor.run(stop)
+
+
+def main(program: Program, argv: Sequence[str] | None = None, prog: str = "monitor") -> int:
+    return run(program, parse_options(program, argv, prog))

@@ -1,0 +1,195 @@
+"""The venue of `monitor_kit` deployed on a real Anvil, and a monitor running beside it.
+
+`deploy_venue` deploys the testkit's ERC-20, a vault that reports flows, two Chainlink-style
+feeds (the price and its reference) and the guard generated from the venue's IR with those
+addresses, then wires the vault to the guard. `MonitorThread` runs `interlock.runtime.Monitor`
+on its own event loop in a thread, so a synchronous test can drive the chain meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eth_account import Account
+from monitor_kit import venue_program
+from web3 import Web3
+
+from interlock.compiler.ir import Program
+from interlock.compiler.solc import compile_sources
+from interlock.compiler.solidity import emit_solidity
+from interlock.compiler.testkit.contracts import compile_testkit, deploy_compiled
+from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
+from interlock.runtime.monitor import Monitor, MonitorConfig
+from interlock.runtime.ops import Health, MonitorMetrics, StdoutSink, make_logger
+
+USDC = 10**6
+PRICE = 2_000 * 10**8
+AGENT_KEY = DEFAULT_KEYS[1]
+REPLICA_KEY = DEFAULT_KEYS[2]
+
+
+@dataclass
+class Venue:
+    node: Anvil
+    w3: Web3
+    program: Program
+    guard: Any
+    token: Any
+    vault: Any
+    feed: Any
+    ref: Any
+    deployer: str
+    users: list[str]
+
+    def tx(self, fn: Any, sender: str | None = None) -> dict[str, Any]:
+        tx_hash = fn.transact({"from": sender or self.deployer})
+        receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash, poll_latency=0.005)
+        return dict(receipt)
+
+    def deposit(self, user: str, amount: int) -> dict[str, Any]:
+        return self.tx(self.vault.functions.deposit(amount), user)
+
+    def withdraw(self, user: str, amount: int) -> dict[str, Any]:
+        return self.tx(self.vault.functions.withdraw(amount), user)
+
+    def set_price(self, answer: int, reference: int | None = None) -> None:
+        self.tx(self.feed.functions.setAnswer(answer))
+        if reference is not None:
+            self.tx(self.ref.functions.setAnswer(reference))
+
+    def advance(self, seconds: int) -> None:
+        self.node.rpc("evm_increaseTime", [seconds])
+        self.node.rpc("evm_mine")
+
+    def head(self) -> int:
+        return int(self.w3.eth.block_number)
+
+    def fired_until(self, rule: int) -> int:
+        return int(self.guard.functions.firedUntil(rule).call())
+
+    def guard_state(self) -> dict[str, Any]:
+        g = self.guard.functions
+        p = self.program
+        return {
+            "paused_until": [g.pausedUntil(s.index).call() for s in p.scopes],
+            "suspended_until": [g.suspendedUntil(f.index).call() for f in p.feeds],
+            "param_value": [g.paramValue(x.index).call() for x in p.params],
+            "fired_until": [g.firedUntil(b.id).call() for b in p.breakers],
+        }
+
+
+_GUARDS: dict[str, Any] = {}
+
+
+def _guard_contract(program: Program) -> Any:
+    key = program.model_dump_json()
+    if key not in _GUARDS:
+        result = compile_sources(emit_solidity(program), allow_warnings=False)
+        _GUARDS[key] = result.contract(f"{program.protocol}Guard")
+    return _GUARDS[key]
+
+
+def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC) -> Venue:
+    w3 = Web3(Web3.HTTPProvider(node.http_url, request_kwargs={"timeout": 30}))
+    accounts = list(w3.eth.accounts)
+    deployer, users = accounts[0], accounts[3:8]
+    kit = compile_testkit()
+    token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", 6, sender=deployer)
+    feed = deploy_compiled(w3, kit, "TestFeed", 8, PRICE, sender=deployer)
+    ref = deploy_compiled(w3, kit, "TestFeed", 8, PRICE, sender=deployer)
+    vault = deploy_compiled(w3, kit, "TestVault", token.address, 0, 1, sender=deployer)
+    program = venue_program({
+        "USDC": token.address, "pool": vault.address, "ETH_USD": feed.address,
+        "ETH_REF": ref.address, "watcher": Account.from_key(AGENT_KEY).address,
+    })
+    compiled = _guard_contract(program)
+    guard_addr = _deploy_raw(w3, compiled.abi, compiled.bytecode, deployer)
+    guard = w3.eth.contract(address=guard_addr, abi=compiled.abi)
+    venue = Venue(node, w3, program, guard, token, vault, feed, ref, deployer, users)
+    venue.tx(vault.functions.setGuard(guard.address))
+    whale = users[0]
+    venue.tx(token.functions.mint(whale, tvl))
+    venue.tx(token.functions.approve(vault.address, 2**255), whale)
+    for u in users[1:]:
+        venue.tx(token.functions.mint(u, 1_000 * USDC))
+        venue.tx(token.functions.approve(vault.address, 2**255), u)
+    venue.deposit(whale, tvl)
+    return venue
+
+
+def _deploy_raw(w3: Web3, abi: list[dict[str, Any]], bytecode: str, sender: str) -> str:
+    tx_hash = w3.eth.contract(abi=abi, bytecode=bytecode).constructor().transact({"from": sender})
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
+    assert receipt["status"] == 1
+    return str(receipt["contractAddress"])
+
+
+@dataclass
+class MonitorThread:
+    """A monitor on its own loop in a thread; `stop()` ends it (like SIGTERM would)."""
+
+    program: Program
+    config: MonitorConfig
+    key: str | None = AGENT_KEY
+    name: str = "interlock.monitor.test"
+    log: io.StringIO = field(default_factory=io.StringIO)
+    alerts: io.StringIO = field(default_factory=io.StringIO)
+    metrics: MonitorMetrics = field(default_factory=MonitorMetrics)
+    health: Health = field(default_factory=Health)
+
+    def __post_init__(self) -> None:
+        logger = make_logger(self.name, self.log)
+        logger.setLevel(logging.INFO)
+        account = Account.from_key(self.key) if self.key else None
+        self.monitor = Monitor(self.program, self.config, account, sinks=[StdoutSink(self.alerts)],
+                               logger=logger, metrics=self.metrics, health=self.health)
+        self._loop = asyncio.new_event_loop()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, daemon=True)
+        self.error: BaseException | None = None
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._stop = asyncio.Event()
+        try:
+            self._loop.run_until_complete(self.monitor.run(self._stop))
+        except BaseException as exc:  # surfaced by stop()
+            self.error = exc
+        finally:
+            self._loop.close()
+
+    def start(self) -> MonitorThread:
+        self._thread.start()
+        wait_for(lambda: self.monitor.next_block is not None or self.error is not None, 20)
+        return self
+
+    def stop(self) -> None:
+        if self._stop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=20)
+        if self.error:
+            raise self.error
+
+    def caught_up(self, block: int, timeout: float = 20) -> None:
+        """Wait until the monitor has processed `block`."""
+        wait_for(lambda: (self.monitor.next_block or 0) > block, timeout,
+                 f"monitor did not reach block {block}: {self.log.getvalue()[-2000:]}")
+
+    def events(self, name: str) -> list[str]:
+        return [line for line in self.log.getvalue().splitlines() if f'"event": "{name}"' in line]
+
+
+def wait_for(cond: Callable[[], bool], timeout: float, message: str = "timed out") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.01)
+    raise AssertionError(message)
