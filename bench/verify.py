@@ -10,6 +10,7 @@ every example fully checked in under 2 s; the 200-breaker file in under 30 s.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections import Counter
@@ -25,6 +26,8 @@ from interlock.dsl.frontend import compile_text  # noqa: E402
 from interlock.verifier.engine import verify  # noqa: E402
 from interlock.verifier.findings import find  # noqa: E402
 
+STATUSES = ("proved", "violated", "unknown")
+
 
 @dataclass(frozen=True)
 class Row:
@@ -37,13 +40,20 @@ class Row:
     verify_s: float
     slowest: str
     statuses: str
+    cpu_s: float  # CPU time of this process and its workers: less sensitive to other load
 
     @property
     def total_s(self) -> float:
         return self.front_s + self.findings_s + self.verify_s
 
 
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def measure(name: str, text: str, jobs: int, timeout_s: float) -> Row:
+    c0 = _cpu()
     t0 = time.perf_counter()
     front = compile_text(text, name)
     t1 = time.perf_counter()
@@ -54,6 +64,7 @@ def measure(name: str, text: str, jobs: int, timeout_s: float) -> Row:
     t2 = time.perf_counter()
     results = verify(program, timeout_s=timeout_s, jobs=jobs)
     t3 = time.perf_counter()
+    cpu = _cpu() - c0
     counts = Counter(r.status for r in results)
     slow = max(results, key=lambda r: r.seconds, default=None)
     return Row(
@@ -65,16 +76,18 @@ def measure(name: str, text: str, jobs: int, timeout_s: float) -> Row:
         findings_s=t2 - t1,
         verify_s=t3 - t2,
         slowest="-" if slow is None else f"{slow.name} {slow.seconds:.2f}s",
-        statuses=" ".join(f"{counts[s]} {s}" for s in ("proved", "violated", "unknown") if counts[s]),
+        statuses=" ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s]),
+        cpu_s=cpu,
     )
 
 
 def table(rows: list[Row]) -> str:
     head = ("file", "breakers", "scopes", "props", "front", "findings", "verify", "total",
-            "slowest property", "results")
+            "cpu", "slowest property", "results")
     body = [
         (r.name, str(r.breakers), str(r.scopes), str(r.invariants), f"{r.front_s:.2f}s",
-         f"{r.findings_s:.2f}s", f"{r.verify_s:.2f}s", f"{r.total_s:.2f}s", r.slowest, r.statuses)
+         f"{r.findings_s:.2f}s", f"{r.verify_s:.2f}s", f"{r.total_s:.2f}s", f"{r.cpu_s:.2f}s",
+         r.slowest, r.statuses)
         for r in rows
     ]
     widths = [max(len(x[i]) for x in [head, *body]) for i in range(len(head))]
@@ -101,7 +114,9 @@ def main() -> None:
             name = f"generated {breakers}b/{scopes}s"
             rows.append(measure(name, generate(breakers, scopes), args.jobs, args.timeout))
             print(f"measured {name}", file=sys.stderr)
-    print(f"jobs={args.jobs}, timeout={args.timeout:g}s per property, {sys.platform}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"jobs={args.jobs}, timeout={args.timeout:g}s per property, {os.cpu_count()} cores, "
+          f"load average {load:.1f} at the end")
     print(table(rows))
 
 
