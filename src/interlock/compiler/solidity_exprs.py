@@ -90,10 +90,19 @@ class ExprCompiler:
         return self.compare(c)
 
     def compare(self, c: Compare) -> str:
-        parts = [f"{t.coef} * {self.atom(t.atom)}" for t in c.terms]
-        if c.constant or not parts:
-            parts.append(f"int256({c.constant})")
-        return "(" + " + ".join(parts) + f" {c.op} 0)"
+        """`sum(coef * atom) + constant OP 0`, signs written out (`a - 2 * b - 5 > 0`)."""
+        text = ""
+        for t in c.terms:
+            term = self.atom(t.atom) if abs(t.coef) == 1 else f"{abs(t.coef)} * {self.atom(t.atom)}"
+            if not text:
+                text = term if t.coef > 0 else f"-{term}"
+            else:
+                text += f" + {term}" if t.coef > 0 else f" - {term}"
+        if not text:
+            text = f"int256({c.constant})"
+        elif c.constant:
+            text += f" + {c.constant}" if c.constant > 0 else f" - {-c.constant}"
+        return f"({text} {c.op} 0)"
 
     def atom(self, a: Atom) -> str:
         if a.kind in ("outflow", "inflow"):
