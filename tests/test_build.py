@@ -164,3 +164,19 @@ def test_outputs_of_a_dropped_protocol_are_removed(built: Path, venue: Path) -> 
     assert set(lending) <= set(again.removed)
     assert not any(n.startswith("LendingMarket") for n in files_of(built))
     assert (built / "README.txt").exists()  # only files an earlier build listed are removed
+
+
+def test_the_cli_builds_and_gates_on_staleness(
+    built: Path, venue: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from interlock.cli import main
+
+    assert main(["build", str(venue), "-o", str(built), "--check"]) == 0
+    assert "up to date" in capsys.readouterr().out
+    (built / "manifest.json").write_text("{}")
+    assert main(["build", str(venue), "-o", str(built), "--check"]) == 1
+    assert "stale: out/manifest.json" in capsys.readouterr().err
+    assert main(["build", str(venue), "-o", str(built)]) == 0
+    assert "wrote out/manifest.json" in capsys.readouterr().out
+    assert main(["build", str(BROKEN), "-o", str(built)]) == 1
+    assert "refusing to build" in capsys.readouterr().err

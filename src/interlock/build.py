@@ -38,15 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from interlock import __version__
+from interlock.check import CheckOptions, file_report, verify_properties
 from interlock.compiler.ir import IR_VERSION, Program
 from interlock.compiler.solc import EVM_VERSION, compile_sources
 from interlock.compiler.solidity import emit_solidity
-from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.frontend import compile_file
 from interlock.report.json_report import file_json
 from interlock.report.model import FileReport, Report
-from interlock.verifier import findings
-from interlock.verifier.engine import DEFAULT_TIMEOUT_S, ProgressCallback, verify
+from interlock.verifier.engine import DEFAULT_TIMEOUT_S
 
 MANIFEST = "manifest.json"
 Json = dict[str, Any]
@@ -60,6 +59,7 @@ class BuildOptions:
     strict: bool = False  # findings are errors
     timeout_s: float = DEFAULT_TIMEOUT_S
     jobs: int = 1
+    progress: bool = False  # the verifier's progress on stderr, as `check` shows it
 
 
 @dataclass(frozen=True)
@@ -81,11 +81,7 @@ Notify = Callable[[str], None]
 
 
 def build(
-    paths: Iterable[str],
-    options: BuildOptions,
-    *,
-    on_progress: ProgressCallback | None = None,
-    on_step: Notify | None = None,
+    paths: Iterable[str], options: BuildOptions, *, on_step: Notify | None = None
 ) -> BuildResult:
     """Check `paths`, then write (or with `check`, compare) the outputs in `options.out_dir`."""
     say = on_step or (lambda _msg: None)
@@ -93,7 +89,7 @@ def build(
     programs: list[Program] = []
     for path in map(source_name, paths):
         say(f"checking {path}")
-        file, program = _check_file(path, options, on_progress)
+        file, program = _check_file(path, options)
         files.append(file)
         if program is not None:
             programs.append(program)
@@ -122,29 +118,16 @@ def build(
 # --- checking --------------------------------------------------------------------------------
 
 
-def _check_file(
-    path: str, options: BuildOptions, on_progress: ProgressCallback | None
-) -> tuple[FileReport, Program | None]:
+def _check_file(path: str, options: BuildOptions) -> tuple[FileReport, Program | None]:
+    """What `interlock check` reports for `path` (the same phase), and its program."""
     front = compile_file(path)
-    if front.program is None:
-        return FileReport(
-            path=path, protocol=None, source=front.source, diagnostics=front.diagnostics
-        ), None
-    program = front.program
-    found: tuple[Diagnostic, ...] = findings.find(program)
-    if options.strict:
-        found = findings.strict(found)
-    results = verify(
-        program, timeout_s=options.timeout_s, jobs=options.jobs, on_progress=on_progress
+    check = CheckOptions(
+        timeout_s=options.timeout_s,
+        jobs=options.jobs,
+        strict=options.strict,
+        progress=options.progress,
     )
-    file = FileReport(
-        path=path,
-        protocol=program.protocol,
-        source=front.source,
-        diagnostics=(*front.diagnostics, *found),
-        properties=results,
-    )
-    return file, program
+    return file_report(front, path, check, verify_properties), front.program
 
 
 def source_name(path: str) -> str:
@@ -326,3 +309,28 @@ def _atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def summary_lines(result: BuildResult, out_dir: Path, *, check: bool) -> list[str]:
+    """What `interlock build` prints after the check report: the outcome, one line each."""
+    lines = [f"note: {note}" for note in result.notes if note not in ("stale", "up to date")]
+    if result.exit_code == 2 or (result.exit_code == 1 and not result.outputs):
+        return lines
+    if check:
+        for name in result.changed:
+            lines.append(f"stale: {out_dir / name}")
+        for name in result.removed:
+            lines.append(f"stale: {out_dir / name} (no longer produced)")
+        state = "stale" if result.exit_code else "up to date"
+        lines.append(f"{out_dir}: {state} ({len(result.outputs)} files)")
+        return lines
+    for name in result.changed:
+        lines.append(f"wrote {out_dir / name}")
+    for name in result.removed:
+        lines.append(f"removed {out_dir / name}")
+    unchanged = len(result.outputs) - len(result.changed)
+    lines.append(
+        f"built {out_dir}: {len(result.changed)} written, {unchanged} unchanged, "
+        f"solc {result.solc_version}"
+    )
+    return lines

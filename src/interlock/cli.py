@@ -132,6 +132,35 @@ def fmt(
     return status
 
 
+@app.command()
+def build(
+    files: Files,
+    out: Annotated[Path, typer.Option("-o", "--out", help="output directory")],
+    check_only: Annotated[
+        bool, typer.Option("--check", help="write nothing; exit 1 if the directory is stale")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="build even if a property is violated")]
+    = False,
+    strict: Annotated[bool, typer.Option("--strict", help="findings are errors")] = False,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds per property")] = 60.0,
+    jobs: Annotated[int, typer.Option("--jobs", help="properties proved in parallel")] = 1,
+    debug: Debug = False,
+) -> int:
+    """Check, then write the guard, its compiled artifacts, the monitor, the IR, the proof
+    report and a manifest of hashes (byte-identical on rebuild)."""
+    from interlock.build import BuildOptions, summary_lines
+    from interlock.build import build as run_build
+    from interlock.report.text import render_text
+
+    options = BuildOptions(out_dir=out, check=check_only, force=force, strict=strict,
+                           timeout_s=timeout, jobs=jobs, progress=True)
+    result = run_build(files, options)
+    typer.echo(render_text(result.report), nl=False, err=result.exit_code != 0)
+    for line in summary_lines(result, out, check=check_only):
+        typer.echo(line, err=result.exit_code != 0)
+    return result.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run a command and return its exit code (never a traceback)."""
     args = list(sys.argv[1:] if argv is None else argv)
