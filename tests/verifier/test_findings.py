@@ -174,3 +174,12 @@ def test_examples_have_no_findings() -> None:
         result = compile_file(str(path))
         assert result.program is not None
         assert find(result.program) == (), path.name
+
+
+def test_docs_list_every_finding() -> None:
+    import pathlib
+
+    docs = pathlib.Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md"
+    text = docs.read_text("utf-8")
+    for f in REGISTRY:
+        assert f"### {f.code}: {f.title}" in text
