@@ -22,7 +22,7 @@ from interlock.compiler.ir import AlwaysProp, Invariant, NeverLockedProp, Paused
 from interlock.verifier.bmc import BmcResult, bmc, find_lasso, longest_pause
 from interlock.verifier.chc import chc_check
 from interlock.verifier.replay import replay, replay_breaks, replay_lasso
-from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.semantics_ops import CONCRETE, Z3
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, Slice
@@ -45,7 +45,6 @@ class _Query:
     assuming: tuple[str, ...]
     bad_symbolic: Callable[[State], object]
     bad_concrete: Callable[[State], object]
-    explain: Callable[[State], str]
 
 
 def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
@@ -55,25 +54,14 @@ def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
             prop.assuming,
             bad_always(Z3, program, prop),
             bad_always(CONCRETE, program, prop),
-            lambda st: "the predicate is false in this state",
         )
     s = prop.scope
-
-    def explain(st: State) -> str:
-        length = st.paused_until[s] - st.paused_since[s]
-        if length > prop.limit:
-            return f"{s} paused continuously for {duration(length)} (limit {duration(prop.limit)})"
-        opened = st.paused_since[s] - st.prev_end[s]
-        return (
-            f"{s} paused again after {duration(opened)} open (needs {duration(prop.open_gap or 0)})"
-        )
 
     return _Query(
         seed_paused(prop),
         prop.assuming,
         bad_paused(Z3, s, prop.limit, prop.open_gap),
         bad_paused(CONCRETE, s, prop.limit, prop.open_gap),
-        explain,
     )
 
 
@@ -106,7 +94,7 @@ def _check_safety(
     found = bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline)
     if found.steps is not None:
         if replay_breaks(program, found.steps, q.bad_concrete):
-            cex = _counterexample(program, found, q)
+            cex = _counterexample(program, found)
             return _result(
                 invariant,
                 start,
@@ -131,13 +119,11 @@ def _check_safety(
     )
 
 
-def _counterexample(program: Program, found: BmcResult, q: _Query) -> Counterexample:
+def _counterexample(program: Program, found: BmcResult) -> Counterexample:
+    """Steps and their timeline, one row per step (the engine adds what the end state breaks)."""
     assert found.steps is not None
-    final = replay(program, found.steps)
-    rows = list(timeline(program, found.steps))
-    end = sum(s.seconds for s in found.steps if s.kind == "advance")
-    rows.append(TimelineEntry(time=end, actor="property", action=q.explain(final)))
-    return Counterexample(timeline=tuple(rows), steps=found.steps, loop_start=found.loop_start)
+    rows = timeline(program, found.steps)
+    return Counterexample(timeline=rows, steps=found.steps, loop_start=found.loop_start)
 
 
 # --- never locked forever ---------------------------------------------------------------------

@@ -45,7 +45,7 @@ def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ..
             rows.append(_fire_row(program, s, t))
         else:
             w = program.powers[s.power]
-            what = " ".join(s.targets) if w.kind != "set" else w.targets[0]
+            what = ", ".join(s.targets) if w.kind != "set" else w.targets[0]
             action = _power_action(w.kind, what, s.value)
             suffix = f"(power {w.id}, role {w.role}" + (", timelocked)" if w.delay else ")")
             actor = ", ".join(s.signers) or w.role
