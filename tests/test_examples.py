@@ -11,6 +11,7 @@ from eth_utils import is_checksum_address
 from interlock.compiler import ir
 from interlock.dsl.frontend import compile_file
 from interlock.verifier.engine import verify
+from interlock.verifier.findings import find
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted(p.relative_to(ROOT) for p in (ROOT / "examples").rglob("*.guard"))
@@ -193,3 +194,9 @@ def test_broken_venue_violates_only_withdrawals_escape() -> None:
     assert set(status.values()) == {"proved"}
     bad = next(r for r in results if r.name == "withdrawals_escape")
     assert bad.counterexample is not None and bad.counterexample.steps
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_examples_have_no_findings(path: Path) -> None:
+    """No dead breaker, timelock bypass, unpausable scope or unused score tier."""
+    assert find(_program(ROOT / path)) == ()
