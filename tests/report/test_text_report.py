@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from interlock.compiler.ir import Span
+from interlock.dsl.diagnostics import Diagnostic
 from interlock.report.model import FileReport, Report
 from interlock.report.text import property_table, render_text, timeline
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
@@ -122,6 +123,54 @@ def venue_report() -> Report:
 
 def test_text_report_golden() -> None:
     check_golden("venue.txt", render_text(venue_report()))
+
+
+SOURCE = (
+    "protocol Bad\n"
+    "signer alice 0x1111111111111111111111111111111111111111\n"
+    "role r = 2 of [alice, bobb]\n"
+)
+
+
+def diagnostics_report() -> Report:
+    unknown = Diagnostic(
+        code="E0201",
+        severity="error",
+        message="unknown name `bobb`",
+        span=Span(file="bad.guard", line=3, column=22, end_line=3, end_column=26),
+        help="did you mean `alice`?",
+    )
+    warn = Diagnostic(
+        code="W0804",
+        severity="warning",
+        message="score `risk` is not used by any breaker",
+        span=Span(file="ok.guard", line=2, column=1, end_line=2, end_column=12),
+    )
+    ok_source = "protocol Ok\nscore risk {\n  40 when deviation(ETH) > 2%\n}\n"
+    proved = PropertyResult(
+        name="no_single_key", status="proved", method="exhaustive", seconds=0.001, span=span(5)
+    )
+    return Report(
+        version="0.1.0",
+        files=(
+            FileReport(path="bad.guard", protocol=None, source=SOURCE, diagnostics=(unknown,)),
+            FileReport(
+                path="ok.guard",
+                protocol="Ok",
+                source=ok_source,
+                diagnostics=(warn,),
+                properties=(proved,),
+            ),
+        ),
+    )
+
+
+def test_text_report_with_diagnostics_golden() -> None:
+    text = render_text(diagnostics_report())
+    check_golden("diagnostics.txt", text)
+    assert "bad.guard:3:22: error[E0201]: unknown name `bobb`" in text
+    assert "(Bad)" not in text  # a file with input errors has no property table
+    assert text.rstrip().endswith("1 proved, 0 violated, 0 unknown, 1 error(s)")
 
 
 def test_table_aligns_columns() -> None:

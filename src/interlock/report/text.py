@@ -121,6 +121,8 @@ def render_file(file: FileReport) -> list[str]:
     if file.protocol is None and not file.properties:
         return lines
     title = f"{file.path} ({file.protocol})" if file.protocol else file.path
+    if lines:
+        lines.append("")
     lines.append(title)
     if file.properties:
         lines.extend(property_table(file.properties))
