@@ -94,3 +94,13 @@ def test_invalid_input_is_not_verified(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 2
     assert "error[E0201]" in out + err
     assert "[1/1]" not in err  # no property was run
+
+
+def test_tiny_timeout_gives_unknown_and_exit_3(capsys: pytest.CaptureFixture[str]) -> None:
+    lending = str(ROOT / "examples" / "lending_market.guard")
+    code, out, _ = run(capsys, lending, "--timeout", "0.01", "--format", "json")
+    assert code == 3
+    obj = json.loads(out)
+    statuses = {p["name"]: p["status"] for p in obj["files"][0]["properties"]}
+    assert statuses["no_single_key"] == "proved"  # exact coalition checks are instant
+    assert "unknown" in statuses.values() and "violated" not in statuses.values()

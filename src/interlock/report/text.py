@@ -30,8 +30,8 @@ def _notes(result: PropertyResult) -> str:
         notes.append(f"bound {fmt_duration(result.bound)}")
     if result.depth is not None:
         notes.append(f"depth {result.depth}")
-    if result.status == "unknown" and result.reason:
-        notes.append(result.reason)
+    if result.status == "unknown":
+        notes.append("see below")
     return "; ".join(notes)
 
 
@@ -104,8 +104,8 @@ def violation_block(file: FileReport, result: PropertyResult) -> list[str]:
 
 def unknown_line(file: FileReport, result: PropertyResult) -> str:
     why = result.reason or "undecided"
-    depth = f" (no violation up to depth {result.depth})" if result.depth is not None else ""
-    return f"unknown {result.name}  {_location(file, result)}: {why}{depth}; not a proof"
+    depth = f"; no violation up to depth {result.depth}" if result.depth else ""
+    return f"unknown {result.name}  {_location(file, result)}: {why}{depth} (not a proof)"
 
 
 def _diagnostics(file: FileReport) -> list[str]:
