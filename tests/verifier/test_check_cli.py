@@ -41,6 +41,9 @@ def test_example_all_proved(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, out
     assert out.rstrip().endswith("5 proved, 0 violated, 0 unknown, 0 error(s)")
     assert "[5/5]" in err or "5/5" in err  # progress went to stderr
+    # every power's smallest coalitions, once per file
+    assert out.count("smallest coalitions per power:") == 1
+    assert "power #3 governor: set max_leverage within [2, 50] — 3 signers" in out
 
 
 def test_violation_exits_1_with_timeline(capsys: pytest.CaptureFixture[str]) -> None:

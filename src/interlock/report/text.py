@@ -18,6 +18,7 @@ Diagnostics are rendered by `interlock.report.diagnostic_text` (one place for ca
 from __future__ import annotations
 
 from interlock.report.model import FileReport, Report, Summary
+from interlock.verifier.coalition import CERTIFICATE_TITLE
 from interlock.verifier.describe import fmt_duration, fmt_offset
 from interlock.verifier.result import Counterexample, PropertyResult
 
@@ -87,6 +88,18 @@ def timeline(counterexample: Counterexample) -> list[str]:
     return lines
 
 
+def coalition_lines(results: tuple[PropertyResult, ...]) -> list[str]:
+    """Every power's smallest coalitions, once per file, from the coalition certificates."""
+    seen: dict[str, None] = {}
+    for r in results:
+        cert = r.certificate or ""
+        if cert.startswith(CERTIFICATE_TITLE):
+            seen.update(dict.fromkeys(cert.splitlines()[1:]))
+    if not seen:
+        return []
+    return ["", f"  {CERTIFICATE_TITLE}", *(f"    {line}" for line in seen)]
+
+
 def _location(file: FileReport, result: PropertyResult) -> str:
     return f"{file.path}:{result.span.line}:{result.span.column}"
 
@@ -126,6 +139,7 @@ def render_file(file: FileReport) -> list[str]:
     lines.append(title)
     if file.properties:
         lines.extend(property_table(file.properties))
+        lines.extend(coalition_lines(file.properties))
     else:
         lines.append("  no invariants to prove")
     for result in file.properties:

@@ -41,6 +41,7 @@ from interlock.verifier.result import Counterexample, PropertyResult, TimelineEn
 from interlock.verifier.trace import UsePower
 
 EXHAUSTIVE_BUDGET = 20_000  # role evaluations before switching to Z3 Optimize
+CERTIFICATE_TITLE = "smallest coalitions per power:"  # first line of a coalition certificate
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,8 @@ def check_coalition(program: Program, invariant: Invariant) -> PropertyResult:
     need = _required(prop)
     offending = [pc for pc in coalitions if 0 < len(pc.by(prop.by).members) < need]
     methods = {pc.by(prop.by).method for pc in coalitions} or {"exhaustive"}
-    lines = certificate_lines(program, coalitions) or ["no power is in scope of this property"]
+    lines = [CERTIFICATE_TITLE]
+    lines += certificate_lines(program, coalitions) or ["no power is in scope of this property"]
     return PropertyResult(
         name=invariant.name,
         status="violated" if offending else "proved",
