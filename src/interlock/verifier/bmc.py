@@ -95,14 +95,23 @@ def _remaining(deadline: float) -> int:
     return max(1, int((deadline - time.monotonic()) * 1000))
 
 
+CHECK_DEPTHS = (0, 1, 2, 3, 4, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 64)
+
+
 def bmc(model: Model, bad: BadFn, max_depth: int, deadline: float) -> BmcResult:
-    """The shortest trace (in layers) to a `bad` state, searching depth 0, 1, … `max_depth`."""
+    """A short trace to a `bad` state within `max_depth` layers.
+
+    A layer may do nothing (no time, no step), so a check at depth k covers every trace of at
+    most k layers; depths are checked on a schedule (`CHECK_DEPTHS`) rather than one by one.
+    The result's `depth` is the largest depth checked completely.
+    """
     solver = z3.Solver()
     un = Unrolling(model, solver)
-    for k in range(max_depth + 1):
+    done = 0
+    for k in [d for d in CHECK_DEPTHS if d < max_depth] + [max_depth]:
         if time.monotonic() >= deadline:
-            return BmcResult(None, max(0, k - 1))
-        if k > 0:
+            return BmcResult(None, done)
+        while len(un.layers) < k:
             un.extend()
         solver.push()
         solver.add(to_z3_bool(bad(un.states[k])))
@@ -113,8 +122,36 @@ def bmc(model: Model, bad: BadFn, max_depth: int, deadline: float) -> BmcResult:
             return BmcResult(tuple(steps), k)
         solver.pop()
         if res == z3.unknown:
-            return BmcResult(None, max(0, k - 1))
-    return BmcResult(None, max_depth)
+            return BmcResult(None, done)
+        done = k
+    return BmcResult(None, done)
+
+
+def follow(model: Model, actions: tuple[int, ...], bad: BadFn, deadline: float) -> BmcResult:
+    """Concrete inputs for a given sequence of actions (e.g. Spacer's derivation) ending in a
+    `bad` state; no result when the sequence does not reach one."""
+    solver = z3.Solver()
+    cur = model.initial(T0)
+    chosen: list[tuple[Action, Applied]] = []
+    for i, idx in enumerate(actions):
+        act = model.actions[idx]
+        ap = model.apply(act, cur, f"f{i}")
+        solver.add(*[to_z3_bool(g) for _, g in ap.guards], *ap.domain)
+        nxt = model.fresh_state(f"f{i + 1}")
+        solver.add(_eq(model, nxt, ap.next))
+        chosen.append((act, ap))
+        cur = nxt
+    solver.add(to_z3_bool(bad(cur)))
+    solver.set("timeout", _remaining(deadline))
+    if solver.check() != z3.sat:
+        return BmcResult(None, 0)
+    m = solver.model()
+    steps: list[Step] = []
+    for act, ap in chosen:
+        s = model.decode(act, ap, m)
+        if not (isinstance(s, Advance) and s.seconds == 0):
+            steps.append(s)
+    return BmcResult(tuple(steps), len(actions))
 
 
 def find_lasso(

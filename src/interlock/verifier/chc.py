@@ -26,6 +26,7 @@ class ChcResult:
     status: Literal["safe", "unsafe", "unknown"]
     invariant: str | None = None
     reason: str | None = None
+    trace: tuple[int, ...] | None = None  # unsafe: indices into `model.actions`, from init
 
 
 def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
@@ -49,20 +50,32 @@ def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
             if z3.is_const(v):
                 fp.declare_var(v)
         body = [inv(*xs), *(to_z3_bool(g) for _, g in ap.guards), *ap.domain]
-        fp.rule(inv(*model.vector(ap.next)), body)
+        fp.rule(inv(*model.vector(ap.next)), body, name=f"a{i}")
     fp.rule(err(), [inv(*xs), to_z3_bool(bad(x))])
     try:
         answer = fp.query(err())
-    except z3.Z3Exception as exc:  # pragma: no cover - z3 internal failure
-        return ChcResult("unknown", reason=f"spacer failed: {exc}")
+    except z3.Z3Exception as exc:  # a time-out surfaces as "canceled"
+        text = exc.value.decode() if isinstance(exc.value, bytes) else str(exc.value)
+        why = "timeout" if "cancel" in text else f"spacer failed: {text}"
+        return ChcResult("unknown", reason=f"spacer: {why}")
     if answer == z3.unsat:
         cover = fp.get_cover_delta(-1, inv)
         names = [z3.Int(_var_name(n, k)) for n, k in keys]
         text = render(z3.substitute_vars(cover, *names))
         return ChcResult("safe", invariant=text)
     if answer == z3.sat:
-        return ChcResult("unsafe")
+        return ChcResult("unsafe", trace=_trace(fp))
     return ChcResult("unknown", reason=f"spacer: {fp.reason_unknown() or 'timeout'}")
+
+
+def _trace(fp: z3.Fixedpoint) -> tuple[int, ...] | None:
+    """The actions of Spacer's derivation of the bad state, from the initial state."""
+    try:
+        names = [str(n) for n in fp.get_rule_names_along_trace()]
+    except z3.Z3Exception:  # pragma: no cover - not offered by this z3 build
+        return None
+    steps = [int(n[1:]) for n in reversed(names) if n.startswith("a") and n[1:].isdigit()]
+    return tuple(steps)
 
 
 _OPS = {

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from interlock.compiler.ir import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
-from interlock.verifier.bmc import BmcResult, bmc, find_lasso, longest_pause
+from interlock.verifier.bmc import BmcResult, bmc, find_lasso, follow, longest_pause
 from interlock.verifier.chc import chc_check
 from interlock.verifier.replay import replay, replay_breaks, replay_lasso
 from interlock.verifier.result import Counterexample, PropertyResult
@@ -91,7 +91,7 @@ def _check_safety(
             invariant, start, status="proved", method="chc (spacer)", certificate=chc.invariant
         )
     deadline = start + timeout_s
-    found = bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline)
+    found, method = _search(model, q, chc.trace, deadline)
     if found.steps is not None:
         if replay_breaks(program, found.steps, q.bad_concrete):
             cex = _counterexample(program, found)
@@ -99,7 +99,7 @@ def _check_safety(
                 invariant,
                 start,
                 status="violated",
-                method="bmc",
+                method=method,
                 depth=found.depth,
                 counterexample=cex,
             )
@@ -117,6 +117,23 @@ def _check_safety(
     return _result(
         invariant, start, status="unknown", method="bmc", depth=found.depth, reason=reason
     )
+
+
+def _search(
+    model: Model, q: _Query, trace: tuple[int, ...] | None, deadline: float
+) -> tuple[BmcResult, str]:
+    """A candidate counterexample: the shortest BMC finds quickly, else Spacer's derivation
+    made concrete (any length), else BMC with the rest of the time."""
+    if not trace:
+        return bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline), "bmc"
+    quick = min(deadline, time.monotonic() + max(0.0, deadline - time.monotonic()) * 0.25)
+    found = bmc(model, q.bad_symbolic, min(MAX_BMC_DEPTH, len(trace)), quick)
+    if found.steps is not None:
+        return found, "bmc"
+    followed = follow(model, trace, q.bad_symbolic, deadline)
+    if followed.steps is not None:
+        return followed, "chc (spacer)"
+    return bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline), "bmc"
 
 
 def _counterexample(program: Program, found: BmcResult) -> Counterexample:
