@@ -54,7 +54,10 @@ def test_registry_has_the_four_findings_documented() -> None:
         ("outflow(USDC, 1h) < 0", True),  # flows are never negative
         ("deviation(ETH) > 3% and deviation(ETH) < 2%", True),
         ("lev > 50", True),  # a param never leaves its declared range
-        ("lev >= 50", False),
+        ("lev >= 21", True),  # ... and here nothing changes it from 20
+        ("lev == 20", False),
+        ("paused(withdrawals)", True),  # nothing can pause withdrawals
+        ("suspended(ETH)", True),  # nothing can suspend ETH
         ("paused(deposits) and not paused(deposits)", True),
         ("paused(deposits) and deviation(ETH) > 1%", False),
     ],
@@ -62,6 +65,22 @@ def test_registry_has_the_four_findings_documented() -> None:
 def test_dead_breaker(when: str, dead: bool) -> None:
     body = f"breaker b {{\n  when {when}\n  then pause deposits for 1h\n}}\n"
     assert codes(body) == ([("W0801", 1)] if dead else [])
+
+
+def test_reachable_param_values_and_states() -> None:
+    breaker = "breaker b {{\n  when {when}\n  then pause deposits for 1h\n}}\n"
+    # a `set` power opens the param's range to its `within`; a breaker override adds its value
+    setter = "allow governor to set lev within [5, 40]\n"
+    assert codes(setter + breaker.format(when="lev >= 40")) == []
+    assert codes(setter + breaker.format(when="lev > 40")) == [("W0801", 2)]
+    override = "breaker t {\n  when deviation(ETH) > 1%\n  then set lev to 10 for 1h\n}\n"
+    assert codes(override + breaker.format(when="lev <= 10")) == []
+    assert codes(override + breaker.format(when="lev < 10")) == [("W0801", 5)]
+    # a power that pauses or suspends makes the state reachable
+    pauser = "allow guardian to pause withdrawals for at most 1h\n"
+    assert codes(pauser + breaker.format(when="paused(withdrawals)")) == []
+    suspender = "allow guardian to suspend ETH for at most 1h\n"
+    assert codes(suspender + breaker.format(when="suspended(ETH)")) == []
 
 
 def test_dead_breaker_through_a_score_out_of_reach() -> None:

@@ -2,11 +2,16 @@
 
 The static findings ask "can this condition ever hold?" and "does this score tier ever decide a
 breaker?". They read every metric as a fresh integer variable that is never negative (flows,
-balances, prices, ratios, durations and counts are all ≥ 0), every param as an integer inside
-its declared range (overrides and `set` powers never leave it), every `paused(S)` and
-`suspended(F)` as a free boolean, and a score as the sum of the weights of its tiers whose
-condition holds over the same metric variables. This over-approximates the reachable states,
-so "unsatisfiable" here means "never, in any state, for any metric values".
+balances, prices, ratios, durations and counts are all ≥ 0), and a score as the sum of the
+weights of its tiers whose condition holds over the same metric variables. The state is
+over-approximated per variable:
+
+- `paused(S)` is a free boolean, or false when no breaker effect and no `pause`/`extend` power
+  targets `S`; `suspended(F)` likewise with `suspend`;
+- a param's effective value lies between the smallest and the largest of its initial value,
+  every `set` power's range and every breaker's override value (all inside the declared range).
+
+So "unsatisfiable" here means "never, in any reachable state, for any metric values".
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ class CondEncoder:
             var = z3.Int(f"m{len(self.metrics)}_{atom.kind}_{atom.target}")
             self.metrics[atom] = var
             if atom.kind == "param":
-                param = self.program.param(atom.target)
-                self.domain.append(z3.And(var >= param.min, var <= param.max))
+                lo, hi = param_range(self.program, atom.target)
+                self.domain.append(z3.And(var >= lo, var <= hi))
             else:
                 self.domain.append(var >= 0)
         return self.metrics[atom]
@@ -54,7 +59,9 @@ class CondEncoder:
     def _pred(self, pred: str, target: str) -> z3.BoolRef:
         key = (pred, target)
         if key not in self.preds:
-            self.preds[key] = z3.Bool(f"{pred}_{target}")
+            possible = target in (pausable(self.program) if pred == "paused" else suspendable(
+                self.program))
+            self.preds[key] = z3.Bool(f"{pred}_{target}") if possible else z3.BoolVal(False)
         return self.preds[key]
 
     def cond(self, cond: Cond, drop: DroppedTier | None = None) -> z3.BoolRef:
@@ -82,6 +89,32 @@ class CondEncoder:
         solver.set("timeout", timeout_ms)
         solver.add(formula, *self.domain)
         return bool(solver.check() != z3.unsat)
+
+
+def pausable(program: Program) -> set[str]:
+    """Scopes that some breaker effect or `pause`/`extend` power can pause."""
+    out = {s for b in program.breakers for e in b.effects if e.kind == "pause" for s in e.scopes}
+    out |= {t for w in program.powers if w.kind in ("pause", "extend") for t in w.targets}
+    return out
+
+
+def suspendable(program: Program) -> set[str]:
+    """Feeds that some breaker effect or `suspend` power can suspend."""
+    out = {f for b in program.breakers for e in b.effects if e.kind == "suspend" for f in e.feeds}
+    out |= {t for w in program.powers if w.kind == "suspend" for t in w.targets}
+    return out
+
+
+def param_range(program: Program, name: str) -> tuple[int, int]:
+    """Bounds on the effective value of param `name` in every reachable state."""
+    param = program.param(name)
+    values = [param.initial]
+    for w in program.powers:
+        if w.kind == "set" and w.targets[0] == name:
+            values += list(w.within or (param.min, param.max))
+    for b in program.breakers:
+        values += [e.value for e in b.effects if e.kind == "set" and e.param == name]
+    return max(param.min, min(values)), min(param.max, max(values))
 
 
 def _compare(lhs: z3.ArithRef, op: str) -> z3.BoolRef:

@@ -1,0 +1,75 @@
+"""Regenerate the `## Findings` part of docs/diagnostics.md from the registered findings.
+
+    .venv/bin/python -m tests.verifier.gen_findings_doc
+
+Everything before the `## Findings` heading (the front end's part) is kept as it is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from interlock.dsl.frontend import compile_text
+from interlock.report.diagnostic_text import render_diagnostic
+from interlock.verifier.findings import REGISTRY, find
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md"
+HEAD = """protocol T
+signer alice 0x1111111111111111111111111111111111111111
+signer bob   0x2222222222222222222222222222222222222222
+role ops = 2 of [alice, bob]
+role dao = ops after 48h
+scope s
+feed ETH 0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419 decimals 8
+  reference 0x8888888888888888888888888888888888888888
+param lev = 20 in [2, 50] safer lower
+"""
+SCORE_OUT_OF_REACH = """score risk {
+  40 when deviation(ETH) > 2%
+  30 when deviation(ETH) > 5%
+}
+breaker halt {
+  when risk >= 80
+  then pause s for 6h
+}
+allow ops to unpause s
+"""
+CASES = {
+    "W0801": HEAD + SCORE_OUT_OF_REACH,
+    "W0802": HEAD + "allow dao to set lev within [5, 40]\nallow ops to set lev\n",
+    "W0803": HEAD + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n",
+    "W0804": HEAD + "score risk {\n  40 when deviation(ETH) > 2%\n}\n",
+}
+INTRO = [
+    "## Findings",
+    "",
+    "Built-in findings of the verifier (`interlock.verifier.findings`, SPEC §5): warnings, errors",
+    "under `--strict` (then `interlock check` exits 1, like a violated property). Each is decided",
+    'with Z3 over free metrics (see docs/verification.md, "Findings"); the docstring of each check',
+    "says exactly what it reports.",
+    "",
+]
+
+
+def findings_part() -> str:
+    out = list(INTRO)
+    for f in REGISTRY:
+        text = CASES[f.code]
+        program = compile_text(text, "rules.guard").program
+        assert program is not None
+        diag = next(d for d in find(program) if d.code == f.code)
+        rendered = render_diagnostic(diag, text).rstrip("\n")
+        out += [f"### {f.code}: {f.title}", "", " ".join(f.doc.split()), "", "```", rendered]
+        out += ["```", ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    text = DOC.read_text("utf-8")
+    head = text[: text.index("\n## Findings")] if "\n## Findings" in text else text
+    head = head.rstrip()
+    DOC.write_text(head + "\n\n" + findings_part() + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()
