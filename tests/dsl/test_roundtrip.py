@@ -1,0 +1,84 @@
+"""The formatter never changes meaning and is idempotent.
+
+For every example and for random valid files (`strategies.guard_files`):
+- `parse(fmt(x)) == parse(x)` on the syntax tree (nodes compare without their spans) and on the
+  IR with spans and source hashes stripped;
+- `fmt(fmt(x)) == fmt(x)`.
+The random files must also compile without errors: that is the contract of `guard_files()`,
+which the verifier's soundness tests rely on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from interlock.dsl.fmt import format_source
+from interlock.dsl.frontend import compile_text
+from interlock.dsl.parser import parse
+from tests.dsl.strategies import guard_files
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted(p.relative_to(ROOT) for p in (ROOT / "examples").rglob("*.guard"))
+SETTINGS = settings(max_examples=120, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def _strip(value: Any) -> Any:
+    """A dumped IR without positions or source identity."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items()
+                if k not in ("span", "source_path", "source_sha256")}
+    if isinstance(value, list | tuple):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _ir(text: str, path: str) -> Any:
+    result = compile_text(text, path)
+    errors = [f"{d.span.line}:{d.span.column} {d.code} {d.message}"
+              for d in result.diagnostics if d.is_error]
+    assert errors == [], "\n".join(errors) + "\n---\n" + text
+    assert result.program is not None
+    return _strip(result.program.model_dump(mode="json"))
+
+
+def check_roundtrip(text: str, path: str) -> None:
+    before = parse(text, path)
+    assert before.module is not None, before.diagnostics
+    formatted = format_source(text, path)
+    after = parse(formatted, path)
+    assert after.module is not None, f"{after.diagnostics}\n---\n{formatted}"
+    assert after.module == before.module
+    assert _ir(formatted, path) == _ir(text, path)
+    assert format_source(formatted, path) == formatted
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_examples_roundtrip(path: Path) -> None:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    check_roundtrip(text, path.as_posix())
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_examples_keep_their_comments(path: Path) -> None:
+    text = (ROOT / path).read_text(encoding="utf-8")
+    formatted = format_source(text, path.as_posix())
+    comments = [line.strip() for line in text.splitlines() if line.strip().startswith("#")]
+    for comment in comments:
+        assert comment in formatted
+
+
+@SETTINGS
+@given(guard_files())
+def test_generated_files_compile(text: str) -> None:
+    _ir(text, "generated.guard")
+
+
+@SETTINGS
+@given(guard_files())
+def test_generated_files_roundtrip(text: str) -> None:
+    check_roundtrip(text, "generated.guard")
