@@ -192,3 +192,27 @@ def test_timeline_marks_the_cycle_and_offsets() -> None:
 def test_summary_counts() -> None:
     text = render_text(venue_report())
     assert text.rstrip().endswith("3 proved, 3 violated, 1 unknown, 0 error(s)")
+
+
+def test_time_rows_are_hidden_and_the_cycle_mark_moves_to_the_next_row() -> None:
+    cex = Counterexample(
+        timeline=(
+            row(0, "breaker halt", "fires: pause trading until +6h"),
+            row(0, "time", "passes 6h"),
+            row(21600, "breaker halt", "fires: pause trading until +12h"),
+            row(21600, "time", "passes 6h"),
+        ),
+        steps=(
+            Fire(breaker="halt"),
+            Advance(seconds=21600),
+            Fire(breaker="halt"),
+            Advance(seconds=21600),
+        ),
+        loop_start=1,
+    )
+    lines = [line.strip() for line in timeline(cex)]
+    assert lines == [
+        "+0s  breaker halt  fires: pause trading until +6h",
+        "↻ from here the steps repeat forever",
+        "+6h  breaker halt  fires: pause trading until +12h",
+    ]

@@ -74,16 +74,22 @@ def loop_row(counterexample: Counterexample) -> int | None:
 
 
 def timeline(counterexample: Counterexample) -> list[str]:
-    """`  +6h  guardian (alice, carol)  pause withdrawals for 72h`, aligned, cycle marked."""
-    entries = counterexample.timeline
-    times = [fmt_offset(e.time) for e in entries]
-    tw = max((len(t) for t in times), default=0)
-    aw = max((len(e.actor) for e in entries), default=0)
-    lines = []
+    """`  +6h  alice, carol  pause withdrawals for 72h`, aligned, cycle marked.
+
+    Rows where only time passes are left out: the next row's offset already says it. A cycle
+    that starts at such a row is marked before the next row shown.
+    """
     cycle = loop_row(counterexample)
-    for index, (at, entry) in enumerate(zip(times, entries, strict=True)):
-        if index == cycle:
+    shown = [(i, e) for i, e in enumerate(counterexample.timeline) if e.actor != "time"]
+    times = [fmt_offset(e.time) for _, e in shown]
+    tw = max((len(t) for t in times), default=0)
+    aw = max((len(e.actor) for _, e in shown), default=0)
+    lines = []
+    marked = cycle is None
+    for at, (index, entry) in zip(times, shown, strict=True):
+        if not marked and cycle is not None and index >= cycle:
             lines.append("    ↻ from here the steps repeat forever")
+            marked = True
         lines.append(f"    {at.rjust(tw)}  {entry.actor.ljust(aw)}  {entry.action}".rstrip())
     return lines
 
