@@ -47,8 +47,9 @@ WAD = 10**18
 SCOPES = ("deposits", "withdrawals", "trading", "liquidations")
 SIGNER_NAMES = ("alice", "bob", "carol", "dave", "erin")
 ENTITIES = ("foundation", "foundation", "auditor", "community", "community")
-RULE_DRAIN, RULE_ORACLE, RULE_TIGHTEN, RULE_HALT, RULE_SPAM, RULE_INFLOW = range(6)
+RULE_DRAIN, RULE_ORACLE, RULE_TIGHTEN, RULE_HALT, RULE_SPAM, RULE_INFLOW, RULE_COLLATERAL = range(7)
 P_PAUSE, P_UNPAUSE, P_UNPAUSE_LIQ, P_SET, P_EXTEND, P_SUSPEND, P_RESUME, P_CANCEL = range(8)
+P_STEWARD_RESUME, P_SET_COLLATERAL = 8, 9
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,8 @@ def _power(pid: int, role: str, kind: str, targets: tuple[str, ...], delay: int 
 
 
 def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
-    """SPEC §1 plus an inflow rule, a `block sender` rule, suspend/resume and cancel powers."""
+    """SPEC §1 plus an inflow rule, a `block sender` rule, a `safer higher` param, a second
+    timelocked role, nested roles, and suspend/resume/cancel powers."""
     signers = tuple(
         Signer(name=n, address=addr, entity=e, index=i, span=SP)
         for i, (n, addr, e) in enumerate(zip(SIGNER_NAMES, a.signers, ENTITIES, strict=True))
@@ -109,6 +111,8 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
             RoleMember(name="guardian"),
             Threshold(k=3, members=(sm(name="alice"), sm(name="bob"), sm(name="carol"))),
         )), delay=0, span=SP),
+        Role(name="steward", expr=Threshold(k=2, members=(sm(name="bob"), sm(name="erin"))),
+             delay=H, span=SP),
     )
     scopes = (
         Scope(name="deposits", index=0, max_pause=None, gap=None, span=SP),
@@ -139,6 +143,8 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
             BlockEffect(scope="trading", duration=H, span=SP),), None, False),
         _breaker(5, "mint_flood", _cmp([(1, IN_1H), (-2, TVL)], 0, ">"), (
             PauseEffect(scopes=("deposits",), duration=H, span=SP),), H, True),
+        _breaker(6, "collateral_up", _cmp([(1, CHANGE)], -WAD // 10, ">"), (
+            SetEffect(param="min_collateral", value=200, duration=H, span=SP),), None, False),
     )
     not_susp = Not(item=StatePred(pred="suspended", target="ETH_USD", span=SP))
     powers = (
@@ -151,6 +157,8 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
         _power(P_SUSPEND, "emergency", "suspend", ("ETH_USD",), max_duration=D),
         _power(P_RESUME, "emergency", "resume", ("ETH_USD",)),
         _power(P_CANCEL, "council", "cancel", ("governor",)),
+        _power(P_STEWARD_RESUME, "steward", "resume", ("ETH_USD",), delay=H),
+        _power(P_SET_COLLATERAL, "guardian", "set", ("min_collateral",)),
     )
     return Program(
         protocol=protocol,
@@ -164,8 +172,12 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
         vaults=(Vault(name="pool", address=a.vault, holds=("USDC",), span=SP),),
         feeds=(Feed(name="ETH_USD", index=0, address=a.feed, decimals=8, reference=a.reference,
                     heartbeat=None, span=SP),),
-        params=(Param(name="max_leverage", index=0, initial=20, min=2, max=50, safer="lower",
-                      span=SP),),
+        params=(
+            Param(name="max_leverage", index=0, initial=20, min=2, max=50, safer="lower",
+                  span=SP),
+            Param(name="min_collateral", index=1, initial=100, min=50, max=500, safer="higher",
+                  span=SP),
+        ),
         metrics=(),
         scores=(risk,),
         breakers=breakers,

@@ -8,6 +8,7 @@ from web3.logs import DISCARD
 
 from tests.compiler.conftest import T0, Chain, Venue, expect_revert, expect_view_revert
 from tests.compiler.programs import (
+    RULE_COLLATERAL,
     RULE_DRAIN,
     RULE_HALT,
     RULE_INFLOW,
@@ -47,7 +48,7 @@ def test_unknown_ids_revert(venue: Venue) -> None:
     expect_revert(c, g, g.functions.trip(99), venue.agent, "UnknownRule")
     expect_view_revert(g, g.functions.pausedUntil(9), "UnknownScope")
     expect_view_revert(g, g.functions.isSuspended(1), "UnknownFeed")
-    expect_view_revert(g, g.functions.paramValue(1), "UnknownParam")
+    expect_view_revert(g, g.functions.paramValue(2), "UnknownParam")
     expect_view_revert(g, g.functions.outflow(venue.token.address, 7200), "UnknownWindow")
 
 
@@ -151,6 +152,18 @@ def test_trip_sender_blocks_one_sender(venue: Venue) -> None:
     g.functions.requireActiveFor(TRADING, venue.user).call()
 
 
+def test_absurd_amounts_revert(venue: Venue) -> None:
+    expect_revert(venue.chain, venue.guard, venue.vault.functions.withdraw(2**128), venue.user,
+                  "AmountTooLarge", at=T0 + 10)
+
+
+def test_safer_higher_param_takes_the_max_of_base_and_overrides(venue: Venue) -> None:
+    g, c = venue.guard.functions, venue.chain
+    c.tx(g.trip(RULE_COLLATERAL), venue.agent, at=T0 + 10)
+    assert g.paramBase(1).call() == 100 and g.paramValue(1).call() == 200
+    assert g.paramValue(0).call() == 20  # the other param is untouched
+
+
 def _reentrancy_guard(chain: Chain, which: str) -> None:
     """A guard whose asset (or feed) re-enters `poke` while the guard reads it."""
     from eth_account import Account
@@ -173,7 +186,14 @@ def _reentrancy_guard(chain: Chain, which: str) -> None:
     c = compile_sources(emit_solidity(program), allow_warnings=False).contract("ReentryGuard")
     guard = deploy(w3, c.abi, c.bytecode)
     chain.tx(token.functions.setBalance(vault_eoa, 1000 * USDC), user)
-    if which == "token":
+    if which == "bubble":
+        # the token re-throws why its re-entry failed: the guard's lock refused it
+        chain.tx(token.functions.setTarget(guard.address, RULE_DRAIN, True), user)
+        chain.tx(token.functions.setBubble(True), user)
+        fn = guard.functions.recordOutflow(token.address, 200 * USDC)
+        expect_revert(chain, guard, fn, vault_eoa, "Reentrancy")
+        assert guard.functions.firedUntil(RULE_DRAIN).call() == 0
+    elif which == "token":
         chain.tx(token.functions.setTarget(guard.address, RULE_DRAIN, True), user)
         # the vault reports 200 USDC out of 1000: drain's condition holds and reads balanceOf
         r = chain.tx(guard.functions.recordOutflow(token.address, 200 * USDC), vault_eoa)
@@ -189,6 +209,6 @@ def _reentrancy_guard(chain: Chain, which: str) -> None:
         assert guard.functions.isSuspended(0).call()
 
 
-@pytest.mark.parametrize("which", ["token", "feed"])
+@pytest.mark.parametrize("which", ["token", "feed", "bubble"])
 def test_reentrancy_through_malicious_token_or_feed_fails(venue: Venue, which: str) -> None:
     _reentrancy_guard(venue.chain, which)

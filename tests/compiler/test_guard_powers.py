@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_typed_data
+from web3 import Web3
 from web3.logs import DISCARD
 
-from interlock.compiler.testkit.signing import Operation, to_high_s
+from interlock.compiler.testkit.signing import OPERATION_TYPES, Operation, domain, to_high_s
 from tests.compiler.conftest import (
     SIGNER_KEYS,
     STRANGER_KEY,
@@ -22,6 +24,8 @@ from tests.compiler.programs import (
     P_PAUSE,
     P_RESUME,
     P_SET,
+    P_SET_COLLATERAL,
+    P_STEWARD_RESUME,
     P_SUSPEND,
     P_UNPAUSE,
     P_UNPAUSE_LIQ,
@@ -216,3 +220,48 @@ def test_not_timelocked_cannot_queue(venue: Venue) -> None:
     o = op(P_PAUSE, 1, H)
     fn = venue.guard.functions.queue(o.as_tuple(), venue.sign(o, (ALICE, CAROL)))
     expect_revert(venue.chain, venue.guard, fn, venue.user, "NotTimelocked")
+
+
+def test_domain_and_digest_match_eip712(venue: Venue) -> None:
+    o = op(P_PAUSE, 3, H, nonce=42, deadline=T0 + 5)
+    dom = domain("PerpVenue", venue.chain.w3.eth.chain_id, venue.guard.address)
+    msg = encode_typed_data(domain_data=dom, message_types=OPERATION_TYPES, message_data={
+        "power": o.power, "targets": o.targets, "value": o.value, "nonce": o.nonce,
+        "deadline": o.deadline})
+    assert venue.guard.functions.domainSeparator().call() == msg.header
+    digest = venue.guard.functions.operationHash(o.as_tuple()).call()
+    assert digest == Web3.keccak(b"\x19\x01" + msg.header + msg.body)
+
+
+def test_cancel_refuses_another_roles_operation(venue: Venue) -> None:
+    g, c = venue.guard, venue.chain
+    venue.execute(op(P_SUSPEND, 1, 2 * H, nonce=1), (CAROL, DAVE), at=T0 + 10)
+    o = op(P_STEWARD_RESUME, 1, nonce=2)
+    c.tx(g.functions.queue(o.as_tuple(), venue.sign(o, (BOB, ERIN))), venue.user, at=T0 + 20)
+    h = g.functions.operationHash(o.as_tuple()).call()
+    as_int = int.from_bytes(h, "big") - (1 << 256 if h[0] >= 0x80 else 0)
+    cancel = op(P_CANCEL, 0, as_int, nonce=3)
+    reverts(venue, cancel, venue.sign(cancel, (ALICE, BOB, ERIN)), "WrongRole")
+    # the steward's own delay is 1h
+    c.tx(g.functions.executeQueued(o.as_tuple()), venue.user, at=T0 + 20 + H)
+    assert not g.functions.isSuspended(0).call()
+
+
+def test_set_safer_higher_param_clamped_and_tightened(venue: Venue) -> None:
+    g = venue.guard.functions
+    venue.execute(op(P_SET_COLLATERAL, 0, 1000, nonce=1), (ALICE, CAROL), at=T0 + 10)
+    assert g.paramBase(1).call() == 500
+    venue.execute(op(P_SET_COLLATERAL, 0, 60, nonce=2), (ALICE, CAROL), at=T0 + 20)
+    assert g.paramBase(1).call() == 60
+    venue.chain.tx(g.trip(6), venue.agent)
+    assert g.paramValue(1).call() == 200
+
+
+def test_extend_of_an_open_scope_starts_a_pause(venue: Venue) -> None:
+    g, c = venue.guard, venue.chain
+    o = op(P_EXTEND, 1 << WITHDRAWALS, 2 * H, nonce=11)
+    c.tx(g.functions.queue(o.as_tuple(), venue.sign(o, (ALICE, BOB, ERIN))), venue.user,
+         at=T0 + 10)
+    c.tx(g.functions.executeQueued(o.as_tuple()), venue.user, at=T0 + 10 + 48 * H)
+    assert g.functions.pausedUntil(WITHDRAWALS).call() == T0 + 10 + 50 * H
+    assert g.functions.pausedSince(WITHDRAWALS).call() == T0 + 10 + 48 * H
