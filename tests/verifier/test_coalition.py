@@ -272,3 +272,31 @@ def test_smt_minimum_matches_enumeration(prog: ir.Program) -> None:
     assert len(smt.entities.members) == len(exhaustive.entities.members)
     assert role_satisfied(prog, "outer", smt.signers.members)
     assert role_satisfied(prog, "outer", smt.entity_keys)
+
+
+def test_counterexamples_replay_on_the_reference_semantics() -> None:
+    from interlock.dsl.frontend import compile_text
+    from interlock.verifier.semantics import initial_state, run
+
+    text = """protocol T
+signer alice 0x1111111111111111111111111111111111111111 entity org
+signer bob   0x2222222222222222222222222222222222222222 entity org
+role slow = 1 of [alice, bob] after 48h
+role fast = 2 of [alice, bob]
+scope s max 1d
+param lev = 20 in [2, 50] safer lower
+allow fast to pause s for at most 2d
+allow slow to set lev within [5, 40]
+invariant one: no unilateral signer
+invariant org: no unilateral entity
+"""
+    prog = compile_text(text, "t.guard").program
+    assert prog is not None
+    one, org = (check_coalition(prog, inv) for inv in prog.invariants)
+    assert one.counterexample is not None and org.counterexample is not None
+    (row,) = one.counterexample.timeline
+    assert (row.time, row.actor) == (0, "alice")
+    assert row.action == "slow: set lev within [5, 40] (queued, executable after 2d)"
+    assert org.counterexample.timeline[0].action == "fast: pause s for at most 2d"
+    for cex in (one.counterexample, org.counterexample):
+        run(prog, initial_state(prog, 1_000_000), cex.steps)  # raises StepRefused if refused

@@ -36,9 +36,9 @@ from interlock.compiler.ir import (
     SignerMember,
     Threshold,
 )
-from interlock.verifier.describe import describe_power, power_label
+from interlock.verifier.describe import describe_power, fmt_duration, power_label
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
-from interlock.verifier.trace import UsePower
+from interlock.verifier.trace import Advance, UsePower
 
 EXHAUSTIVE_BUDGET = 20_000  # role evaluations before switching to Z3 Optimize
 CERTIFICATE_TITLE = "smallest coalitions per power:"  # first line of a coalition certificate
@@ -216,14 +216,21 @@ def _step_value(program: Program, power: Power) -> int | None:
 def _counterexample(program: Program, pc: PowerCoalitions, by: str) -> Counterexample:
     members = pc.by(by).members
     keys = members if by == "signer" else pc.entity_keys
-    step = UsePower(
+    use = UsePower(
         power=pc.power.id,
         targets=pc.power.targets,
         value=_step_value(program, pc.power),
         signers=keys,
     )
-    entry = TimelineEntry(time=0, actor=", ".join(members), action=power_label(program, pc.power))
-    return Counterexample(timeline=(entry,), steps=(step,))
+    action = power_label(program, pc.power)
+    if pc.power.delay:
+        # signed (queued) at +0s; it takes effect once the timelock has passed
+        action += f" (queued, executable after {fmt_duration(pc.power.delay)})"
+        steps: tuple[Advance | UsePower, ...] = (Advance(seconds=pc.power.delay), use)
+    else:
+        steps = (use,)
+    entry = TimelineEntry(time=0, actor=", ".join(members), action=action)
+    return Counterexample(timeline=(entry,), steps=steps)
 
 
 def certificate_lines(program: Program, coalitions: Iterable[PowerCoalitions]) -> list[str]:
