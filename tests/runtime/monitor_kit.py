@@ -17,6 +17,8 @@
                    then block sender from deposits for 1h cooldown 1h }     # id 3, off chain
     breaker watch { when outflow(USDC, 1h) > 5% of tvl(USDC)
                     then alert "large outflow" }                  # id 4, alert only, off chain
+    breaker inrush { when inflow(USDC, 1h) > 50% of tvl(USDC)
+                     then pause deposits for 1h }                           # id 5, on chain
     allow guardian to pause * for at most 72h
     allow guardian to unpause *
 """
@@ -108,6 +110,9 @@ def venue_program(addresses: Mapping[str, str] | None = None) -> Program:
         Breaker(name="watch", id=4, when=compare([(20, OUTFLOW), (-1, TVL)], 0, ">"),
                 effects=(AlertEffect(text="large outflow", span=SP),),
                 cooldown=None, onchain=False, span=SP),
+        Breaker(name="inrush", id=5, when=compare([(2, INFLOW), (-1, TVL)], 0, ">"),
+                effects=(PauseEffect(scopes=("deposits",), duration=H, span=SP),),
+                cooldown=None, onchain=True, span=SP),
     )
     scopes = ("deposits", "withdrawals", "liquidations")
     return Program(

@@ -41,7 +41,7 @@ def obs(n: int, ts: int, logs: tuple[LogEntry, ...] = (), txs: tuple[TxEntry, ..
 
 def test_plan_lists_what_to_watch() -> None:
     plan = MetricPlan.from_program(PROGRAM)
-    assert set(program_atoms(PROGRAM)) == {OUTFLOW, TVL, DEV, CHANGE, CALLS}
+    assert set(program_atoms(PROGRAM)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE, CALLS}
     assert plan.log_addresses() == (USDC,)
     assert plan.balance_reads() == ((USDC, POOL),)
     assert plan.feed_reads() == tuple(sorted((FEED, REF)))
@@ -54,7 +54,7 @@ def test_outflows_count_transfers_out_of_the_vaults_only() -> None:
     b1 = obs(1, T0, logs=(transfer(POOL, ALICE, 70, idx=0), transfer(ALICE, POOL, 5, idx=1),
                           transfer(ALICE, "0x" + "bb" * 20, 1000, idx=2),
                           transfer(POOL, ALICE, 999, token="0x" + "cc" * 20, idx=3)))
-    assert state.apply(b1) == 1  # the program watches outflows only
+    assert state.apply(b1) == 2  # one out of the pool, one into it
     vals = state.values(b1)
     assert vals[OUTFLOW] == 70
     assert vals[TVL] == 1_000_000
@@ -66,18 +66,12 @@ def test_outflows_count_transfers_out_of_the_vaults_only() -> None:
     assert state.values(b3)[OUTFLOW] == 30
 
 
-def test_inflow_would_count_transfers_into_the_vaults() -> None:
-    program = venue_program()
-    plan = MetricPlan.from_program(program)
-    plan = MetricPlan(
-        atoms=(*plan.atoms, INFLOW), asset_address=plan.asset_address, vaults_of=plan.vaults_of,
-        feed_address=plan.feed_address, feed_reference=plan.feed_reference,
-        scope_contracts=plan.scope_contracts, decoders=plan.decoders,
-    )
-    state = MetricState(plan)
+def test_inflows_count_transfers_into_the_vaults() -> None:
+    state = MetricState(MetricPlan.from_program(PROGRAM))
     b = obs(1, T0, logs=(transfer(ALICE, POOL, 5),))
     state.apply(b)
     assert state.values(b)[INFLOW] == 5
+    assert state.values(b)[OUTFLOW] == 0
 
 
 def test_feed_metrics_follow_docs_semantics() -> None:
@@ -153,5 +147,5 @@ def test_values_cover_every_non_sender_atom() -> None:
     state = MetricState(MetricPlan.from_program(PROGRAM))
     b = obs(1, T0)
     state.apply(b)
-    assert set(state.values(b)) == {OUTFLOW, TVL, DEV, CHANGE}
+    assert set(state.values(b)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE}
     assert all(isinstance(a, Atom) for a in state.values(b))

@@ -76,3 +76,56 @@ def test_drain_is_poked_and_pauses_withdrawals(venue: Venue, tmp_path: Path) -> 
     # a further withdrawal is refused by the pause itself
     with pytest.raises(Exception):  # noqa: B017 - reverts with ScopePaused
         venue.withdraw(whale, 1 * USDC)
+
+
+def test_risk_tier_then_oracle_divergence(venue: Venue, tmp_path: Path) -> None:
+    m = start(venue, tmp_path)
+    # deviation 2.5%: the score reaches 40 -> `tighten` (off chain: trip); below 3%: no suspend
+    venue.set_price(PRICE * 1025 // 1000)
+    wait_for(lambda: venue.guard.functions.paramValue(0).call() == 10, 20,
+             m.log.getvalue()[-3000:])
+    assert venue.fired_until(1) == 0
+    assert not venue.guard.functions.isSuspended(0).call()
+    # deviation 4%: `oracle_divergence` (on chain: poke) suspends the feed, pauses liquidations
+    venue.set_price(PRICE * 104 // 100)
+    wait_for(lambda: venue.guard.functions.isSuspended(0).call(), 20, m.log.getvalue()[-3000:])
+    assert not venue.guard.functions.isActive(2).call()
+    assert venue.guard.functions.isActive(1).call()  # withdrawals untouched
+    m.caught_up(venue.head())
+    m.stop()
+    sent = [(r.decision.breaker, r.decision.method) for r in m.monitor.stats.results
+            if r.status == "sent"]
+    assert sent == [("tighten", "trip"), ("oracle_divergence", "poke")]
+    assert venue.guard.functions.paramBase(0).call() == 20  # the override, not the base
+
+
+def test_spammer_is_blocked_and_nobody_else(venue: Venue, tmp_path: Path) -> None:
+    m = start(venue, tmp_path)
+    spammer, calm = venue.users[1], venue.users[2]
+    venue.deposit(calm, 10 * USDC)
+    for _ in range(6):
+        venue.deposit(spammer, 1 * USDC)
+    wait_for(lambda: venue.fired_until(3) > 0, 20, m.log.getvalue()[-3000:])
+    m.caught_up(venue.head())
+    m.stop()
+    blocked = venue.guard.functions.blockedUntil
+    assert blocked(spammer, 0).call() > venue.w3.eth.get_block("latest")["timestamp"]
+    assert blocked(calm, 0).call() == 0
+    sent = [(r.decision.method, r.decision.sender) for r in m.monitor.stats.results]
+    assert sent == [("tripSender", spammer.lower())]
+
+
+def test_dry_run_decides_alerts_and_sends_nothing_over_http(venue: Venue, tmp_path: Path
+                                                            ) -> None:
+    m = start(venue, tmp_path, ws=False, dry_run=True)
+    venue.set_price(PRICE * 104 // 100)
+    m.caught_up(venue.head())
+    wait_for(lambda: len(m.monitor.stats.results) >= 2, 10)
+    m.stop()
+    assert {(r.decision.breaker, r.status) for r in m.monitor.stats.results} == {
+        ("oracle_divergence", "dry-run"), ("tighten", "dry-run")}
+    assert venue.guard_state()["fired_until"] == [0] * len(venue.program.breakers)
+    alerts = [json.loads(x)["alert"] for x in m.alerts.getvalue().splitlines()]
+    assert {(a["rule"], a["dry_run"]) for a in alerts} == {
+        ("oracle_divergence", True), ("tighten", True)}
+    assert m.health.snapshot()["mode"] == "http-polling"

@@ -117,6 +117,7 @@ class Executor:
         dry_run: bool = False,
         max_retries: int = 3,
         backoff_s: float = 0.05,
+        simulate_from: str | None = None,
     ) -> None:
         self.request = request
         self.guard = guard
@@ -124,6 +125,7 @@ class Executor:
         self.dry_run = dry_run or account is None
         self.max_retries = max_retries
         self.backoff_s = backoff_s
+        self.simulate_from = simulate_from  # `from` of the estimate when there is no key
         self.chain_id: int | None = None
         self._nonce: int | None = None
         self._lock = asyncio.Lock()
@@ -146,7 +148,7 @@ class Executor:
     async def submit(self, decision: Decision, base_fee: int | None) -> SendResult:
         """Estimate, sign and send one decision; never raises for chain-side refusals."""
         data = "0x" + calldata(decision).hex()
-        sender = self.address or "0x0000000000000000000000000000000000000000"
+        sender = self.address or self.simulate_from or "0x" + "00" * 20
         call = {"from": sender, "to": self.guard, "data": data}
         for attempt in range(self.max_retries + 1):
             try:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -65,6 +66,7 @@ class Node:
         self.w3: AsyncWeb3[Any] | None = None
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
+        self._batch_lock = asyncio.Lock()
         self.pending_served = False
 
     async def connect(self) -> None:
@@ -101,25 +103,64 @@ class Node:
                 await w3.provider.disconnect()
 
     async def request(self, method: str, params: list[Any]) -> Any:
+        """One JSON-RPC call; an error reply raises `RpcError`, a transport failure
+        `ConnectionLost`."""
         if self.w3 is None:
             raise ConnectionLost("not connected")
+        w3 = self.w3
         try:
+            if self.is_ws:  # through the manager, so web3 ties an error reply to its request;
+                # it returns the result and raises on an error reply
+                return await asyncio.wait_for(
+                    w3.manager.socket_request(method, params),  # type: ignore[arg-type]
+                    self.timeout_s,
+                )
             reply = await asyncio.wait_for(
-                self.w3.provider.make_request(method, params),
+                w3.provider.make_request(method, params),
                 self.timeout_s,
             )
         except TimeoutError as exc:
             raise ConnectionLost(f"{method} timed out") from exc
-        except RpcError:
-            raise
         except Exception as exc:
-            if type(exc).__name__ in ("Web3RPCError",):
-                raise RpcError(method, getattr(exc, "rpc_response", {}).get("error", str(exc))
-                               ) from exc
-            raise ConnectionLost(f"{method}: {type(exc).__name__}: {exc}") from exc
+            raise self._translate(method, exc) from exc
         if reply.get("error"):
             raise RpcError(method, reply["error"])
         return reply.get("result")
+
+    async def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """Several calls in one JSON-RPC batch; each item is a result or an `RpcError`."""
+        if self.w3 is None:
+            raise ConnectionLost("not connected")
+        if not calls:
+            return []
+        w3 = self.w3
+        try:
+            async with self._batch_lock:  # one batch in flight per connection
+                replies = await asyncio.wait_for(
+                    w3.provider.make_batch_request(calls),
+                    self.timeout_s,
+                )
+        except TimeoutError as exc:
+            raise ConnectionLost("batch timed out") from exc
+        except Exception as exc:
+            raise self._translate("batch", exc) from exc
+        if not isinstance(replies, list):
+            raise RpcError("batch", replies.get("error", replies))
+        if len(replies) != len(calls):
+            raise ConnectionLost(f"batch of {len(calls)} answered with {len(replies)} replies")
+        return [
+            RpcError(method, r["error"]) if r.get("error") else r.get("result")
+            for (method, _), r in zip(calls, replies, strict=True)
+        ]
+
+    @staticmethod
+    def _translate(method: str, exc: Exception) -> Exception:
+        if isinstance(exc, (RpcError, ConnectionLost)):
+            return exc
+        rpc_response = getattr(exc, "rpc_response", None)
+        if isinstance(rpc_response, dict) and "error" in rpc_response:
+            return RpcError(method, rpc_response["error"])
+        return ConnectionLost(f"{method}: {type(exc).__name__}: {exc}")
 
     async def head(self) -> int:
         return _int(await self.request("eth_blockNumber", []))
@@ -170,38 +211,50 @@ class Node:
 
     # --- one block ------------------------------------------------------------------------
 
-    async def fetch(self, plan: MetricPlan, number: int) -> BlockObservation:
-        """Everything the metrics need of block `number`."""
-        block = await self.request("eth_getBlockByNumber", [hex(number), plan.needs_transactions()])
-        if block is None:
-            raise ConnectionLost(f"block {number} not available")
-        block_hash = _hex(block["hash"])
+    async def fetch(
+        self, plan: MetricPlan, number: int, extra: Sequence[tuple[str, bytes]] = ()
+    ) -> tuple[BlockObservation, list[Any]]:
+        """Everything the metrics need of block `number`, in one batch, plus the results of
+        the `extra` calls `(to, calldata)` at that block (results or `RpcError`s)."""
         addresses = list(plan.log_addresses())
         reads = plan.balance_reads()
         feeds = plan.feed_reads()
-        jobs: list[Any] = [
-            self.request("eth_getLogs", [{"blockHash": block_hash, "address": addresses}])
-            if addresses else _none(),
-            *(self.call(asset, _BALANCE_OF + bytes(12) + bytes.fromhex(vault[2:]), number)
+        tag = hex(number)
+
+        def call(to: str, data: bytes) -> tuple[str, list[Any]]:
+            return ("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
+
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
+            ("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, "address": addresses}]),
+            *(call(asset, _BALANCE_OF + bytes(12) + bytes.fromhex(vault[2:]))
               for asset, vault in reads),
-            *(self.call(feed, _LATEST_ROUND, number) for feed in feeds),
+            *(call(feed, _LATEST_ROUND) for feed in feeds),
+            *(call(to, data) for to, data in extra),
         ]
-        results = await asyncio.gather(*jobs, return_exceptions=True)
-        for res in results:
-            if isinstance(res, ConnectionLost):
-                raise res
-        if isinstance(results[0], BaseException):
-            raise ConnectionLost(f"eth_getLogs failed at block {number}: {results[0]}")
-        logs_raw = results[0] or []
+        if not addresses:
+            calls[1] = ("eth_blockNumber", [])
+        results = await self.batch(calls)
+        block, logs_raw = results[0], results[1]
+        if isinstance(block, BaseException) or block is None:
+            raise ConnectionLost(f"block {number} not available: {block}")
+        if isinstance(logs_raw, BaseException):
+            raise ConnectionLost(f"eth_getLogs failed at block {number}: {logs_raw}")
+        block_hash = _hex(block["hash"])
+        logs = tuple(_log_entry(x) for x in (logs_raw if addresses else []))
+        if any(_hex(x.get("blockHash", block_hash)) != block_hash
+               for x in (logs_raw if addresses else [])):
+            raise ConnectionLost(f"block {number} changed while it was read (reorg)")
         errors: list[str] = []
         balances: dict[tuple[str, str], int] = {}
-        for key, raw in zip(reads, results[1 : 1 + len(reads)], strict=True):
+        for key, raw in zip(reads, results[2 : 2 + len(reads)], strict=True):
             try:
                 balances[key] = int(decode(["uint256"], _ok(raw))[0])
             except Exception as exc:
                 errors.append(f"balanceOf({key[1]}) on {key[0]}: {exc}")
         rounds = {}
-        for feed, raw in zip(feeds, results[1 + len(reads) :], strict=True):
+        start = 2 + len(reads)
+        for feed, raw in zip(feeds, results[start : start + len(feeds)], strict=True):
             try:
                 _, answer, _, updated, _ = decode(
                     ["uint80", "int256", "uint256", "uint256", "uint80"], _ok(raw)
@@ -212,28 +265,28 @@ class Node:
             rounds[feed] = FeedRound(int(answer), int(updated))
         txs = tuple(_tx_entry(t) for t in block.get("transactions", []) if isinstance(t, dict))
         base_fee = block.get("baseFeePerGas")
-        return BlockObservation(
+        obs = BlockObservation(
             number=number,
             block_hash=block_hash,
             parent_hash=_hex(block["parentHash"]),
             timestamp=_int(block["timestamp"]),
-            logs=tuple(_log_entry(x) for x in logs_raw),
+            logs=logs,
             txs=txs,
             balances=balances,
             rounds=rounds,
             base_fee=_int(base_fee) if base_fee is not None else None,
             errors=tuple(errors),
         )
+        return obs, results[start + len(feeds) :]
 
 
 def _ok(raw: Any) -> bytes:
     if isinstance(raw, BaseException):
         raise raw
-    return bytes(raw)
-
-
-async def _none() -> None:
-    return None
+    data = bytes.fromhex(str(raw)[2:])
+    if not data:
+        raise ValueError("empty return data (no contract at the address?)")
+    return data
 
 
 def _log_entry(raw: Any) -> LogEntry:

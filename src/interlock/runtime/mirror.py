@@ -43,37 +43,61 @@ def _call_data(sig: str, types: Sequence[str], args: Sequence[Any]) -> bytes:
     return selector(sig) + encode(list(types), list(args))
 
 
+@dataclass(frozen=True)
+class ViewCall:
+    table: str
+    name: str
+    out: str
+    data: bytes
+
+
+def guard_calls(program: Program) -> tuple[ViewCall, ...]:
+    """Every view the evaluation needs, in a fixed order."""
+    calls: list[ViewCall] = []
+    for s in program.scopes:
+        calls.append(ViewCall("paused_until", s.name, "uint64",
+                              _call_data("pausedUntil(uint8)", ["uint8"], [s.index])))
+        calls.append(ViewCall("paused_since", s.name, "uint64",
+                              _call_data("pausedSince(uint8)", ["uint8"], [s.index])))
+    for f in program.feeds:
+        calls.append(ViewCall("suspended_until", f.name, "uint64",
+                              _call_data("suspendedUntil(uint8)", ["uint8"], [f.index])))
+    for p in program.params:
+        calls.append(ViewCall("param_base", p.name, "int256",
+                              _call_data("paramBase(uint8)", ["uint8"], [p.index])))
+        calls.append(ViewCall("param_value", p.name, "int256",
+                              _call_data("paramValue(uint8)", ["uint8"], [p.index])))
+    for b in program.breakers:
+        calls.append(ViewCall("fired_until", b.name, "uint64",
+                              _call_data("firedUntil(uint256)", ["uint256"], [b.id])))
+    return tuple(calls)
+
+
+def decode_guard(
+    calls: Sequence[ViewCall], replies: Sequence[Any], block: int, timestamp: int
+) -> GuardView:
+    """The `GuardView` from the replies to `guard_calls` (hex strings or raw bytes); a failed
+    read raises (the guard's state is never guessed)."""
+    tables: dict[str, dict[str, int]] = {k: {} for k in _TABLES}
+    for call, raw in zip(calls, replies, strict=True):
+        if isinstance(raw, BaseException):
+            raise raw
+        data = raw if isinstance(raw, bytes) else bytes.fromhex(str(raw)[2:])
+        tables[call.table][call.name] = int(decode([call.out], data)[0])
+    return GuardView(block=block, timestamp=timestamp, **tables)
+
+
+_TABLES = ("paused_until", "paused_since", "suspended_until", "param_base", "param_value",
+           "fired_until")
+
+
 async def read_guard(
     program: Program, call: Caller, guard: str, block: int, timestamp: int = 0
 ) -> GuardView:
-    """Read every view the evaluation needs, concurrently, at `block` (`timestamp` is the
-    block's; pass it later with `dataclasses.replace` when reading concurrently with the header).
-    """
-    requests: list[tuple[str, str, str, bytes]] = []  # (table, name, out type, calldata)
-    for s in program.scopes:
-        requests.append(("paused_until", s.name, "uint64",
-                         _call_data("pausedUntil(uint8)", ["uint8"], [s.index])))
-        requests.append(("paused_since", s.name, "uint64",
-                         _call_data("pausedSince(uint8)", ["uint8"], [s.index])))
-    for f in program.feeds:
-        requests.append(("suspended_until", f.name, "uint64",
-                         _call_data("suspendedUntil(uint8)", ["uint8"], [f.index])))
-    for p in program.params:
-        requests.append(("param_base", p.name, "int256",
-                         _call_data("paramBase(uint8)", ["uint8"], [p.index])))
-        requests.append(("param_value", p.name, "int256",
-                         _call_data("paramValue(uint8)", ["uint8"], [p.index])))
-    for b in program.breakers:
-        requests.append(("fired_until", b.name, "uint64",
-                         _call_data("firedUntil(uint256)", ["uint256"], [b.id])))
-    replies = await asyncio.gather(*(call(guard, data, block) for _, _, _, data in requests))
-    tables: dict[str, dict[str, int]] = {
-        k: {} for k in ("paused_until", "paused_since", "suspended_until", "param_base",
-                        "param_value", "fired_until")
-    }
-    for (table, name, out, _), raw in zip(requests, replies, strict=True):
-        tables[table][name] = int(decode([out], raw)[0])
-    return GuardView(block=block, timestamp=timestamp, **tables)
+    """Read the guard's views at `block` one call each (the monitor batches them instead)."""
+    calls = guard_calls(program)
+    replies = await asyncio.gather(*(call(guard, c.data, block) for c in calls))
+    return decode_guard(calls, replies, block, timestamp)
 
 
 def to_state(program: Program, view: GuardView) -> State:

@@ -11,7 +11,6 @@ twice, nothing is skipped.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -20,13 +19,13 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from interlock.compiler.ir import Program
+from interlock.compiler.ir import Atom, Program
 from interlock.runtime.checkpoint import CheckpointStore
 from interlock.runtime.evaluate import Decision, RulePlan, decide
-from interlock.runtime.executor import Executor, SendResult
+from interlock.runtime.executor import Executor, RpcError, SendResult
 from interlock.runtime.ingest import ConnectionLost, Node
 from interlock.runtime.metrics import MetricPlan, MetricState
-from interlock.runtime.mirror import param_mismatches, read_guard, to_state
+from interlock.runtime.mirror import decode_guard, guard_calls, param_mismatches, to_state
 from interlock.runtime.observe import BlockObservation
 from interlock.runtime.ops import (
     AlertSink,
@@ -54,6 +53,9 @@ class MonitorConfig:
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
+KEEP_VALUES = 4096
+
+
 @dataclass
 class Stats:
     """What a run did, for tests and the benchmark."""
@@ -63,6 +65,16 @@ class Stats:
     mined: list[dict[str, Any]] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
     reconnects: int = 0
+    values: dict[int, dict[Atom, int]] = field(default_factory=dict)  # the last blocks' metrics
+    holding: dict[int, frozenset[tuple[str, str | None]]] = field(default_factory=dict)
+
+    def record(self, block: int, values: dict[Atom, int],
+               holding: frozenset[tuple[str, str | None]]) -> None:
+        self.values[block] = values
+        self.holding[block] = holding
+        for old in [b for b in self.values if b <= block - KEEP_VALUES]:
+            del self.values[old]
+            self.holding.pop(old, None)
 
 
 class Monitor:
@@ -86,6 +98,7 @@ class Monitor:
         self.health = health or Health()
         self.plan = MetricPlan.from_program(program, config.scope_contracts)
         self.rules = RulePlan.for_program(program)
+        self.guard_calls = guard_calls(program)
         self.store = CheckpointStore(config.checkpoint, config.guard)
         self.state = MetricState(self.plan)
         self.holding: frozenset[tuple[str, str | None]] = frozenset()
@@ -123,12 +136,14 @@ class Monitor:
                     dry_run=self.config.dry_run, guard=self.config.guard)
                 backoff = 0.1
                 await self._session(node, stop)
-            except ConnectionLost as exc:
-                self.health.connected = False
+            except (ConnectionLost, RpcError) as exc:
+                lost = isinstance(exc, ConnectionLost)
+                self.health.connected = not lost
                 self.metrics.reconnects.inc()
+                self.metrics.errors.labels("connection" if lost else "rpc").inc()
                 self.stats.reconnects += 1
-                log(self.logger, logging.WARNING, "connection_lost", error=str(exc),
-                    retry_in_s=backoff)
+                log(self.logger, logging.WARNING, "connection_lost" if lost else "rpc_error",
+                    error=str(exc), block=self.next_block, retry_in_s=backoff)
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self.config.max_backoff_s)
             finally:
@@ -142,8 +157,9 @@ class Monitor:
             await asyncio.wait(self._tasks, timeout=5)
 
     async def _session(self, node: Node, stop: asyncio.Event) -> None:
+        agent = self.program.agents[0].address if self.program.agents else None
         executor = Executor(node.request, self.config.guard, self.account,
-                            dry_run=self.config.dry_run)
+                            dry_run=self.config.dry_run, simulate_from=agent)
         await node.subscribe(want_pending=self.plan.needs_transactions())
         await self._catch_up(node, executor, await node.head(), stop)
         wait = self.config.idle_check_s if node.is_ws else self.config.poll_interval_s
@@ -177,15 +193,15 @@ class Monitor:
 
     async def _process(self, node: Node, executor: Executor, number: int,
                        received: float) -> None:
-        obs, view = await asyncio.gather(
-            node.fetch(self.plan, number),
-            read_guard(self.program, node.call, self.config.guard, number),
+        views = self.guard_calls
+        obs, replies = await node.fetch(
+            self.plan, number, [(self.config.guard, c.data) for c in views]
         )
+        view = decode_guard(views, replies, number, obs.timestamp)
         self._check_reorg(obs)
         for err in obs.errors:
             self.metrics.errors.labels("read").inc()
             log(self.logger, logging.WARNING, "read_failed", block=number, error=err)
-        view = dataclasses.replace(view, timestamp=obs.timestamp)
         guard_state = to_state(self.program, view)
         for name in param_mismatches(self.program, view, guard_state):
             log(self.logger, logging.WARNING, "param_mirror_mismatch", block=number, param=name)
@@ -204,6 +220,7 @@ class Monitor:
         for decision in outcome.decisions:
             await self._act(executor, decision, obs, received)
         self.holding = outcome.holding
+        self.stats.record(number, values, outcome.holding)
         self.last_hash, self.last_timestamp = obs.block_hash, obs.timestamp
         self.store.save(number, obs.block_hash, self.snapshot())
         self.metrics.blocks_processed.inc()
