@@ -9,10 +9,13 @@ tests/dsl/test_roundtrip.py). The invariants are well-formed but not necessarily
 
 Used by the front-end round-trip and fuzz tests and by the verifier's soundness tests:
 
-    from tests.dsl.strategies import guard_files
+    from tests.dsl.strategies import guard_files, guard_programs
 
     @given(guard_files())
     def test_something(text: str) -> None: ...
+
+    @given(guard_programs())
+    def test_something_else(program: ir.Program) -> None: ...
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
+from interlock.compiler import ir
+from interlock.dsl.frontend import compile_text
 from tests.dsl.strategies_lex import (
     Ctx,
     addresses,
     count_compare,
     durations,
     metric_conds,
-    percents,
     state_conds,
 )
 
@@ -280,4 +284,15 @@ def _respaced(draw: st.DrawFn, line: str) -> str:
     return '"'.join(parts)
 
 
-__all__ = ["guard_files", "percents"]
+def _compiled(text: str) -> ir.Program:
+    result = compile_text(text, "generated.guard")
+    assert result.program is not None, [d.message for d in result.diagnostics] + [text]
+    return result.program
+
+
+def guard_programs(**limits: int) -> st.SearchStrategy[ir.Program]:
+    """The checked IR of `guard_files(**limits)` (the front end must accept every file)."""
+    return guard_files(**limits).map(_compiled)
+
+
+__all__ = ["guard_files", "guard_programs"]

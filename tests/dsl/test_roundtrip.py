@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from interlock.compiler import ir
 from interlock.dsl.fmt import format_source
 from interlock.dsl.frontend import compile_text
 from interlock.dsl.parser import parse
-from tests.dsl.strategies import guard_files
+from tests.dsl.strategies import guard_files, guard_programs
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.relative_to(ROOT) for p in (ROOT / "examples").rglob("*.guard"))
@@ -76,6 +77,15 @@ def test_examples_keep_their_comments(path: Path) -> None:
 @given(guard_files())
 def test_generated_files_compile(text: str) -> None:
     _ir(text, "generated.guard")
+
+
+@settings(SETTINGS, max_examples=40)
+@given(guard_programs())
+def test_generated_programs_stay_small(program: ir.Program) -> None:
+    assert 1 <= len(program.scopes) <= 4
+    assert len(program.breakers) <= 5
+    assert len(program.powers) <= 5
+    assert 1 <= len(program.invariants) <= 4
 
 
 @SETTINGS
