@@ -155,7 +155,7 @@ def follow(model: Model, actions: tuple[int, ...], bad: BadFn, deadline: float) 
 
 
 def find_lasso(
-    model: Model, scope: str, horizon: int, max_depth: int, deadline: float
+    model: Model, scope: str, horizon: int, max_depth: int, deadline: float, min_shift: int = 1
 ) -> BmcResult:
     """A prefix and a loop that keeps `scope` paused forever (see module docstring)."""
     solver = z3.Solver()
@@ -170,7 +170,10 @@ def find_lasso(
         for i, b in enumerate(loop):
             end = un.states[k]
             start = un.states[i]
-            cond = [end.now > start.now, model.same_up_to_shift(start, end, scope, horizon)]
+            cond = [
+                end.now - start.now >= min_shift,
+                model.same_up_to_shift(start, end, scope, horizon),
+            ]
             for j in range(i, k):
                 layer = un.layers[j]
                 cond += [_paused(un.states[j], scope), _paused(layer.pre, scope)]

@@ -23,6 +23,7 @@ from interlock.verifier.bmc import BmcResult, bmc, find_lasso, follow, longest_p
 from interlock.verifier.chc import chc_check
 from interlock.verifier.replay import replay, replay_breaks, replay_lasso
 from interlock.verifier.result import Counterexample, PropertyResult
+from interlock.verifier.semantics import step
 from interlock.verifier.semantics_ops import CONCRETE, Z3
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, Slice
@@ -33,8 +34,10 @@ from interlock.verifier.temporal_props import (
     seed_paused,
 )
 from interlock.verifier.timeline import duration, timeline
+from interlock.verifier.trace import Step
 
 MAX_BMC_DEPTH = 40
+QUICK_DEPTH = 16
 WITNESS_DEPTH = 4
 CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
 
@@ -45,6 +48,7 @@ class _Query:
     assuming: tuple[str, ...]
     bad_symbolic: Callable[[State], object]
     bad_concrete: Callable[[State], object]
+    prop: AlwaysProp | PausedAtMostProp
 
 
 def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
@@ -54,6 +58,7 @@ def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
             prop.assuming,
             bad_always(Z3, program, prop),
             bad_always(CONCRETE, program, prop),
+            prop,
         )
     s = prop.scope
 
@@ -62,6 +67,7 @@ def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
         prop.assuming,
         bad_paused(Z3, s, prop.limit, prop.open_gap),
         bad_paused(CONCRETE, s, prop.limit, prop.open_gap),
+        prop,
     )
 
 
@@ -91,7 +97,7 @@ def _check_safety(
             invariant, start, status="proved", method="chc (spacer)", certificate=chc.invariant
         )
     deadline = start + timeout_s
-    found, method = _search(model, q, chc.trace, deadline)
+    found, method = _search(program, model, q, chc.trace, deadline)
     if found.steps is not None:
         if replay_breaks(program, found.steps, q.bad_concrete):
             cex = _counterexample(program, found)
@@ -107,7 +113,7 @@ def _check_safety(
             invariant,
             start,
             status="unknown",
-            method="bmc",
+            method=method,
             depth=found.depth,
             reason="internal: a counterexample did not replay (please report)",
         )
@@ -119,21 +125,33 @@ def _check_safety(
     )
 
 
+def _share(deadline: float, fraction: float) -> float:
+    return min(deadline, time.monotonic() + max(0.0, deadline - time.monotonic()) * fraction)
+
+
 def _search(
-    model: Model, q: _Query, trace: tuple[int, ...] | None, deadline: float
+    program: Program, model: Model, q: _Query, trace: tuple[int, ...] | None, deadline: float
 ) -> tuple[BmcResult, str]:
-    """A candidate counterexample: the shortest BMC finds quickly, else Spacer's derivation
-    made concrete (any length), else BMC with the rest of the time."""
-    if not trace:
-        return bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline), "bmc"
-    quick = min(deadline, time.monotonic() + max(0.0, deadline - time.monotonic()) * 0.25)
-    found = bmc(model, q.bad_symbolic, min(MAX_BMC_DEPTH, len(trace)), quick)
+    """A candidate counterexample, cheapest first: a short BMC run; Spacer's derivation made
+    concrete (any length); for `paused at most`, a pause that never ends (a lasso) unrolled
+    until it is too long; BMC with the rest of the time."""
+    depth = min(MAX_BMC_DEPTH, len(trace)) if trace else QUICK_DEPTH
+    found = bmc(model, q.bad_symbolic, depth, _share(deadline, 0.25))
     if found.steps is not None:
         return found, "bmc"
-    followed = follow(model, trace, q.bad_symbolic, deadline)
-    if followed.steps is not None:
-        return followed, "chc (spacer)"
-    return bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline), "bmc"
+    if trace:
+        followed = follow(model, trace, q.bad_symbolic, deadline)
+        if followed.steps is not None:
+            return followed, "chc (spacer)"
+    if isinstance(q.prop, PausedAtMostProp):
+        for rounds in (20, 500):  # prefer long rounds: a short, readable unrolling
+            shift = max(1, q.prop.limit // rounds)
+            lasso = _lasso(program, model, q.prop.scope, _share(deadline, 0.2), shift)
+            unrolled = unroll_lasso(program, lasso, q.bad_concrete) if lasso.steps else None
+            if unrolled is not None:
+                return BmcResult(unrolled, lasso.depth), "bmc (lasso, unrolled)"
+    rest = bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline)
+    return BmcResult(rest.steps, max(rest.depth, found.depth)), "bmc"
 
 
 def _counterexample(program: Program, found: BmcResult) -> Counterexample:
@@ -215,6 +233,41 @@ def _tightest(
     )
 
 
+def _lasso(
+    program: Program, model: Model, s: str, deadline: float, min_shift: int = 1
+) -> BmcResult:
+    """A lasso keeping `s` paused forever that replays concretely, round after round; each
+    round advances time by at least `min_shift`."""
+    found = find_lasso(model, s, model.horizon(), MAX_BMC_DEPTH, deadline, min_shift)
+    if found.steps is None or found.loop_start is None:
+        return BmcResult(None, found.depth)
+    horizon = model.horizon()
+
+    def shifted(a: State, b: State) -> object:
+        return model.same_up_to_shift(a, b, s, horizon, CONCRETE)
+
+    if not replay_lasso(program, found.steps, found.loop_start, s, shifted):
+        return BmcResult(None, found.depth)
+    return found
+
+
+def unroll_lasso(
+    program: Program, lasso: BmcResult, bad: Callable[[State], object], max_steps: int = 5000
+) -> tuple[Step, ...] | None:
+    """The lasso's prefix and as many rounds of its loop as it takes to reach `bad`."""
+    assert lasso.steps is not None and lasso.loop_start is not None
+    steps = list(lasso.steps)
+    loop = steps[lasso.loop_start :]
+    st = replay(program, steps)
+    while not bad(st):
+        if len(steps) + len(loop) > max_steps:
+            return None
+        for x in loop:
+            st = step(program, st, x)
+        steps += loop
+    return tuple(steps)
+
+
 def _never_locked(
     program: Program, invariant: Invariant, prop: NeverLockedProp, start: float, timeout_s: float
 ) -> PropertyResult:
@@ -246,27 +299,19 @@ def _never_locked(
     cert = proved(cands[-1], timeout_s * 0.3)
     if cert is not None:
         return _tightest(program, invariant, model, s, cands, proved, cert, start, deadline)
-    found = find_lasso(model, s, model.horizon(), MAX_BMC_DEPTH, deadline)
-    # the candidate is reported only if it replays concretely, round after round
-    if found.steps is not None and found.loop_start is not None:
-        horizon = model.horizon()
-
-        def shifted(a: State, b: State) -> object:
-            return model.same_up_to_shift(a, b, s, horizon, CONCRETE)
-
-        if replay_lasso(program, found.steps, found.loop_start, s, shifted):
-            rows = list(timeline(program, found.steps))
-            cex = Counterexample(
-                timeline=tuple(rows), steps=found.steps, loop_start=found.loop_start
-            )
-            return _result(
-                invariant,
-                start,
-                status="violated",
-                method="bmc (lasso)",
-                depth=found.depth,
-                counterexample=cex,
-            )
+    found = _lasso(program, model, s, deadline)
+    if found.steps is not None:
+        cex = Counterexample(
+            timeline=timeline(program, found.steps), steps=found.steps, loop_start=found.loop_start
+        )
+        return _result(
+            invariant,
+            start,
+            status="violated",
+            method="bmc (lasso)",
+            depth=found.depth,
+            counterexample=cex,
+        )
     return _result(
         invariant,
         start,
