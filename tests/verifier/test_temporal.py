@@ -198,3 +198,11 @@ def test_unsatisfiable_nested_role_has_no_power() -> None:
         powers=(power("ok", "pause", "w", max_duration=H),),
     )
     assert check(p2, always(not_(paused("w")))).status == "violated"
+
+
+def test_retrigger_beyond_bmc_depth_is_found_by_an_unrolled_lasso() -> None:
+    # 30d needs 121 firings 6h apart, deeper than BMC goes: the verifier finds the never-ending
+    # pause (a lasso) and unrolls it until the pause lasts more than 30d
+    p = retrigger(None)
+    r = check(p, at_most("w", 30 * D), timeout=8)
+    assert r.status == "violated" and pause_length(p, r, "w") > 30 * D
