@@ -22,13 +22,17 @@ from interlock.verifier.engine import ProgressCallback
 
 
 def _plain(stream: TextIO, label: str) -> ProgressCallback:
+    done = 0
+
     def on_event(event: Event) -> None:
+        nonlocal done
         if event.event != "done" or event.result is None:
             return
+        done += 1
         r = event.result
         where = f"{label}: " if label else ""
         stream.write(
-            f"[{event.index + 1}/{event.total}] {where}{r.status} {r.name} "
+            f"[{done}/{event.total}] {where}{r.status} {r.name} "
             f"({r.method}, {r.seconds:.2f}s)\n"
         )
         stream.flush()
