@@ -1,0 +1,152 @@
+"""Real network faults between the monitor and Anvil, for the fault tests.
+
+- `TcpProxy` forwards a local port to Anvil byte for byte (HTTP and WebSocket alike); `cut()`
+  drops every live connection and refuses new ones until `restore()`.
+- `RpcProxy` is an HTTP JSON-RPC proxy that can answer the next requests with a JSON-RPC error
+  (`fail_next`) and corrupt the `Transfer` logs it passes on (`corrupt_logs`): the node's answers
+  are real, the faults are injected on the wire.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from interlock.runtime.abi import TRANSFER_TOPIC
+
+
+class TcpProxy:
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self._listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._listener.bind(("127.0.0.1", 0))
+        self._listener.listen(64)
+        self.port = int(self._listener.getsockname()[1])
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self.is_cut = False
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self.is_cut:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        self.is_cut = True
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for c in conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            c.close()
+
+    def restore(self) -> None:
+        self.is_cut = False
+
+    def close(self) -> None:
+        self._closed = True
+        self.cut()
+        self._listener.close()
+
+
+class RpcProxy:
+    def __init__(self, target_url: str) -> None:
+        self.target_url = target_url
+        self.fail_budget = 0
+        self.corrupt_logs = False
+        self.failed = 0
+        self.corrupted = 0
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                reply = proxy._handle(body)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def fail_next(self, n: int) -> None:
+        self.fail_budget = n
+
+    def _handle(self, body: bytes) -> bytes:
+        request = json.loads(body)
+        if self.fail_budget > 0 and isinstance(request, list):
+            self.fail_budget -= 1
+            self.failed += 1
+            error = {"jsonrpc": "2.0", "id": None,
+                     "error": {"code": -32603, "message": "injected internal error"}}
+            return json.dumps(error).encode()
+        req = urllib.request.Request(self.target_url, data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            raw = resp.read()
+        if not self.corrupt_logs or not isinstance(request, list):
+            return bytes(raw)
+        replies = json.loads(raw)
+        for req_item, rep in zip(request, replies, strict=False):
+            if req_item.get("method") == "eth_getLogs" and isinstance(rep.get("result"), list):
+                for log in rep["result"]:
+                    if log["topics"] and log["topics"][0] == TRANSFER_TOPIC:
+                        log["data"] = "0x01"  # a Transfer without its amount
+                        self.corrupted += 1
+                        break
+        return json.dumps(replies).encode()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
