@@ -161,6 +161,28 @@ def build(
     return result.exit_code
 
 
+@app.command()
+def demo(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="keep the demo's rules and build here")
+    ] = None,
+    cadence: Annotated[
+        float, typer.Option("--cadence", help="seconds the attacker waits between withdrawals")
+    ] = 1.5,
+    debug: Debug = False,
+) -> int:
+    """Prove the SPEC example, build and deploy it on a local Anvil with its monitor, replay
+    a drain modelled on Euler Finance (March 2023), then show a broken variant's violation."""
+    from rich.console import Console
+
+    from interlock.demo.story import run_demo
+
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=100)
+    return 0 if run_demo(console, out=out, cadence_s=cadence).ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     """The console script: run a command and return its exit code (never a traceback)."""
     args = list(sys.argv[1:] if argv is None else argv)
