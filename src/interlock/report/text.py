@@ -103,7 +103,7 @@ def coalition_lines(results: tuple[PropertyResult, ...]) -> list[str]:
             seen.update(dict.fromkeys(cert.splitlines()[1:]))
     if not seen:
         return []
-    return ["", f"  {CERTIFICATE_TITLE}", *(f"    {line}" for line in seen)]
+    return ["", CERTIFICATE_TITLE, *(f"  {line}" for line in seen)]
 
 
 def _location(file: FileReport, result: PropertyResult) -> str:
@@ -145,7 +145,6 @@ def render_file(file: FileReport) -> list[str]:
     lines.append(title)
     if file.properties:
         lines.extend(property_table(file.properties))
-        lines.extend(coalition_lines(file.properties))
     else:
         lines.append("  no invariants to prove")
     for result in file.properties:
@@ -155,6 +154,7 @@ def render_file(file: FileReport) -> list[str]:
         elif result.status == "unknown":
             lines.append("")
             lines.append(unknown_line(file, result))
+    lines.extend(coalition_lines(file.properties))
     return lines
 
 
