@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 
 from interlock.cli import main
 from interlock.dsl.frontend import compile_file
-from tests.dsl.test_roundtrip import _strip
+from tests.dsl.ir_compare import without_positions
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.guard"))
@@ -127,7 +127,7 @@ def _program_key(path: Path) -> str | None:
     result = compile_file(str(path))
     if result.program is None:
         return None
-    return json.dumps(_strip(result.program.model_dump(mode="json")), sort_keys=True)
+    return json.dumps(without_positions(result.program), sort_keys=True)
 
 
 def check_cli_on(data: bytes) -> None:

@@ -20,6 +20,7 @@ from interlock.compiler import ir
 from interlock.dsl.fmt import format_source
 from interlock.dsl.frontend import compile_text
 from interlock.dsl.parser import parse
+from tests.dsl.ir_compare import without_positions
 from tests.dsl.strategies import guard_files, guard_programs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,23 +29,13 @@ SETTINGS = settings(max_examples=120, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def _strip(value: Any) -> Any:
-    """A dumped IR without positions or source identity."""
-    if isinstance(value, dict):
-        return {k: _strip(v) for k, v in value.items()
-                if k not in ("span", "source_path", "source_sha256")}
-    if isinstance(value, list | tuple):
-        return [_strip(v) for v in value]
-    return value
-
-
 def _ir(text: str, path: str) -> Any:
     result = compile_text(text, path)
     errors = [f"{d.span.line}:{d.span.column} {d.code} {d.message}"
               for d in result.diagnostics if d.is_error]
     assert errors == [], "\n".join(errors) + "\n---\n" + text
     assert result.program is not None
-    return _strip(result.program.model_dump(mode="json"))
+    return without_positions(result.program)
 
 
 def check_roundtrip(text: str, path: str) -> None:
