@@ -38,6 +38,8 @@ from interlock.verifier.trace import Step
 
 MAX_BMC_DEPTH = 40
 QUICK_DEPTH = 16
+QUICK_PROOF_S = 1.0
+PROBE_S = 0.5
 WITNESS_DEPTH = 4
 CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
 
@@ -234,11 +236,16 @@ def _tightest(
 
 
 def _lasso(
-    program: Program, model: Model, s: str, deadline: float, min_shift: int = 1
+    program: Program,
+    model: Model,
+    s: str,
+    deadline: float,
+    min_shift: int = 1,
+    max_depth: int = MAX_BMC_DEPTH,
 ) -> BmcResult:
     """A lasso keeping `s` paused forever that replays concretely, round after round; each
     round advances time by at least `min_shift`."""
-    found = find_lasso(model, s, model.horizon(), MAX_BMC_DEPTH, deadline, min_shift)
+    found = find_lasso(model, s, model.horizon(), max_depth, deadline, min_shift)
     if found.steps is None or found.loop_start is None:
         return BmcResult(None, found.depth)
     horizon = model.horizon()
@@ -288,18 +295,27 @@ def _never_locked(
             bound=0,
             certificate=f"nothing can pause {s}",
         )
-    budget = min(
-        max(1.0, timeout_s / 10), timeout_s * CHC_SHARE / max(1, len(cands).bit_length() + 1)
-    )
+    # a probe below the true bound needs a deep refutation, which Spacer is slow to find: cap
+    # each probe; a probe that gives up only makes the reported bound less tight
+    budget = min(PROBE_S, timeout_s * CHC_SHARE / max(1, len(cands).bit_length() + 1))
 
     def proved(bound: int, seconds: float = budget) -> str | None:
         res = chc_check(model, bad_paused(Z3, s, bound, None), seconds)
         return res.invariant if res.status == "safe" else None
 
-    cert = proved(cands[-1], timeout_s * 0.3)
+    # alternate: a short proof attempt (most bounds are proved in a fraction of a second), a
+    # lasso search (a never-ending pause is often a loop of one or two steps, which Spacer is
+    # slow to refute), a longer proof attempt, then the lasso search with the rest of the time
+    cert = proved(cands[-1], min(QUICK_PROOF_S, timeout_s * 0.1))
+    found = BmcResult(None, 0)
+    if cert is None:
+        found = _lasso(program, model, s, _share(deadline, 0.3))
+        if found.steps is None:
+            cert = proved(cands[-1], timeout_s * 0.3)
     if cert is not None:
         return _tightest(program, invariant, model, s, cands, proved, cert, start, deadline)
-    found = _lasso(program, model, s, deadline)
+    if found.steps is None:
+        found = _lasso(program, model, s, deadline)
     if found.steps is not None:
         cex = Counterexample(
             timeline=timeline(program, found.steps), steps=found.steps, loop_start=found.loop_start
