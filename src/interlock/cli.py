@@ -70,7 +70,7 @@ def check(
             typer.echo(f"error: no checked invariant is named `{explain}`", err=True)
             return 2
         for path, result in found:  # on stdout after a text report, else on stderr
-            typer.echo(f"{path}: {explain_result(result)}", err=format is not Format.text)
+            typer.echo(f"\n{path}: {explain_result(result)}", err=format is not Format.text)
     return report.exit_code()
 
 
