@@ -8,8 +8,12 @@ derivation of a bad state (`sat`), or gives up (`unknown`).
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import z3
@@ -57,7 +61,7 @@ def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
     except z3.Z3Exception as exc:  # a time-out surfaces as "canceled"
         text = exc.value.decode() if isinstance(exc.value, bytes) else str(exc.value)
         why = "timeout" if "cancel" in text else f"spacer failed: {text}"
-        return ChcResult("unknown", reason=f"spacer: {why}")
+        return ChcResult("unknown", reason=f"spacer: {why}{_saved(fp, err)}")
     if answer == z3.unsat:
         cover = fp.get_cover_delta(-1, inv)
         names = [z3.Int(_var_name(n, k)) for n, k in keys]
@@ -65,7 +69,25 @@ def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
         return ChcResult("safe", invariant=text)
     if answer == z3.sat:
         return ChcResult("unsafe", trace=_trace(fp))
-    return ChcResult("unknown", reason=f"spacer: {fp.reason_unknown() or 'timeout'}")
+    why = fp.reason_unknown() or "timeout"
+    return ChcResult("unknown", reason=f"spacer: {why}{_saved(fp, err)}")
+
+
+def _saved(fp: z3.Fixedpoint, err: Any) -> str:
+    """Save the CHC query of an `unknown` for reproduction (`z3 file.smt2`); where, in words.
+
+    The directory is `$INTERLOCK_QUERY_DIR`, else `interlock-queries` in the temp directory.
+    """
+    try:
+        text = f"{fp.sexpr()}\n(query {err.name()})\n"
+        folder = Path(os.environ.get("INTERLOCK_QUERY_DIR") or tempfile.gettempdir())
+        folder = folder / "interlock-queries" if "INTERLOCK_QUERY_DIR" not in os.environ else folder
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:16]}.smt2"
+        path.write_text(text)
+    except (OSError, z3.Z3Exception):
+        return ""
+    return f" (query saved to {path})"
 
 
 def _trace(fp: z3.Fixedpoint) -> tuple[int, ...] | None:
