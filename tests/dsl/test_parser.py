@@ -142,3 +142,13 @@ def test_expected_a_declaration() -> None:
     [diag] = parse("protocol P\nsignr a\n", "t.guard").diagnostics
     assert diag.message == "expected a declaration, found `signr`"
     assert diag.help == "did you mean `signer`?"
+
+
+def test_one_syntax_error_per_declaration() -> None:
+    text = ("protocol P\nscope a max 7\nscope b\nrole r = 2 of [x y]\n"
+            "breaker b { when x > then pause a for 1h }\ninvariant i: always x >\n")
+    result = parse(text, "t.guard")
+    assert result.module is None
+    assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [
+        ("E0101", 2, 13), ("E0101", 4, 18), ("E0101", 5, 22), ("E0103", 6, 24)]
+    assert result.diagnostics[2].message == "unexpected keyword `then`"

@@ -18,6 +18,7 @@ from lark.tree import Meta
 
 from interlock.compiler.ir import Span
 from interlock.dsl import ast
+from interlock.dsl import codes as C
 from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.syntax_errors import convert_error
 
@@ -40,12 +41,37 @@ def parse(text: str, path: str) -> ParseResult:
         tree = lark_parser().parse(text)
         decls = _ToAst(path).transform(tree)
     except UnexpectedInput as err:
-        return ParseResult(None, (convert_error(err, text, path, lark_parser()),))
+        first = convert_error(err, text, path, lark_parser())
+        return ParseResult(None, (first, *_later_errors(text, path, first.span.line)))
     except VisitError as err:  # pragma: no cover - a transformer bug, re-raised unwrapped
         raise err.orig_exc from err
     comments = tuple(_comments(text, path))
     module = ast.Module(decls=tuple(decls), comments=comments, span=_file_span(text, path))
     return ParseResult(module, ())
+
+
+_DECL_START = re.compile(
+    r"(protocol|signer|agent|role|scope|asset|vault|feed|param|metric|score|breaker|allow|"
+    r"invariant)\b")
+
+
+def _later_errors(text: str, path: str, after_line: int) -> list[Diagnostic]:
+    """The first syntax error of each declaration that starts after the chunk holding line
+    `after_line`, so one mistake does not hide the next (declarations start at column 1)."""
+    lines = text.split("\n")
+    starts = [n for n, line in enumerate(lines) if _DECL_START.match(line)]
+    later = [n for n in starts if n + 1 > after_line]
+    found: list[Diagnostic] = []
+    for i, start in enumerate(later):
+        end = later[i + 1] if i + 1 < len(later) else len(lines)
+        chunk = "\n" * start + "\n".join(lines[start:end])
+        try:
+            lark_parser().parse(chunk)
+        except UnexpectedInput as err:
+            diag = convert_error(err, chunk, path, lark_parser())
+            if diag.code != C.UNEXPECTED_EOF or end == len(lines):
+                found.append(diag)
+    return found
 
 
 def _file_span(text: str, path: str) -> Span:

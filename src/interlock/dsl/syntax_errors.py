@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from lark import Lark
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
@@ -83,6 +83,24 @@ def expected_text(expected: set[str], parser: Lark) -> str:
     return ", ".join(ordered[:-1]) + " or " + ordered[-1]
 
 
+def _keyword_taken_as_name(err: UnexpectedToken) -> Token | None:
+    """The name just before the error, when it is a keyword (`x > then pause ...`).
+
+    The contextual lexer reads a keyword as a name where no keyword fits; the real mistake is
+    then that keyword, not the token after it.
+    """
+    from interlock.dsl.analysis.common import KEYWORDS
+
+    ip = err.interactive_parser
+    stack = ip.parser_state.value_stack if ip is not None else []
+    last: object = stack[-1] if stack else None
+    while isinstance(last, Tree) and last.children:
+        last = last.children[-1]
+    if isinstance(last, Token) and last.type == "NAME" and str(last) in KEYWORDS:
+        return last
+    return None
+
+
 def _accepted(err: UnexpectedToken) -> set[str]:
     """The terminals really acceptable here (LALR's merged lookaheads over-approximate)."""
     try:
@@ -117,6 +135,12 @@ def _span(path: str, line: int, col: int, length: int) -> Span:
 def convert_error(err: UnexpectedInput, text: str, path: str, parser: Lark) -> Diagnostic:
     if isinstance(err, UnexpectedToken):
         tok = err.token
+        keyword = _keyword_taken_as_name(err)
+        if keyword is not None:
+            return Diagnostic(
+                code=E_SYNTAX, severity="error", message=f"unexpected keyword `{keyword}`",
+                span=_span(path, keyword.line or 1, keyword.column or 1, len(keyword)),
+                help="a keyword cannot stand where a name or a value is expected")
         expected = _accepted(err)
         if tok.type == "$END":
             line, col = _end_position(text)
