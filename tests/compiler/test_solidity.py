@@ -107,3 +107,25 @@ def test_inherited_guard_enforces_pauses_in_the_protocol() -> None:
     # the agent's trip works the same way inside the protocol
     chain.tx(venue.functions.trip(3), chain.accounts[1])
     expect_revert(chain, venue, venue.functions.trade(), user, "ScopePaused")
+
+
+GOLDEN_IN = "tests/compiler/data/golden.guard"
+GOLDEN_DIR = ROOT / "tests" / "golden" / "solidity"
+
+
+def test_golden_output() -> None:
+    """`INTERLOCK_UPDATE_GOLDEN=1` rewrites tests/golden/solidity/ from the golden rule file."""
+    import os
+
+    front = compile_file(GOLDEN_IN)
+    assert front.program is not None, front.diagnostics
+    files = emit_solidity(front.program)
+    if os.environ.get("INTERLOCK_UPDATE_GOLDEN") == "1":
+        GOLDEN_DIR.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            (GOLDEN_DIR / name).write_text(text, encoding="utf-8")
+    for name, text in files.items():
+        path = GOLDEN_DIR / name
+        assert path.exists(), f"missing golden file {path}; run with INTERLOCK_UPDATE_GOLDEN=1"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+    compile_sources(files, allow_warnings=False)

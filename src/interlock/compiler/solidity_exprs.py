@@ -27,6 +27,7 @@ from interlock.compiler.ir import (
     StatePred,
     Threshold,
 )
+from interlock.compiler.solidity_names import ConstNames
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ def atoms_of(program: Program, cond: Cond) -> list[Atom]:
 class ExprCompiler:
     """Turns conditions into Solidity; knows the program's ids and flow series."""
 
-    def __init__(self, program: Program, series: tuple[Series, ...]) -> None:
+    def __init__(self, program: Program, series: tuple[Series, ...], names: ConstNames) -> None:
         self.p = program
+        self.names = names
         self.series = {(s.direction, s.asset, s.window): s for s in series}
         self.asset_index = {a.name: i for i, a in enumerate(program.assets)}
         self.score_index = {s.name: i for i, s in enumerate(program.scores)}
@@ -112,12 +114,15 @@ class ExprCompiler:
         if a.kind == "tvl":
             return f"_sat(_tvl{self.asset_index[a.target]}())"
         if a.kind == "price":
-            return f"_price(IGuardFeed({self.p.feed(a.target).address}))"
+            return f"_price(IGuardFeed({self.names.feed_addr[a.target]}))"
         if a.kind == "deviation":
-            f = self.p.feed(a.target)
-            return f"_deviation(IGuardFeed({f.address}), IGuardFeed({f.reference}))"
+            n = self.names
+            return (
+                f"_deviation(IGuardFeed({n.feed_addr[a.target]}), "
+                f"IGuardFeed({n.feed_ref[a.target]}))"
+            )
         if a.kind == "staleness":
-            return f"_staleness(IGuardFeed({self.p.feed(a.target).address}))"
+            return f"_staleness(IGuardFeed({self.names.feed_addr[a.target]}))"
         if a.kind == "param":
             return f"_paramValue({self.p.param(a.target).index})"
         if a.kind == "score":
@@ -128,7 +133,7 @@ class ExprCompiler:
 def role_expr(program: Program, expr: RoleExpr, role_ids: dict[str, int]) -> str:
     """A Solidity boolean over `mask` (bit i: signer with index i signed)."""
     if isinstance(expr, SignerMember):
-        return f"(mask & {1 << program.signer(expr.name).index} != 0)"
+        return f"(mask & {1 << program.signer(expr.name).index:#x} != 0)"
     if isinstance(expr, RoleMember):
         return f"_role{role_ids[expr.name]}(mask)"
     if isinstance(expr, AllOf):
@@ -139,8 +144,20 @@ def role_expr(program: Program, expr: RoleExpr, role_ids: dict[str, int]) -> str
     direct = [m for m in expr.members if isinstance(m, SignerMember)]
     if len(direct) == len(expr.members):
         bits = sum(1 << program.signer(m.name).index for m in direct)
-        return f"(_popcount(mask & {bits}) >= {expr.k})"
+        return f"(_popcount(mask & {bits:#x}) >= {expr.k})"
     counts = " + ".join(
         f"_b({role_expr(program, m, role_ids)})" for m in expr.members
     )
     return f"({counts} >= {expr.k})"
+
+
+def role_text(expr: RoleExpr) -> str:
+    """The role expression as rule-file text (for the generated NatSpec)."""
+    if isinstance(expr, SignerMember | RoleMember):
+        return expr.name
+    if isinstance(expr, AllOf):
+        return "(" + " and ".join(role_text(e) for e in expr.items) + ")"
+    if isinstance(expr, AnyOf):
+        return "(" + " or ".join(role_text(e) for e in expr.items) + ")"
+    assert isinstance(expr, Threshold)
+    return f"{expr.k} of [{', '.join(role_text(m) for m in expr.members)}]"

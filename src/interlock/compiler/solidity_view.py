@@ -25,7 +25,14 @@ from interlock.compiler.ir import (
     SetEffect,
     SuspendEffect,
 )
-from interlock.compiler.solidity_exprs import ExprCompiler, Series, atoms_of, role_expr
+from interlock.compiler.solidity_exprs import (
+    ExprCompiler,
+    Series,
+    atoms_of,
+    role_expr,
+    role_text,
+)
+from interlock.compiler.solidity_names import ConstNames, constant_lines
 
 PRAGMA = "0.8.37"
 ALL_SCOPES = 255
@@ -68,10 +75,6 @@ class GuardView:
     powers: list[dict[str, object]]
     scope_limits: list[dict[str, object]]
     series: tuple[Series, ...] = field(default=())
-
-
-def _const_name(kind: str, name: str) -> str:
-    return f"{kind}_{name.upper()}"
 
 
 def _bool(x: bool) -> str:
@@ -132,7 +135,8 @@ def override_slots(program: Program) -> dict[tuple[str, int], tuple[int, int]]:
 
 def build_view(program: Program, version: str) -> GuardView:
     series = collect_series(program)
-    ex = ExprCompiler(program, series)
+    names = ConstNames.of(program)
+    ex = ExprCompiler(program, series, names)
     slots = override_slots(program)
     name = program.protocol
     header = (
@@ -160,21 +164,21 @@ def build_view(program: Program, version: str) -> GuardView:
         len_overrides=max(1, len({s for s, _ in slots.values()})),
         len_breakers=max(1, len(program.breakers)),
         len_series=max(1, len(series)),
-        constants=_constants(program),
+        constants=constant_lines(program, names),
         constructor_lines=[f"_paramBase[{p.index}] = {p.initial};" for p in program.params],
         param_value_lines=_param_value_lines(program, slots),
-        vault_check=_addr_check("a", [v.address for v in program.vaults]),
-        agent_check=_addr_check("a", [a.address for a in program.agents]),
-        flow_blocks=_flow_blocks(program, series),
+        vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),
+        agent_check=_addr_check("a", [names.agent[a.name] for a in program.agents]),
+        flow_blocks=_flow_blocks(program, series, names),
         series_cases=[
             {
-                "test": f"asset == {program.asset(s.asset).address} && window == {s.window}"
+                "test": f"asset == {names.asset[s.asset]} && window == {s.window}"
                 f" && {'out' if s.direction == 'outflow' else '!out'}",
                 "index": s.index,
             }
             for s in series
         ],
-        tvl_functions=_tvl_functions(program),
+        tvl_functions=_tvl_functions(program, names),
         score_functions=[
             {
                 "name": s.name,
@@ -186,9 +190,14 @@ def build_view(program: Program, version: str) -> GuardView:
         ],
         breakers=[_breaker(program, b, slots) for b in program.breakers],
         onchain_breakers=[
-            {"id": b.id, "cond": ex.cond(b.when)} for b in program.breakers if b.onchain
+            {"id": b.id, "name": b.name, "cond": ex.cond(b.when)}
+            for b in program.breakers
+            if b.onchain
         ],
-        signers=[{"address": s.address, "index": s.index, "name": s.name} for s in program.signers],
+        signers=[
+            {"address": names.signer[s.name], "index": s.index, "name": s.name}
+            for s in program.signers
+        ],
         roles=_roles(program),
         powers=[_power(program, w, ex) for w in program.powers],
         scope_limits=[
@@ -202,24 +211,6 @@ def build_view(program: Program, version: str) -> GuardView:
         ],
         series=series,
     )
-
-
-def _constants(p: Program) -> list[str]:
-    out: list[str] = []
-    u8, u256 = "uint8 internal constant", "uint256 internal constant"
-    out += [f"{u8} {_const_name('SCOPE', s.name)} = {s.index};" for s in p.scopes]
-    out += [f"{u8} {_const_name('FEED', f.name)} = {f.index};" for f in p.feeds]
-    out += [f"{u8} {_const_name('PARAM', x.name)} = {x.index};" for x in p.params]
-    out += [f"{u256} {_const_name('RULE', b.name)} = {b.id};" for b in p.breakers]
-    out += [f"address internal constant {_const_name('ASSET', a.name)} = {a.address};"
-            for a in p.assets]
-    out += [f"address internal constant {_const_name('VAULT', v.name)} = {v.address};"
-            for v in p.vaults]
-    out += [f"address internal constant {_const_name('AGENT', a.name)} = {a.address};"
-            for a in p.agents]
-    out += [f"address internal constant {_const_name('SIGNER', s.name)} = {s.address};"
-            for s in p.signers]
-    return out
 
 
 def _param_value_lines(p: Program, slots: dict[tuple[str, int], tuple[int, int]]) -> list[str]:
@@ -240,7 +231,9 @@ def _param_value_lines(p: Program, slots: dict[tuple[str, int], tuple[int, int]]
     return lines
 
 
-def _flow_blocks(p: Program, series: tuple[Series, ...]) -> list[dict[str, object]]:
+def _flow_blocks(
+    p: Program, series: tuple[Series, ...], names: ConstNames
+) -> list[dict[str, object]]:
     blocks: list[dict[str, object]] = []
     for asset in p.assets:
         for direction, flag in (("outflow", "out"), ("inflow", "!out")):
@@ -257,7 +250,7 @@ def _flow_blocks(p: Program, series: tuple[Series, ...]) -> list[dict[str, objec
                 )
             ]
             blocks.append({
-                "test": f"asset == {asset.address} && {flag}",
+                "test": f"asset == {names.asset[asset.name]} && {flag}",
                 "record": [f"_seriesAdd({s.index}, {s.bucket}, amount);" for s in mine],
                 "checks": [f"_try({i})" for i in checks],
                 "undo": [f"_seriesUndo({s.index}, {s.bucket}, amount);" for s in mine],
@@ -265,11 +258,11 @@ def _flow_blocks(p: Program, series: tuple[Series, ...]) -> list[dict[str, objec
     return blocks
 
 
-def _tvl_functions(p: Program) -> list[dict[str, object]]:
+def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for i, a in enumerate(p.assets):
         lines = [
-            f"sum += IGuardToken({a.address}).balanceOf({v.address}); // {v.name}"
+            f"sum += IGuardToken({names.asset[a.name]}).balanceOf({names.vault[v.name]});"
             for v in p.vaults
             if a.name in v.holds
         ]
@@ -320,7 +313,13 @@ def _breaker(
 def _roles(p: Program) -> list[dict[str, object]]:
     ids = {r.name: i for i, r in enumerate(p.roles)}
     return [
-        {"id": ids[r.name], "name": r.name, "delay": r.delay, "expr": role_expr(p, r.expr, ids)}
+        {
+            "id": ids[r.name],
+            "name": r.name,
+            "text": role_text(r.expr),
+            "delay": r.delay,
+            "expr": role_expr(p, r.expr, ids),
+        }
         for r in p.roles
     ]
 
