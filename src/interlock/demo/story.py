@@ -144,6 +144,7 @@ def _on_chain(
     display.step(console, 4, "Replay the drain")
     console.print(display.scenario_text())
     guarded = _replay_live(console, stage, cadence_s)
+    console.print()
     result.guarded = guarded
     decisions = monitor.find("decision", rule="drain", status="sent")
     result.monitor_decision_ms = decisions[0].get("latency_ms") if decisions else None
