@@ -95,7 +95,7 @@ def test_powers(program: ir.Program) -> None:
     assert (powers[0].max_duration, powers[0].cooldown, powers[0].delay) == (259200, 86400, 0)
     assert powers[1].targets == ("deposits", "withdrawals", "trading")
     assert isinstance(powers[2].when, ir.Not)
-    assert (powers[3].kind, powers[3].within, powers[3].delay) == ("set", (2, 50), 172800)
+    assert (powers[3].kind, powers[3].within, powers[3].delay) == ("set", None, 172800)
     assert (powers[4].kind, powers[4].max_duration) == ("extend", 7 * 86400)
 
 

@@ -171,7 +171,7 @@ class RuleBuilder:
             return None
         p = self.params[targets[0]]
         if pw.within is None:
-            return (p.min, p.max)
+            return None  # the param's declared range
         lo = integer(pw.within[0], self.sink, "a bound")
         hi = integer(pw.within[1], self.sink, "a bound")
         if lo is None or hi is None:
