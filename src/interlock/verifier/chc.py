@@ -21,6 +21,7 @@ import z3
 from interlock.verifier.semantics_ops import to_z3_bool
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, _var_name
+from interlock.verifier.timeline import duration
 
 BadFn = Callable[[State], Any]
 
@@ -124,17 +125,41 @@ def render(e: Any) -> str:
     if z3.is_implies(e):
         return f"{_paren(e.arg(0))} -> {_paren(e.arg(1))}"
     if z3.is_app(e) and e.decl().kind() in _OPS:
-        return f"{_arith(e.arg(0))} {_OPS[e.decl().kind()]} {_arith(e.arg(1))}"
+        return _cmp(e.arg(0), _OPS[e.decl().kind()], e.arg(1))
     return _arith(e)
 
 
 def _negate(e: Any) -> str:
     flip = {z3.Z3_OP_LE: ">", z3.Z3_OP_GE: "<", z3.Z3_OP_LT: ">=", z3.Z3_OP_GT: "<="}
     if z3.is_app(e) and e.decl().kind() in flip:
-        return f"{_arith(e.arg(0))} {flip[e.decl().kind()]} {_arith(e.arg(1))}"
+        return _cmp(e.arg(0), flip[e.decl().kind()], e.arg(1))
     if z3.is_app(e) and e.decl().kind() == z3.Z3_OP_EQ:
-        return f"{_arith(e.arg(0))} != {_arith(e.arg(1))}"
+        return _cmp(e.arg(0), "!=", e.arg(1))
     return f"not {_paren(e)}"
+
+
+def _cmp(lhs: Any, op: str, rhs: Any) -> str:
+    """`lhs op rhs` with integer strictness folded (`x < 259201` is `x <= 259200`) and the
+    constant shown as a duration when only timestamps are compared (`<= 72h`)."""
+    if not z3.is_int_value(rhs):
+        return f"{_arith(lhs)} {op} {_arith(rhs)}"
+    c = rhs.as_long()
+    if op == "<":
+        op, c = "<=", c - 1
+    elif op == ">":
+        op, c = ">=", c + 1
+    names = {str(v) for v in _consts(lhs)}
+    timely = names and not any(n.startswith("base[") for n in names)
+    shown = str(c)
+    if timely and abs(c) >= 60:
+        shown = ("-" if c < 0 else "") + duration(abs(c))
+    return f"{_arith(lhs)} {op} {shown}"
+
+
+def _consts(e: Any) -> list[Any]:
+    if z3.is_const(e) and not z3.is_int_value(e):
+        return [e]
+    return [c for child in e.children() for c in _consts(child)]
 
 
 def _paren(e: Any) -> str:
