@@ -28,6 +28,7 @@ from interlock.runtime.abi import selector
 from interlock.runtime.evaluate import Decision
 
 Request = Callable[[str, list[Any]], Awaitable[Any]]
+Batch = Callable[[list[tuple[str, list[Any]]]], Awaitable[list[Any]]]
 PRIORITY_FEE = 10**9  # 1 gwei
 GAS_HEADROOM_NUM, GAS_HEADROOM_DEN = 6, 5  # +20% over the estimate
 
@@ -118,6 +119,7 @@ class Executor:
         max_retries: int = 3,
         backoff_s: float = 0.05,
         simulate_from: str | None = None,
+        batch: Batch | None = None,
     ) -> None:
         self.request = request
         self.guard = guard
@@ -126,6 +128,7 @@ class Executor:
         self.max_retries = max_retries
         self.backoff_s = backoff_s
         self.simulate_from = simulate_from  # `from` of the estimate when there is no key
+        self.batch = batch
         self.chain_id: int | None = None
         self._nonce: int | None = None
         self._lock = asyncio.Lock()
@@ -167,12 +170,38 @@ class Executor:
             await asyncio.sleep(self.backoff_s * 2**attempt)
         return SendResult(decision, "failed", "retries exhausted")
 
+    async def _fresh_check(self, decision: Decision, call: dict[str, str]) -> int | str:
+        """Against the latest state: the gas estimate, or why not to send. A rule whose
+        effects are live on chain (another replica fired it since the block we evaluated) is
+        not sent again, even when the guard would accept a re-fire (rules without cooldown)."""
+        fired_call = {"to": self.guard, "data": "0x" + (
+            selector("firedUntil(uint256)") + encode(["uint256"], [decision.rule_id])).hex()}
+        checks: list[tuple[str, list[Any]]] = [
+            ("eth_getBlockByNumber", ["latest", False]),
+            ("eth_call", [fired_call, "latest"]),
+            ("eth_estimateGas", [call, "latest"]),
+        ]
+        if self.batch is not None:
+            block, fired, gas = await self.batch(checks)
+        else:
+            block, fired, gas = [await _safe(self.request, m, p) for m, p in checks]
+        for item in (block, fired, gas):
+            if isinstance(item, BaseException):
+                raise item
+        now, until = int(block["timestamp"], 16), int(str(fired), 16)
+        if decision.method != "tripSender" and until and now < until:
+            return f"already in effect on chain until {until}"
+        return int(str(gas), 16)
+
     async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None
                        ) -> SendResult:
-        gas = int(await self.request("eth_estimateGas", [call, "latest"]), 16)
-        if self.dry_run or self.account is None:
-            return SendResult(decision, "dry-run", f"would send with gas {gas}")
-        async with self._lock:
+        async with self._lock:  # one decision at a time: check, sign, send
+            checked = await self._fresh_check(decision, call)
+            if isinstance(checked, str):
+                return SendResult(decision, "refused", checked)
+            gas = checked
+            if self.dry_run or self.account is None:
+                return SendResult(decision, "dry-run", f"would send with gas {gas}")
             nonce = self._nonce if self._nonce is not None else await self._sync_nonce()
             if base_fee is None:
                 block = await self.request("eth_getBlockByNumber", ["latest", False])
@@ -211,6 +240,13 @@ class Executor:
                 return dict(receipt)
             await asyncio.sleep(poll_s)
         return None
+
+
+async def _safe(request: Request, method: str, params: list[Any]) -> Any:
+    try:
+        return await request(method, params)
+    except RpcError as exc:
+        return exc
 
 
 def _is_revert(exc: RpcError) -> bool:

@@ -159,7 +159,8 @@ class Monitor:
     async def _session(self, node: Node, stop: asyncio.Event) -> None:
         agent = self.program.agents[0].address if self.program.agents else None
         executor = Executor(node.request, self.config.guard, self.account,
-                            dry_run=self.config.dry_run, simulate_from=agent)
+                            dry_run=self.config.dry_run, simulate_from=agent,
+                            batch=node.batch)
         await node.subscribe(want_pending=self.plan.needs_transactions())
         await self._catch_up(node, executor, await node.head(), stop)
         wait = self.config.idle_check_s if node.is_ws else self.config.poll_interval_s
