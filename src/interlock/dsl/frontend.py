@@ -36,7 +36,7 @@ def compile_text(text: str, path: str) -> FrontendResult:
 
 def compile_file(path: str) -> FrontendResult:
     try:
-        with open(path, encoding="utf-8") as f:
+        with open(path, encoding="utf-8-sig") as f:  # a leading BOM is dropped
             text = f.read()
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else (

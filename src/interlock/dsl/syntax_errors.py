@@ -119,6 +119,8 @@ def _found(tok_type: str, value: str) -> str:
 
 def _help(expected: set[str], tok_type: str, value: str, parser: Lark) -> str | None:
     if "DURATION" in expected and tok_type == "NUMBER":
+        if "." in value:
+            return "durations are whole numbers of a unit: write `90m`, not `1.5h`"
         return f"a duration needs a unit `s`, `m`, `h`, `d` or `w`, e.g. `{value}h`"
     if tok_type == "NAME":
         keywords = sorted(k for k in (_keyword(t, parser) for t in expected) if k)
