@@ -25,12 +25,12 @@ from interlock.compiler.ir import (
     Program,
 )
 from interlock.dsl.frontend import compile_text
-from interlock.verifier.replay import T0, replay
+from interlock.verifier.replay import T0, replay, replay_lasso
 from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
 from interlock.verifier.semantics_cond import cond_g
-from interlock.verifier.semantics_ops import Z3, to_z3_bool
+from interlock.verifier.semantics_ops import CONCRETE, Z3, to_z3_bool
 from interlock.verifier.semantics_state import State
-from interlock.verifier.symbolic import minimal_signers
+from interlock.verifier.symbolic import Model, Slice, minimal_signers
 from interlock.verifier.temporal import check_temporal
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 
@@ -97,6 +97,19 @@ def breaks(p: Program, prop: Any, st: State, bound: int | None) -> bool:
     return gap is not None and pe != 0 and ps - pe < gap
 
 
+def replays_forever(p: Program, prop: NeverLockedProp, steps: Any, loop: int) -> bool:
+    """The loop replays round after round with the scope in one pause, each round ending in
+    the state it started from shifted in time (on the scope's cone of influence: nothing
+    outside it can affect the scope)."""
+    full = Model.build(p, Slice(scopes={prop.scope}), prop.assuming)
+    horizon = full.horizon()
+
+    def shifted(a: State, b: State) -> object:
+        return full.same_up_to_shift(a, b, prop.scope, horizon, CONCRETE)
+
+    return replay_lasso(p, steps, loop, prop.scope, shifted, rounds=5)
+
+
 def random_runs(p: Program, prop: Any, bound: int | None, seed: int) -> None:
     rng = random.Random(seed)
     assumed = set(getattr(prop, "assuming", ()))
@@ -135,8 +148,7 @@ def test_temporal_results_are_sound(text: str, seed: int) -> None:
             if isinstance(inv.prop, NeverLockedProp):
                 loop = r.counterexample.loop_start
                 assert loop is not None and loop < len(steps)
-                st = replay(p, steps)  # replays without refusal, scope still paused
-                assert st.paused(inv.prop.scope)
+                assert replays_forever(p, inv.prop, steps, loop)
             else:
                 assert breaks(p, inv.prop, replay(p, steps), None)
         elif r.status == "proved":
