@@ -216,3 +216,9 @@ def test_nested_roles_flatten() -> None:
 def test_program_is_frozen_and_serialisable(program: ir.Program) -> None:
     again = ir.Program.model_validate_json(program.model_dump_json())
     assert again == program
+
+
+def test_a_scope_where_a_condition_is_expected_suggests_paused() -> None:
+    result = compile_text(HEAD + "invariant i: always s\n", "t.guard")
+    [diag] = result.diagnostics
+    assert (diag.code, diag.help) == ("E0305", "did you mean `paused(s)`?")

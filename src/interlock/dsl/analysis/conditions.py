@@ -94,8 +94,13 @@ class CondBuilder:
             return ir.StatePred(pred=e.pred, target=e.target.text, span=e.span)
         if isinstance(e, ast.Compare):
             return self._compare(e, ctx, use)
+        help = "compare it with something, e.g. `... > 0`"
+        sym = self.symbols.table.get(e.name.text) if isinstance(e, ast.Ref) else None
+        if isinstance(e, ast.Ref) and sym is not None and sym.kind in ("scope", "feed"):
+            pred = "paused" if sym.kind == "scope" else "suspended"
+            help = f"did you mean `{pred}({e.name.text})`?"
         self.sink.error(C.NOT_A_CONDITION, "expected a condition, found a number", e.span,
-                        help="compare it with something, e.g. `... > 0`")
+                        help=help)
         return None
 
     def _compare(self, e: ast.Compare, ctx: Context, use: Usage) -> ir.Compare | None:
