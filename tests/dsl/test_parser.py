@@ -152,3 +152,17 @@ def test_one_syntax_error_per_declaration() -> None:
     assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [
         ("E0101", 2, 13), ("E0101", 4, 18), ("E0101", 5, 22), ("E0103", 6, 24)]
     assert result.diagnostics[2].message == "unexpected keyword `then`"
+
+
+@pytest.mark.parametrize(("text", "message", "help"), [
+    ("protocol P\ninvariant i: always p = 3\n",
+     "expected an operator, a declaration or `assuming`, found `=`", "compare with `==`"),
+    ("protocol P\ninvariant i: always p > 1 && p < 3\n", "unexpected character `&`", "write `and`"),
+    ("protocol P\ninvariant i: always p > 3 %\n", "unexpected character `%`",
+     "write a percentage without a space: `10%`"),
+    ("protocol P\nscope s max 1.5h\n", "expected a duration, found `1.5`",
+     "durations are whole numbers of a unit: write `90m`, not `1.5h`"),
+])
+def test_common_mistakes_get_help(text: str, message: str, help: str) -> None:
+    [diag] = parse(text, "t.guard").diagnostics
+    assert (diag.message, diag.help) == (message, help)

@@ -41,8 +41,8 @@ _EXPR_START = frozenset(
 ]
 )
 _ORDER = (
-    "an expression", "a declaration", "a duration", "a name", "an address", "a number",
-    "a percentage",
+    "an expression", "an operator", "a declaration", "a duration", "a name", "an address",
+    "a number", "a percentage",
 )
 
 
@@ -53,6 +53,16 @@ def _describe(term: str, parser: Lark) -> str:
         if t.name == term and isinstance(t.pattern, PatternStr):
             return f"`{t.pattern.value}`"
     return term.lower()
+
+
+_OPERATORS = frozenset({"*", "/", "+", "-", "->", "and", "or"})
+
+
+def _literal(term: str, parser: Lark) -> str | None:
+    for t in parser.terminals:
+        if t.name == term and isinstance(t.pattern, PatternStr):
+            return str(t.pattern.value)
+    return None
 
 
 def _keyword(term: str, parser: Lark) -> str | None:
@@ -70,6 +80,10 @@ def expected_text(expected: set[str], parser: Lark) -> str:
         names.add("an expression")
         expected = {t for t in expected if t in ("$END", "RPAR") or (
             _keyword(t, parser) is not None and t not in _EXPR_START)}
+    operators = {t for t in expected if t == "CMP_OP" or _literal(t, parser) in _OPERATORS}
+    if len(operators) >= 3:
+        names.add("an operator")
+        expected = expected - operators
     if words >= _DECL_KEYWORDS:
         names.add("a declaration")
         expected = {t for t in expected if _keyword(t, parser) not in _DECL_KEYWORDS}
@@ -122,6 +136,8 @@ def _help(expected: set[str], tok_type: str, value: str, parser: Lark) -> str | 
         if "." in value:
             return "durations are whole numbers of a unit: write `90m`, not `1.5h`"
         return f"a duration needs a unit `s`, `m`, `h`, `d` or `w`, e.g. `{value}h`"
+    if value == "=" and "CMP_OP" in expected:
+        return "compare with `==`"
     if tok_type == "NAME":
         keywords = sorted(k for k in (_keyword(t, parser) for t in expected) if k)
         close = difflib.get_close_matches(value, keywords, n=1)
@@ -173,12 +189,19 @@ def convert_error(err: UnexpectedInput, text: str, path: str, parser: Lark) -> D
     raise err  # pragma: no cover - no other kinds exist
 
 
+_CHAR_HELP = {
+    "'": 'strings use double quotes: `"..."`',
+    '"': "a string must end on the line it starts",
+    "%": "write a percentage without a space: `10%`",
+    "&": "write `and`",
+    "|": "write `or`",
+    "!": "write `not` (or `!=` to compare)",
+    "=": "compare with `==`",
+}
+
+
 def _char_help(char: str) -> str | None:
-    if char == "'":
-        return 'strings use double quotes: `"..."`'
-    if char == '"':
-        return "a string must end on the line it starts"
-    return None
+    return _CHAR_HELP.get(char)
 
 
 def _end_position(text: str) -> tuple[int, int]:
