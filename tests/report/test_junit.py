@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pytest
+
 from interlock.compiler.ir import Span
 from interlock.dsl.diagnostics import Diagnostic
 from interlock.report.junit import WELL_FORMED, render_junit
@@ -177,3 +179,13 @@ def test_text_is_escaped_and_rendering_is_deterministic() -> None:
     assert render_junit(report) == render_junit(report)
     assert "a&lt;b" in render_junit(report)
     assert "a<b" in cases(parse(report))
+
+
+def test_check_format_junit_end_to_end(capsys: pytest.CaptureFixture[str]) -> None:
+    from interlock.cli import main
+
+    assert main(["check", "--format", "junit", "--jobs", "2", "examples/perp_venue.guard"]) == 0
+    root = ET.fromstring(capsys.readouterr().out.split("\n", 1)[1])
+    (suite,) = root.findall("testsuite")
+    assert suite.attrib["failures"] == "0" and suite.attrib["errors"] == "0"
+    assert len(cases(suite)) == 1 + 5

@@ -243,3 +243,21 @@ def test_absolute_paths_become_file_uris(validator: jsonschema.protocols.Validat
     assert list(validator.iter_errors(log)) == []
     uri = results(log)[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "file:///tmp/rules/x.guard"
+
+
+def test_check_format_sarif_end_to_end(
+    validator: jsonschema.protocols.Validator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from interlock.cli import main
+
+    broken = "examples/broken/perp_venue_unbounded.guard"
+    assert main(["check", "--format", "sarif", "--jobs", "2", broken]) == 1
+    log = json.loads(capsys.readouterr().out)
+    assert list(validator.iter_errors(log)) == []
+    violated = [r for r in results(log) if r["ruleId"] == RULE_VIOLATED]
+    assert violated
+    source = Path(broken).read_text(encoding="utf-8").splitlines()
+    for result in violated:
+        line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
+        assert source[line - 1].startswith("invariant ")
+        assert "counterexample:" in result["message"]["text"]
