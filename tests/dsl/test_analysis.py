@@ -222,3 +222,39 @@ def test_a_scope_where_a_condition_is_expected_suggests_paused() -> None:
     result = compile_text(HEAD + "invariant i: always s\n", "t.guard")
     [diag] = result.diagnostics
     assert (diag.code, diag.help) == ("E0305", "did you mean `paused(s)`?")
+
+
+@pytest.mark.parametrize(("cond", "terms", "constant"), [
+    ("tvl(USDC) > 0", [(1, "tvl")], 0),
+    ("3% * tvl(USDC) < outflow(USDC, 12s)", [(3, "tvl"), (-100, "outflow")], 0),
+    ("2 * (outflow(USDC, 1h) - inflow(USDC, 1h)) >= 5 USDC",
+     [(2, "outflow"), (-2, "inflow")], -5_000_000),
+    ("-price(F) <= -1000.5", [(-1, "price")], 100_050_000_000),
+    ("change(F, 1h) != 0", [(1, "change")], 0),
+    ("calls(s, 1h) > 2.5", [(2, "calls")], -5),
+    ("p + 1 == 6", [(1, "param")], -5),
+])
+def test_normalised_comparisons(cond: str, terms: list[tuple[int, str]], constant: int) -> None:
+    c = _when(cond)
+    assert (_terms(c), c.constant) == (terms, constant)
+
+
+@pytest.mark.parametrize(("cond", "code"), [
+    ("deviation(F) > 0.03", "E0302"),
+    ("staleness(F) > 3600", "E0302"),
+    ("tvl(USDC) > 5", "E0302"),
+    ("price(F) > 1.123456789", "E0408"),
+    ("tvl(USDC) > 1 F", "E0301"),
+    ("tvl(USDC) > 3%", "E0301"),
+    ("p > 3%", "E0301"),
+    ("tvl(USDC) / tvl(USDC) > 1", "E0303"),
+    ("outflow(USDC, 1h) > 0 and tvl(USDC)", "E0305"),
+    ("tvl(s) > 0", "E0204"),
+    ("paused(USDC)", "E0204"),
+    ("outflow(USDC, 0s) > 0", "E0406"),
+])
+def test_rejected_conditions(cond: str, code: str) -> None:
+    text = HEAD + f"breaker b {{ when {cond} then pause s for 1h }}\n"
+    result = compile_text(text, "t.guard")
+    assert result.program is None
+    assert code in [d.code for d in result.diagnostics], result.diagnostics
