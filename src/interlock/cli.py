@@ -123,6 +123,7 @@ def fmt(
         if check:
             if formatted != result.source:
                 typer.echo(f"{path}: not formatted", err=True)
+                typer.echo(_diff(result.source, formatted, path), err=True, nl=False)
                 status = 1
         elif write:
             if formatted != result.source:
@@ -181,6 +182,94 @@ def demo(
     if not console.is_terminal:
         console = Console(highlight=False, width=100)
     return 0 if run_demo(console, out=out, cadence_s=cadence).ok else 1
+
+
+BuildDir = Annotated[Path, typer.Argument(help="a directory written by `interlock build`",
+                                          show_default=False)]
+Rpc = Annotated[str, typer.Option("--rpc", help="node URL: http(s):// or ws(s)://")]
+Protocol = Annotated[str | None, typer.Option("--protocol", help="which protocol of BUILD_DIR")]
+
+
+@app.command()
+def deploy(
+    build_dir: BuildDir,
+    rpc: Rpc,
+    key_env: Annotated[str, typer.Option("--key-env", help="env var with the deployer's key")]
+    = "INTERLOCK_DEPLOYER_KEY",
+    protocol: Protocol = None,
+    debug: Debug = False,
+) -> int:
+    """Deploy the built guard; print its address and record it in BUILD_DIR."""
+    from interlock.runtime.deploy import BuildDirError, deploy_guard, find_protocol
+    from interlock.runtime.executor import AgentKeyError, RpcError, load_agent_key
+    from interlock.runtime.ingest import ConnectionLost
+
+    try:
+        built = find_protocol(build_dir, protocol)
+        account = load_agent_key(key_env)
+        dep = deploy_guard(built, rpc, account)
+    except (BuildDirError, AgentKeyError) as err:
+        typer.echo(f"error: {err}", err=True)
+        return 2
+    except (RpcError, ConnectionLost) as err:
+        typer.echo(f"error: deployment failed: {err}", err=True)
+        return 1
+    typer.echo(dep.address)
+    typer.echo(f"{dep.protocol}Guard deployed on chain {dep.chain_id} at {dep.address} "
+               f"(tx {dep.tx_hash}, block {dep.block}); recorded in {built.deployment_record}",
+               err=True)
+    return 0
+
+
+@app.command()
+def monitor(
+    build_dir: BuildDir,
+    rpc: Rpc,
+    guard: Annotated[str | None, typer.Option(
+        "--guard", help="guard address (default: the one `interlock deploy` recorded)")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="decide and alert, send nothing")]
+    = False,
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", help="serve /metrics and /health on this port")] = None,
+    checkpoint: Annotated[str, typer.Option("--checkpoint", help="SQLite checkpoint file")]
+    = "interlock-monitor.sqlite",
+    key_env: Annotated[str, typer.Option("--key-env", help="env var with the agent's key")]
+    = "INTERLOCK_AGENT_KEY",
+    keystore: Annotated[str | None, typer.Option("--keystore", help="agent keystore file")]
+    = None,
+    password_env: Annotated[str | None, typer.Option(
+        "--password-env", help="env var with the keystore password")] = None,
+    confirmations: Annotated[int, typer.Option("--confirmations", help="reorg depth")] = 0,
+    webhook: Annotated[str | None, typer.Option("--webhook", help="POST alerts here")] = None,
+    protocol: Protocol = None,
+    debug: Debug = False,
+) -> int:
+    """Run the monitor of a built protocol against a node and its deployed guard."""
+    from interlock.runtime.deploy import BuildDirError, find_protocol, recorded_guard
+    from interlock.runtime.entry import OptionError, make_options, run
+
+    try:
+        built = find_protocol(build_dir, protocol)
+        address = guard or recorded_guard(built)
+        if address is None:
+            raise OptionError("no --guard given and no single deployment recorded")
+        opts = make_options(
+            built.program, rpc=rpc, guard=address, key_env=key_env, keystore=keystore,
+            password_env=password_env, dry_run=dry_run, checkpoint=checkpoint,
+            confirmations=confirmations, metrics_port=metrics_port, webhook=webhook,
+        )
+    except (BuildDirError, OptionError) as err:
+        typer.echo(f"error: {err}", err=True)
+        return 2
+    return run(built.program, opts)
+
+
+def _diff(before: str, after: str, path: str) -> str:
+    import difflib
+
+    lines = difflib.unified_diff(before.splitlines(keepends=True),
+                                 after.splitlines(keepends=True), path, f"{path} (formatted)")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
 def main(argv: list[str] | None = None) -> int:

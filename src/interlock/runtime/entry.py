@@ -68,33 +68,68 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     return p
 
 
+class OptionError(ValueError):
+    """A bad command-line value (message says which)."""
+
+
+def make_options(
+    program: Program,
+    *,
+    rpc: str,
+    guard: str,
+    key_env: str | None = "INTERLOCK_AGENT_KEY",
+    keystore: str | None = None,
+    password_env: str | None = None,
+    dry_run: bool = False,
+    checkpoint: str = "interlock-monitor.sqlite",
+    confirmations: int = 0,
+    from_block: int | None = None,
+    metrics_port: int | None = None,
+    webhook: str | None = None,
+    poll_interval: float = 0.1,
+    scope_contract: Sequence[str] = (),
+) -> RunOptions:
+    if not rpc.startswith(("http://", "https://", "ws://", "wss://")):
+        raise OptionError(f"--rpc `{rpc}` is not an http(s):// or ws(s):// URL")
+    if not is_address(guard):
+        raise OptionError(f"--guard `{guard}` is not an address")
+    scopes: dict[str, set[str]] = {}
+    names = {s.name for s in program.scopes}
+    for item in scope_contract:
+        scope, _, addr = item.partition("=")
+        if scope not in names or not is_address(addr):
+            raise OptionError(
+                f"--scope-contract `{item}`: expected SCOPE=ADDRESS with a declared scope")
+        scopes.setdefault(scope, set()).add(addr.lower())
+    if confirmations < 0:
+        raise OptionError("--confirmations must be >= 0")
+    config = MonitorConfig(
+        rpc=rpc,
+        guard=to_checksum_address(guard),
+        checkpoint=checkpoint,
+        dry_run=dry_run,
+        confirmations=confirmations,
+        start_block=from_block,
+        poll_interval_s=poll_interval,
+        scope_contracts={k: frozenset(v) for k, v in scopes.items()},
+    )
+    return RunOptions(config, key_env, keystore, password_env, metrics_port, webhook)
+
+
 def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor"
                   ) -> RunOptions:
     p = parser(prog)
     ns = p.parse_args(argv)
-    if not is_address(ns.guard):
-        p.error(f"--guard `{ns.guard}` is not an address")
-    scopes: dict[str, set[str]] = {}
-    names = {s.name for s in program.scopes}
-    for item in ns.scope_contract:
-        scope, _, addr = item.partition("=")
-        if scope not in names or not is_address(addr):
-            p.error(f"--scope-contract `{item}`: expected SCOPE=ADDRESS with a declared scope")
-        scopes.setdefault(scope, set()).add(addr.lower())
-    if ns.confirmations < 0:
-        p.error("--confirmations must be >= 0")
-    config = MonitorConfig(
-        rpc=ns.rpc,
-        guard=to_checksum_address(ns.guard),
-        checkpoint=ns.checkpoint,
-        dry_run=ns.dry_run,
-        confirmations=ns.confirmations,
-        start_block=ns.from_block,
-        poll_interval_s=ns.poll_interval,
-        scope_contracts={k: frozenset(v) for k, v in scopes.items()},
-    )
-    return RunOptions(config, ns.key_env, ns.keystore, ns.password_env, ns.metrics_port,
-                      ns.webhook)
+    try:
+        return make_options(
+            program, rpc=ns.rpc, guard=ns.guard, key_env=ns.key_env, keystore=ns.keystore,
+            password_env=ns.password_env, dry_run=ns.dry_run, checkpoint=ns.checkpoint,
+            confirmations=ns.confirmations, from_block=ns.from_block,
+            metrics_port=ns.metrics_port, webhook=ns.webhook, poll_interval=ns.poll_interval,
+            scope_contract=ns.scope_contract,
+        )
+    except OptionError as exc:
+        p.error(str(exc))
 
 
 def run(program: Program, opts: RunOptions) -> int:

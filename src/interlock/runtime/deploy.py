@@ -1,0 +1,138 @@
+"""`interlock deploy` and the build-directory lookups `interlock monitor` shares with it.
+
+A build directory (written by `interlock build`) holds, per protocol NAME, `NAME.ir.json` (the
+checked rules) and `NAMEGuard.json` (ABI and creation bytecode). `deploy_guard` sends the
+creation transaction signed with the deployer key, waits for it, and records the address in
+`NAME.deployment.json` (by chain id), which `interlock monitor` falls back to when `--guard` is
+not given.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
+
+from interlock.compiler.ir import Program
+from interlock.runtime.executor import RpcError
+from interlock.runtime.ingest import Node
+
+
+class BuildDirError(Exception):
+    """The build directory does not hold what the command needs (message says what)."""
+
+
+@dataclass(frozen=True)
+class BuiltProtocol:
+    program: Program
+    ir_path: Path
+    guard_artifact: Path
+    deployment_record: Path
+
+
+def find_protocol(build_dir: str | Path, protocol: str | None = None) -> BuiltProtocol:
+    root = Path(build_dir)
+    if not root.is_dir():
+        raise BuildDirError(f"`{root}` is not a directory (run `interlock build -o {root}`)")
+    irs = sorted(root.glob("*.ir.json"))
+    names = [p.name[: -len(".ir.json")] for p in irs]
+    if protocol is None:
+        if len(names) != 1:
+            found = ", ".join(f"`{n}`" for n in names) or "none"
+            raise BuildDirError(f"`{root}` holds protocols {found}: choose one with --protocol")
+        protocol = names[0]
+    if protocol not in names:
+        raise BuildDirError(f"`{root}` holds no build of `{protocol}`")
+    ir_path = root / f"{protocol}.ir.json"
+    try:
+        program = Program.model_validate_json(ir_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BuildDirError(f"cannot read `{ir_path}`: {exc}") from exc
+    return BuiltProtocol(program, ir_path, root / f"{protocol}Guard.json",
+                         root / f"{protocol}.deployment.json")
+
+
+@dataclass(frozen=True)
+class Deployment:
+    protocol: str
+    chain_id: int
+    address: str
+    tx_hash: str
+    block: int
+    deployer: str
+
+
+def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | None:
+    """The guard address recorded for `chain_id` (or the only one recorded)."""
+    try:
+        records = json.loads(built.deployment_record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if chain_id is not None:
+        entry = records.get(str(chain_id))
+        return str(entry["address"]) if entry else None
+    return str(next(iter(records.values()))["address"]) if len(records) == 1 else None
+
+
+def _record(built: BuiltProtocol, dep: Deployment) -> None:
+    try:
+        records = json.loads(built.deployment_record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        records = {}
+    records[str(dep.chain_id)] = asdict(dep)
+    built.deployment_record.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n",
+                                       encoding="utf-8")
+
+
+def deploy_guard(built: BuiltProtocol, rpc: str, account: LocalAccount,
+                 timeout_s: float = 120.0) -> Deployment:
+    try:
+        artifact = json.loads(built.guard_artifact.read_text(encoding="utf-8"))
+        bytecode = str(artifact["bytecode"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise BuildDirError(f"cannot read `{built.guard_artifact}`: {exc}") from exc
+    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program.protocol, timeout_s))
+    _record(built, dep)
+    return dep
+
+
+async def _deploy(rpc: str, account: LocalAccount, bytecode: str, protocol: str,
+                  timeout_s: float) -> Deployment:
+    node = Node(rpc, timeout_s=30)
+    await node.connect()
+    try:
+        chain_id = int(await node.request("eth_chainId", []), 16)
+        nonce = int(await node.request("eth_getTransactionCount",
+                                       [account.address, "pending"]), 16)
+        gas = int(await node.request("eth_estimateGas",
+                                     [{"from": account.address, "data": bytecode}]), 16)
+        block = await node.request("eth_getBlockByNumber", ["latest", False])
+        base_fee = int(block.get("baseFeePerGas", "0x0"), 16)
+        tx: dict[str, Any] = {
+            "type": 2, "chainId": chain_id, "nonce": nonce, "data": bytecode, "value": 0,
+            "gas": gas * 6 // 5, "maxPriorityFeePerGas": 10**9,
+            "maxFeePerGas": 2 * base_fee + 10**9,
+        }
+        signed = account.sign_transaction(tx)
+        tx_hash = await node.request("eth_sendRawTransaction",
+                                     ["0x" + bytes(signed.raw_transaction).hex()])
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            receipt = await node.request("eth_getTransactionReceipt", [tx_hash])
+            if receipt:
+                if int(receipt["status"], 16) != 1 or not receipt.get("contractAddress"):
+                    raise RpcError("deploy", "the creation transaction reverted")
+                return Deployment(protocol, chain_id,
+                                  to_checksum_address(receipt["contractAddress"]),
+                                  str(tx_hash), int(receipt["blockNumber"], 16),
+                                  account.address)
+            await asyncio.sleep(0.1)
+        raise RpcError("deploy", f"not mined within {timeout_s:g}s: {tx_hash}")
+    finally:
+        await node.close()
