@@ -71,8 +71,9 @@ def test_deploy_records_the_guard_and_monitor_runs_it(
         port = free_port()
         env = {**os.environ, "INTERLOCK_AGENT_KEY": DEFAULT_KEYS[1]}
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "interlock"), "monitor", str(build), "--rpc", node.ws_url,
-             "--metrics-port", str(port), "--checkpoint", str(tmp_path / "m.sqlite")],
+            [str(Path(sys.executable).parent / "interlock"), "monitor", str(build),
+             "--rpc", node.ws_url, "--metrics-port", str(port),
+             "--checkpoint", str(tmp_path / "m.sqlite")],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         )
         try:
@@ -84,7 +85,7 @@ def test_deploy_records_the_guard_and_monitor_runs_it(
             assert "interlock_blocks_processed_total" in metrics
         finally:
             proc.send_signal(signal.SIGTERM)
-            out, err = proc.communicate(timeout=20)
+            _, err = proc.communicate(timeout=20)
         assert proc.returncode == 0, err.decode()[-2000:]
         assert '"event": "connected"' in err.decode()
         # the token and feeds of the rule file are not deployed here: reads fail, logged
