@@ -1,0 +1,155 @@
+"""Replay a verifier counterexample as transactions and show the property broken on chain.
+
+`replay_on_chain` runs a `violated` result's steps through a `ChainDriver` (a lasso's loop
+repeated a few times) and records the guard's state after every transaction;
+`breach_on_chain` then checks the invariant against those chain observations only (nothing
+from the semantics): an `always` predicate false in an observed state, a continuous pause
+longer than the bound or a reopening shorter than `then open G` in the guard's own
+`pausedSince`/`pausedUntil`, a pause that grows with every loop iteration, or a power the
+guard accepted from too few keys or entities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from interlock.compiler.ir import Cond, Invariant, Program
+from interlock.compiler.testkit.chain_driver import ChainDriver, GuardView
+from interlock.verifier.result import PropertyResult
+from interlock.verifier.trace import Advance, Step, UsePower
+
+LOOP_ITERATIONS = 3
+
+
+@dataclass(frozen=True)
+class Observation:
+    index: int  # step index in the replayed sequence
+    now: int
+    ok: bool  # the transaction was accepted
+    view: GuardView
+
+
+@dataclass(frozen=True)
+class ChainReplay:
+    steps: tuple[Step, ...]  # as replayed (loop unrolled, timelocks waited out)
+    applied: tuple[Step, ...]  # the same with each `Fire`'s metrics as realized on chain
+    loop_starts: tuple[int, ...]  # indices where each loop iteration begins
+    observations: tuple[Observation, ...]
+
+
+def replay_steps(program: Program, result: PropertyResult) -> tuple[list[Step], list[int]]:
+    """The steps to replay for `result` and where each loop iteration starts."""
+    cx = result.counterexample
+    if cx is None:
+        raise ValueError(f"`{result.name}` has no counterexample")
+    steps: list[Step] = list(cx.steps)
+    starts: list[int] = []
+    if cx.loop_start is not None:
+        loop = steps[cx.loop_start:]
+        starts = [cx.loop_start + k * len(loop) for k in range(LOOP_ITERATIONS)]
+        steps += loop * (LOOP_ITERATIONS - 1)
+    if len(steps) == 1 and isinstance(steps[0], UsePower):  # a coalition's single power use
+        delay = program.powers[steps[0].power].delay
+        if delay > 0:
+            steps.insert(0, Advance(seconds=delay))
+    return steps, starts
+
+
+def replay_on_chain(driver: ChainDriver, result: PropertyResult) -> ChainReplay:
+    steps, starts = replay_steps(driver.program, result)
+    driver.prequeue(steps)
+    obs, applied = [], []
+    for i, s in enumerate(steps):
+        out = driver.apply(s, i)
+        applied.append(out.step)
+        if not isinstance(s, Advance):
+            obs.append(Observation(index=i, now=driver.now, ok=out.ok, view=driver.read()))
+    return ChainReplay(steps=tuple(steps), applied=tuple(applied), loop_starts=tuple(starts),
+                       observations=tuple(obs))
+
+
+# --- the property, judged on chain observations ---------------------------------------------
+
+
+def eval_on_view(program: Program, cond: Cond, view: GuardView, now: int) -> bool:
+    """A state predicate (SPEC §5 `always`) on the guard's observed state at `now`."""
+    if cond.kind == "compare":
+        total = cond.constant
+        for t in cond.terms:
+            if t.atom.kind != "param":
+                raise ValueError(f"`{t.atom.kind}` is not a state quantity")
+            total += t.coef * view.param_value[t.atom.target]
+        return {"<": total < 0, "<=": total <= 0, ">": total > 0, ">=": total >= 0,
+                "==": total == 0, "!=": total != 0}[cond.op]
+    if cond.kind == "state":
+        until = view.paused_until if cond.pred == "paused" else view.suspended_until
+        return now < until[cond.target]
+    if cond.kind == "bool":
+        return cond.value
+    if cond.kind == "not":
+        return not eval_on_view(program, cond.item, view, now)
+    if cond.kind == "and":
+        return all(eval_on_view(program, c, view, now) for c in cond.items)
+    if cond.kind == "or":
+        return any(eval_on_view(program, c, view, now) for c in cond.items)
+    return (not eval_on_view(program, cond.left, view, now)) or eval_on_view(
+        program, cond.right, view, now)
+
+
+def breach_on_chain(program: Program, invariant: Invariant, replay: ChainReplay) -> str | None:
+    """How the chain observations break `invariant` (None: they do not)."""
+    prop, obs = invariant.prop, replay.observations
+    if any(not o.ok for o in obs):
+        return None  # the guard refused a step: the counterexample is not reproduced
+    if prop.kind == "always":
+        for o in obs:
+            if not eval_on_view(program, prop.pred, o.view, o.now):
+                return f"after step {o.index} (t={o.now}) the predicate is false on chain"
+        return None
+    if prop.kind == "paused_at_most":
+        return _pause_breach(prop.scope, prop.limit, prop.open_gap, obs)
+    if prop.kind == "never_locked":
+        return _growing_pause(prop.scope, replay)
+    step = replay.steps[obs[-1].index] if obs else None
+    if isinstance(step, UsePower):  # a coalition property: the guard took too few keys
+        return f"the guard accepted power {step.power} signed by {', '.join(step.signers)}"
+    return None
+
+
+def _pause_breach(
+    scope: str, limit: int, gap: int | None, obs: tuple[Observation, ...]
+) -> str | None:
+    prev: Observation | None = None
+    for o in obs:
+        pu, ps = o.view.paused_until[scope], o.view.paused_since[scope]
+        if pu - ps > limit:
+            return f"`{scope}` paused continuously from {ps} to {pu}: {pu - ps}s > {limit}s"
+        if gap is not None and prev is not None:
+            prev_pu, prev_ps = prev.view.paused_until[scope], prev.view.paused_since[scope]
+            if ps != prev_ps and prev_pu != 0 and ps - prev_pu < gap:
+                return (f"`{scope}` reopened at {prev_pu} and paused again at {ps}: open "
+                        f"{ps - prev_pu}s < {gap}s")
+        prev = o
+    return None
+
+
+def _growing_pause(scope: str, replay: ChainReplay) -> str | None:
+    """Every loop iteration ends with the same continuous pause, strictly longer."""
+    ends = []
+    for k, start in enumerate(replay.loop_starts):
+        stop = replay.loop_starts[k + 1] if k + 1 < len(replay.loop_starts) else len(
+            replay.steps)
+        inside = [o for o in replay.observations if start <= o.index < stop]
+        if not inside:
+            return None
+        ends.append(inside[-1])
+    if len(ends) < 2:
+        return None
+    since = {o.view.paused_since[scope] for o in ends}
+    lengths = [o.view.paused_until[scope] - o.view.paused_since[scope] for o in ends]
+    still_paused = all(o.now < o.view.paused_until[scope] for o in ends)
+    growing = all(a < b for a, b in pairwise(lengths))
+    if len(since) == 1 and still_paused and growing:
+        return f"`{scope}` stays paused since {since.pop()}; length per loop: {lengths}"
+    return None
