@@ -108,13 +108,11 @@ def containment(run: Run, monitor_ms: float | None) -> Panel:
     ]
     if c.ms_after_drain is not None:
         lines.append(
-            f"time from that drain's receipt to withdrawals paused on chain: "
-            f"[bold]{c.ms_after_drain:.0f} ms[/]"
+            f"from that withdrawal's receipt to withdrawals paused on chain: "
+            f"[bold]{c.ms_after_drain:.0f} ms[/] (the attacker's clock)"
         )
     if monitor_ms is not None:
-        lines.append(
-            f"monitor: decided and sent the poke {monitor_ms:.0f} ms after it received the block"
-        )
+        lines.append(f"the monitor's own clock: block received -> poke sent in {monitor_ms:.0f} ms")
     return Panel("\n".join(lines), title="containment", border_style="green")
 
 

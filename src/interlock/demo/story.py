@@ -133,13 +133,13 @@ def _on_chain(
     module = next(stage.out_dir.glob("*_monitor.py"))
     monitor = stack.enter_context(
         MonitorProcess(
-            module, rpc=node.http_url, guard=stage.guard.address, key=AGENT_KEY, workdir=workdir
+            module, rpc=node.ws_url, guard=stage.guard.address, key=AGENT_KEY, workdir=workdir
         )
     )
     result.pids["monitor"] = monitor.pid or 0
     monitor.wait_for("connected", timeout=60)
     console.print(
-        f"{module.name} running (pid {monitor.pid}), agent {stage.agent}, polling {node.http_url}"
+        f"{module.name} running (pid {monitor.pid}), agent {stage.agent}, over {node.ws_url}"
     )
     display.step(console, 4, "Replay the drain")
     console.print(display.scenario_text())
