@@ -43,7 +43,8 @@ def test_example_all_proved(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[5/5]" in err or "5/5" in err  # progress went to stderr
     # every power's smallest coalitions, once per file
     assert out.count("smallest coalitions per power:") == 1
-    assert "power #3 governor: set max_leverage within [2, 50] — 3 signers" in out
+    assert "power #3 governor: set max_leverage" in out
+    assert "power #0 guardian: pause * for at most 3d — 2 signers {" in out
 
 
 def test_violation_exits_1_with_timeline(capsys: pytest.CaptureFixture[str]) -> None:
