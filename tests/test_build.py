@@ -62,9 +62,12 @@ def test_a_build_writes_every_output(built: Path, venue: Path) -> None:
         "PerpVenueGuard.json",
         "PerpVenue.ir.json",
         "PerpVenue.proofs.json",
+        "perp_venue_monitor.py",
         MANIFEST,
     }
     assert expected <= names
+    monitor = (built / "perp_venue_monitor.py").read_text()
+    compile(monitor, "perp_venue_monitor.py", "exec")  # valid Python
     artifact = json.loads((built / "PerpVenueGuard.json").read_text())
     assert artifact["contractName"] == "PerpVenueGuard"
     assert artifact["bytecode"].startswith("0x") and len(artifact["bytecode"]) > 1000

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import json
 import os
 import tempfile
@@ -40,6 +39,7 @@ from typing import Any
 from interlock import __version__
 from interlock.check import CheckOptions, file_report, verify_properties
 from interlock.compiler.ir import IR_VERSION, Program
+from interlock.compiler.monitor_gen import emit_monitor
 from interlock.compiler.solc import EVM_VERSION, compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_file
@@ -200,7 +200,7 @@ def render_outputs(
                     "deployedBytecode": contract.deployed_bytecode,
                 }
             )
-        own.update({name: text.encode() for name, text in _monitor_files(program).items()})
+        own.update({name: text.encode() for name, text in emit_monitor(program).items()})
         own[f"{program.protocol}.ir.json"] = dumps(program.model_dump(mode="json"))
         own[f"{program.protocol}.proofs.json"] = dumps(proof_report(by_path[program.source_path]))
         for name in own:
@@ -244,15 +244,6 @@ def proof_report(file: FileReport) -> Json:
         prop.pop("seconds", None)
         prop["reason"] = result.reason
     return {"interlock": __version__, **data}
-
-
-def _monitor_files(program: Program) -> dict[str, str]:
-    try:  # the monitor generator (issue #5) may not be installed in a partial checkout
-        module = importlib.import_module("interlock.compiler.monitor_gen")
-    except ModuleNotFoundError:
-        return {}
-    files: dict[str, str] = module.emit_monitor(program)
-    return files
 
 
 def _relative(path: str, out_dir: Path) -> str:
