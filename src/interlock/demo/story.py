@@ -26,14 +26,15 @@ from rich.console import Console
 from rich.live import Live
 
 from interlock.check import CheckOptions, run_check
+from interlock.compiler.solc import SolcError
 from interlock.demo import display
 from interlock.demo.drain import Outcome, Run, replay
-from interlock.demo.monitor_process import MonitorProcess
+from interlock.demo.monitor_process import MonitorError, MonitorProcess
 from interlock.demo.scenario import PRESERVED_AT_LEAST
-from interlock.demo.stage import AGENT_KEY, Stage, setup
+from interlock.demo.stage import AGENT_KEY, Stage, StageError, setup
 from interlock.dsl.frontend import compile_file
 from interlock.report.model import FileReport
-from interlock.runtime.anvil import Anvil
+from interlock.runtime.anvil import Anvil, AnvilError
 
 ROOT = Path(__file__).resolve().parents[3]
 VENUE = Path("examples/perp_venue.guard")
@@ -80,7 +81,11 @@ def run_demo(
     with contextlib.ExitStack() as stack:
         workdir = out or Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="il-")))
         workdir.mkdir(parents=True, exist_ok=True)
-        _on_chain(console, stack, root, workdir, cadence_s, result)
+        try:
+            _on_chain(console, stack, root, workdir, cadence_s, result)
+        except (AnvilError, MonitorError, SolcError, StageError, OSError) as err:
+            result.failures.append(str(err).splitlines()[0])
+            console.print(f"[bold red]error:[/] {err}")
     _confirm_stopped(console, result)
     display.step(console, 6 if result.guarded else 3, "A broken variant of the rules")
     broken = _check(console, root / BROKEN, "checking")
