@@ -129,3 +129,44 @@ def test_golden_output() -> None:
         assert path.exists(), f"missing golden file {path}; run with INTERLOCK_UPDATE_GOLDEN=1"
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
     compile_sources(files, allow_warnings=False)
+
+
+EDGE_CASES = {
+    "powers_only": """protocol Mini
+signer a 0x1111111111111111111111111111111111111111
+signer b 0x2222222222222222222222222222222222222222
+role r = 2 of [a, b]
+scope s
+allow r to pause s for at most 1h
+""",
+    "breakers_only": """protocol NoPowers
+agent w 0x6666666666666666666666666666666666666666
+scope s
+feed F 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419 decimals 8
+breaker stale {
+  when staleness(F) > 1h
+  then pause s for 1h
+}
+breaker note {
+  when price(F) < 1000
+  then alert "cheap"
+}
+""",
+    "feeds_only": """protocol FeedsOnly
+signer a 0x1111111111111111111111111111111111111111
+role r = a
+feed F 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419 decimals 8
+allow r to suspend F for at most 1h
+allow r to resume F
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_CASES))
+def test_edge_programs_compile_without_warnings(name: str) -> None:
+    from interlock.dsl.frontend import compile_text
+
+    front = compile_text(EDGE_CASES[name], f"{name}.guard")
+    assert front.program is not None, front.diagnostics
+    result = compile_sources(emit_solidity(front.program), allow_warnings=False)
+    assert not result.messages

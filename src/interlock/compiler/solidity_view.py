@@ -53,6 +53,10 @@ class GuardView:
     n_feeds: int
     n_params: int
     n_signers: int
+    n_breakers: int
+    n_powers: int
+    condition_mutability: str
+    apply_mutability: str
     len_scopes: int
     len_feeds: int
     len_params: int
@@ -158,6 +162,10 @@ def build_view(program: Program, version: str) -> GuardView:
         n_feeds=len(program.feeds),
         n_params=len(program.params),
         n_signers=len(program.signers),
+        n_breakers=len(program.breakers),
+        n_powers=len(program.powers),
+        condition_mutability="view" if any(b.onchain for b in program.breakers) else "pure",
+        apply_mutability="" if program.powers else " pure",
         len_scopes=max(1, len(program.scopes)),
         len_feeds=max(1, len(program.feeds)),
         len_params=max(1, len(program.params)),

@@ -42,6 +42,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint256 private constant N_FEEDS = 1;
     uint256 private constant N_PARAMS = 2;
     uint256 private constant N_SIGNERS = 5;
+    uint256 private constant N_RULES = 6;
+    uint256 private constant N_POWERS = 8;
+    uint256 private constant NONE = type(uint256).max;
     uint8 private constant ALL_SCOPES = 255;
     uint256 private constant SAT = 2 ** 128;
     uint256 private constant WAD = 1e18;
@@ -497,10 +500,12 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         emit FlowRecorded(msg.sender, asset, amount, out, allowed);
     }
 
-    function _seriesOf(address asset, uint64 window, bool out) private pure returns (uint256) {
-        if (asset == ASSET_USDC && window == 3600 && out) return 0;
-        if (asset == ASSET_USDC && window == 3600 && !out) return 1;
-        revert UnknownWindow(asset, window);
+    function _seriesOf(address asset, uint64 window, bool out) private pure returns (uint256 k) {
+        k = NONE;
+        if (asset == ASSET_USDC && window == 3600 && out) k = 0;
+        if (asset == ASSET_USDC && window == 3600 && !out) k = 1;
+        if (k == NONE) revert UnknownWindow(asset, window);
+        out;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -552,7 +557,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (ruleId == 3) return (false, false, false, 0);
         if (ruleId == 4) return (false, false, true, 86400);
         if (ruleId == 5) return (false, true, false, 0);
-        revert UnknownRule(ruleId);
+        if (ruleId >= N_RULES) revert UnknownRule(ruleId);
+        return (false, false, false, 0);
     }
 
     function _condition(uint256 ruleId) private view returns (bool) {
@@ -562,6 +568,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (ruleId == 1) return ((_deviation(IGuardFeed(FEED_ETH_USD_ADDRESS), IGuardFeed(FEED_ETH_USD_REFERENCE)) - 30000000000000000 > 0) || (_staleness(IGuardFeed(FEED_ETH_USD_ADDRESS)) - 7200 > 0));
         // mint_flood
         if (ruleId == 2) return (_sat(_seriesSum(1, 300)) - 2 * _sat(_tvl0()) > 0);
+        ruleId;
         return false;
     }
 
@@ -578,46 +585,46 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (ruleId == 0) {
             // drain
             _pause(1, t + 21600); // pause withdrawals
-            _markFired(0, t + 21600);
-            return;
         }
         if (ruleId == 1) {
             // oracle_divergence
             _suspend(0, t + 1800); // suspend ETH_USD
             _pause(3, t + 1800); // pause liquidations
-            _markFired(1, t + 1800);
-            return;
         }
         if (ruleId == 2) {
             // mint_flood
             _pause(0, t + 3600); // pause deposits
             _override(1, 0, 2, 200, t + 3600); // set min_collateral
-            _markFired(2, t + 3600);
-            return;
         }
         if (ruleId == 3) {
             // tighten
             _override(0, 1, 3, 10, t + 7200); // set max_leverage
-            _markFired(3, t + 7200);
-            return;
         }
         if (ruleId == 4) {
             // halt
             _pause(0, t + 21600); // pause deposits
             _pause(2, t + 21600); // pause trading
             _pause(3, t + 21600); // pause liquidations
-            _markFired(4, t + 21600);
-            return;
         }
         if (ruleId == 5) {
             // spam
             _block(sender, 2, t + 3600); // block sender
             // alert (off chain): 'trading spam'
-            _markFired(5, t + 3600);
-            return;
         }
         sender;
-        t;
+        _markFired(ruleId, t + _longestEffect(ruleId));
+    }
+
+    /// @dev The longest duration among a rule's effects (`firedUntil` = now + this).
+    function _longestEffect(uint256 ruleId) private pure returns (uint64) {
+        if (ruleId == 0) return 21600;
+        if (ruleId == 1) return 1800;
+        if (ruleId == 2) return 3600;
+        if (ruleId == 3) return 7200;
+        if (ruleId == 4) return 21600;
+        if (ruleId == 5) return 3600;
+        ruleId;
+        return 0;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -641,7 +648,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
             address signer = _recover(opHash, signatures[i], i);
             if (signer <= last) revert SignersNotSorted(i);
             last = signer;
-            mask |= 1 << _signerIndex(signer);
+            uint256 index = _signerIndex(signer);
+            if (index == NONE) revert UnknownSigner(signer);
+            mask |= 1 << index;
         }
         if (!_roleSatisfied(role, mask)) revert RoleNotSatisfied(op.power);
     }
@@ -664,7 +673,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (signer == SIGNER_CAROL) return 2; // carol
         if (signer == SIGNER_DAVE) return 3; // dave
         if (signer == SIGNER_ERIN) return 4; // erin
-        revert UnknownSigner(signer);
+        signer;
+        return NONE;
     }
 
     function _popcount(uint256 x) private pure returns (uint256 c) {
@@ -685,6 +695,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (role == 1) return _role1(mask);
         if (role == 2) return _role2(mask);
         if (role == 3) return _role3(mask);
+        role;
+        mask;
         return false;
     }
 
@@ -718,7 +730,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (power == 5) return (3, 3600);
         if (power == 6) return (3, 3600);
         if (power == 7) return (1, 0);
-        revert UnknownPower(power);
+        if (power >= N_POWERS) revert UnknownPower(power);
+        return (0, 0);
     }
 
     function _apply(Operation calldata op) private {
@@ -763,7 +776,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
             _powerCancel(op, 2, false, 0);
             return;
         }
-        revert UnknownPower(op.power);
+        if (op.power >= N_POWERS) revert UnknownPower(op.power);
     }
 
     function _checkTargets(Operation calldata op, uint256 allowed) private pure {
@@ -870,6 +883,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (scope == 1) return (true, 259200, 86400);
         if (scope == 2) return (false, 0, 0);
         if (scope == 3) return (false, 0, 0);
+        scope;
         return (false, 0, 0);
     }
 
