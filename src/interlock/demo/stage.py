@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from interlock.build import BuildOptions, BuildResult, build
@@ -30,6 +31,7 @@ from interlock.compiler.testkit.rewrite import rewrite_addresses
 from interlock.demo.scenario import ETH_PRICE, POOL_TVL, USDC
 from interlock.dsl.frontend import compile_text
 from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
+from interlock.runtime.deploy import deploy_guard, find_protocol
 
 AGENT_KEY = DEFAULT_KEYS[1]
 
@@ -140,8 +142,10 @@ def setup(node: Anvil, source: Path, program: Program, workdir: Path) -> Stage:
     demo = compile_text(text, str(rules_path)).program
     if demo is None:
         raise StageError("the demo copy of the rules does not check")
-    artifact = json.loads((out_dir / f"{demo.protocol}Guard.json").read_text(encoding="utf-8"))
-    guard = deploy(w3, artifact["abi"], artifact["bytecode"], sender=deployer)
+    built_protocol = find_protocol(out_dir, demo.protocol)  # what `interlock deploy` does
+    deployment = deploy_guard(built_protocol, node.http_url, Account.from_key(DEFAULT_KEYS[0]))
+    artifact = json.loads(built_protocol.guard_artifact.read_text(encoding="utf-8"))
+    guard = w3.eth.contract(address=to_checksum_address(deployment.address), abi=artifact["abi"])
     no_guard = compile_sources({"NoGuard.sol": NO_GUARD}).contract("NoGuard")
     bare_guard = deploy(w3, no_guard.abi, no_guard.bytecode, sender=deployer)
     bare_vault = deploy_compiled(

@@ -30,7 +30,7 @@ from interlock.compiler.solc import SolcError
 from interlock.demo import display
 from interlock.demo.drain import Outcome, Run, replay
 from interlock.demo.monitor_process import MonitorError, MonitorProcess
-from interlock.demo.scenario import PRESERVED_AT_LEAST
+from interlock.demo.scenario import POOL_TVL, PRESERVED_AT_LEAST, usdc
 from interlock.demo.stage import AGENT_KEY, Stage, StageError, setup
 from interlock.dsl.frontend import compile_file
 from interlock.report.model import FileReport
@@ -124,16 +124,16 @@ def _on_chain(
     with console.status("deploying stand-ins, building the demo copy, deploying the guard ..."):
         stage = setup(node, root / VENUE, program, workdir)
     built = stage.built
+    console.print("stand-ins: USDC (TestToken), vault `pool` (TestVault), ETH_USD and reference")
+    console.print(f"feeds (TestFeed); three liquidity providers put {usdc(POOL_TVL)} in the pool")
+    console.print(f"demo copy of the rules, with those addresses: {stage.rules_path}")
+    solc = (built.solc_version or "").split("+")[0]
     console.print(
-        f"demo copy of the rules: {stage.rules_path} (addresses of the deployed "
-        "stand-ins; everything else unchanged)"
+        f"[dim]$ interlock build {stage.rules_path.name} -o build/[/]  "
+        f"({len(built.outputs)} files, solc {solc})"
     )
-    console.print(
-        f"interlock build -> {stage.out_dir}: {len(built.outputs)} files, solc {built.solc_version}"
-    )
-    console.print(
-        f"guard {stage.guard.address}  vault {stage.vault.address}  USDC {stage.token.address}"
-    )
+    console.print(f"[dim]$ interlock deploy build/ --rpc {node.http_url}[/]")
+    console.print(f"guard deployed at {stage.guard.address}")
     display.step(console, 3, "Start the monitor")
     module = next(stage.out_dir.glob("*_monitor.py"))
     monitor = stack.enter_context(
@@ -143,9 +143,9 @@ def _on_chain(
     )
     result.pids["monitor"] = monitor.pid or 0
     monitor.wait_for("connected", timeout=60)
-    console.print(
-        f"{module.name} running (pid {monitor.pid}), agent {stage.agent}, over {node.ws_url}"
-    )
+    console.print(f"[dim]$ python build/{module.name} --rpc {node.ws_url} \\ [/]")
+    console.print(f"[dim]    --guard {stage.guard.address}[/]")
+    console.print(f"running (pid {monitor.pid}), agent key {stage.agent} from the environment")
     display.step(console, 4, "Replay the drain")
     console.print(display.scenario_text())
     guarded = _replay_live(console, stage, cadence_s)
