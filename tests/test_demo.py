@@ -34,23 +34,27 @@ def children() -> set[int]:
     return found
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, str, set[int], Path]:
-    out = tmp_path_factory.mktemp("demo")
+Demo = tuple[DemoResult, str, set[int], Path]
+
+
+def test_the_demo_tells_its_story(tmp_path: Path) -> None:
+    """One run (about 40 s), so that `pytest -n 2` never runs two: each fact checked below."""
     before = children()
     stream = io.StringIO()
-    result = run_demo(Console(file=stream, width=120), out=out)
-    return result, stream.getvalue(), children() - before, out
-
-
-def test_the_demo_passes(demo: tuple[DemoResult, str, set[int], Path]) -> None:
-    result, text, _, _ = demo
+    result = run_demo(Console(file=stream, width=120), out=tmp_path)
+    demo = (result, stream.getvalue(), children() - before, tmp_path)
     assert result.ok, result.failures
-    assert "demo passed" in text
+    assert "demo passed" in demo[1]
+    check_every_property_of_the_spec_example_is_proved(demo)
+    check_the_drain_breaker_fired_and_the_guard_paused(demo)
+    check_funds_preserved_compared_with_no_guard(demo)
+    check_the_broken_variant_is_violated(demo)
+    check_the_build_outputs_were_deployed(demo)
+    check_no_process_is_left(demo)
 
 
-def test_every_property_of_the_spec_example_is_proved(
-    demo: tuple[DemoResult, str, set[int], Path],
+def check_every_property_of_the_spec_example_is_proved(
+    demo: Demo,
 ) -> None:
     result, _, _, _ = demo
     assert result.proved == [
@@ -62,8 +66,8 @@ def test_every_property_of_the_spec_example_is_proved(
     ]
 
 
-def test_the_drain_breaker_fired_and_the_guard_paused(
-    demo: tuple[DemoResult, str, set[int], Path],
+def check_the_drain_breaker_fired_and_the_guard_paused(
+    demo: Demo,
 ) -> None:
     result, text, _, _ = demo
     guarded = result.guarded
@@ -81,8 +85,8 @@ def test_the_drain_breaker_fired_and_the_guard_paused(
     assert f"breaker `drain` fired in block {c.block}" in text
 
 
-def test_funds_preserved_compared_with_no_guard(
-    demo: tuple[DemoResult, str, set[int], Path],
+def check_funds_preserved_compared_with_no_guard(
+    demo: Demo,
 ) -> None:
     result, _, _, _ = demo
     guarded, bare = result.guarded, result.bare
@@ -94,13 +98,13 @@ def test_funds_preserved_compared_with_no_guard(
     assert guarded.lost < bare.lost / 4
 
 
-def test_the_broken_variant_is_violated(demo: tuple[DemoResult, str, set[int], Path]) -> None:
+def check_the_broken_variant_is_violated(demo: Demo) -> None:
     result, text, _, _ = demo
     assert result.broken_violated == ["withdrawals_escape"]
     assert "violated withdrawals_escape" in text
 
 
-def test_the_build_outputs_were_deployed(demo: tuple[DemoResult, str, set[int], Path]) -> None:
+def check_the_build_outputs_were_deployed(demo: Demo) -> None:
     _, _, _, out = demo
     built = out / "build"
     assert (built / "manifest.json").is_file()
@@ -111,7 +115,7 @@ def test_the_build_outputs_were_deployed(demo: tuple[DemoResult, str, set[int], 
     )
 
 
-def test_no_process_is_left(demo: tuple[DemoResult, str, set[int], Path]) -> None:
+def check_no_process_is_left(demo: Demo) -> None:
     result, _, left, _ = demo
     assert set(result.pids) == {"anvil", "monitor"}
     assert left == set()
