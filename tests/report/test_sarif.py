@@ -261,3 +261,25 @@ def test_check_format_sarif_end_to_end(
         line = result["locations"][0]["physicalLocation"]["region"]["startLine"]
         assert source[line - 1].startswith("invariant ")
         assert "counterexample:" in result["message"]["text"]
+
+
+def test_rules_are_named_after_their_codes() -> None:
+    log = sarif_log(report())
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["W0301"]["defaultConfiguration"]["level"] == "warning"
+    bad = FileReport(
+        path=PATH,
+        protocol=None,
+        diagnostics=(
+            Diagnostic(code="E0201", severity="error", message="unknown name `x`", span=span(1)),
+            Diagnostic(code="W0801", severity="warning", message="never fires", span=span(2)),
+        ),
+    )
+    rules = {
+        r["id"]: r
+        for r in sarif_log(Report(version="0.1.0", files=(bad,)))["runs"][0]["tool"]["driver"][
+            "rules"
+        ]
+    }
+    assert rules["E0201"]["shortDescription"]["text"] == "unknown name"
+    assert rules["W0801"]["shortDescription"]["text"] == "breaker can never fire"

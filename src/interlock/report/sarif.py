@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from functools import cache
 from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -152,12 +153,28 @@ def _fingerprint(path: str, rule_id: str, key: str) -> str:
 # --- rules and artifacts --------------------------------------------------------------------
 
 
+@cache
+def _code_titles() -> dict[str, str]:
+    """Code -> a short title: the findings' registered titles, the front end's code names."""
+    from interlock.dsl import codes
+    from interlock.verifier.findings import REGISTRY
+
+    titles = {
+        value: name.lower().replace("_", " ")
+        for name, value in vars(codes).items()
+        if name.isupper() and isinstance(value, str)
+    }
+    titles.update({f.code: f.title for f in REGISTRY})
+    return titles
+
+
 def _diagnostic_rule(code: str) -> Json:
     kind = "error" if code.startswith("E") else "finding"
+    title = _code_titles().get(code, f"interlock {kind}")
     return {
         "id": code,
-        "name": code,
-        "shortDescription": {"text": f"interlock {kind} {code}"},
+        "name": title.replace(" ", "-"),
+        "shortDescription": {"text": title},
         "help": {"text": f"see `{code}` in docs/diagnostics.md"},
         "defaultConfiguration": {"level": "error" if code.startswith("E") else "warning"},
     }
