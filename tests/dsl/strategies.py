@@ -161,7 +161,7 @@ def _property(draw: st.DrawFn, ctx: Ctx) -> str:
     if kind == "entity":
         return "no unilateral entity"
     if kind == "min":
-        unit = draw(st.sampled_from(["signers", "entities"]))
+        unit = draw(st.sampled_from(["signers", "entities", "signer", "entity"]))
         return f"every power needs {draw(st.integers(1, 3))} {unit}"
     if kind == "always":
         text = f"always {draw(state_conds(ctx))}"
@@ -239,7 +239,8 @@ def _header(draw: st.DrawFn) -> tuple[list[str], Ctx]:
 def _metric(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
     at = draw(st.sampled_from(["vault0"] if ctx.assets else ["0x" + "ab" * 20]))
     window = draw(durations(window=True))
-    event = "Borrow(address indexed who, uint256 amount)"
+    event = draw(st.sampled_from(["Borrow(address indexed who, uint256 amount)",
+                                  "Borrow(address indexed, uint256 amount, bytes32[] ids)"]))
     if draw(st.booleans()):
         return f"metric {name} = count({event} at {at}, {window})"
     return f"metric {name} = sum({event}.amount at {at}, {window})"

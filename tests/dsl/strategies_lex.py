@@ -127,6 +127,8 @@ def asset_compare(draw: st.DrawFn, ctx: Ctx) -> str:
                 f"{pct} of tvl({asset})",
                 f"inflow({asset}, {w}) + {pct} of tvl({asset})",
                 f"2 * inflow({asset}, {w})",
+                f"tvl({asset}) * {pct}",
+                f"tvl({asset}) / {draw(st.integers(1, 12))} - inflow({asset}, {w})",
             ]
         )
     )
@@ -165,6 +167,8 @@ def metric_compares(draw: st.DrawFn, ctx: Ctx) -> str:
         kinds.append("asset")
     if ctx.feeds:
         kinds.append("feed")
+    if draw(st.integers(0, 9)) == 0:
+        return draw(state_atoms(ctx))
     kind = draw(st.sampled_from(kinds))
     if kind == "asset":
         return draw(asset_compare(ctx))
