@@ -258,3 +258,11 @@ def test_rejected_conditions(cond: str, code: str) -> None:
     result = compile_text(text, "t.guard")
     assert result.program is None
     assert code in [d.code for d in result.diagnostics], result.diagnostics
+
+
+def test_count_metric_with_unnamed_parameters() -> None:
+    text = HEAD + ("metric m = count(Borrow(address indexed, uint256, bytes32[] ids) at "
+                   "0xabababababababababababababababababababab, 12s)\n")
+    result = compile_text(text, "t.guard")
+    assert result.program is not None, result.diagnostics
+    assert result.program.metrics[0].event == "Borrow(address indexed, uint256, bytes32[] ids)"

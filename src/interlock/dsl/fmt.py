@@ -1,12 +1,12 @@
 """`interlock fmt`: canonical text with every comment kept.
 
-Layout rules: one declaration per line (blocks `score`/`breaker` one item per line, indented two
-spaces); single spaces between tokens; at most one blank line, kept where the source had one;
-consecutive `signer`, `role` and `invariant` lines aligned on their names. A comment on its own
-line stays on its own line before what followed it; a comment at the end of a line stays at the
-end of the line that holds that code (when one output line stands for several source lines,
-all but the last such comment move above it).
-"""
+Layout rules: one declaration per line (blocks `score`/`breaker` one item per line, indented
+two spaces; a `then` list longer than 100 columns continues under its first effect); single
+spaces between tokens; at most one blank line, kept where the source had one; runs of
+declarations of one kind (not broken by a blank line; `signer` and `agent` together) aligned on
+their names. A comment on its own line stays on its own line before what followed it; a comment
+at the end of a line stays at the end of the line that holds that code (when one output line
+stands for several source lines, all but the last such comment move above it)."""
 
 from __future__ import annotations
 
@@ -84,13 +84,14 @@ def _render(items: list[_Item], src: list[str]) -> list[str]:
             out.append(pad + item.comment.text)
             continue
         cols = [c.ljust(w) for c, w in zip(item.line.cols, widths.get(n, []), strict=False)]
-        code = pad + " ".join([*cols, item.line.text])
+        code = (pad + " ".join([*cols, item.line.text])).rstrip()
         out.append(f"{code}  {item.comment.text}" if item.comment else code)
     return out
 
 
 def _widths(items: list[_Item], src: list[str]) -> dict[int, list[int]]:
-    """Column widths for runs of consecutive code lines of one alignment group."""
+    """Column widths for runs of consecutive code lines of one alignment group (`signer` and
+    `agent` lines form one group: keywords aligned, names aligned per keyword)."""
     widths: dict[int, list[int]] = {}
     n = 0
     while n < len(items):
@@ -98,15 +99,26 @@ def _widths(items: list[_Item], src: list[str]) -> dict[int, list[int]]:
         if line is None or line.group is None:
             n += 1
             continue
-        end = n + 1
-        while end < len(items) and (nxt := items[end].line) is not None and \
-                nxt.group == line.group and \
-                not _blank_between(src, items[end - 1].last, items[end].first):
-            end += 1
-        run = [items[k].line for k in range(n, end)]
-        w = [max(len(ln.cols[k]) for ln in run if ln) for k in range(len(line.cols))]
-        widths.update({k: w for k in range(n, end)})
-        n = end
+        end, last_code = n + 1, n
+        while end < len(items) and not _blank_between(src, items[end - 1].last, items[end].first):
+            nxt = items[end].line
+            if nxt is not None and nxt.group != line.group:
+                break
+            if nxt is not None:
+                last_code = end
+            end += 1  # own-line comments do not break a run
+        members = [k for k in range(n, last_code + 1) if items[k].line is not None]
+        run = [ln for k in members if (ln := items[k].line) is not None]
+        for k in members:
+            this = items[k].line
+            assert this is not None
+            # the keyword column over the whole run; the others over lines of the same keyword
+            # that have something after the column (nothing to align otherwise)
+            same = [ln for ln in run if ln.cols[0] == this.cols[0]]
+            widths[k] = [max(len(ln.cols[0]) for ln in run)] + [
+                max([len(ln.cols[c]) for ln in same if c + 1 < len(ln.cols) or ln.text] or [0])
+                for c in range(1, len(this.cols))]
+        n = last_code + 1
     return widths
 
 

@@ -149,22 +149,25 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
         ent = f" entity {d.entity.text}" if d.entity else ""
         return [_simple(d, f"{d.address.text}{ent}", "signer", ["signer", d.name.text])]
     if isinstance(d, ast.AgentDecl):
-        return [_simple(d, d.address.text, "agent", ["agent", d.name.text])]
+        return [_simple(d, d.address.text, "signer", ["agent", d.name.text])]
     if isinstance(d, ast.RoleDecl):
         after = f" after {d.after.raw}" if d.after else ""
         return [_simple(d, f"= {role(d.expr)}{after}", "role", ["role", d.name.text])]
     if isinstance(d, ast.ScopeDecl):
-        return [_simple(d, " ".join(["scope", d.name.text, *map(option, d.options)]))]
+        return [_simple(d, " ".join(map(option, d.options)), "scope", ["scope", d.name.text])]
     if isinstance(d, ast.AssetDecl):
-        return [_simple(d, f"asset {d.name.text} {d.address.text} decimals {d.decimals.raw}")]
+        return [_simple(d, f"{d.address.text} decimals {d.decimals.raw}", "asset",
+                        ["asset", d.name.text])]
     if isinstance(d, ast.VaultDecl):
-        return [_simple(d, f"vault {d.name.text} {d.address.text} holds {names(d.holds)}")]
+        return [_simple(d, f"{d.address.text} holds {names(d.holds)}", "vault",
+                        ["vault", d.name.text])]
     if isinstance(d, ast.FeedDecl):
-        head = f"feed {d.name.text} {d.address.text} decimals {d.decimals.raw}"
-        return [_simple(d, " ".join([head, *map(option, d.options)]))]
+        head = f"{d.address.text} decimals {d.decimals.raw}"
+        return [_simple(d, " ".join([head, *map(option, d.options)]), "feed",
+                        ["feed", d.name.text])]
     if isinstance(d, ast.ParamDecl):
-        return [_simple(d, f"param {d.name.text} = {d.initial.raw} in [{d.low.raw}, "
-                           f"{d.high.raw}] safer {d.safer}")]
+        return [_simple(d, f"= {d.initial.raw} in [{d.low.raw}, {d.high.raw}] safer {d.safer}",
+                        "param", ["param", d.name.text])]
     if isinstance(d, ast.MetricDecl):
         fld = f".{d.field_name.text}" if d.field_name else ""
         at = d.at.text
@@ -177,18 +180,34 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
     if isinstance(d, ast.BreakerDecl):
         inner = [Line(f"when {expr(d.when)}", d.when.span.line, d.when.span.end_line, 2)]
         first, last = d.effects[0].span, d.effects[-1].span
-        inner.append(Line("then " + ", ".join(map(effect, d.effects)), first.line,
-                          last.end_line, 2))
+        inner.append(Line(_wrapped("then ", [effect(e) for e in d.effects], indent=2),
+                          first.line, last.end_line, 2))
         if d.cooldown:
             inner.append(Line(f"cooldown {d.cooldown.raw}", d.cooldown.span.line,
                               d.cooldown.span.end_line, 2))
         return _block(d, f"breaker {d.name.text} {{", inner)
     if isinstance(d, ast.AllowDecl):
         opts = "".join(" " + option(o) for o in d.options)
-        return [_simple(d, f"allow {d.role.text} to {power(d.power)}{opts}")]
+        return [_simple(d, f"to {power(d.power)}{opts}", "allow", ["allow", d.role.text])]
     assuming = f" assuming {names(d.assuming)}" if d.assuming else ""
     return [_simple(d, f"{prop(d.prop)}{assuming}", "invariant",
                     ["invariant", d.name.text + ":"])]
+
+
+WIDTH = 100
+
+
+def _wrapped(head: str, parts: list[str], *, indent: int) -> str:
+    """`head` + comma-separated parts, continued under the first part past `WIDTH` columns."""
+    lines = [head + parts[0]]
+    cont = " " * (indent + len(head))
+    for part in parts[1:]:
+        if indent + len(lines[-1]) + 2 + len(part) > WIDTH:
+            lines[-1] += ","
+            lines.append(cont + part)
+        else:
+            lines[-1] += ", " + part
+    return "\n".join(lines)
 
 
 def _block(d: ast.Declaration, head: str, inner: list[Line]) -> list[Line]:

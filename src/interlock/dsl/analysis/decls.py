@@ -178,7 +178,7 @@ def metric(d: ast.MetricDecl, addrs: Addresses, symbols: Symbols, sink: Sink,
             sink.error(C.BAD_EVENT_TYPE, f"`{p.type}` is not a Solidity ABI type", p.span,
                        help="e.g. `address`, `uint256`, `int128`, `bool`, `bytes32`")
             return None
-    summed = next((p for p in d.event.params if p.name == field_name), None)
+    summed = next((p for p in d.event.params if field_name and p.name == field_name), None)
     if summed is not None and not re.match(r"u?int[0-9]*$", summed.type):
         assert d.field_name is not None
         sink.error(C.BAD_AGGREGATE_FIELD, f"`sum` needs an integer field, `{field_name}` is "
