@@ -40,6 +40,7 @@ MAX_BMC_DEPTH = 40
 QUICK_DEPTH = 16
 QUICK_PROOF_S = 1.0
 PROBE_S = 0.5
+WITNESS_S = 1.0  # caps: a search that gives up here only makes a bound less tight
 WITNESS_DEPTH = 4
 CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
 
@@ -207,7 +208,7 @@ def _tightest(
     candidate without a proof attempt; the rest is a binary search.
     """
     witness_deadline = min(
-        deadline, time.monotonic() + min(1.0, (deadline - time.monotonic()) * 0.1)
+        deadline, time.monotonic() + min(WITNESS_S, (deadline - time.monotonic()) * 0.1)
     )
     length, steps = longest_pause(model, s, cands, WITNESS_DEPTH, witness_deadline)
     if length and steps:
