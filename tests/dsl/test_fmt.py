@@ -83,3 +83,17 @@ def test_unparsable_text_raises() -> None:
     with pytest.raises(FormatError) as info:
         format_source("protocol P\nscope s max 7\n", "b.guard")
     assert info.value.diagnostics[0].code == "E0101"
+
+
+def test_runs_align_across_comments_and_long_then_lists_wrap() -> None:
+    effects = ", ".join(f"pause scope_number_{i} for 1h" for i in range(5))
+    text = ("protocol P\nscope a max 1h\n# the long one\nscope longer_name max 2h\nscope c\n"
+            f"breaker b {{ when x > 1 then {effects} }}\n")
+    out = format_source(text, "w.guard")
+    assert "scope a           max 1h\n# the long one\nscope longer_name max 2h\nscope c\n" in out
+    then = [line for line in out.splitlines() if "scope_number_" in line]
+    assert len(then) == 2 and all(len(line) <= 100 for line in then)
+    assert then[0].startswith("  then pause scope_number_0") and then[0].endswith(",")
+    assert then[1].startswith("       pause scope_number_")
+    assert format_source(out, "w.guard") == out
+    assert parse(out, "w.guard").module == parse(text, "w.guard").module
