@@ -5,8 +5,9 @@ role members), so "no unilateral signer" holds iff no power's role is satisfied 
 signer, and "every power needs N signers" iff every power's minimum coalition has at least N
 members. Both are decided exactly:
 
-- **exhaustive**: sets are enumerated by increasing size, so the first satisfying set is a
-  minimum and every smaller set was tried (the certificate);
+- **exhaustive**: sets are enumerated by increasing size and tested with the reference
+  semantics' `role_satisfied`, so the first satisfying set is a minimum and every smaller set
+  was tried (the certificate);
 - **smt**: when enumeration would exceed `EXHAUSTIVE_BUDGET` evaluations, Z3's `Optimize`
   minimises the coalition size over a boolean per signer (or per entity).
 
@@ -38,6 +39,7 @@ from interlock.compiler.ir import (
 )
 from interlock.verifier.describe import describe_power, fmt_duration, power_label
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.semantics import role_satisfied
 from interlock.verifier.trace import Advance, UsePower
 
 EXHAUSTIVE_BUDGET = 20_000  # role evaluations before switching to Z3 Optimize
@@ -86,19 +88,6 @@ def role_signers(program: Program, role: str) -> tuple[str, ...]:
     return tuple(s.name for s in program.signers if s.name in names)
 
 
-def satisfies(program: Program, expr: RoleExpr, signers: frozenset[str]) -> bool:
-    """docs/semantics.md, "Role satisfaction"."""
-    if isinstance(expr, SignerMember):
-        return expr.name in signers
-    if isinstance(expr, RoleMember):
-        return satisfies(program, program.role(expr.name).expr, signers)
-    if isinstance(expr, Threshold):
-        return sum(satisfies(program, m, signers) for m in expr.members) >= expr.k
-    if isinstance(expr, AllOf):
-        return all(satisfies(program, m, signers) for m in expr.items)
-    return any(satisfies(program, m, signers) for m in expr.items)
-
-
 # --- minimum coalitions --------------------------------------------------------------------
 
 
@@ -145,27 +134,27 @@ def _optimize(
 
 def _minimum(
     program: Program,
-    expr: RoleExpr,
+    role: str,
     units: Sequence[str],
     keys_of: Callable[[frozenset[str]], frozenset[str]],
     unit_of: Callable[[str], str],
 ) -> Coalition:
     if _enumeration_cost(len(units)) <= EXHAUSTIVE_BUDGET:
-        found = _smallest(units, lambda chosen: satisfies(program, expr, keys_of(chosen)))
+        found = _smallest(units, lambda chosen: role_satisfied(program, role, keys_of(chosen)))
         return Coalition(found or (), "exhaustive")
     # Try small sizes by enumeration first: most roles need 1-3 keys.
     for size in range(1, len(units) + 1):
         if _enumeration_cost(len(units), size) > EXHAUSTIVE_BUDGET:
             break
         for combo in combinations(units, size):
-            if satisfies(program, expr, keys_of(frozenset(combo))):
+            if role_satisfied(program, role, keys_of(frozenset(combo))):
                 return Coalition(combo, "exhaustive")
+    expr = program.role(role).expr
     return Coalition(_optimize(program, expr, units, unit_of) or (), "smt")
 
 
 def role_coalitions(program: Program, role: str) -> tuple[Coalition, Coalition, tuple[str, ...]]:
     """(minimum signer coalition, minimum entity coalition, the keys the latter uses)."""
-    expr = program.role(role).expr
     signers = role_signers(program, role)
     entity_of = {s.name: s.entity for s in program.signers}
     entities = tuple(dict.fromkeys(entity_of[s] for s in signers))
@@ -174,8 +163,8 @@ def role_coalitions(program: Program, role: str) -> tuple[Coalition, Coalition, 
     def entity_keys(chosen: frozenset[str]) -> frozenset[str]:
         return frozenset().union(*(keys_by_entity[e] for e in chosen))
 
-    by_signer = _minimum(program, expr, signers, lambda c: c, lambda s: s)
-    by_entity = _minimum(program, expr, entities, entity_keys, lambda s: entity_of[s])
+    by_signer = _minimum(program, role, signers, lambda c: c, lambda s: s)
+    by_entity = _minimum(program, role, entities, entity_keys, lambda s: entity_of[s])
     keys = tuple(s for s in signers if entity_of[s] in by_entity.members)
     return by_signer, by_entity, keys
 
