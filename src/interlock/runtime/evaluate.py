@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from interlock.compiler.ir import Atom, Breaker, Program
-from interlock.runtime.metrics import cond_atoms
+from interlock.runtime.metrics import AtomValues, cond_atoms
 from interlock.verifier.semantics import State, StepRefused, eval_cond, score_value
 from interlock.verifier.semantics_ops import CONCRETE
 from interlock.verifier.semantics_rules import cooldown_ok
@@ -112,7 +112,7 @@ def decide(
         b = rule.breaker
         senders: list[tuple[str | None, Mapping[Atom, int]]]
         if rule.per_sender:
-            senders = [(s, {**metrics, **vals}) for s, vals in sorted(per_sender.items())]
+            senders = [(s, _merge(metrics, vals)) for s, vals in sorted(per_sender.items())]
         else:
             senders = [(None, metrics)]
         for sender, values in senders:
@@ -132,6 +132,12 @@ def decide(
                 continue
             decisions.append(Decision(b.name, b.id, rule.method, sender, rule.alerts, block))
     return Outcome(tuple(decisions), evaluated, frozenset(holding), tuple(skipped))
+
+
+def _merge(metrics: Mapping[Atom, int], extra: Mapping[Atom, int]) -> Mapping[Atom, int]:
+    if isinstance(metrics, AtomValues):
+        return metrics.merged(extra)
+    return {**metrics, **extra}
 
 
 def _skip_reason(

@@ -142,12 +142,6 @@ class Executor:
             self.chain_id = int(await self.request("eth_chainId", []), 16)
         return self.chain_id
 
-    async def _sync_nonce(self) -> int:
-        assert self.account is not None
-        raw = await self.request("eth_getTransactionCount", [self.account.address, "pending"])
-        self._nonce = int(raw, 16)
-        return self._nonce
-
     async def submit(self, decision: Decision, base_fee: int | None) -> SendResult:
         """Estimate, sign and send one decision; never raises for chain-side refusals."""
         data = "0x" + calldata(decision).hex()
@@ -160,7 +154,7 @@ class Executor:
                 if _is_revert(exc):
                     return SendResult(decision, "refused", exc.message)
                 if _nonce_taken(exc) and attempt < self.max_retries:
-                    self._nonce = None
+                    self._nonce = None  # re-read from chain, re-check the rule
                     continue
                 if attempt >= self.max_retries:
                     return SendResult(decision, "failed", exc.message)
@@ -170,28 +164,36 @@ class Executor:
             await asyncio.sleep(self.backoff_s * 2**attempt)
         return SendResult(decision, "failed", "retries exhausted")
 
-    async def _fresh_check(self, decision: Decision, call: dict[str, str]) -> int | str:
-        """Against the latest state: the gas estimate, or why not to send. A rule whose
-        effects are live on chain (another replica fired it since the block we evaluated) is
-        not sent again, even when the guard would accept a re-fire (rules without cooldown)."""
+    async def _fresh_check(self, decision: Decision, call: dict[str, str]
+                           ) -> tuple[int, int, int] | str:
+        """Against the latest state, in one batch: (gas estimate, the account's mined nonce,
+        latest base fee), or why not to send. A rule whose effects are live on chain (another
+        replica fired it since the block we evaluated) is not sent again, even when the guard
+        would accept a re-fire (rules without cooldown). The nonce is read before the rule's
+        state, so a replica's transaction landing in between makes ours fail `nonce too low`
+        and be re-checked, never fire twice."""
         fired_call = {"to": self.guard, "data": "0x" + (
             selector("firedUntil(uint256)") + encode(["uint256"], [decision.rule_id])).hex()}
+        sender = self.address or self.simulate_from or "0x" + "00" * 20
         checks: list[tuple[str, list[Any]]] = [
+            ("eth_getTransactionCount", [sender, "latest"]),
             ("eth_getBlockByNumber", ["latest", False]),
             ("eth_call", [fired_call, "latest"]),
             ("eth_estimateGas", [call, "latest"]),
         ]
         if self.batch is not None:
-            block, fired, gas = await self.batch(checks)
+            replies = await self.batch(checks)
         else:
-            block, fired, gas = [await _safe(self.request, m, p) for m, p in checks]
-        for item in (block, fired, gas):
+            replies = [await _safe(self.request, m, p) for m, p in checks]
+        for item in replies:
             if isinstance(item, BaseException):
                 raise item
+        count, block, fired, gas = replies
         now, until = int(block["timestamp"], 16), int(str(fired), 16)
         if decision.method != "tripSender" and until and now < until:
             return f"already in effect on chain until {until}"
-        return int(str(gas), 16)
+        base_fee = int(block.get("baseFeePerGas", "0x0"), 16)
+        return int(str(gas), 16), int(str(count), 16), base_fee
 
     async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None
                        ) -> SendResult:
@@ -199,13 +201,12 @@ class Executor:
             checked = await self._fresh_check(decision, call)
             if isinstance(checked, str):
                 return SendResult(decision, "refused", checked)
-            gas = checked
+            gas, mined_nonce, latest_fee = checked
             if self.dry_run or self.account is None:
                 return SendResult(decision, "dry-run", f"would send with gas {gas}")
-            nonce = self._nonce if self._nonce is not None else await self._sync_nonce()
-            if base_fee is None:
-                block = await self.request("eth_getBlockByNumber", ["latest", False])
-                base_fee = int(block.get("baseFeePerGas", "0x0"), 16)
+            # our own transactions not mined yet come first; a replica's are not counted
+            nonce = max(mined_nonce, self._nonce or 0)
+            fee = base_fee if base_fee is not None else latest_fee
             tx: dict[str, Any] = {
                 "type": 2,
                 "chainId": await self._chain_id(),
@@ -215,7 +216,7 @@ class Executor:
                 "value": 0,
                 "gas": gas * GAS_HEADROOM_NUM // GAS_HEADROOM_DEN,
                 "maxPriorityFeePerGas": PRIORITY_FEE,
-                "maxFeePerGas": 2 * base_fee + PRIORITY_FEE,
+                "maxFeePerGas": 2 * fee + PRIORITY_FEE,
             }
             signed = self.account.sign_transaction(tx)
             raw = "0x" + bytes(signed.raw_transaction).hex()

@@ -58,16 +58,37 @@ def _tx_entry(tx: Any, pending: bool = False) -> TxEntry:
     return TxEntry(_hex(tx["hash"]), _hex(tx["from"]), _hex(to) if to else None, pending)
 
 
+def http_twin(ws_url: str) -> str:
+    """`ws://host:port/path` -> `http://host:port/path` (`wss` -> `https`): most nodes and
+    providers serve JSON-RPC over HTTP at the WebSocket endpoint's address."""
+    return ("https://" + ws_url[6:]) if ws_url.startswith("wss://") else (
+        "http://" + ws_url[5:])
+
+
 class Node:
-    def __init__(self, url: str, *, timeout_s: float = 10.0) -> None:
+    """Over `ws://`: subscriptions on the WebSocket, requests over HTTP at the same address
+    (`request_url`, default `http_twin(url)`), falling back to the WebSocket when that does not
+    answer — web3's persistent provider waits for replies by polling the event loop, which
+    costs tens of milliseconds per request under load. Over `http://`: everything over HTTP."""
+
+    def __init__(self, url: str, *, timeout_s: float = 10.0,
+                 request_url: str | None = None) -> None:
         self.url = url
         self.timeout_s = timeout_s
         self.is_ws = url.startswith(("ws://", "wss://"))
-        self.w3: AsyncWeb3[Any] | None = None
+        self.request_url = request_url or (http_twin(url) if self.is_ws else url)
+        self.w3: AsyncWeb3[Any] | None = None  # requests
+        self.sub_w3: AsyncWeb3[Any] | None = None  # subscriptions (WebSocket only)
+        self.requests_over_ws = False
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self._batch_lock = asyncio.Lock()
         self.pending_served = False
+
+    def _http(self, url: str) -> AsyncWeb3[Any]:
+        return AsyncWeb3(AsyncHTTPProvider(
+            url, request_kwargs={"timeout": self.timeout_s}, exception_retry_configuration=None,
+        ))
 
     async def connect(self) -> None:
         try:
@@ -75,15 +96,17 @@ class Node:
                 provider = WebSocketProvider(
                     self.url, request_timeout=self.timeout_s, max_connection_retries=1
                 )
-                self.w3 = AsyncWeb3(provider)
+                self.sub_w3 = AsyncWeb3(provider)
                 await provider.connect()  # not `await AsyncWeb3(...)`: no signal handlers
+                self.w3 = self._http(self.request_url)
+                try:
+                    await self.request("eth_chainId", [])
+                except (ConnectionLost, RpcError):
+                    with contextlib.suppress(Exception):
+                        await self.w3.provider.disconnect()
+                    self.w3, self.requests_over_ws = self.sub_w3, True
             else:
-                http = AsyncHTTPProvider(
-                    self.url,
-                    request_kwargs={"timeout": self.timeout_s},
-                    exception_retry_configuration=None,
-                )
-                self.w3 = AsyncWeb3(http)
+                self.w3 = self._http(self.url)
             await self.request("eth_chainId", [])
         except RpcError:
             raise
@@ -97,10 +120,10 @@ class Node:
             with contextlib.suppress(BaseException):
                 await self._reader
             self._reader = None
-        w3, self.w3 = self.w3, None
-        if (w3 is not None and self.is_ws) or w3 is not None:
+        for w3 in {id(x): x for x in (self.w3, self.sub_w3) if x is not None}.values():
             with contextlib.suppress(Exception):
                 await w3.provider.disconnect()
+        self.w3 = self.sub_w3 = None
 
     async def request(self, method: str, params: list[Any]) -> Any:
         """One JSON-RPC call; an error reply raises `RpcError`, a transport failure
@@ -109,7 +132,7 @@ class Node:
             raise ConnectionLost("not connected")
         w3 = self.w3
         try:
-            if self.is_ws:  # through the manager, so web3 ties an error reply to its request;
+            if self.requests_over_ws:  # through the manager: web3 ties an error to its request;
                 # it returns the result and raises on an error reply
                 return await asyncio.wait_for(
                     w3.manager.socket_request(method, params),  # type: ignore[arg-type]
@@ -173,9 +196,9 @@ class Node:
 
     async def subscribe(self, want_pending: bool) -> None:
         """Over WebSocket: start delivering heads (and pending transactions) to `events`."""
-        if not self.is_ws or self.w3 is None:
+        if not self.is_ws or self.sub_w3 is None:
             return
-        w3 = self.w3
+        w3 = self.sub_w3
         heads = await w3.eth.subscribe("newHeads")
         pending = None
         if want_pending:

@@ -58,6 +58,50 @@ def program_atoms(program: Program) -> tuple[Atom, ...]:
     return tuple(seen)
 
 
+def atom_instances(program: Program) -> dict[Atom, tuple[int, ...]]:
+    """For each distinct atom, the ids of every `Atom` object of the program's conditions equal
+    to it (the evaluation looks atoms up by identity first: no pydantic hashing per lookup)."""
+    out: dict[Atom, list[int]] = {}
+    conds = [b.when for b in program.breakers]
+    conds += [t.when for s in program.scores for t in s.tiers]
+    for cond in conds:
+        for atom in cond_atoms(cond):
+            ids = out.setdefault(atom, [])
+            if id(atom) not in ids:
+                ids.append(id(atom))
+    return {a: tuple(ids) for a, ids in out.items()}
+
+
+class AtomValues(Mapping[Atom, int]):
+    """Metric values keyed by atom, answering lookups of the program's own atom objects by
+    identity (fast path) and any equal atom by value."""
+
+    __slots__ = ("_by_id", "_instances", "_values")
+
+    def __init__(self, values: dict[Atom, int], instances: Mapping[Atom, tuple[int, ...]]):
+        self._values = values
+        self._instances = instances
+        self._by_id = {i: v for a, v in values.items() for i in instances.get(a, ())}
+
+    def __contains__(self, key: object) -> bool:
+        return id(key) in self._by_id or key in self._values
+
+    def __getitem__(self, key: Atom) -> int:
+        try:
+            return self._by_id[id(key)]
+        except KeyError:
+            return self._values[key]
+
+    def __iter__(self) -> Iterator[Atom]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def merged(self, extra: Mapping[Atom, int]) -> AtomValues:
+        return AtomValues({**self._values, **extra}, self._instances)
+
+
 def _lower(addr: str) -> str:
     return addr.lower()
 
@@ -71,6 +115,7 @@ class MetricPlan:
     feed_reference: Mapping[str, str | None]
     scope_contracts: Mapping[str, frozenset[str]]
     decoders: Mapping[str, CustomDecoder]
+    instances: Mapping[Atom, tuple[int, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_program(
@@ -93,6 +138,7 @@ class MetricPlan:
             },
             scope_contracts=contracts,
             decoders={m.name: CustomDecoder.from_metric(m) for m in program.metrics},
+            instances=atom_instances(program),
         )
 
     def kinds(self) -> frozenset[str]:
@@ -240,7 +286,7 @@ class MetricState:
         rnd = obs.rounds.get(feed_addr)
         return max(rnd.answer, 0) if rnd else 0
 
-    def values(self, obs: BlockObservation) -> dict[Atom, int]:
+    def values(self, obs: BlockObservation) -> AtomValues:
         """The value of every non-`per sender` atom at `obs` (after `apply(obs)`)."""
         ts = obs.timestamp
         out: dict[Atom, int] = {}
@@ -250,7 +296,7 @@ class MetricState:
             value = self._value(atom, obs, ts)
             if value is not None:  # None: an input read failed; the atom is unavailable
                 out[atom] = value
-        return out
+        return AtomValues(out, self.plan.instances)
 
     def per_sender_values(self, obs: BlockObservation) -> dict[str, dict[Atom, int]]:
         """For each sender with a non-zero count: the value of every `per sender` atom."""

@@ -65,10 +65,10 @@ class Stats:
     mined: list[dict[str, Any]] = field(default_factory=list)
     latencies_s: list[float] = field(default_factory=list)
     reconnects: int = 0
-    values: dict[int, dict[Atom, int]] = field(default_factory=dict)  # the last blocks' metrics
+    values: dict[int, Mapping[Atom, int]] = field(default_factory=dict)  # last blocks' metrics
     holding: dict[int, frozenset[tuple[str, str | None]]] = field(default_factory=dict)
 
-    def record(self, block: int, values: dict[Atom, int],
+    def record(self, block: int, values: Mapping[Atom, int],
                holding: frozenset[tuple[str, str | None]]) -> None:
         self.values[block] = values
         self.holding[block] = holding
@@ -108,6 +108,7 @@ class Monitor:
         self.last_timestamp = 0
         self.stats = Stats()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._settling: dict[tuple[str, str | None], int] = {}
         self._restore()
 
     def _restore(self) -> None:
@@ -198,6 +199,7 @@ class Monitor:
         obs, replies = await node.fetch(
             self.plan, number, [(self.config.guard, c.data) for c in views]
         )
+        fetched = time.perf_counter()
         view = decode_guard(views, replies, number, obs.timestamp)
         self._check_reorg(obs)
         for err in obs.errors:
@@ -221,6 +223,9 @@ class Monitor:
         for decision in outcome.decisions:
             await self._act(executor, decision, obs, received)
         self.holding = outcome.holding
+        for key in [k for k, b in self._settling.items() if b <= number]:
+            del self._settling[key]
+            self.in_flight.discard(key)
         self.stats.record(number, values, outcome.holding)
         self.last_hash, self.last_timestamp = obs.block_hash, obs.timestamp
         self.store.save(number, obs.block_hash, self.snapshot())
@@ -231,6 +236,8 @@ class Monitor:
         if counted or outcome.decisions:
             log(self.logger, logging.INFO, "block", number=number, events=counted,
                 decisions=[d.breaker for d in outcome.decisions],
+                fetch_ms=round((fetched - received) * 1000, 2),
+                total_ms=round((time.perf_counter() - received) * 1000, 2),
                 metrics={f"{a.kind}({a.target})": v for a, v in values.items()})
 
     def snapshot(self) -> dict[str, Any]:
@@ -287,10 +294,14 @@ class Monitor:
 
     async def _watch(self, executor: Executor, d: Decision, tx_hash: str,
                      received: float) -> None:
+        receipt = None
         try:
             receipt = await executor.wait_receipt(tx_hash, self.config.receipt_timeout_s)
         finally:
-            self.in_flight.discard(d.key)
+            if receipt is None:
+                self.in_flight.discard(d.key)
+            else:  # in flight until the monitor has processed the block that mined it
+                self._settling[d.key] = int(str(receipt["blockNumber"]), 16)
         if receipt is None:
             log(self.logger, logging.WARNING, "trip_not_mined", rule=d.breaker, tx=tx_hash)
             return
