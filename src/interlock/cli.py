@@ -241,6 +241,12 @@ def monitor(
         "--password-env", help="env var with the keystore password")] = None,
     confirmations: Annotated[int, typer.Option("--confirmations", help="reorg depth")] = 0,
     webhook: Annotated[str | None, typer.Option("--webhook", help="POST alerts here")] = None,
+    from_block: Annotated[int | None, typer.Option(
+        "--from-block", help="first block on a fresh checkpoint")] = None,
+    scope_contract: Annotated[list[str] | None, typer.Option(
+        "--scope-contract", help="SCOPE=ADDRESS whose transactions count as calls")] = None,
+    poll_interval: Annotated[float, typer.Option(
+        "--poll-interval", help="HTTP head polling, seconds")] = 0.1,
     protocol: Protocol = None,
     debug: Debug = False,
 ) -> int:
@@ -257,6 +263,8 @@ def monitor(
             built.program, rpc=rpc, guard=address, key_env=key_env, keystore=keystore,
             password_env=password_env, dry_run=dry_run, checkpoint=checkpoint,
             confirmations=confirmations, metrics_port=metrics_port, webhook=webhook,
+            from_block=from_block, scope_contract=scope_contract or (),
+            poll_interval=poll_interval,
         )
     except (BuildDirError, OptionError) as err:
         typer.echo(f"error: {err}", err=True)
