@@ -181,11 +181,6 @@ def venue(pyevm_venue: Venue) -> Iterator[Venue]:
 
 @pytest.fixture(scope="module")
 def anvil_node() -> Iterator[Anvil]:
+    """Anvil on a free port of 127.0.0.1, genesis just before `T0`, stopped by pid after."""
     with Anvil(timestamp=T0 - 1000) as node:
         yield node
-
-
-@pytest.fixture(scope="module")
-def anvil_venue(anvil_node: Anvil) -> Venue:
-    w3 = Web3(Web3.HTTPProvider(anvil_node.http_url, request_kwargs={"timeout": 30}))
-    return deploy_venue(Chain(w3, node=anvil_node))

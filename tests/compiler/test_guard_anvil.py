@@ -96,31 +96,31 @@ class Deployed:
 
 
 @pytest.fixture(scope="module")
-def deployed() -> Iterator[Deployed]:
-    with Anvil(chain_id=31337, timestamp=T0 - 1000) as node:
-        w3 = Web3(Web3.HTTPProvider(node.http_url, request_kwargs={"timeout": 30}))
-        chain = Chain(w3, node=node)
-        kit = compile_testkit()
-        owner, agent, user = chain.accounts[0], chain.accounts[1], chain.accounts[2]
-        token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", 6)
-        feed = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
-        ref = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
-        vault = deploy_compiled(w3, kit, "TestVault", token.address, 0, 1)
-        names = ("alice", "bob", "carol", "dave", "erin")
-        text = VENUE.format(
-            **{n: Account.from_key(k).address for n, k in zip(names, SIGNER_KEYS, strict=True)},
-            agent=agent, token=token.address, vault=vault.address, feed=feed.address,
-            reference=ref.address,
-        )
-        front = compile_text(text, "venue.guard")
-        assert front.program is not None, front.diagnostics
-        c = compile_sources(emit_solidity(front.program), allow_warnings=False)
-        guard = deploy(w3, c.contract("PerpVenueGuard").abi, c.contract("PerpVenueGuard").bytecode)
-        chain.tx(vault.functions.setGuard(guard.address), owner)
-        chain.tx(token.functions.mint(user, 10**15), owner)
-        chain.tx(token.functions.approve(vault.address, 2**256 - 1), user)
-        chain.tx(token.functions.mint(vault.address, 10**12), owner, at=T0)
-        yield Deployed(chain, guard, token, vault, feed, agent, user)
+def deployed(anvil_node: Anvil) -> Iterator[Deployed]:
+    node = anvil_node
+    w3 = Web3(Web3.HTTPProvider(node.http_url, request_kwargs={"timeout": 30}))
+    chain = Chain(w3, node=node)
+    kit = compile_testkit()
+    owner, agent, user = chain.accounts[0], chain.accounts[1], chain.accounts[2]
+    token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", 6)
+    feed = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
+    ref = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
+    vault = deploy_compiled(w3, kit, "TestVault", token.address, 0, 1)
+    names = ("alice", "bob", "carol", "dave", "erin")
+    text = VENUE.format(
+        **{n: Account.from_key(k).address for n, k in zip(names, SIGNER_KEYS, strict=True)},
+        agent=agent, token=token.address, vault=vault.address, feed=feed.address,
+        reference=ref.address,
+    )
+    front = compile_text(text, "venue.guard")
+    assert front.program is not None, front.diagnostics
+    c = compile_sources(emit_solidity(front.program), allow_warnings=False)
+    guard = deploy(w3, c.contract("PerpVenueGuard").abi, c.contract("PerpVenueGuard").bytecode)
+    chain.tx(vault.functions.setGuard(guard.address), owner)
+    chain.tx(token.functions.mint(user, 10**15), owner)
+    chain.tx(token.functions.approve(vault.address, 2**256 - 1), user)
+    chain.tx(token.functions.mint(vault.address, 10**12), owner, at=T0)
+    yield Deployed(chain, guard, token, vault, feed, agent, user)
 
 
 @pytest.fixture
