@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 from rich import box
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -39,11 +41,17 @@ def step(console: Console, number: int, title: str) -> None:
 
 def proofs(file: FileReport) -> Table:
     table = Table(box=box.SIMPLE_HEAD, title=f"{file.path} ({file.protocol})", title_justify="left")
-    for column in ("invariant", "status", "how", "time"):
+    for column in ("invariant", "says", "status", "how", "time"):
         table.add_column(column)
+    lines = file.source.splitlines()
     for p in file.properties:
         how = p.method + (f", depth {p.depth}" if p.depth is not None else "")
-        table.add_row(p.name, f"[{STATUS_STYLE[p.status]}]{p.status}[/]", how, f"{p.seconds:.2f}s")
+        says = ""
+        if 0 < p.span.line <= len(lines):
+            says = lines[p.span.line - 1].partition(":")[2].split("#")[0].strip()
+        table.add_row(
+            p.name, says, f"[{STATUS_STYLE[p.status]}]{p.status}[/]", how, f"{p.seconds:.2f}s"
+        )
     return table
 
 
@@ -135,6 +143,24 @@ def comparison(guarded: Run, bare: Run) -> Table:
             f"[bold {style}]{run.preserved:.1%}[/]",
         )
     return table
+
+
+def rule_diff(before: str, after: str) -> Text:
+    """The rule lines a variant changes (comments and blank lines ignored), as -/+ lines."""
+
+    def rules(text: str) -> list[str]:
+        lines = (" ".join(line.split("#")[0].split()) for line in text.splitlines())
+        return [line for line in lines if line]
+
+    changed = [
+        line
+        for line in difflib.unified_diff(rules(before), rules(after), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    out = Text("what the variant changes in the rules:\n")
+    for line in changed:
+        out.append(f"  {line}\n", style="red" if line.startswith("-") else "green")
+    return out
 
 
 def violation(file: FileReport) -> Group:

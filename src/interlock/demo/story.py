@@ -88,6 +88,7 @@ def run_demo(
             console.print(f"[bold red]error:[/] {err}")
     _confirm_stopped(console, result)
     display.step(console, 6 if result.guarded else 3, "A broken variant of the rules")
+    console.print(display.rule_diff(venue.source, (root / BROKEN).read_text(encoding="utf-8")))
     broken = _check(console, root / BROKEN, "checking")
     console.print(display.violation(broken))
     result.broken_violated = [p.name for p in broken.properties if p.status == "violated"]
