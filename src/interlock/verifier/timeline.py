@@ -15,7 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interlock.compiler.ir import Program
+from interlock.verifier.replay import T0
 from interlock.verifier.result import TimelineEntry
+from interlock.verifier.semantics import StepRefused, initial_state, step
+from interlock.verifier.semantics_state import State
 from interlock.verifier.trace import Advance, Fire, Step
 
 _UNITS = (("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
@@ -35,22 +38,62 @@ def duration(seconds: int) -> str:
 
 
 def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ...]:
+    """The rows of `steps` from the initial state; a pause the guard clamps (`max`), refuses
+    (`gap`) or that changes nothing says so, from a replay on the reference semantics."""
     rows: list[TimelineEntry] = []
+    st: State | None = initial_state(program, T0)
     t = 0
     for s in steps:
+        before = st
+        try:
+            st = step(program, st, s) if st is not None else None
+        except StepRefused:
+            st = None
         if isinstance(s, Advance):
             rows.append(TimelineEntry(time=t, actor="time", action=f"passes {duration(s.seconds)}"))
             t += s.seconds
-        elif isinstance(s, Fire):
-            rows.append(_fire_row(program, s, t))
+            continue
+        if isinstance(s, Fire):
+            row = _fire_row(program, s, t)
+            b = program.breaker(s.breaker)
+            wanted = {sc: t + e.duration for e in b.effects if e.kind == "pause" for sc in e.scopes}
         else:
             w = program.powers[s.power]
             what = ", ".join(s.targets) if w.kind != "set" else w.targets[0]
             action = _power_action(w.kind, what, s.value)
             suffix = f"(power {w.id}, role {w.role}" + (", timelocked)" if w.delay else ")")
             actor = ", ".join(s.signers) or w.role
-            rows.append(TimelineEntry(time=t, actor=actor, action=f"{action} {suffix}"))
+            row = TimelineEntry(time=t, actor=actor, action=f"{action} {suffix}")
+            wanted = {sc: t + (s.value or 0) for sc in s.targets} if w.kind == "pause" else {}
+        notes = _pause_notes(program, wanted, before, st) if before and st else []
+        if notes:
+            row = row.model_copy(update={"action": f"{row.action} — {'; '.join(notes)}"})
+        rows.append(row)
     return tuple(rows)
+
+
+def _pause_notes(
+    program: Program, wanted: dict[str, int], before: State, after: State
+) -> list[str]:
+    """What the guard made of pauses requested until `wanted` (offsets from the start)."""
+    notes = []
+    for sc, want in wanted.items():
+        old, new = before.paused_until[sc] - T0, after.paused_until[sc] - T0
+        if new == want:
+            continue
+        gap = program.scope(sc).gap
+        now = before.now - T0
+        if new != old:
+            notes.append(f"{sc} clamped to +{duration(new)} by its max")
+        elif gap is not None and before.paused_until[sc] != 0 and old <= now < old + gap:
+            notes.append(f"{sc} refused by its gap (open since +{duration(old)})")
+        elif old >= want:
+            notes.append(f"{sc} already paused until +{duration(old)}")
+        elif old > now:
+            notes.append(f"{sc} stays paused until +{duration(old)}: its max is reached")
+        else:
+            notes.append(f"{sc} not paused: its max is reached")
+    return notes
 
 
 def _power_action(kind: str, what: str, value: int | None) -> str:
