@@ -283,3 +283,27 @@ def test_rules_are_named_after_their_codes() -> None:
     }
     assert rules["E0201"]["shortDescription"]["text"] == "unknown name"
     assert rules["W0801"]["shortDescription"]["text"] == "breaker can never fire"
+
+
+def test_a_lasso_counterexample_marks_where_the_cycle_starts() -> None:
+    cex = Counterexample(
+        timeline=(
+            TimelineEntry(time=0, actor="guardian (alice, carol)", action="pause withdrawals"),
+            TimelineEntry(time=3600, actor="breaker drain", action="pause withdrawals for 6h"),
+        ),
+        steps=(
+            UsePower(power=0, targets=("withdrawals",), value=3600, signers=("alice", "carol")),
+            Advance(seconds=3600),
+            Fire(breaker="drain"),
+            Advance(seconds=21_600),
+        ),
+        loop_start=1,
+    )
+    prop = violated().model_copy(update={"name": "never", "counterexample": cex})
+    file = FileReport(path=PATH, protocol="PerpVenue", properties=(prop,))
+    (result,) = results(sarif_log(Report(version="0.1.0", files=(file,))))
+    lines = result["message"]["text"].splitlines()
+    assert lines[1] == "counterexample:"
+    assert "+0s" in lines[2]
+    assert lines[3].startswith("  ↻")  # the cycle starts before the second row
+    assert "+1h" in lines[4]
