@@ -13,6 +13,7 @@ BAD_CHARACTER = "E0102"
 UNEXPECTED_EOF = "E0103"
 MISSING_PROTOCOL = "E0104"
 DUPLICATE_PROTOCOL = "E0105"
+TOO_DEEP = "E0106"
 
 UNKNOWN_NAME = "E0201"
 DUPLICATE_NAME = "E0202"
@@ -65,6 +66,7 @@ TITLES: dict[str, str] = {
     UNEXPECTED_EOF: "unexpected end of file",
     MISSING_PROTOCOL: "the `protocol` line is missing or not first",
     DUPLICATE_PROTOCOL: "more than one `protocol` line",
+    TOO_DEEP: "expressions nested too deeply",
     UNKNOWN_NAME: "unknown name",
     DUPLICATE_NAME: "a name is declared twice",
     KEYWORD_NAME: "a keyword used as a name",

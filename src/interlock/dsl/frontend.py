@@ -12,7 +12,7 @@ from interlock.compiler.ir import Program, Span
 from interlock.dsl import codes as C
 from interlock.dsl.analysis import analyze
 from interlock.dsl.diagnostics import Diagnostic
-from interlock.dsl.parser import parse
+from interlock.dsl.parser import parse, too_deep
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,10 @@ def compile_text(text: str, path: str) -> FrontendResult:
     parsed = parse(text, path)
     if parsed.module is None:
         return FrontendResult(None, parsed.diagnostics, text)
-    result = analyze(parsed.module, text, path)
+    try:
+        result = analyze(parsed.module, text, path)
+    except RecursionError:
+        return FrontendResult(None, (too_deep(path),), text)
     return FrontendResult(result.program, result.diagnostics, text)
 
 

@@ -43,8 +43,12 @@ def parse(text: str, path: str) -> ParseResult:
     except UnexpectedInput as err:
         first = convert_error(err, text, path, lark_parser())
         return ParseResult(None, (first, *_later_errors(text, path, first.span.line)))
-    except VisitError as err:  # pragma: no cover - a transformer bug, re-raised unwrapped
-        raise err.orig_exc from err
+    except VisitError as err:
+        if isinstance(err.orig_exc, RecursionError):
+            return ParseResult(None, (too_deep(path),))
+        raise err.orig_exc from err  # pragma: no cover - a transformer bug, re-raised unwrapped
+    except RecursionError:
+        return ParseResult(None, (too_deep(path),))
     comments = tuple(_comments(text, path))
     module = ast.Module(decls=tuple(decls), comments=comments, span=_file_span(text, path))
     return ParseResult(module, ())
@@ -72,6 +76,13 @@ def _later_errors(text: str, path: str, after_line: int) -> list[Diagnostic]:
             if diag.code != C.UNEXPECTED_EOF or end == len(lines):
                 found.append(diag)
     return found
+
+
+def too_deep(path: str) -> Diagnostic:
+    return Diagnostic(code=C.TOO_DEEP, severity="error",
+                      message="expressions are nested too deeply to process",
+                      span=Span(file=path, line=1, column=1, end_line=1, end_column=1),
+                      help="use fewer levels of parentheses")
 
 
 def _file_span(text: str, path: str) -> Span:
