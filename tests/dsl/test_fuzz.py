@@ -2,7 +2,7 @@
 
 Whatever the input, the command must exit with a documented code and never show a traceback:
 `2` with an `error[E....]` diagnostic for invalid input, or `0`/`1`/`3` for input that is still
-a valid rule file. In CI (`CI=true`) the three tests together run 3000 inputs; locally 300
+a valid rule file. In CI (`CI=true`) the four tests together run 3000 inputs; locally 360
 (set `INTERLOCK_FUZZ_EXAMPLES` to change the per-test count).
 """
 
@@ -15,21 +15,22 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from interlock.cli import main
 from interlock.dsl.frontend import compile_file
 from tests.dsl.ir_compare import without_positions
+from tests.dsl.strategies import guard_files
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").rglob("*.guard"))
 TEXTS = [p.read_bytes() for p in EXAMPLES]
 
 _CI = os.environ.get("CI") == "true"
-_DEFAULT = {"mutated": 1500, "random": 1100, "spliced": 400} if _CI else {
-    "mutated": 150, "random": 80, "spliced": 70}
+_DEFAULT = {"mutated": 1200, "random": 900, "spliced": 400, "generated": 500} if _CI else {
+    "mutated": 150, "random": 80, "spliced": 70, "generated": 60}
 
 
 def _settings(kind: str) -> settings:
@@ -130,11 +131,13 @@ def _program_key(path: Path) -> str | None:
     return json.dumps(without_positions(result.program), sort_keys=True)
 
 
-def check_cli_on(data: bytes) -> None:
+def check_cli_on(data: bytes, *, invalid_only: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "fuzz.guard"
         path.write_bytes(data)
         key = _program_key(path)
+        if invalid_only:
+            assume(key is None)
         if key is not None and key in _CHECKED:
             return
         with RUNNER.isolation() as (_out, _err, mixed):
@@ -168,6 +171,15 @@ def test_check_survives_random_text(data: bytes) -> None:
 @given(spliced_examples())
 def test_check_survives_spliced_examples(data: bytes) -> None:
     check_cli_on(data)
+
+
+@pytest.mark.slow
+@_settings("generated")
+@given(guard_files().flatmap(lambda text: _mutation(text.encode("utf-8"))))
+def test_check_reports_mutated_generated_files(data: bytes) -> None:
+    """Mutants of random valid files reach constructs the examples lack; only the invalid ones
+    are checked here (valid programs are verified by the other tests)."""
+    check_cli_on(data, invalid_only=True)
 
 
 @pytest.mark.parametrize("data", [b"", b"\xff\xfe", b"protocol", b"protocol P\n" + b"(" * 5000])
