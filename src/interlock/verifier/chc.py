@@ -20,7 +20,7 @@ import z3
 
 from interlock.verifier.semantics_ops import to_z3_bool
 from interlock.verifier.semantics_state import State
-from interlock.verifier.symbolic import Model, _var_name
+from interlock.verifier.symbolic import Model, var_name
 from interlock.verifier.timeline import duration
 
 BadFn = Callable[[State], Any]
@@ -65,7 +65,7 @@ def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
         return ChcResult("unknown", reason=f"spacer: {why}{_saved(fp, err)}")
     if answer == z3.unsat:
         cover = fp.get_cover_delta(-1, inv)
-        names = [z3.Int(_var_name(n, k)) for n, k in keys]
+        names = [z3.Int(var_name(n, k)) for n, k in keys]
         text = render(z3.substitute_vars(cover, *names))
         return ChcResult("safe", invariant=text)
     if answer == z3.sat:

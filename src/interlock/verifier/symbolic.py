@@ -20,7 +20,7 @@ from interlock.compiler.ir import Atom, Breaker, Cond, Power, Program
 from interlock.verifier.semantics import role_satisfied
 from interlock.verifier.semantics_ops import Z3, BoolVal, Ops
 from interlock.verifier.semantics_rules import Guards, advance, fire, use_power
-from interlock.verifier.semantics_state import Key, PowerKey, State, override_keys
+from interlock.verifier.semantics_state import State, override_keys
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 
 _fresh = itertools.count()
@@ -211,7 +211,7 @@ class Model:
         return out
 
     def fresh_state(self, tag: str) -> State:
-        return self.state([z3.Int(f"{_var_name(n, k)}@{tag}") for n, k in self.keys()])
+        return self.state([z3.Int(f"{var_name(n, k)}@{tag}") for n, k in self.keys()])
 
     def initial(self, t0: Any) -> State:
         init = []
@@ -335,7 +335,8 @@ class Model:
         )
 
 
-def _var_name(name: str, key: Any) -> str:
+def var_name(name: str, key: Any) -> str:
+    """A state variable's name in certificates: `paused_until[withdrawals]`."""
     if key is None:
         return name
     if isinstance(key, tuple):
@@ -351,7 +352,3 @@ def minimal_signers(program: Program, role: str) -> tuple[str, ...]:
         if role_satisfied(program, role, rest):
             chosen = rest
     return tuple(chosen)
-
-
-Keys = list[tuple[str, Any]]
-__all__ = ["Action", "Applied", "Key", "Model", "PowerKey", "Slice", "minimal_signers"]
