@@ -3,10 +3,23 @@ re-entrancy through a malicious token or feed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from eth_account import Account
 from web3.logs import DISCARD
 
-from tests.compiler.conftest import T0, Chain, Venue, expect_revert, expect_view_revert
+from interlock.compiler.solc import compile_sources
+from interlock.compiler.solidity import emit_solidity
+from interlock.compiler.testkit.contracts import compile_testkit, deploy, deploy_compiled
+from tests.compiler.conftest import (
+    SIGNER_KEYS,
+    T0,
+    Chain,
+    Venue,
+    expect_revert,
+    expect_view_revert,
+)
 from tests.compiler.programs import (
     RULE_COLLATERAL,
     RULE_DRAIN,
@@ -15,6 +28,8 @@ from tests.compiler.programs import (
     RULE_ORACLE,
     RULE_SPAM,
     RULE_TIGHTEN,
+    Addresses,
+    venue_program,
 )
 
 pytestmark = pytest.mark.evm
@@ -81,6 +96,7 @@ def test_recorded_flows_only_from_vaults(venue: Venue) -> None:
                   "NotVault")
     expect_revert(venue.chain, g, g.functions.recordInflow(venue.token.address, 1), venue.agent,
                   "NotVault")
+
 
 
 def test_inflow_rule_checked_on_deposit(venue: Venue) -> None:
@@ -164,18 +180,11 @@ def test_safer_higher_param_takes_the_max_of_base_and_overrides(venue: Venue) ->
     assert g.paramValue(0).call() == 20  # the other param is untouched
 
 
-def _reentrancy_guard(chain: Chain, which: str) -> None:
-    """A guard whose asset (or feed) re-enters `poke` while the guard reads it."""
-    from eth_account import Account
-
-    from interlock.compiler.solc import compile_sources
-    from interlock.compiler.solidity import emit_solidity
-    from interlock.compiler.testkit.contracts import compile_testkit, deploy, deploy_compiled
-    from tests.compiler.conftest import SIGNER_KEYS
-    from tests.compiler.programs import Addresses, venue_program
-
+def _eoa_vault_guard(chain: Chain) -> tuple[Any, Any, Any, str]:
+    """A guard whose vault is an unlocked account and whose asset and feed are malicious:
+    (guard, ReentrantToken, ReentrantFeed, vault account)."""
     kit = compile_testkit()
-    w3, vault_eoa, user = chain.w3, chain.accounts[3], chain.accounts[2]
+    w3, vault_eoa = chain.w3, chain.accounts[3]
     token = deploy_compiled(w3, kit, "ReentrantToken")
     feed = deploy_compiled(w3, kit, "ReentrantFeed", 2100 * 10**8)
     ref = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
@@ -184,7 +193,21 @@ def _reentrancy_guard(chain: Chain, which: str) -> None:
         token=token.address, vault=vault_eoa, feed=feed.address, reference=ref.address,
     ), protocol="Reentry")
     c = compile_sources(emit_solidity(program), allow_warnings=False).contract("ReentryGuard")
-    guard = deploy(w3, c.abi, c.bytecode)
+    return deploy(w3, c.abi, c.bytecode), token, feed, vault_eoa
+
+
+def test_vault_reports_only_assets_it_holds(venue: Venue) -> None:
+    guard, token, _, vault_eoa = _eoa_vault_guard(venue.chain)
+    other = venue.chain.accounts[4]
+    expect_revert(venue.chain, guard, guard.functions.recordOutflow(other, 1), vault_eoa,
+                  "AssetNotHeld")
+    venue.chain.tx(guard.functions.recordOutflow(token.address, 1), vault_eoa)
+
+
+def _reentrancy_guard(chain: Chain, which: str) -> None:
+    """A guard whose asset (or feed) re-enters `poke` while the guard reads it."""
+    user = chain.accounts[2]
+    guard, token, feed, vault_eoa = _eoa_vault_guard(chain)
     chain.tx(token.functions.setBalance(vault_eoa, 1000 * USDC), user)
     if which == "bubble":
         # the token re-throws why its re-entry failed: the guard's lock refused it

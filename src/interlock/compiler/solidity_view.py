@@ -67,6 +67,7 @@ class GuardView:
     constructor_lines: list[str]
     param_value_lines: list[str]
     vault_check: str
+    vault_holds_check: str
     agent_check: str
     flow_blocks: list[dict[str, object]]
     series_cases: list[dict[str, object]]
@@ -87,6 +88,15 @@ def _bool(x: bool) -> str:
 
 def _addr_check(var: str, addresses: list[str]) -> str:
     return " || ".join(f"{var} == {a}" for a in addresses) or "false"
+
+
+def _holds_check(p: Program, names: ConstNames) -> str:
+    """`(a == VAULT_X && (asset == ASSET_Y || ...)) || ...`: the vault holds the asset."""
+    parts = []
+    for v in p.vaults:
+        held = _addr_check("asset", [names.asset[h] for h in v.holds])
+        parts.append(f"(a == {names.vault[v.name]} && ({held}))")
+    return " || ".join(parts) or "false"
 
 
 def collect_series(program: Program) -> tuple[Series, ...]:
@@ -176,6 +186,7 @@ def build_view(program: Program, version: str) -> GuardView:
         constructor_lines=[f"_paramBase[{p.index}] = {p.initial};" for p in program.params],
         param_value_lines=_param_value_lines(program, slots),
         vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),
+        vault_holds_check=_holds_check(program, names),
         agent_check=_addr_check("a", [names.agent[a.name] for a in program.agents]),
         flow_blocks=_flow_blocks(program, series, names),
         series_cases=[

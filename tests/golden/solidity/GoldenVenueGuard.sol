@@ -218,13 +218,13 @@ contract GoldenVenueGuard is IGoldenVenueGuard {
     /// this asset's outflows; returns false when the flow trips one (the flow is then not
     /// counted and the vault must not transfer).
     function recordOutflow(address asset, uint256 amount) external nonReentrant returns (bool) {
-        _onlyVault();
+        _onlyVaultOf(asset);
         return _recordFlow(asset, amount, true);
     }
 
     /// @notice A vault reports `amount` of `asset` entering it; as `recordOutflow`.
     function recordInflow(address asset, uint256 amount) external nonReentrant returns (bool) {
-        _onlyVault();
+        _onlyVaultOf(asset);
         return _recordFlow(asset, amount, false);
     }
 
@@ -435,9 +435,11 @@ contract GoldenVenueGuard is IGoldenVenueGuard {
     // Internal: flow windows (12 buckets of window/12 seconds, a ring buffer per series)
     // ---------------------------------------------------------------------------------------
 
-    function _onlyVault() private view {
+    /// @dev The caller must be a declared vault, and one that holds `asset`.
+    function _onlyVaultOf(address asset) private view {
         address a = msg.sender;
         if (!(a == VAULT_POOL)) revert NotVault(a);
+        if (!((a == VAULT_POOL && (asset == ASSET_USDC)))) revert AssetNotHeld(a, asset);
     }
 
     function _onlyAgent() private view {

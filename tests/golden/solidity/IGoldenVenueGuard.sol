@@ -55,6 +55,7 @@ interface IGoldenVenueGuard {
     error UnknownWindow(address asset, uint64 window);
     error UnknownSigner(address signer);
     error NotVault(address caller);
+    error AssetNotHeld(address vault, address asset);
     error NotAgent(address caller);
     error AmountTooLarge(uint256 amount);
     error OnchainRule(uint256 ruleId);
