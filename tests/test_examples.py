@@ -200,3 +200,12 @@ def test_broken_venue_violates_only_withdrawals_escape() -> None:
 def test_examples_have_no_findings(path: Path) -> None:
     """No dead breaker, timelock bypass, unpausable scope or unused score tier."""
     assert find(_program(ROOT / path)) == ()
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_every_invariant_says_why_it_holds(path: Path) -> None:
+    """Each invariant line follows a comment (the reason it holds, or why it is violated)."""
+    lines = (ROOT / path).read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("invariant "):
+            assert i > 0 and lines[i - 1].startswith("#"), f"{path}:{i + 1}: {line}"
