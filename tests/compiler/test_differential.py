@@ -28,6 +28,7 @@ from interlock.compiler.ir import Atom, Power, Program
 from interlock.compiler.testkit.chain import TestChain
 from interlock.compiler.testkit.chain_driver import ChainDriver, view_of_state
 from interlock.compiler.testkit.deploy import Deployed, check_text, deploy_rules
+from interlock.compiler.testkit.metrics_chain import condition_atoms
 from interlock.runtime.anvil import Anvil
 from interlock.verifier.semantics import StepRefused, initial_state, step
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
@@ -39,6 +40,7 @@ PROGRAM: Program = check_text(RULES.read_text(), str(RULES))
 PCT = 10**16
 TVL = 10**12
 SIGNERS = ("s1", "s2", "s3", "s4", "mallory")
+SENDERS = ("u1", "u2")  # addresses the agent may block (compared on both sides)
 
 
 @dataclass
@@ -61,8 +63,9 @@ def env() -> Iterator[Env]:
 # --- strategies -----------------------------------------------------------------------------
 
 
-def _atom(kind: str, target: str, window: int | None = None) -> Atom:
-    return Atom(kind=kind, target=target, window=window)  # type: ignore[arg-type]
+def _atom(kind: str, target: str, window: int | None = None, per_sender: bool = False) -> Atom:
+    return Atom(kind=kind, target=target, window=window,  # type: ignore[arg-type]
+                per_sender=per_sender)
 
 
 def _metrics(*pairs: tuple[Atom, int]) -> tuple[MetricValue, ...]:
@@ -74,6 +77,12 @@ def fires() -> st.SearchStrategy[Step]:
     stale = _atom("staleness", "ETH_USD")
     out, tvl = _atom("outflow", "USDC", 3600), _atom("tvl", "USDC")
     change = _atom("change", "ETH_USD", 3600)
+
+    def blocking(name: str, values: list[int]) -> st.SearchStrategy[Step]:
+        (calls,) = condition_atoms(PROGRAM, PROGRAM.breaker(name).when)
+        return st.tuples(st.sampled_from(values), st.sampled_from([*SENDERS, None])).map(
+            lambda vs: Fire(breaker=name, metrics=_metrics((calls, vs[0])), sender=vs[1]))
+
     return st.one_of(
         st.sampled_from([0, 3 * PCT, 3 * PCT + 1, 10 * PCT, 2**128]).map(
             lambda r: Fire(breaker="divergence", metrics=_metrics((dev, r)))),
@@ -84,6 +93,8 @@ def fires() -> st.SearchStrategy[Step]:
             lambda ot: Fire(breaker="drain", metrics=_metrics((out, ot[0]), (tvl, ot[1])))),
         st.sampled_from([8 * PCT + 1, 50 * PCT]).map(
             lambda c: Fire(breaker="crash", metrics=_metrics((change, c)))),
+        blocking("spam", [21, 500]),
+        blocking("flood", [101]),
     )
 
 
@@ -145,7 +156,7 @@ def run_both(env: Env, steps: list[Step]) -> list[bool]:
     env.chain.revert(env.snapshot)
     env.snapshot = env.chain.snapshot()
     program, d = env.deployed.program, env.deployed
-    driver = ChainDriver(program, d.harness, d.guard, t0=env.t0)
+    driver = ChainDriver(program, d.harness, d.guard, t0=env.t0, senders=SENDERS)
     driver.prequeue(steps)
     state = initial_state(program, env.t0)
     accepted: list[bool] = []
@@ -162,9 +173,10 @@ def run_both(env: Env, steps: list[Step]) -> list[bool]:
         if not isinstance(s, Advance) and currently_in_test_context():
             event(f"{_label(s)}: {'accepted' if out.ok else 'refused'}")
         if not isinstance(s, Advance):
-            assert driver.read() == view_of_state(program, state), f"state differs after {where}"
+            assert driver.read() == view_of_state(program, state, SENDERS), (
+                f"state differs after {where}")
     driver.sync_clock()
-    assert driver.read() == view_of_state(program, state), "final state differs"
+    assert driver.read() == view_of_state(program, state, SENDERS), "final state differs"
     return accepted
 
 
@@ -204,8 +216,8 @@ DRAIN = (_atom("outflow", "USDC", 3600), TVL // 5), (_atom("tvl", "USDC"), TVL)
 class Edge:
     steps: list[Step]
     accepted: list[bool]  # which steps both sides must accept
-    final: dict[tuple[str, str], int]  # (GuardView field, name) -> value; `*_until`/`*_since`
-    # values are offsets from t0
+    final: dict[tuple[str, str], int | None]  # (GuardView field, name) -> value; `*_until`
+    # and `*_since` values are offsets from t0, None is "never" (0 on both sides)
 
 
 EDGES: dict[str, Edge] = {
@@ -263,9 +275,23 @@ EDGES: dict[str, Edge] = {
         [True] * 4,
         {("suspended_until", "ETH_USD"): 600},
     ),
+    "block a sender from one scope and from every scope; cooldown per breaker": Edge(
+        [Fire(breaker="spam", metrics=_metrics((_atom("calls", "trading", 60, True), 21)),
+              sender="u1"),
+         Fire(breaker="spam", metrics=_metrics((_atom("calls", "trading", 60, True), 21)),
+              sender="u2"),
+         Advance(seconds=70 * 60),
+         Fire(breaker="flood", metrics=_metrics((_atom("calls", "deposits", 3600, True), 101)),
+              sender="u2")],
+        [True, False, True, True],
+        {("blocked_until", "u1/trading"): H, ("blocked_until", "u1/deposits"): None,
+         ("blocked_until", "u2/trading"): 70 * 60 + 1800,
+         ("blocked_until", "u2/withdrawals"): 70 * 60 + 1800},
+    ),
 }
 
-TIME_FIELDS = ("paused_until", "paused_since", "suspended_until", "fired_until")
+TIME_FIELDS = ("paused_until", "paused_since", "suspended_until", "fired_until",
+               "blocked_until")
 
 
 @pytest.mark.parametrize("name", sorted(EDGES))
@@ -273,7 +299,10 @@ def test_edge_sequences_agree(env: Env, name: str) -> None:
     edge = EDGES[name]
     assert run_both(env, edge.steps) == edge.accepted
     view = ChainDriver(env.deployed.program, env.deployed.harness, env.deployed.guard,
-                       env.t0).read()
+                       env.t0, senders=SENDERS).read()
     for (fld, key), want in edge.final.items():
         got = getattr(view, fld)[key]
-        assert got == (env.t0 + want if fld in TIME_FIELDS else want), (fld, key)
+        if want is None:
+            assert got == 0, (fld, key)
+        else:
+            assert got == (env.t0 + want if fld in TIME_FIELDS else want), (fld, key)

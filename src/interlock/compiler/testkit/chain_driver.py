@@ -23,11 +23,12 @@ A reverted transaction is a refusal: `Outcome.ok` is False and the chain state i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account import Account
 from eth_account.messages import encode_typed_data
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from interlock.compiler.ir import Program
@@ -52,10 +53,22 @@ class GuardView:
     param_base: dict[str, int]
     param_value: dict[str, int]
     fired_until: dict[str, int]
+    blocked_until: dict[str, int] = field(default_factory=dict)  # "sender/scope" -> until
 
 
-def view_of_state(program: Program, st: State) -> GuardView:
-    """The semantics' state as a `GuardView` (effective params at `st.now`)."""
+def _blocked(program: Program, st: State, senders: Sequence[str]) -> dict[str, int]:
+    out = {}
+    for sender in senders:
+        everywhere = int(st.blocked_until.get((sender, "*"), 0))
+        for sc in program.scopes:
+            out[f"{sender}/{sc.name}"] = max(int(st.blocked_until.get((sender, sc.name), 0)),
+                                             everywhere)
+    return out
+
+
+def view_of_state(program: Program, st: State, senders: Sequence[str] = ()) -> GuardView:
+    """The semantics' state as a `GuardView` (effective params at `st.now`); `blocked_until`
+    for the named senders (a block from every scope counts for each scope, as on chain)."""
     return GuardView(
         paused_until={s.name: int(st.paused_until[s.name]) for s in program.scopes},
         paused_since={s.name: int(st.paused_since[s.name]) for s in program.scopes},
@@ -63,6 +76,7 @@ def view_of_state(program: Program, st: State) -> GuardView:
         param_base={p.name: int(st.base[p.name]) for p in program.params},
         param_value={p.name: effective_param(program, st, p.name) for p in program.params},
         fired_until={b.name: int(st.fired_until[b.name]) for b in program.breakers},
+        blocked_until=_blocked(program, st, senders),
     )
 
 
@@ -82,7 +96,10 @@ class SignedOp:
 class ChainDriver:
     """Drives one deployed guard from time `t0` on (see the module docstring)."""
 
-    def __init__(self, program: Program, harness: Harness, guard: Any, t0: int) -> None:
+    def __init__(
+        self, program: Program, harness: Harness, guard: Any, t0: int,
+        senders: Sequence[str] = (),
+    ) -> None:
         self.program = program
         self.h = harness
         self.chain: TestChain = harness.chain
@@ -92,6 +109,7 @@ class ChainDriver:
         self._nonce = 1
         self._queued: dict[int, SignedOp] = {}  # step index -> queued operation
         self.sender = self.chain.accounts[0]
+        self.senders = tuple(senders)  # whose `blockedUntil` `read` reports
 
     # --- state ----------------------------------------------------------------------------
 
@@ -109,7 +127,18 @@ class ChainDriver:
             param_base={x.name: int(pb[x.index]) for x in p.params},
             param_value={x.name: int(pv[x.index]) for x in p.params},
             fired_until={b.name: int(fu[b.id]) for b in p.breakers},
+            blocked_until=self._read_blocked(),
         )
+
+    def _read_blocked(self) -> dict[str, int]:
+        if not self.senders:
+            return {}
+        p = self.program
+        addresses = [self.address_of(w) for w in self.senders]
+        flat = self.h.reader.functions.readBlocked(
+            self.guard.address, addresses, len(p.scopes)).call()
+        return {f"{who}/{sc.name}": int(flat[i * len(p.scopes) + sc.index])
+                for i, who in enumerate(self.senders) for sc in p.scopes}
 
     def sync_clock(self) -> None:
         """Mine an empty block at `now` (so views read at the driver's time)."""
@@ -154,8 +183,10 @@ class ChainDriver:
             sender = self.sender
         else:
             sender = next(iter(self.h.agents.values()), self.sender)
-            if s.sender is not None:
-                fn = self.guard.functions.tripSender(breaker.id, self._address_of(s.sender))
+            if any(e.kind == "block" for e in breaker.effects):
+                # a trace that does not care who is blocked names nobody: block a bystander
+                who = self.address_of(s.sender or "bystander")
+                fn = self.guard.functions.tripSender(breaker.id, who)
             else:
                 fn = self.guard.functions.trip(breaker.id)
         out = self.chain.call_fn(fn, sender, timestamp=self.now)
@@ -182,11 +213,14 @@ class ChainDriver:
             return 0
         return self.program.powers[s.power].delay
 
-    def _address_of(self, name: str) -> str:
+    def address_of(self, name: str) -> str:
+        """A signer's key address, an agent's account, or a fixed address for any other name."""
         key = self.h.signer_keys.get(name)
         if key is not None:
             return str(Account.from_key(key).address)
-        return self.h.agents.get(name, self.sender)
+        if name in self.h.agents:
+            return self.h.agents[name]
+        return str(to_checksum_address(keccak(b"sender:" + name.encode())[12:]))
 
     def targets_mask(self, s: UsePower) -> int:
         kind = self.program.powers[s.power].kind

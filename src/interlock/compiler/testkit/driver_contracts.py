@@ -132,6 +132,7 @@ interface IReadableGuard {
     function paramBase(uint8 param) external view returns (int256);
     function paramValue(uint8 param) external view returns (int256);
     function firedUntil(uint256 ruleId) external view returns (uint64);
+    function blockedUntil(address sender, uint8 scope) external view returns (uint64);
 }
 
 /// @notice Reads a guard's whole observable state in one call.
@@ -168,6 +169,20 @@ contract GuardStateReader {
         }
         s.firedUntil = new uint64[](rules);
         for (uint256 i = 0; i < rules; ++i) s.firedUntil[i] = g.firedUntil(i);
+    }
+
+    /// @notice `blockedUntil` of each sender for each scope, sender-major.
+    function readBlocked(IReadableGuard g, address[] calldata senders, uint8 scopes)
+        external
+        view
+        returns (uint64[] memory out)
+    {
+        out = new uint64[](senders.length * scopes);
+        for (uint256 i = 0; i < senders.length; ++i) {
+            for (uint8 j = 0; j < scopes; ++j) {
+                out[i * scopes + j] = g.blockedUntil(senders[i], j);
+            }
+        }
     }
 }
 """,
