@@ -23,3 +23,16 @@ def test_anvil_starts_answers_and_stops() -> None:
         assert node.ws_url.startswith("ws://127.0.0.1:")
     with pytest.raises(OSError):
         os.kill(pid, 0)  # the process is gone
+
+
+def test_anvil_answers_over_websocket() -> None:
+    import asyncio
+
+    from web3 import AsyncWeb3, WebSocketProvider
+
+    async def chain_id(url: str) -> int:
+        async with AsyncWeb3(WebSocketProvider(url)) as w3:
+            return int(await w3.eth.chain_id)
+
+    with Anvil(chain_id=777) as node:
+        assert asyncio.run(chain_id(node.ws_url)) == 777
