@@ -197,13 +197,13 @@ class Executor:
 
     async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None
                        ) -> SendResult:
-        async with self._lock:  # one decision at a time: check, sign, send
-            checked = await self._fresh_check(decision, call)
-            if isinstance(checked, str):
-                return SendResult(decision, "refused", checked)
-            gas, mined_nonce, latest_fee = checked
-            if self.dry_run or self.account is None:
-                return SendResult(decision, "dry-run", f"would send with gas {gas}")
+        checked = await self._fresh_check(decision, call)  # concurrently for several decisions
+        if isinstance(checked, str):
+            return SendResult(decision, "refused", checked)
+        gas, mined_nonce, latest_fee = checked
+        if self.dry_run or self.account is None:
+            return SendResult(decision, "dry-run", f"would send with gas {gas}")
+        async with self._lock:  # nonces in order: one signature and send at a time
             # our own transactions not mined yet come first; a replica's are not counted
             nonce = max(mined_nonce, self._nonce or 0)
             fee = base_fee if base_fee is not None else latest_fee

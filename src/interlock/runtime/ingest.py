@@ -158,11 +158,13 @@ class Node:
             return []
         w3 = self.w3
         try:
-            async with self._batch_lock:  # one batch in flight per connection
+            if self.requests_over_ws:  # web3 matches one batch at a time on a socket
+                async with self._batch_lock:
+                    replies = await asyncio.wait_for(
+                        w3.provider.make_batch_request(calls), self.timeout_s)
+            else:
                 replies = await asyncio.wait_for(
-                    w3.provider.make_batch_request(calls),
-                    self.timeout_s,
-                )
+                    w3.provider.make_batch_request(calls), self.timeout_s)
         except TimeoutError as exc:
             raise ConnectionLost("batch timed out") from exc
         except Exception as exc:

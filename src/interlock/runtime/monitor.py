@@ -220,8 +220,8 @@ class Monitor:
         self.metrics.rules_evaluated.inc(outcome.evaluated)
         for name, reason in outcome.skipped:
             self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
-        for decision in outcome.decisions:
-            await self._act(executor, decision, obs, received)
+        await asyncio.gather(*(self._act(executor, d, obs, received)
+                               for d in outcome.decisions))
         self.holding = outcome.holding
         for key in [k for k, b in self._settling.items() if b <= number]:
             del self._settling[key]
