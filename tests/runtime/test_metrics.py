@@ -117,6 +117,9 @@ def test_calls_per_sender_and_pending_counted_once() -> None:
                             TxEntry("0xp3", other, POOL), TxEntry("0xp4", other, ALICE)))
     state.apply(b)
     assert state.per_sender_values(b) == {ALICE: {CALLS: 2}, other: {CALLS: 1}}
+    # a pending notice that arrives after its block was processed is not counted again
+    assert state.apply_pending(TxEntry("0xp3", other, POOL), T0 + 1) == 0
+    assert state.per_sender_values(b) == {ALICE: {CALLS: 2}, other: {CALLS: 1}}
 
 
 def test_malformed_logs_are_reported_and_skipped() -> None:

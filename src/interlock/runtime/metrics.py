@@ -178,7 +178,10 @@ class MetricState:
     calls_by_sender: dict[Atom, KeyedWindowSum] = field(default_factory=dict)
     custom: dict[Atom, WindowSum] = field(default_factory=dict)
     prices: dict[str, PriceHistory] = field(default_factory=dict)
-    pending_counted: dict[str, int] = field(default_factory=dict)  # tx hash -> timestamp
+    # transactions counted as calls (tx hash -> timestamp), kept for one window once pending
+    # transactions are served, so each is counted once whichever notice comes first
+    pending_counted: dict[str, int] = field(default_factory=dict)
+    pending_seen: bool = False
     malformed: list[str] = field(default_factory=list)  # drained and logged by the monitor
 
     def __post_init__(self) -> None:
@@ -220,6 +223,7 @@ class MetricState:
 
     def apply_pending(self, tx: TxEntry, timestamp: int) -> int:
         """A pending transaction seen between blocks, counted at the last block's timestamp."""
+        self.pending_seen = True
         return self._apply_tx(TxEntry(tx.tx_hash, tx.sender, tx.to, pending=True), timestamp)
 
     def _apply_log(self, entry: LogEntry, ts: int) -> int:
@@ -252,9 +256,7 @@ class MetricState:
         if tx.to is None:
             return 0
         if tx.tx_hash in self.pending_counted:
-            if not tx.pending:
-                del self.pending_counted[tx.tx_hash]  # counted when pending: mined now
-            return 0
+            return 0  # counted once already: pending then mined, or a late pending notice
         counted = 0
         for atom, window in self.calls.items():
             if tx.to in self.plan.scope_contracts[atom.target]:
@@ -264,7 +266,7 @@ class MetricState:
             if tx.to in self.plan.scope_contracts[atom.target]:
                 keyed.add(tx.sender, ts, 1)
                 counted = 1
-        if counted and tx.pending:
+        if counted and (tx.pending or self.pending_seen):
             self.pending_counted[tx.tx_hash] = ts
         return counted
 
@@ -356,6 +358,7 @@ class MetricState:
             "custom": {key(a): w.to_json() for a, w in self.custom.items()},
             "prices": {f: h.to_json() for f, h in self.prices.items()},
             "pending_counted": dict(sorted(self.pending_counted.items())),
+            "pending_seen": self.pending_seen,
         }
 
     @classmethod
@@ -376,6 +379,7 @@ class MetricState:
                 state.prices[feed] = PriceHistory.from_json(state.prices[feed].longest_window,
                                                             points)
         state.pending_counted = {k: int(v) for k, v in data.get("pending_counted", {}).items()}
+        state.pending_seen = bool(data.get("pending_seen", False))
         return state
 
 
