@@ -34,29 +34,53 @@ class ChcResult:
     trace: tuple[int, ...] | None = None  # unsafe: indices into `model.actions`, from init
 
 
-def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
-    """Is a state satisfying `bad` reachable in `model`?"""
-    fp = z3.Fixedpoint()
-    fp.set(engine="spacer")
-    fp.set("timeout", max(1, int(timeout_s * 1000)))
+@dataclass(frozen=True)
+class _Encoding:
+    """The relation, its variables and rules: built once per model, reused by every query."""
+
+    inv: Any
+    x: State
+    rules: list[tuple[Any, str | None]]  # closed Horn clause (ForAll vars. body -> head), name
+
+
+def _encoding(model: Model) -> _Encoding:
+    cached = model.cache.get("chc")
+    if isinstance(cached, _Encoding):
+        return cached
     keys = model.keys()
     inv = z3.Function("Inv", *([z3.IntSort()] * len(keys)), z3.BoolSort())
-    err = z3.Function("Err", z3.BoolSort())
-    fp.register_relation(inv)
-    fp.register_relation(err)
     x = model.fresh_state("x")
     xs = model.vector(x)
     t0 = z3.Int("t0@init")
-    fp.declare_var(*xs, t0)
-    fp.rule(inv(*model.vector(model.initial(t0))), [t0 > 0])
+    rules: list[tuple[Any, str | None]] = [
+        (z3.ForAll([t0], z3.Implies(t0 > 0, inv(*model.vector(model.initial(t0))))), None)
+    ]
     for i, action in enumerate(model.actions):
         ap = model.apply(action, x, f"a{i}")
-        for v in ap.inputs.values():
-            if z3.is_const(v):
-                fp.declare_var(v)
-        body = [inv(*xs), *(to_z3_bool(g) for _, g in ap.guards), *ap.domain]
-        fp.rule(inv(*model.vector(ap.next)), body, name=f"a{i}")
-    fp.rule(err(), [inv(*xs), to_z3_bool(bad(x))])
+        inputs = [v for v in ap.inputs.values() if z3.is_const(v)]
+        body = z3.And(inv(*xs), *(to_z3_bool(g) for _, g in ap.guards), *ap.domain)
+        clause = z3.ForAll([*xs, *inputs], z3.Implies(body, inv(*model.vector(ap.next))))
+        rules.append((clause, f"a{i}"))
+    enc = _Encoding(inv, x, rules)
+    model.cache["chc"] = enc
+    return enc
+
+
+def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
+    """Is a state satisfying `bad` reachable in `model`?"""
+    enc = _encoding(model)
+    fp = z3.Fixedpoint()
+    fp.set(engine="spacer")
+    fp.set("timeout", max(1, int(timeout_s * 1000)))
+    inv = enc.inv
+    err = z3.Function("Err", z3.BoolSort())
+    fp.register_relation(inv)
+    fp.register_relation(err)
+    for clause, name in enc.rules:  # closed clauses: no declared variables to abstract
+        fp.add_rule(clause, name=name)
+    xs = model.vector(enc.x)
+    fp.add_rule(z3.ForAll(xs, z3.Implies(z3.And(inv(*xs), to_z3_bool(bad(enc.x))), err())))
+    keys = model.keys()
     try:
         answer = fp.query(err())
     except z3.Z3Exception as exc:  # a time-out surfaces as "canceled"

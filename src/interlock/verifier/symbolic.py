@@ -148,6 +148,7 @@ class Model:
     program: Program
     slice: Slice
     actions: list[Action]
+    cache: dict[str, object] = field(default_factory=dict)  # encodings built from this model
 
     @staticmethod
     def build(program: Program, seed: Slice, assuming: Iterable[str]) -> Model:
@@ -161,6 +162,14 @@ class Model:
 
     def keys(self) -> list[tuple[str, Any]]:
         """The state vector: (map name, key) pairs, `now` and `t0` first."""
+        cached = self.cache.get("keys")
+        if isinstance(cached, list):
+            return cached
+        keys = self._keys()
+        self.cache["keys"] = keys
+        return keys
+
+    def _keys(self) -> list[tuple[str, Any]]:
         sl, p = self.slice, self.program
         out: list[tuple[str, Any]] = [("now", None), ("t0", None)]
         for s in sorted(sl.scopes, key=lambda n: p.scope(n).index):
