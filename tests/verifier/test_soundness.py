@@ -119,9 +119,9 @@ def random_runs(p: Program, prop: Any, bound: int | None, seed: int) -> None:
         | {w.max_duration or 0 for w in p.powers}
         | {w.delay for w in p.powers}
     )
-    for _ in range(8):
+    for _ in range(10):
         st = initial_state(p, T0)
-        for _ in range(60):
+        for _ in range(100):
             s = random_step(adversary, st, rng, durations)
             try:
                 st = step(p, st, s)
@@ -131,7 +131,7 @@ def random_runs(p: Program, prop: Any, bound: int | None, seed: int) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(text=guard_files(max_breakers=4, max_powers=4, max_invariants=3), seed=st.integers(0, 9))
 def test_temporal_results_are_sound(text: str, seed: int) -> None:
     result = compile_text(text, "fuzz.guard")
