@@ -127,7 +127,7 @@ def uses() -> st.SearchStrategy[Step]:
             signers=signer_sets(),
         )
 
-    return st.one_of([for_power(w) for w in PROGRAM.powers if w.kind != "cancel"])
+    return st.one_of([for_power(w) for w in PROGRAM.powers])
 
 
 def advances() -> st.SearchStrategy[Step]:
@@ -287,6 +287,14 @@ EDGES: dict[str, Edge] = {
         {("blocked_until", "u1/trading"): H, ("blocked_until", "u1/deposits"): None,
          ("blocked_until", "u2/trading"): 70 * 60 + 1800,
          ("blocked_until", "u2/withdrawals"): 70 * 60 + 1800},
+    ),
+    "cancel takes a queued operation of the governor off the queue (no state change)": Edge(
+        [UsePower(power=next(w.id for w in PROGRAM.powers if w.kind == "cancel"),
+                  targets=("governor",), signers=("s1", "s3")),
+         UsePower(power=next(w.id for w in PROGRAM.powers if w.kind == "cancel"),
+                  targets=("governor",), signers=("s4",))],
+        [True, False],
+        {("param_base", "min_collateral"): 150},
     ),
 }
 

@@ -15,7 +15,9 @@ differential tests and counterexample replay run the same `Step`s on both and co
 - `UsePower(w, ...)`: an EIP-712 `Operation` signed by the named signers' keys in increasing
   address order and `execute`d; for a timelocked role, the operation was `queue`d at `t0` by
   `prequeue` (the semantics assumes the adversary queued it at least its delay earlier) and is
-  `executeQueued` here.
+  `executeQueued` here. A `cancel` cancels a victim operation `prequeue` queued for it (the
+  semantics has no queue: for it a cancel changes nothing, and on chain neither does it change
+  any state a `GuardView` shows).
 
 A reverted transaction is a refusal: `Outcome.ok` is False and the chain state is unchanged.
 """
@@ -108,6 +110,7 @@ class ChainDriver:
         self.now = t0
         self._nonce = 1
         self._queued: dict[int, SignedOp] = {}  # step index -> queued operation
+        self._values: dict[int, int] = {}  # step index -> value of a `cancel` (victim's hash)
         self.sender = self.chain.accounts[0]
         self.senders = tuple(senders)  # whose `blockedUntil` `read` reports
 
@@ -147,13 +150,37 @@ class ChainDriver:
     # --- steps ----------------------------------------------------------------------------
 
     def prequeue(self, steps: Sequence[Step]) -> None:
-        """Queue, at `t0`, every timelocked power use of `steps` (by its index)."""
+        """Prepare, at `t0`, what the power uses of `steps` need earlier: every timelocked use
+        is queued, and every `cancel` gets a victim (an operation of the cancelled role queued
+        with all signers' keys) whose hash becomes its value."""
         for i, s in enumerate(steps):
-            if isinstance(s, UsePower) and self._power_delay(s) > 0:
-                signed = self._sign(s)
+            if not isinstance(s, UsePower) or not 0 <= s.power < len(self.program.powers):
+                continue
+            if self.program.powers[s.power].kind == "cancel":
+                self._values[i] = self._queue_victim(self.program.powers[s.power].targets[0])
+            if self._power_delay(s) > 0:
+                signed = self._sign(s, self._values.get(i))
                 fn = self.guard.functions.queue(signed.op, signed.signatures)
                 self.chain.call_fn(fn, self.sender, timestamp=self.now)
                 self._queued[i] = signed
+
+    def _queue_victim(self, role: str) -> int:
+        """Queue an operation of timelocked `role`; its hash as an `int256` (0: none)."""
+        victim = next((w for w in self.program.powers if w.role == role and w.delay > 0
+                       and w.kind != "cancel"), None)
+        if victim is None:
+            return 0
+        targets = () if victim.kind == "set" else victim.targets
+        value = self.program.param(victim.targets[0]).initial if victim.kind == "set" else (
+            1 if victim.kind in ("pause", "suspend", "extend") else None)
+        step = UsePower(power=victim.id, targets=targets, value=value,
+                        signers=tuple(x.name for x in self.program.signers))
+        signed = self._sign(step)
+        fn = self.guard.functions.queue(signed.op, signed.signatures)
+        if not self.chain.call_fn(fn, self.sender, timestamp=self.now).ok:
+            return 0
+        digest = int.from_bytes(self.guard.functions.operationHash(signed.op).call(), "big")
+        return digest - 2**256 if digest >= 2**255 else digest
 
     def apply(self, s: Step, index: int | None = None) -> Outcome:
         """Apply one step at the driver's clock; `index` names a prequeued power use."""
@@ -201,7 +228,7 @@ class ChainDriver:
                 return Outcome(ok=False, step=s)
             fn = self.guard.functions.executeQueued(queued.op)
         else:
-            signed = self._sign(s)
+            signed = self._sign(s, self._values.get(index) if index is not None else None)
             fn = self.guard.functions.execute(signed.op, signed.signatures)
         out = self.chain.call_fn(fn, self.sender, timestamp=self.now)
         return Outcome(ok=out.ok, step=s, gas_used=out.gas_used)
@@ -232,8 +259,9 @@ class ChainDriver:
                 mask |= 1 << self.program.feed(t).index
         return mask
 
-    def _sign(self, s: UsePower) -> SignedOp:
-        op = (s.power, self.targets_mask(s), s.value or 0, self._nonce, FAR_DEADLINE)
+    def _sign(self, s: UsePower, value: int | None = None) -> SignedOp:
+        value = value if value is not None else (s.value or 0)
+        op = (s.power, self.targets_mask(s), value, self._nonce, FAR_DEADLINE)
         self._nonce += 1
         keys = [self.h.signer_keys.get(n) or signer_key(10_000 + keccak(n.encode())[0])
                 for n in s.signers]
