@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interlock.runtime.checkpoint import KEEP_HASHES, CheckpointStore
+from interlock.runtime.checkpoint import KEEP, CheckpointStore
 
 
 def test_save_load_and_resume(tmp_path: Path) -> None:
@@ -29,8 +29,22 @@ def test_guards_do_not_share_checkpoints(tmp_path: Path) -> None:
 
 def test_only_recent_hashes_are_kept(tmp_path: Path) -> None:
     with CheckpointStore(tmp_path / "m.sqlite", "0x1") as store:
-        for n in range(KEEP_HASHES + 10):
-            store.save(n, hex(n), {})
+        for n in range(KEEP + 10):
+            store.save(n, hex(n), {"n": n})
         hashes = store.recent_hashes()
-        assert len(hashes) == KEEP_HASHES
+        assert len(hashes) == KEEP
         assert min(hashes) == 10
+        assert store.load_at(5) is None
+        cp = store.load_at(40)
+        assert cp is not None and cp.state == {"n": 40}
+
+
+def test_rewind_forgets_the_replaced_branch(tmp_path: Path) -> None:
+    with CheckpointStore(tmp_path / "m.sqlite", "0x1") as store:
+        for n in range(10):
+            store.save(n, hex(n), {"n": n})
+        store.rewind(6)
+        cp = store.load()
+        assert cp is not None and cp.block == 6
+        store.save(7, "0xnew", {"n": "new"})
+        assert store.recent_hashes()[7] == "0xnew"

@@ -1,9 +1,9 @@
-"""Confirmation depth against reorganisations, on Anvil (`anvil_reorg`).
+"""Reorganisations, on Anvil (`anvil_reorg`).
 
-A monitor processing blocks at the head (`confirmations=0`) sees the block it processed replaced
-and reports it (`reorg_below_confirmations`). A monitor waiting `confirmations=3` never
-processed the replaced block: it reports nothing, and its window equals the guard's on the
-chain that stayed.
+A monitor waiting `confirmations=3` never processes the replaced block: it reports nothing. A
+monitor at the head (`confirmations=0`) processed the block that was replaced: it reports it
+(`reorg_below_confirmations`), rewinds to its checkpoint of the last block still on the chain and
+re-processes. Both end with windows equal to the guard's on the chain that stayed.
 """
 
 from __future__ import annotations
@@ -47,11 +47,13 @@ def test_confirmations_keep_reorged_blocks_out(tmp_path: Path) -> None:
         assert fast.events("reorg_below_confirmations")
         assert not safe.events("reorg_below_confirmations")
         last = head - 3
-        on_chain = venue.guard.functions.outflow(venue.token.address, 3600).call(
-            block_identifier=last)
-        assert safe.monitor.stats.values[last][OUTFLOW] == on_chain
+        outflow = venue.guard.functions.outflow(venue.token.address, 3600)
+        assert safe.monitor.stats.values[last][OUTFLOW] == outflow.call(block_identifier=last)
+        assert fast.monitor.stats.values[head][OUTFLOW] == outflow.call(block_identifier=head)
+        assert fast.monitor.stats.values[replaced][OUTFLOW] == outflow.call(
+            block_identifier=replaced)  # re-processed on the new branch
         now_hash = node.rpc("eth_getBlockByNumber", [hex(replaced), False])["hash"]  # type: ignore[index]
         with CheckpointStore(tmp_path / "3.db", venue.guard.address) as store:
             assert store.recent_hashes()[replaced] == now_hash  # only the block that stayed
         with CheckpointStore(tmp_path / "0.db", venue.guard.address) as store:
-            assert store.recent_hashes()[replaced] != now_hash  # it had seen the replaced one
+            assert store.recent_hashes()[replaced] == now_hash  # rewound and re-processed

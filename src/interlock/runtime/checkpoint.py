@@ -1,10 +1,12 @@
-"""Durable progress: the last fully processed block and the metric-window state, in SQLite.
+"""Durable progress: the last fully processed blocks and the metric-window state, in SQLite.
 
 The monitor writes one checkpoint per processed block, in one transaction, after the block's
-events are counted and its decisions made. A restarted monitor loads it and resumes at the next
-block, so no event is missed (blocks after the checkpoint are re-read from the node) and none is
-counted twice (blocks up to the checkpoint are never re-read). The hashes of the last blocks are
-kept so a reorganisation below the confirmation depth is detected on restart and reported.
+events are counted and its decisions made. A restarted monitor loads the newest and resumes at
+the next block, so no event is missed (blocks after the checkpoint are re-read from the node)
+and none is counted twice (blocks up to the checkpoint are never re-read). The checkpoints of the
+last `KEEP` blocks are kept with their hashes: when a processed block turns out to have been
+replaced (a reorganisation deeper than the confirmation depth), the monitor rewinds to the last
+block still on the chain and re-processes from there.
 """
 
 from __future__ import annotations
@@ -17,22 +19,18 @@ from pathlib import Path
 from typing import Any
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS checkpoint (
-    guard TEXT PRIMARY KEY,
-    block INTEGER NOT NULL,
-    block_hash TEXT NOT NULL,
-    state TEXT NOT NULL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS block_hashes (
+CREATE TABLE IF NOT EXISTS checkpoints (
     guard TEXT NOT NULL,
     block INTEGER NOT NULL,
     block_hash TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_at REAL NOT NULL,
     PRIMARY KEY (guard, block)
 );
 """
 
-KEEP_HASHES = 64
+KEEP = 64
+KEEP_HASHES = KEEP  # backward-compatible name
 
 
 @dataclass(frozen=True)
@@ -55,13 +53,21 @@ class CheckpointStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
 
-    def load(self) -> Checkpoint | None:
+    def _row(self, where: str, args: tuple[Any, ...]) -> Checkpoint | None:
         row = self._db.execute(
-            "SELECT block, block_hash, state FROM checkpoint WHERE guard = ?", (self.guard,)
+            "SELECT block, block_hash, state FROM checkpoints WHERE guard = ? " + where,
+            (self.guard, *args),
         ).fetchone()
         if row is None:
             return None
         return Checkpoint(int(row[0]), str(row[1]), json.loads(row[2]))
+
+    def load(self) -> Checkpoint | None:
+        """The newest checkpoint."""
+        return self._row("ORDER BY block DESC LIMIT 1", ())
+
+    def load_at(self, block: int) -> Checkpoint | None:
+        return self._row("AND block = ?", (block,))
 
     def save(self, block: int, block_hash: str, state: dict[str, Any]) -> None:
         """Record `block` as fully processed, atomically with the state after it."""
@@ -69,24 +75,25 @@ class CheckpointStore:
         with self._db:
             self._db.execute("BEGIN")
             self._db.execute(
-                "INSERT INTO checkpoint (guard, block, block_hash, state, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guard) DO UPDATE SET block = excluded.block, "
-                "block_hash = excluded.block_hash, state = excluded.state, "
-                "updated_at = excluded.updated_at",
+                "INSERT OR REPLACE INTO checkpoints (guard, block, block_hash, state, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (self.guard, block, block_hash, payload, time.time()),
             )
             self._db.execute(
-                "INSERT OR REPLACE INTO block_hashes (guard, block, block_hash) VALUES (?, ?, ?)",
-                (self.guard, block, block_hash),
+                "DELETE FROM checkpoints WHERE guard = ? AND (block <= ? OR block > ?)",
+                (self.guard, block - KEEP, block),
             )
-            self._db.execute(
-                "DELETE FROM block_hashes WHERE guard = ? AND block <= ?",
-                (self.guard, block - KEEP_HASHES),
-            )
+
+    def rewind(self, block: int) -> None:
+        """Forget the checkpoints after `block` (they were on a replaced branch)."""
+        with self._db:
+            self._db.execute("BEGIN")
+            self._db.execute("DELETE FROM checkpoints WHERE guard = ? AND block > ?",
+                             (self.guard, block))
 
     def recent_hashes(self) -> dict[int, str]:
         rows = self._db.execute(
-            "SELECT block, block_hash FROM block_hashes WHERE guard = ?", (self.guard,)
+            "SELECT block, block_hash FROM checkpoints WHERE guard = ?", (self.guard,)
         ).fetchall()
         return {int(b): str(h) for b, h in rows}
 

@@ -20,7 +20,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 
 from interlock.compiler.ir import Atom, Program
-from interlock.runtime.checkpoint import CheckpointStore
+from interlock.runtime.checkpoint import Checkpoint, CheckpointStore
 from interlock.runtime.evaluate import Decision, RulePlan, decide
 from interlock.runtime.executor import Executor, RpcError, SendResult
 from interlock.runtime.ingest import ConnectionLost, Node
@@ -54,6 +54,10 @@ class MonitorConfig:
 
 
 KEEP_VALUES = 4096
+
+
+class Reorg(Exception):
+    """The block to process does not extend the last processed one."""
 
 
 @dataclass
@@ -115,12 +119,15 @@ class Monitor:
         cp = self.store.load()
         if cp is None:
             return
+        self._apply_checkpoint(cp)
+        log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
+
+    def _apply_checkpoint(self, cp: Checkpoint) -> None:
         self.state = MetricState.from_json(self.plan, cp.state.get("metrics", {}))
         self.holding = frozenset((b, s) for b, s in cp.state.get("holding", []))
         self.next_block = cp.block + 1
         self.last_hash = cp.block_hash
         self.last_timestamp = int(cp.state.get("timestamp", 0))
-        log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
 
     # --- the outer loop: connect, run, reconnect with backoff ---------------------------------
 
@@ -186,7 +193,11 @@ class Monitor:
             start = self.config.start_block
             self.next_block = start if start is not None else max(target, 0)
         while self.next_block <= target and not stop.is_set():
-            await self._process(node, executor, self.next_block, received)
+            try:
+                await self._process(node, executor, self.next_block, received)
+            except Reorg:
+                await self._rewind(node, self.next_block)
+                continue
             self.next_block += 1
             self.metrics.lag_blocks.set(max(target - self.next_block + 1, 0))
             received = time.perf_counter()
@@ -200,8 +211,9 @@ class Monitor:
             self.plan, number, [(self.config.guard, c.data) for c in views]
         )
         fetched = time.perf_counter()
+        if self.last_hash and obs.parent_hash != self.last_hash:
+            raise Reorg(number)
         view = decode_guard(views, replies, number, obs.timestamp)
-        self._check_reorg(obs)
         for err in obs.errors:
             self.metrics.errors.labels("read").inc()
             log(self.logger, logging.WARNING, "read_failed", block=number, error=err)
@@ -247,12 +259,26 @@ class Monitor:
             "timestamp": self.last_timestamp,
         }
 
-    def _check_reorg(self, obs: BlockObservation) -> None:
-        if self.last_hash and obs.parent_hash != self.last_hash:
-            self.metrics.errors.labels("reorg").inc()
-            log(self.logger, logging.ERROR, "reorg_below_confirmations", block=obs.number,
-                expected_parent=self.last_hash, parent=obs.parent_hash,
-                hint="raise --confirmations")
+    async def _rewind(self, node: Node, number: int) -> None:
+        """Block `number` does not extend the last processed block: find the newest processed
+        block still on the chain, restore its checkpoint and re-process from there."""
+        self.metrics.errors.labels("reorg").inc()
+        hashes = self.store.recent_hashes()
+        for b in sorted((b for b in hashes if b < number), reverse=True):
+            block = await node.request("eth_getBlockByNumber", [hex(b), False])
+            if block and str(block["hash"]).lower() == hashes[b].lower():
+                cp = self.store.load_at(b)
+                if cp is not None:
+                    self._apply_checkpoint(cp)
+                    self.store.rewind(b)
+                    self.next_block = b + 1
+                    log(self.logger, logging.WARNING, "reorg_below_confirmations",
+                        block=number, rewound_to=b, depth=number - 1 - b,
+                        hint="raise --confirmations")
+                    return
+        log(self.logger, logging.ERROR, "reorg_too_deep", block=number, kept=len(hashes),
+            hint="windows may be off until they roll over; raise --confirmations")
+        self.last_hash = None  # accept the new branch from here
 
     def _report_malformed(self, number: int) -> None:
         for msg in self.state.malformed:
