@@ -170,3 +170,47 @@ def test_edge_programs_compile_without_warnings(name: str) -> None:
     assert front.program is not None, front.diagnostics
     result = compile_sources(emit_solidity(front.program), allow_warnings=False)
     assert not result.messages
+
+
+OZ_LIKE = """// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+/// Same names and signatures as OpenZeppelin's ReentrancyGuard and Pausable.
+abstract contract ReentrancyGuard {
+    uint256 private _status;
+    modifier nonReentrant() { _status = 2; _; _status = 1; }
+}
+
+abstract contract Pausable {
+    bool private _paused;
+    event Paused(address account);
+    event Unpaused(address account);
+    error EnforcedPause();
+    modifier whenNotPaused() { _requireNotPaused(); _; }
+    function paused() public view virtual returns (bool) { return _paused; }
+    function _requireNotPaused() internal view virtual { if (paused()) revert EnforcedPause(); }
+    function _pause() internal virtual { _paused = true; emit Paused(msg.sender); }
+    function _unpause() internal virtual { _paused = false; emit Unpaused(msg.sender); }
+}
+"""
+
+OZ_PROTOCOL = """// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {GoldenVenueGuarded} from "./GoldenVenueGuarded.sol";
+import {ReentrancyGuard, Pausable} from "./OZ.sol";
+
+contract Venue is GoldenVenueGuarded, ReentrancyGuard, Pausable {
+    uint256 public n;
+    function trade() external nonReentrant whenNotPaused whenActive(SCOPE_TRADING) { n += 1; }
+    function stop() external { _pause(); }
+}
+"""
+
+
+def test_guarded_coexists_with_openzeppelin_style_bases() -> None:
+    """No name of NAMEGuarded clashes with ReentrancyGuard's or Pausable's."""
+    front = compile_file(GOLDEN_IN)
+    assert front.program is not None
+    files = {**emit_solidity(front.program), "OZ.sol": OZ_LIKE, "Venue.sol": OZ_PROTOCOL}
+    assert compile_sources(files).contract("Venue").bytecode

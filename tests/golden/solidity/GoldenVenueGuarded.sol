@@ -99,7 +99,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         _cachedDomainSeparator = _buildDomainSeparator();
     }
 
-    modifier nonReentrant() {
+    modifier guardNonReentrant() {
         if (_locked) revert Reentrancy();
         _locked = true;
         _;
@@ -217,20 +217,20 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice A vault reports `amount` of `asset` leaving it. Checks the on-chain rules over
     /// this asset's outflows; returns false when the flow trips one (the flow is then not
     /// counted and the vault must not transfer).
-    function recordOutflow(address asset, uint256 amount) external nonReentrant returns (bool) {
+    function recordOutflow(address asset, uint256 amount) external guardNonReentrant returns (bool) {
         _onlyVaultOf(asset);
         return _recordFlow(asset, amount, true);
     }
 
     /// @notice A vault reports `amount` of `asset` entering it; as `recordOutflow`.
-    function recordInflow(address asset, uint256 amount) external nonReentrant returns (bool) {
+    function recordInflow(address asset, uint256 amount) external guardNonReentrant returns (bool) {
         _onlyVaultOf(asset);
         return _recordFlow(asset, amount, false);
     }
 
     /// @notice Anyone fires on-chain rule `ruleId` when its condition holds now and its
     /// cooldown allows it; reverts otherwise.
-    function poke(uint256 ruleId) external nonReentrant {
+    function poke(uint256 ruleId) external guardNonReentrant {
         (bool onchain,, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!onchain) revert NotOnchainRule(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
@@ -240,7 +240,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     /// @notice The agent fires off-chain rule `ruleId` within its cooldown; it may not fire
     /// rules the guard evaluates itself.
-    function trip(uint256 ruleId) external nonReentrant {
+    function trip(uint256 ruleId) external guardNonReentrant {
         _onlyAgent();
         (bool onchain, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (onchain) revert OnchainRule(ruleId);
@@ -250,7 +250,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice The agent fires `block sender` rule `ruleId` against `sender`.
-    function tripSender(uint256 ruleId, address sender) external nonReentrant {
+    function tripSender(uint256 ruleId, address sender) external guardNonReentrant {
         _onlyAgent();
         (, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!needsSender) revert NoSenderEffect(ruleId);
@@ -264,7 +264,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     /// @notice Uses a power of a role without timelock, approved by `signatures` (65-byte
     /// r,s,v; EIP-712 over `op`; ordered by strictly increasing signer address; low-s).
-    function execute(Operation calldata op, bytes[] calldata signatures) external nonReentrant {
+    function execute(Operation calldata op, bytes[] calldata signatures) external guardNonReentrant {
         (uint8 role, uint64 delay) = _powerRole(op.power);
         if (delay != 0) revert Timelocked(op.power);
         bytes32 opHash = _authorize(op, signatures, role);
@@ -275,7 +275,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice Queues a power of a timelocked role; anyone may execute it after the delay.
     function queue(Operation calldata op, bytes[] calldata signatures)
         external
-        nonReentrant
+        guardNonReentrant
         returns (bytes32)
     {
         (uint8 role, uint64 delay) = _powerRole(op.power);
@@ -288,7 +288,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice Executes a queued operation once its delay has passed (anyone may call).
-    function executeQueued(Operation calldata op) external nonReentrant {
+    function executeQueued(Operation calldata op) external guardNonReentrant {
         bytes32 opHash = operationHash(op);
         uint64 eta = _queued[opHash].eta;
         if (eta == 0) revert NotQueued(opHash);
