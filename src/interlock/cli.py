@@ -16,8 +16,9 @@ from typing import Annotated
 import typer
 
 from interlock.check import CheckOptions, run_check
+from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.fmt import format_source
-from interlock.dsl.frontend import compile_file, compile_text
+from interlock.dsl.frontend import compile_file
 from interlock.report.diagnostic_text import render_diagnostic
 
 EXIT_INTERNAL = 4
@@ -74,10 +75,8 @@ def check(
     return report.exit_code()
 
 
-def _diagnostics_out(diags: tuple[object, ...], source: str) -> None:
-    from interlock.dsl.diagnostics import Diagnostic
+def _diagnostics_out(diags: tuple[Diagnostic, ...], source: str) -> None:
     for d in diags:
-        assert isinstance(d, Diagnostic)
         typer.echo(render_diagnostic(d, source), err=True, nl=False)
 
 
@@ -307,4 +306,4 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-__all__ = ["app", "compile_text", "main"]
+__all__ = ["app", "main"]
