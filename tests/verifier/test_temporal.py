@@ -46,7 +46,7 @@ GOVERNOR = role("governor", threshold(3, "alice", "bob", "carol", "dave", "erin"
 def generous_probes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bound search caps its probes to stay fast; a loaded test machine must not turn the
     hand-worked tight bounds into looser (still sound) ones."""
-    monkeypatch.setattr(temporal, "QUICK_PROOF_S", 10.0)
+    monkeypatch.setattr(temporal, "QUICK_LASSO_S", 10.0)
     monkeypatch.setattr(temporal, "PROBE_S", 5.0)
     monkeypatch.setattr(temporal, "WITNESS_S", 10.0)
 

@@ -38,7 +38,8 @@ from interlock.verifier.trace import Step
 
 MAX_BMC_DEPTH = 40
 QUICK_DEPTH = 16
-QUICK_PROOF_S = 1.0
+QUICK_LASSO_S = 0.5
+QUICK_LASSO_DEPTH = 4
 PROBE_S = 0.5
 WITNESS_S = 1.0  # caps: a search that gives up here only makes a bound less tight
 WITNESS_DEPTH = 4
@@ -128,8 +129,10 @@ def _check_safety(
     )
 
 
-def _share(deadline: float, fraction: float) -> float:
-    return min(deadline, time.monotonic() + max(0.0, deadline - time.monotonic()) * fraction)
+def _share(deadline: float, fraction: float, cap: float | None = None) -> float:
+    """A deadline `fraction` of the remaining time away (at most `cap` seconds)."""
+    slice_s = max(0.0, deadline - time.monotonic()) * fraction
+    return min(deadline, time.monotonic() + (slice_s if cap is None else min(cap, slice_s)))
 
 
 def _search(
@@ -191,39 +194,54 @@ def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[
     return sorted(sums | {total * k for k in (2, 4, 8, 16)} if total else sums)
 
 
-def _tightest(
-    program: Program,
-    invariant: Invariant,
-    model: Model,
-    s: str,
-    cands: list[int],
-    proved: Callable[[int], str | None],
-    cert: str,
-    start: float,
-    deadline: float,
+def _bound(
+    invariant: Invariant, start: float, cands: list[int], hit: tuple[int, str]
 ) -> PropertyResult:
-    """The smallest candidate bound that is proved (`cands[-1]` is).
-
-    A pause BMC witnesses (and the concrete semantics replays) rules out every smaller
-    candidate without a proof attempt; the rest is a binary search.
-    """
-    witness_deadline = min(
-        deadline, time.monotonic() + min(WITNESS_S, (deadline - time.monotonic()) * 0.1)
+    index, cert = hit
+    return _result(
+        invariant,
+        start,
+        status="proved",
+        method="chc (spacer)",
+        bound=cands[index],
+        certificate=cert,
     )
-    length, steps = longest_pause(model, s, cands, WITNESS_DEPTH, witness_deadline)
-    if length and steps:
-        st = replay(program, steps)
-        if st.paused_until[s] - st.paused_since[s] != length:
-            length = 0
-    lo, hi = bisect.bisect_left(cands, length), len(cands) - 1  # cands[hi] is proved
-    step = 1  # gallop up from the witnessed length: the tight bound is usually just above it
-    while lo < hi and time.monotonic() < deadline:
-        probe = min(lo + step - 1, hi - 1)
-        c = proved(cands[probe])
-        if c is not None:
-            hi, cert = probe, c
-            break
+
+
+def _witnessed(program: Program, model: Model, s: str, cands: list[int], deadline: float) -> int:
+    """The longest pause of `s` a shallow BMC run witnesses (replayed concretely), or 0: no
+    candidate below it can be a bound."""
+    length, steps = longest_pause(model, s, cands, WITNESS_DEPTH, deadline)
+    if not (length and steps):
+        return 0
+    st = replay(program, steps)
+    return length if st.paused_until[s] - st.paused_since[s] == length else 0
+
+
+def _gallop(
+    cands: list[int], lo: int, proved: Callable[[int], str | None], deadline: float
+) -> tuple[int, int, str] | None:
+    """Probe `cands[lo]`, `cands[lo+1]`, `cands[lo+3]`, … until one is proved: (the first
+    index not known to fail, the proved index, its certificate), or None."""
+    step, hi = 1, len(cands) - 1
+    while lo <= hi and time.monotonic() < deadline:
+        probe = min(lo + step - 1, hi)
+        cert = proved(cands[probe])
+        if cert is not None:
+            return lo, probe, cert
         lo, step = probe + 1, step * 2
+    return None
+
+
+def _bisect(
+    cands: list[int],
+    lo: int,
+    hi: int,
+    cert: str,
+    proved: Callable[[int], str | None],
+    deadline: float,
+) -> tuple[int, str]:
+    """The smallest proved index in `[lo, hi]` (`cands[hi]` is proved, with `cert`)."""
     while lo < hi and time.monotonic() < deadline:
         mid = (lo + hi) // 2
         c = proved(cands[mid])
@@ -231,9 +249,7 @@ def _tightest(
             hi, cert = mid, c
         else:
             lo = mid + 1
-    return _result(
-        invariant, start, status="proved", method="chc (spacer)", bound=cands[hi], certificate=cert
-    )
+    return hi, cert
 
 
 def _lasso(
@@ -304,18 +320,24 @@ def _never_locked(
         res = chc_check(model, bad_paused(Z3, s, bound, None), seconds)
         return res.invariant if res.status == "safe" else None
 
-    # alternate: a short proof attempt (most bounds are proved in a fraction of a second), a
-    # lasso search (a never-ending pause is often a loop of one or two steps, which Spacer is
-    # slow to refute), a longer proof attempt, then the lasso search with the rest of the time
-    cert = proved(cands[-1], min(QUICK_PROOF_S, timeout_s * 0.1))
-    found = BmcResult(None, 0)
-    if cert is None:
-        found = _lasso(program, model, s, _share(deadline, 0.3))
-        if found.steps is None:
-            cert = proved(cands[-1], timeout_s * 0.3)
-    if cert is not None:
-        return _tightest(program, invariant, model, s, cands, proved, cert, start, deadline)
+    # Spacer proves a bound near the true one fast but struggles both far above it and below
+    # it, so: the longest pause BMC can witness rules out every smaller candidate; a quick
+    # lasso search catches the common never-ending loops; short proof attempts gallop up from
+    # the witness; then a longer lasso search, a longer proof of the largest candidate, and
+    # the lasso search with the rest of the time
+    length = _witnessed(program, model, s, cands, _share(deadline, 0.1, WITNESS_S))
+    lo = bisect.bisect_left(cands, length)
+    found = _lasso(program, model, s, _share(deadline, 0.1, QUICK_LASSO_S), 1, QUICK_LASSO_DEPTH)
     if found.steps is None:
+        hit = _gallop(cands, lo, proved, _share(deadline, 0.3))
+        if hit is not None:
+            return _bound(invariant, start, cands, _bisect(cands, *hit, proved, deadline))
+        found = _lasso(program, model, s, _share(deadline, 0.3))
+    if found.steps is None:
+        cert = proved(cands[-1], timeout_s * 0.3)
+        if cert is not None:
+            hi = len(cands) - 1
+            return _bound(invariant, start, cands, _bisect(cands, lo, hi, cert, proved, deadline))
         found = _lasso(program, model, s, deadline)
     if found.steps is not None:
         cex = Counterexample(
