@@ -41,3 +41,14 @@ def test_warnings_fail_when_not_allowed() -> None:
     assert r.warnings and not r.errors
     with pytest.raises(SolcError):
         compile_sources({"W.sol": src}, allow_warnings=False)
+
+
+def test_missing_compiler_is_an_error_not_a_skip(monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: object) -> None:
+    from interlock.compiler import solc
+
+    monkeypatch.setenv("INTERLOCK_SOLCJS", str(tmp_path))
+    monkeypatch.chdir(str(tmp_path))
+    monkeypatch.setattr(solc, "__file__", str(tmp_path) + "/solc.py")
+    with pytest.raises(SolcError, match="solcjs not found"):
+        solc.find_solcjs()

@@ -36,3 +36,11 @@ def test_anvil_answers_over_websocket() -> None:
 
     with Anvil(chain_id=777) as node:
         assert asyncio.run(chain_id(node.ws_url)) == 777
+
+
+def test_missing_anvil_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interlock.runtime.anvil import AnvilError
+
+    monkeypatch.setenv("INTERLOCK_ANVIL", "/nonexistent/anvil")
+    with pytest.raises(AnvilError):
+        Anvil().start()

@@ -39,6 +39,8 @@ def find_anvil() -> Path:
     """The Anvil binary: `INTERLOCK_ANVIL`, the repository's node_modules, or PATH."""
     env = os.environ.get("INTERLOCK_ANVIL")
     if env:
+        if not Path(env).is_file():
+            raise AnvilError(f"INTERLOCK_ANVIL names no file: {env}")
         return Path(env)
     rel = Path("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil")
     for base in (Path.cwd(), *Path(__file__).resolve().parents):
