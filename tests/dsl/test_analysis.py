@@ -266,3 +266,9 @@ def test_count_metric_with_unnamed_parameters() -> None:
     result = compile_text(text, "t.guard")
     assert result.program is not None, result.diagnostics
     assert result.program.metrics[0].event == "Borrow(address indexed, uint256, bytes32[] ids)"
+
+
+def test_durations_are_bounded() -> None:
+    text = HEAD + "breaker b { when tvl(USDC) > 0 then pause s for 99999999999w }\n"
+    [diag] = compile_text(text, "t.guard").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E0401", 7, 49)

@@ -141,8 +141,21 @@ def scaled(value: Fraction, decimals: int, raw: str, span: Span, sink: Sink,
     return int(base)
 
 
+MAX_DURATION = 2**32 - 1  # about 136 years: timestamps plus durations stay far inside uint64
+
+
+def _too_long(d: ast.Duration, sink: Sink) -> bool:
+    if d.seconds > MAX_DURATION:
+        sink.error(C.OUT_OF_RANGE, f"`{d.raw}` is too long (at most {MAX_DURATION} seconds, "
+                                   "about 136 years)", d.span)
+        return True
+    return False
+
+
 def seconds(d: ast.Duration, sink: Sink, what: str, *, positive: bool) -> int:
     value = d.seconds
+    if _too_long(d, sink):
+        return MAX_DURATION
     if positive and value == 0:
         sink.error(C.ZERO_DURATION, f"{what} must be longer than zero", d.span)
     return value
@@ -150,6 +163,8 @@ def seconds(d: ast.Duration, sink: Sink, what: str, *, positive: bool) -> int:
 
 def window(d: ast.Duration, sink: Sink) -> int:
     value = d.seconds
+    if _too_long(d, sink):
+        return MAX_DURATION
     if value == 0 or value % 12:
         sink.error(C.BAD_WINDOW, f"a window must be a positive multiple of 12 seconds, "
                                  f"found `{d.raw}`", d.span,
