@@ -272,3 +272,9 @@ def test_durations_are_bounded() -> None:
     text = HEAD + "breaker b { when tvl(USDC) > 0 then pause s for 99999999999w }\n"
     [diag] = compile_text(text, "t.guard").diagnostics
     assert (diag.code, diag.span.line, diag.span.column) == ("E0401", 7, 49)
+
+
+def test_comparisons_fit_in_256_bits() -> None:
+    text = HEAD + f"breaker b {{ when tvl(USDC) > {10**80} USDC then pause s for 1h }}\n"
+    [diag] = compile_text(text, "t.guard").diagnostics
+    assert (diag.code, diag.span.line, diag.span.column) == ("E0401", 7, 18)

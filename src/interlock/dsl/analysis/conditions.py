@@ -19,7 +19,7 @@ from fractions import Fraction
 from interlock.compiler import ir
 from interlock.dsl import ast
 from interlock.dsl import codes as C
-from interlock.dsl.analysis.common import Sink, Symbols, scaled, window
+from interlock.dsl.analysis.common import INT256_MAX, Sink, Symbols, scaled, window
 
 BARE = "bare"
 
@@ -117,6 +117,11 @@ class CondBuilder:
         dens = [c.denominator for _, c in diff.terms] + [diff.const.denominator]
         lcm = math.lcm(*dens)
         terms = tuple(ir.Term(coef=int(c * lcm), atom=a) for a, c in diff.terms)
+        if any(abs(n) > INT256_MAX for n in [int(diff.const * lcm), *(t.coef for t in terms)]):
+            self.sink.error(C.OUT_OF_RANGE, "the numbers of this comparison do not fit in "
+                                            "256-bit arithmetic", e.span,
+                            help="use smaller amounts or simpler fractions")
+            return None
         return ir.Compare(terms=terms, constant=int(diff.const * lcm), op=e.op,
                           span=e.span)
 
