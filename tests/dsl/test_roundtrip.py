@@ -14,19 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from interlock.compiler import ir
 from interlock.dsl.fmt import format_source
 from interlock.dsl.frontend import compile_text
 from interlock.dsl.parser import parse
 from tests.dsl.ir_compare import without_positions
+from tests.dsl.mutations import mutated_examples, spliced_examples
 from tests.dsl.strategies import guard_files, guard_programs
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.relative_to(ROOT) for p in (ROOT / "examples").rglob("*.guard"))
 SETTINGS = settings(max_examples=120, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.filter_too_much])
 
 
 def _ir(text: str, path: str) -> Any:
@@ -83,3 +86,17 @@ def test_generated_programs_stay_small(program: ir.Program) -> None:
 @given(guard_files())
 def test_generated_files_roundtrip(text: str) -> None:
     check_roundtrip(text, "generated.guard")
+
+
+@settings(SETTINGS, max_examples=150)
+@given(st.one_of(spliced_examples(), mutated_examples()))
+def test_still_valid_mutants_roundtrip(data: bytes) -> None:
+    """Spliced and mutated examples that stay valid put comments and blank lines in odd places
+    (inside blocks, between a declaration's tokens): fmt must keep meaning and be idempotent."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        assume(False)
+        return
+    assume(compile_text(text, "mutant.guard").program is not None)
+    check_roundtrip(text, "mutant.guard")
