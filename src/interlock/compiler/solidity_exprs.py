@@ -91,6 +91,17 @@ class ExprCompiler:
             return f"(!({self.cond(c.left)}) || {self.cond(c.right)})"
         return self.compare(c)
 
+    def return_lines(self, c: Cond, width: int = 80) -> list[str]:
+        """`return <cond>;` as lines: a long top-level `and`/`or` gets one operand a line."""
+        text = self.cond(c)
+        if len(text) <= width or not isinstance(c, And | Or):
+            return [f"return {text};"]
+        op = " && " if isinstance(c, And) else " || "
+        items = [self.cond(i) for i in c.items]
+        lines = [f"return {items[0]}"] + [f"    {op.strip()} {i}" for i in items[1:]]
+        lines[-1] += ";"
+        return lines
+
     def compare(self, c: Compare) -> str:
         """`sum(coef * atom) + constant OP 0`, signs written out (`a - 2 * b - 5 > 0`)."""
         text = ""
@@ -114,15 +125,12 @@ class ExprCompiler:
         if a.kind == "tvl":
             return f"_sat(_tvl{self.asset_index[a.target]}())"
         if a.kind == "price":
-            return f"_price(IGuardFeed({self.names.feed_addr[a.target]}))"
+            return f"_price({self.names.feed_addr[a.target]})"
         if a.kind == "deviation":
             n = self.names
-            return (
-                f"_deviation(IGuardFeed({n.feed_addr[a.target]}), "
-                f"IGuardFeed({n.feed_ref[a.target]}))"
-            )
+            return f"_deviation({n.feed_addr[a.target]}, {n.feed_ref[a.target]})"
         if a.kind == "staleness":
-            return f"_staleness(IGuardFeed({self.names.feed_addr[a.target]}))"
+            return f"_staleness({self.names.feed_addr[a.target]})"
         if a.kind == "param":
             return f"_paramValue({self.p.param(a.target).index})"
         if a.kind == "score":

@@ -209,7 +209,7 @@ def build_view(program: Program, version: str) -> GuardView:
         ],
         breakers=[_breaker(program, b, slots) for b in program.breakers],
         onchain_breakers=[
-            {"id": b.id, "name": b.name, "cond": ex.cond(b.when)}
+            {"id": b.id, "name": b.name, "cond_lines": ex.return_lines(b.when)}
             for b in program.breakers
             if b.onchain
         ],

@@ -518,17 +518,17 @@ contract GoldenVenueGuard is IGoldenVenueGuard {
         return int256(x > SAT ? SAT : x);
     }
 
-    function _answer(IGuardFeed feed) private view returns (int256 answer, uint256 updatedAt) {
-        (, answer,, updatedAt,) = feed.latestRoundData();
+    function _answer(address feed) private view returns (int256 answer, uint256 updatedAt) {
+        (, answer,, updatedAt,) = IGuardFeed(feed).latestRoundData();
     }
 
-    function _price(IGuardFeed feed) private view returns (int256) {
+    function _price(address feed) private view returns (int256) {
         (int256 answer,) = _answer(feed);
         if (answer <= 0) return 0;
         return _sat(uint256(answer));
     }
 
-    function _deviation(IGuardFeed feed, IGuardFeed refFeed) private view returns (int256) {
+    function _deviation(address feed, address refFeed) private view returns (int256) {
         int256 p = _price(feed);
         (int256 r,) = _answer(refFeed);
         if (r <= 0) return int256(SAT);
@@ -537,7 +537,7 @@ contract GoldenVenueGuard is IGoldenVenueGuard {
         return _sat(diff * WAD / uint256(rs));
     }
 
-    function _staleness(IGuardFeed feed) private view returns (int256) {
+    function _staleness(address feed) private view returns (int256) {
         (, uint256 updatedAt) = _answer(feed);
         return updatedAt >= block.timestamp ? int256(0) : _sat(block.timestamp - updatedAt);
     }
@@ -564,12 +564,19 @@ contract GoldenVenueGuard is IGoldenVenueGuard {
     }
 
     function _condition(uint256 ruleId) private view returns (bool) {
-        // drain
-        if (ruleId == 0) return (10 * _sat(_seriesSum(0, 300)) - _sat(_tvl0()) > 0);
-        // oracle_divergence
-        if (ruleId == 1) return ((_deviation(IGuardFeed(FEED_ETH_USD_ADDRESS), IGuardFeed(FEED_ETH_USD_REFERENCE)) - 30000000000000000 > 0) || (_staleness(IGuardFeed(FEED_ETH_USD_ADDRESS)) - 7200 > 0));
-        // mint_flood
-        if (ruleId == 2) return (_sat(_seriesSum(1, 300)) - 2 * _sat(_tvl0()) > 0);
+        if (ruleId == 0) {
+            // drain
+            return (10 * _sat(_seriesSum(0, 300)) - _sat(_tvl0()) > 0);
+        }
+        if (ruleId == 1) {
+            // oracle_divergence
+            return (_deviation(FEED_ETH_USD_ADDRESS, FEED_ETH_USD_REFERENCE) - 30000000000000000 > 0)
+                || (_staleness(FEED_ETH_USD_ADDRESS) - 7200 > 0);
+        }
+        if (ruleId == 2) {
+            // mint_flood
+            return (_sat(_seriesSum(1, 300)) - 2 * _sat(_tvl0()) > 0);
+        }
         ruleId;
         return false;
     }
