@@ -142,14 +142,35 @@ class Executor:
             self.chain_id = int(await self.request("eth_chainId", []), 16)
         return self.chain_id
 
-    async def submit(self, decision: Decision, base_fee: int | None) -> SendResult:
-        """Estimate, sign and send one decision; never raises for chain-side refusals."""
+    @property
+    def sender(self) -> str:
+        return self.address or self.simulate_from or "0x" + "00" * 20
+
+    def precheck_requests(self, decisions: list[Decision], block: int
+                          ) -> list[tuple[str, list[Any]]]:
+        """Requests to batch with block `block`'s reads: the estimate of each possible
+        decision and the account's nonce, at that block. When the block is the head, they stand
+        in for the re-check against the latest state (one round trip less)."""
+        tag = hex(block)
+        out: list[tuple[str, list[Any]]] = [
+            ("eth_estimateGas", [{"from": self.sender, "to": self.guard,
+                                  "data": "0x" + calldata(d).hex()}, tag])
+            for d in decisions
+        ]
+        out.append(("eth_getTransactionCount", [self.sender, tag]))
+        return out
+
+    async def submit(self, decision: Decision, base_fee: int | None,
+                     precheck: tuple[Any, Any] | None = None) -> SendResult:
+        """Estimate, sign and send one decision; never raises for chain-side refusals.
+        `precheck` is (estimate or error, nonce) read at the block just processed when it is
+        the head; a retry re-checks against the latest state."""
         data = "0x" + calldata(decision).hex()
-        sender = self.address or self.simulate_from or "0x" + "00" * 20
-        call = {"from": sender, "to": self.guard, "data": data}
+        call = {"from": self.sender, "to": self.guard, "data": data}
         for attempt in range(self.max_retries + 1):
             try:
-                return await self._attempt(decision, call, base_fee)
+                pre = precheck if attempt == 0 else None
+                return await self._attempt(decision, call, base_fee, pre)
             except RpcError as exc:
                 if _is_revert(exc):
                     return SendResult(decision, "refused", exc.message)
@@ -174,9 +195,8 @@ class Executor:
         and be re-checked, never fire twice."""
         fired_call = {"to": self.guard, "data": "0x" + (
             selector("firedUntil(uint256)") + encode(["uint256"], [decision.rule_id])).hex()}
-        sender = self.address or self.simulate_from or "0x" + "00" * 20
         checks: list[tuple[str, list[Any]]] = [
-            ("eth_getTransactionCount", [sender, "latest"]),
+            ("eth_getTransactionCount", [self.sender, "latest"]),
             ("eth_getBlockByNumber", ["latest", False]),
             ("eth_call", [fired_call, "latest"]),
             ("eth_estimateGas", [call, "latest"]),
@@ -195,9 +215,17 @@ class Executor:
         base_fee = int(block.get("baseFeePerGas", "0x0"), 16)
         return int(str(gas), 16), int(str(count), 16), base_fee
 
-    async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None
-                       ) -> SendResult:
-        checked = await self._fresh_check(decision, call)  # concurrently for several decisions
+    async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None,
+                       precheck: tuple[Any, Any] | None = None) -> SendResult:
+        if precheck is not None and base_fee is not None:
+            estimate, count = precheck
+            for item in precheck:
+                if isinstance(item, BaseException):
+                    raise item
+            checked: tuple[int, int, int] | str = (
+                int(str(estimate), 16), int(str(count), 16), base_fee)
+        else:  # concurrently for several decisions
+            checked = await self._fresh_check(decision, call)
         if isinstance(checked, str):
             return SendResult(decision, "refused", checked)
         gas, mined_nonce, latest_fee = checked

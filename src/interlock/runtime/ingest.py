@@ -237,10 +237,12 @@ class Node:
     # --- one block ------------------------------------------------------------------------
 
     async def fetch(
-        self, plan: MetricPlan, number: int, extra: Sequence[tuple[str, bytes]] = ()
+        self, plan: MetricPlan, number: int, extra: Sequence[tuple[str, bytes]] = (),
+        requests: Sequence[tuple[str, list[Any]]] = (),
     ) -> tuple[BlockObservation, list[Any]]:
         """Everything the metrics need of block `number`, in one batch, plus the results of
-        the `extra` calls `(to, calldata)` at that block (results or `RpcError`s)."""
+        the `extra` calls `(to, calldata)` at that block and of the raw `requests` (results or
+        `RpcError`s, in that order)."""
         addresses = list(plan.log_addresses())
         reads = plan.balance_reads()
         feeds = plan.feed_reads()
@@ -256,6 +258,7 @@ class Node:
               for asset, vault in reads),
             *(call(feed, _LATEST_ROUND) for feed in feeds),
             *(call(to, data) for to, data in extra),
+            *requests,
         ]
         if not addresses:
             calls[1] = ("eth_blockNumber", [])

@@ -113,6 +113,10 @@ class Monitor:
         self.stats = Stats()
         self._tasks: set[asyncio.Task[None]] = set()
         self._settling: dict[tuple[str, str | None], int] = {}
+        self.head_seen = 0
+        # the decisions a block could lead to (poke/trip), estimated with its reads at the head
+        self.armed = tuple(Decision(r.breaker.name, r.breaker.id, r.method, None, r.alerts, 0)
+                           for r in self.rules if r.method in ("poke", "trip"))
         self._restore()
 
     def _restore(self) -> None:
@@ -188,6 +192,7 @@ class Monitor:
                         stop: asyncio.Event) -> None:
         received = time.perf_counter()
         self.metrics.head_block.set(head)
+        self.head_seen = max(self.head_seen, head)
         target = head - self.config.confirmations
         if self.next_block is None:
             start = self.config.start_block
@@ -206,10 +211,16 @@ class Monitor:
 
     async def _process(self, node: Node, executor: Executor, number: int,
                        received: float) -> None:
+        cpu0 = time.process_time()
         views = self.guard_calls
+        at_head = number >= self.head_seen
+        pre_requests = executor.precheck_requests(list(self.armed), number) if at_head else []
         obs, replies = await node.fetch(
-            self.plan, number, [(self.config.guard, c.data) for c in views]
+            self.plan, number, [(self.config.guard, c.data) for c in views], pre_requests
         )
+        replies, pre_replies = replies[: len(views)], replies[len(views):]
+        prechecks = {d.key: (r, pre_replies[-1])
+                     for d, r in zip(self.armed, pre_replies, strict=False)}
         fetched = time.perf_counter()
         if self.last_hash and obs.parent_hash != self.last_hash:
             raise Reorg(number)
@@ -232,7 +243,7 @@ class Monitor:
         self.metrics.rules_evaluated.inc(outcome.evaluated)
         for name, reason in outcome.skipped:
             self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
-        await asyncio.gather(*(self._act(executor, d, obs, received)
+        await asyncio.gather(*(self._act(executor, d, obs, received, prechecks.get(d.key))
                                for d in outcome.decisions))
         self.holding = outcome.holding
         for key in [k for k, b in self._settling.items() if b <= number]:
@@ -250,6 +261,7 @@ class Monitor:
                 decisions=[d.breaker for d in outcome.decisions],
                 fetch_ms=round((fetched - received) * 1000, 2),
                 total_ms=round((time.perf_counter() - received) * 1000, 2),
+                cpu_ms=round((time.process_time() - cpu0) * 1000, 2),
                 metrics={f"{a.kind}({a.target})": v for a, v in values.items()})
 
     def snapshot(self) -> dict[str, Any]:
@@ -289,7 +301,7 @@ class Monitor:
     # --- acting ------------------------------------------------------------------------------
 
     async def _act(self, executor: Executor, d: Decision, obs: BlockObservation,
-                   received: float) -> None:
+                   received: float, precheck: tuple[Any, Any] | None = None) -> None:
         alert: dict[str, Any] = {"rule": d.breaker, "rule_id": d.rule_id, "method": d.method,
                                  "sender": d.sender, "block": d.block, "texts": list(d.alerts),
                                  "dry_run": self.config.dry_run}
@@ -297,7 +309,7 @@ class Monitor:
             self._spawn(dispatch_alert(self.sinks, alert))
             return
         self.in_flight.add(d.key)
-        result = await executor.submit(d, obs.base_fee)
+        result = await executor.submit(d, obs.base_fee, precheck)
         latency = time.perf_counter() - received
         self.stats.results.append(result)
         log(self.logger, logging.INFO if result.status in ("sent", "dry-run") else
