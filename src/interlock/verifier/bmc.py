@@ -196,10 +196,14 @@ def _paused(st: State, scope: str) -> Any:
 
 
 def longest_pause(
-    model: Model, scope: str, cands: list[int], depth: int, deadline: float
-) -> tuple[int, tuple[Step, ...]]:
-    """The largest of `cands` that BMC witnesses as a continuous pause of `scope` within
-    `depth` layers (binary search), with the steps reaching it; `(0, ())` when none is.
+    model: Model, scope: str, cands: list[int], depth: int, deadline: float, tol: float = 0.005
+) -> tuple[int, int, tuple[Step, ...]]:
+    """The longest continuous pause of `scope` BMC witnesses within `depth` layers: binary
+    search over `cands`, then over the integers up to the next candidate until within `tol`.
+
+    Returns `(reached, top, steps)`: the steps reach a pause of `reached`; no pause longer
+    than `top` exists within `depth` layers (`top` may be below `reached` only when nothing
+    was searched). `(0, 0, ())` when none is found.
 
     The caller replays the steps before trusting the length.
     """
@@ -212,19 +216,35 @@ def longest_pause(
     solver.add(end.paused_until[scope] != 0)
     best = 0
     witness: tuple[Step, ...] = ()
-    lo, hi = 0, len(cands) - 1
-    while lo <= hi and time.monotonic() < deadline:
-        mid = (lo + hi) // 2
+
+    def reaches(value: int) -> bool:
+        nonlocal best, witness
         solver.push()
-        solver.add(length >= cands[mid])
+        solver.add(length >= value)
         solver.set("timeout", _remaining(deadline))
         res = solver.check()
         if res == z3.sat:
             m = solver.model()
-            best = m.eval(length, model_completion=True).as_long()
-            witness = tuple(un.decode(m, depth)[0])
+            found = m.eval(length, model_completion=True).as_long()
+            if found > best:
+                best, witness = found, tuple(un.decode(m, depth)[0])
+        solver.pop()
+        return bool(res == z3.sat)
+
+    lo, hi = 0, len(cands) - 1
+    while lo <= hi and time.monotonic() < deadline:  # the largest candidate reached
+        mid = (lo + hi) // 2
+        if reaches(cands[mid]):
             lo = mid + 1
         else:
             hi = mid - 1
-        solver.pop()
-    return best, witness
+    # then the exact maximum below the first candidate not reached
+    top = cands[lo] - 1 if lo < len(cands) else 2 * max(best, 1)
+    low = best
+    while top - low > tol * low and time.monotonic() < deadline:
+        mid = (low + top + 1) // 2
+        if reaches(mid):
+            low = max(mid, best)
+        else:
+            top = mid - 1
+    return best, max(top, best), witness

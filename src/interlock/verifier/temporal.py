@@ -39,10 +39,11 @@ from interlock.verifier.trace import Step
 MAX_BMC_DEPTH = 40
 QUICK_DEPTH = 16
 QUICK_LASSO_S = 0.5
+REFINE_S = 1.0
 QUICK_LASSO_DEPTH = 4
 PROBE_S = 0.5
 WITNESS_S = 1.0  # caps: a search that gives up here only makes a bound less tight
-WITNESS_DEPTH = 4
+WITNESS_DEPTH = 3
 CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
 
 
@@ -195,27 +196,45 @@ def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[
 
 
 def _bound(
-    invariant: Invariant, start: float, cands: list[int], hit: tuple[int, str]
+    invariant: Invariant,
+    start: float,
+    cands: list[int],
+    hit: tuple[int, str],
+    refine: Callable[[int, int, str], tuple[int, str]],
 ) -> PropertyResult:
+    """The result for the proved candidate `hit`, refined between the previous candidate (not
+    proved) and it."""
     index, cert = hit
+    below = cands[index - 1] if index > 0 else 0
+    bound, cert = refine(below, cands[index], cert)
     return _result(
-        invariant,
-        start,
-        status="proved",
-        method="chc (spacer)",
-        bound=cands[index],
-        certificate=cert,
+        invariant, start, status="proved", method="chc (spacer)", bound=bound, certificate=cert
     )
 
 
-def _witnessed(program: Program, model: Model, s: str, cands: list[int], deadline: float) -> int:
-    """The longest pause of `s` a shallow BMC run witnesses (replayed concretely), or 0: no
-    candidate below it can be a bound."""
-    length, steps = longest_pause(model, s, cands, WITNESS_DEPTH, deadline)
+def _refine(
+    below: int, bound: int, cert: str, top: int, proved: Callable[[int, float], str | None]
+) -> tuple[int, str]:
+    """The witnessed pause length (up to `top`, within 0.5% of a pause that exists) when it is
+    also proved to be the longest; else the proved candidate `bound`. Spacer is fast close to
+    the true bound and slow well above or below it, so one probe is all this costs."""
+    if below < top < bound:
+        c = proved(top, REFINE_S)
+        if c is not None:
+            return top, c
+    return bound, cert
+
+
+def _witnessed(
+    program: Program, model: Model, s: str, cands: list[int], deadline: float
+) -> tuple[int, int]:
+    """`(reached, top)`: a shallow BMC run witnesses a pause of `s` of `reached` (replayed
+    concretely), so no smaller candidate can be a bound, and finds none longer than `top`."""
+    length, top, steps = longest_pause(model, s, cands, WITNESS_DEPTH, deadline)
     if not (length and steps):
-        return 0
+        return 0, 0
     st = replay(program, steps)
-    return length if st.paused_until[s] - st.paused_since[s] == length else 0
+    return (length, top) if st.paused_until[s] - st.paused_since[s] == length else (0, 0)
 
 
 def _gallop(
@@ -325,19 +344,24 @@ def _never_locked(
     # lasso search catches the common never-ending loops; short proof attempts gallop up from
     # the witness; then a longer lasso search, a longer proof of the largest candidate, and
     # the lasso search with the rest of the time
-    length = _witnessed(program, model, s, cands, _share(deadline, 0.1, WITNESS_S))
+    length, top = _witnessed(program, model, s, cands, _share(deadline, 0.1, WITNESS_S))
     lo = bisect.bisect_left(cands, length)
+
+    def refine(below: int, bound: int, cert: str) -> tuple[int, str]:
+        return _refine(below, bound, cert, top, proved)
+
     found = _lasso(program, model, s, _share(deadline, 0.1, QUICK_LASSO_S), 1, QUICK_LASSO_DEPTH)
     if found.steps is None:
         hit = _gallop(cands, lo, proved, _share(deadline, 0.3))
         if hit is not None:
-            return _bound(invariant, start, cands, _bisect(cands, *hit, proved, deadline))
+            return _bound(invariant, start, cands, _bisect(cands, *hit, proved, deadline), refine)
         found = _lasso(program, model, s, _share(deadline, 0.3))
     if found.steps is None:
         cert = proved(cands[-1], timeout_s * 0.3)
         if cert is not None:
             hi = len(cands) - 1
-            return _bound(invariant, start, cands, _bisect(cands, lo, hi, cert, proved, deadline))
+            hit2 = _bisect(cands, lo, hi, cert, proved, deadline)
+            return _bound(invariant, start, cands, hit2, refine)
         found = _lasso(program, model, s, deadline)
     if found.steps is not None:
         cex = Counterexample(
