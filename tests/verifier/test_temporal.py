@@ -32,7 +32,7 @@ from ir_builders import (
 )
 
 from interlock.compiler.ir import Implies, Invariant, Program, Property
-from interlock.verifier import temporal
+from interlock.verifier import temporal_bound
 from interlock.verifier.replay import replay
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.temporal import check_temporal
@@ -46,9 +46,10 @@ GOVERNOR = role("governor", threshold(3, "alice", "bob", "carol", "dave", "erin"
 def generous_probes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The bound search caps its probes to stay fast; a loaded test machine must not turn the
     hand-worked tight bounds into looser (still sound) ones."""
-    monkeypatch.setattr(temporal, "QUICK_LASSO_S", 10.0)
-    monkeypatch.setattr(temporal, "PROBE_S", 5.0)
-    monkeypatch.setattr(temporal, "WITNESS_S", 10.0)
+    monkeypatch.setattr(temporal_bound, "QUICK_LASSO_S", 10.0)
+    monkeypatch.setattr(temporal_bound, "PROBE_S", 5.0)
+    monkeypatch.setattr(temporal_bound, "WITNESS_S", 10.0)
+    monkeypatch.setattr(temporal_bound, "REFINE_S", 10.0)
 
 
 def check(p: Program, prop: Property, timeout: float = 20) -> PropertyResult:

@@ -1,0 +1,76 @@
+"""What the temporal checks share: results, time slices, lassos that replay.
+
+A *lasso* is a prefix and a loop of steps after which the state repeats shifted in time, with a
+scope paused throughout in one continuous pause (`bmc.find_lasso`); `valid_lasso` keeps only
+one that replays concretely round after round, and `unroll_lasso` repeats its loop until a
+`paused at most` limit is passed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from interlock.compiler.ir import Invariant, Program
+from interlock.verifier.bmc import BmcResult, find_lasso
+from interlock.verifier.replay import replay, replay_lasso
+from interlock.verifier.result import PropertyResult
+from interlock.verifier.semantics import step
+from interlock.verifier.semantics_ops import CONCRETE
+from interlock.verifier.semantics_state import State
+from interlock.verifier.symbolic import Model
+from interlock.verifier.trace import Step
+
+MAX_BMC_DEPTH = 40
+
+
+def result(invariant: Invariant, start: float, **kw: object) -> PropertyResult:
+    return PropertyResult(
+        name=invariant.name, seconds=round(time.monotonic() - start, 3), span=invariant.span, **kw
+    )
+
+
+def share(deadline: float, fraction: float, cap: float | None = None) -> float:
+    """A deadline `fraction` of the remaining time away (at most `cap` seconds)."""
+    slice_s = max(0.0, deadline - time.monotonic()) * fraction
+    return min(deadline, time.monotonic() + (slice_s if cap is None else min(cap, slice_s)))
+
+
+def valid_lasso(
+    program: Program,
+    model: Model,
+    s: str,
+    deadline: float,
+    min_shift: int = 1,
+    max_depth: int = MAX_BMC_DEPTH,
+) -> BmcResult:
+    """A lasso keeping `s` paused forever that replays concretely, round after round; each
+    round advances time by at least `min_shift`."""
+    found = find_lasso(model, s, model.horizon(), max_depth, deadline, min_shift)
+    if found.steps is None or found.loop_start is None:
+        return BmcResult(None, found.depth)
+    horizon = model.horizon()
+
+    def shifted(a: State, b: State) -> object:
+        return model.same_up_to_shift(a, b, s, horizon, CONCRETE)
+
+    if not replay_lasso(program, found.steps, found.loop_start, s, shifted):
+        return BmcResult(None, found.depth)
+    return found
+
+
+def unroll_lasso(
+    program: Program, lasso: BmcResult, bad: Callable[[State], object], max_steps: int = 5000
+) -> tuple[Step, ...] | None:
+    """The lasso's prefix and as many rounds of its loop as it takes to reach `bad`."""
+    assert lasso.steps is not None and lasso.loop_start is not None
+    steps = list(lasso.steps)
+    loop = steps[lasso.loop_start :]
+    st = replay(program, steps)
+    while not bad(st):
+        if len(steps) + len(loop) > max_steps:
+            return None
+        for x in loop:
+            st = step(program, st, x)
+        steps += loop
+    return tuple(steps)
