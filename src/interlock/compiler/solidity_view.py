@@ -9,34 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler.ir import (
-    AlertEffect,
-    And,
-    BlockEffect,
-    Breaker,
-    Compare,
-    Cond,
-    Implies,
-    Not,
-    Or,
-    PauseEffect,
-    Power,
-    Program,
-    SetEffect,
-    SuspendEffect,
-)
-from interlock.compiler.solidity_exprs import (
-    ExprCompiler,
-    Series,
-    atoms_of,
-    role_expr,
-    role_text,
-)
+from interlock.compiler.ir import And, Compare, Cond, Implies, Not, Or, Program
+from interlock.compiler.solidity_exprs import ExprCompiler, Series, atoms_of
 from interlock.compiler.solidity_names import ConstNames, constant_lines
+from interlock.compiler.solidity_rules import (
+    breaker_view,
+    override_slots,
+    param_value_lines,
+    power_view,
+    roles_view,
+)
 
 PRAGMA = "0.8.37"
-ALL_SCOPES = 255
-NO_MAX_DURATION = 2**40  # a power without `at most`: still bounded so uint64 math cannot wrap
 
 
 @dataclass(frozen=True)
@@ -135,18 +119,6 @@ def _compares(cond: Cond) -> list[Compare]:
     return []
 
 
-def override_slots(program: Program) -> dict[tuple[str, int], tuple[int, int]]:
-    """(param, breaker id) -> (slot, value): one override slot per breaker that sets a param."""
-    slots: dict[tuple[str, int], tuple[int, int]] = {}
-    for b in program.breakers:
-        for e in b.effects:
-            if isinstance(e, SetEffect):
-                key = (e.param, b.id)
-                slot = slots[key][0] if key in slots else len(slots)
-                slots[key] = (slot, e.value)
-    return slots
-
-
 def build_view(program: Program, version: str) -> GuardView:
     series = collect_series(program)
     names = ConstNames.of(program)
@@ -184,7 +156,7 @@ def build_view(program: Program, version: str) -> GuardView:
         len_series=max(1, len(series)),
         constants=constant_lines(program, names),
         constructor_lines=[f"_paramBase[{p.index}] = {p.initial};" for p in program.params],
-        param_value_lines=_param_value_lines(program, slots),
+        param_value_lines=param_value_lines(program, slots),
         vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),
         vault_holds_check=_holds_check(program, names),
         agent_check=_addr_check("a", [names.agent[a.name] for a in program.agents]),
@@ -207,7 +179,7 @@ def build_view(program: Program, version: str) -> GuardView:
             for i, s in enumerate(program.scores)
             if s.name in _onchain_scores(program)
         ],
-        breakers=[_breaker(program, b, slots) for b in program.breakers],
+        breakers=[breaker_view(program, b, slots) for b in program.breakers],
         onchain_breakers=[
             {"id": b.id, "name": b.name, "cond_lines": ex.return_lines(b.when)}
             for b in program.breakers
@@ -217,8 +189,8 @@ def build_view(program: Program, version: str) -> GuardView:
             {"address": names.signer[s.name], "index": s.index, "name": s.name}
             for s in program.signers
         ],
-        roles=_roles(program),
-        powers=[_power(program, w, ex) for w in program.powers],
+        roles=roles_view(program),
+        powers=[power_view(program, w, ex) for w in program.powers],
         scope_limits=[
             {
                 "index": s.index,
@@ -230,24 +202,6 @@ def build_view(program: Program, version: str) -> GuardView:
         ],
         series=series,
     )
-
-
-def _param_value_lines(p: Program, slots: dict[tuple[str, int], tuple[int, int]]) -> list[str]:
-    lines: list[str] = []
-    for param in p.params:
-        live = [(slot, value) for (name, _), (slot, value) in slots.items() if name == param.name]
-        if not live:
-            continue
-        cmp = "<" if param.safer == "lower" else ">"
-        lines.append(f"if (param == {param.index}) {{")
-        for slot, value in live:
-            lines.append(
-                f"    if (t < _overrideUntil[{slot}] && int256({value}) {cmp} v) v = {value};"
-            )
-        lines.append("}")
-    if not lines:
-        lines.append("t;")
-    return lines
 
 
 def _flow_blocks(
@@ -287,97 +241,3 @@ def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:
         ]
         out.append({"index": i, "asset_name": a.name, "lines": lines or ["sum = 0;"]})
     return out
-
-
-def _breaker(
-    p: Program, b: Breaker, slots: dict[tuple[str, int], tuple[int, int]]
-) -> dict[str, object]:
-    lines: list[str] = []
-    longest = 0
-    for e in b.effects:
-        if isinstance(e, PauseEffect):
-            lines += [f"_pause({p.scope(s).index}, t + {e.duration}); // pause {s}"
-                      for s in e.scopes]
-            longest = max(longest, e.duration)
-        elif isinstance(e, SuspendEffect):
-            lines += [f"_suspend({p.feed(f).index}, t + {e.duration}); // suspend {f}"
-                      for f in e.feeds]
-            longest = max(longest, e.duration)
-        elif isinstance(e, SetEffect):
-            slot, _ = slots[(e.param, b.id)]
-            lines.append(
-                f"_override({p.param(e.param).index}, {slot}, {b.id}, {e.value}, t + {e.duration});"
-                f" // set {e.param}"
-            )
-            longest = max(longest, e.duration)
-        elif isinstance(e, BlockEffect):
-            scope = ALL_SCOPES if e.scope is None else p.scope(e.scope).index
-            lines.append(f"_block(sender, {scope}, t + {e.duration}); // block sender")
-            longest = max(longest, e.duration)
-        else:
-            assert isinstance(e, AlertEffect)
-            lines.append(f"// alert (off chain): {e.text!r}")
-    return {
-        "id": b.id,
-        "name": b.name,
-        "onchain": _bool(b.onchain),
-        "needs_sender": _bool(any(isinstance(e, BlockEffect) for e in b.effects)),
-        "has_cooldown": _bool(b.cooldown is not None),
-        "cooldown": b.cooldown or 0,
-        "effect_lines": lines,
-        "fired_duration": longest,
-    }
-
-
-def _roles(p: Program) -> list[dict[str, object]]:
-    ids = {r.name: i for i, r in enumerate(p.roles)}
-    return [
-        {
-            "id": ids[r.name],
-            "name": r.name,
-            "text": role_text(r.expr),
-            "delay": r.delay,
-            "expr": role_expr(p, r.expr, ids),
-        }
-        for r in p.roles
-    ]
-
-
-def _power(p: Program, w: Power, ex: ExprCompiler) -> dict[str, object]:
-    role_ids = {r.name: i for i, r in enumerate(p.roles)}
-    has_cd, cd = _bool(w.cooldown is not None), w.cooldown or 0
-    max_d = w.max_duration if w.max_duration is not None else NO_MAX_DURATION
-    lines: list[str] = []
-    if w.when is not None:
-        lines.append(f"if (!{ex.cond(w.when)}) revert PowerConditionFalse({w.id});")
-    if w.kind in ("pause", "unpause", "extend"):
-        mask = sum(1 << p.scope(t).index for t in w.targets)
-    elif w.kind in ("suspend", "resume"):
-        mask = sum(1 << p.feed(t).index for t in w.targets)
-    else:
-        mask = 0
-    if w.kind == "pause":
-        lines.append(f"_powerPause(op, {mask}, {max_d}, {has_cd}, {cd});")
-    elif w.kind == "extend":
-        lines.append(f"_powerExtend(op, {mask}, {max_d}, {has_cd}, {cd});")
-    elif w.kind == "unpause":
-        lines.append(f"_powerUnpause(op, {mask}, {has_cd}, {cd});")
-    elif w.kind == "suspend":
-        lines.append(f"_powerSuspend(op, {mask}, {max_d}, {has_cd}, {cd});")
-    elif w.kind == "resume":
-        lines.append(f"_powerResume(op, {mask}, {has_cd}, {cd});")
-    elif w.kind == "set":
-        param = p.param(w.targets[0])
-        lo, hi = w.within if w.within is not None else (param.min, param.max)
-        lo, hi = max(lo, param.min), min(hi, param.max)
-        lines.append(f"_powerSet(op, {param.index}, {lo}, {hi}, {has_cd}, {cd});")
-    else:
-        lines.append(f"_powerCancel(op, {role_ids[w.targets[0]]}, {has_cd}, {cd});")
-    summary = f"{w.role} to {w.kind} {', '.join(w.targets)}"
-    return {
-        "id": w.id,
-        "role_id": role_ids[w.role],
-        "delay": w.delay,
-        "summary": summary,
-        "lines": lines,
-    }
