@@ -222,3 +222,19 @@ def test_retrigger_beyond_bmc_depth_is_found_by_an_unrolled_lasso() -> None:
     p = retrigger(None)
     r = check(p, at_most("w", 30 * D), timeout=8)
     assert r.status == "violated" and pause_length(p, r, "w") > 30 * D
+
+
+def test_generous_limit_is_proved_through_a_tighter_one() -> None:
+    # a 24h power pause (cooldown 12h) and a 1h breaker pause (cooldown 3h) keep d paused at
+    # most 26h (breaker, power, breaker again at the end); Spacer converges on 26h-ish limits
+    # but not always on 60h, which follows from any proved smaller limit
+    p = program(
+        scopes=(scope("d", max_pause=72 * H),),
+        breakers=(breaker("burst", cmp(OUTFLOW, ">", 0), pause("d", H), cooldown=3 * H),),
+        roles=(GUARDIAN,),
+        powers=(power("guardian", "pause", "d", max_duration=24 * H, cooldown=12 * H),),
+    )
+    r = check(p, at_most("d", 60 * H))
+    assert r.status == "proved"
+    r = check(p, at_most("d", 26 * H - 1))
+    assert r.status == "violated" and pause_length(p, r, "d") == 26 * H

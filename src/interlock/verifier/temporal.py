@@ -25,7 +25,7 @@ from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.semantics_ops import CONCRETE, Z3
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, Slice
-from interlock.verifier.temporal_bound import check_never_locked
+from interlock.verifier.temporal_bound import check_never_locked, prove_tighter
 from interlock.verifier.temporal_common import (
     MAX_BMC_DEPTH,
     result,
@@ -39,9 +39,10 @@ from interlock.verifier.temporal_props import (
     seed_always,
     seed_paused,
 )
-from interlock.verifier.timeline import timeline
+from interlock.verifier.timeline import duration, timeline
 
 QUICK_DEPTH = 16
+QUICK_CHC_S = 2.0
 CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
 
 
@@ -88,12 +89,25 @@ def _check_safety(
     program: Program, invariant: Invariant, q: _Query, start: float, timeout_s: float
 ) -> PropertyResult:
     model = Model.build(program, q.seed, q.assuming)
-    chc = chc_check(model, q.bad_symbolic, timeout_s * CHC_SHARE)
+    deadline = start + timeout_s
+    # a short attempt first: most properties are proved (or refuted) in a fraction of a second
+    chc = chc_check(model, q.bad_symbolic, min(QUICK_CHC_S, timeout_s * CHC_SHARE))
+    if chc.status == "unknown" and isinstance(q.prop, PausedAtMostProp):
+        tighter = prove_tighter(program, model, q.prop, share(deadline, 0.3))
+        if tighter is not None:
+            limit, cert = tighter
+            note = f"proved for the tighter limit {duration(limit)}: {cert}"
+            return result(
+                invariant, start, status="proved", method="chc (spacer)", certificate=note
+            )
+    if chc.status == "unknown":
+        rest = start + timeout_s * CHC_SHARE - time.monotonic()
+        if rest > 0:
+            chc = chc_check(model, q.bad_symbolic, rest)
     if chc.status == "safe":
         return result(
             invariant, start, status="proved", method="chc (spacer)", certificate=chc.invariant
         )
-    deadline = start + timeout_s
     found, method = _search(program, model, q, chc.trace, deadline)
     if found.steps is not None:
         if replay_breaks(program, found.steps, q.bad_concrete):

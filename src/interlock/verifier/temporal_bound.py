@@ -32,6 +32,7 @@ WITNESS_S = 1.0
 WITNESS_DEPTH = 3
 REFINE_S = 1.0
 CHC_SHARE = 0.6
+TIGHTER_TRIES = 3
 
 
 def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[int]:
@@ -208,3 +209,28 @@ def check_never_locked(
         depth=found.depth,
         reason=f"no bound up to {duration(cands[-1])} proved and no repeating counterexample found",
     )
+
+
+def prove_tighter(
+    program: Program, model: Model, prop: PausedAtMostProp, deadline: float
+) -> tuple[int, str] | None:
+    """`paused at most D` by proving `paused at most D'` for some `D' ≤ D` (same `then open`).
+
+    Spacer proves a limit close to the longest possible pause quickly but may not converge on
+    a generous one; a proof for a smaller limit implies the property. The limits tried are the
+    longest pause a shallow BMC run witnesses (within 0.5%) and the candidates above it up to D.
+    Returns `(D', certificate)`, or None.
+    """
+    s = prop.scope
+    cands = [c for c in candidate_bounds(program, s) if c <= prop.limit]
+    reached, top = _witnessed(program, model, s, cands or [prop.limit], share(deadline, 0.2))
+    tries = ([top] if reached and top < prop.limit else []) + [c for c in cands if c > top]
+    tries = tries[:TIGHTER_TRIES]
+    for i, limit in enumerate(tries):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        res = chc_check(model, bad_paused(Z3, s, limit, prop.open_gap), left / (len(tries) - i))
+        if res.status == "safe" and res.invariant is not None:
+            return limit, res.invariant
+    return None
