@@ -100,3 +100,11 @@ def test_still_valid_mutants_roundtrip(data: bytes) -> None:
         return
     assume(compile_text(text, "mutant.guard").program is not None)
     check_roundtrip(text, "mutant.guard")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.as_posix())
+def test_examples_are_formatted(path: Path) -> None:
+    """The shipped examples pass `interlock fmt --check` (after a change to the formatter:
+    `interlock fmt --write examples/*.guard examples/broken/*.guard`)."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    assert format_source(text, path.as_posix()) == text
