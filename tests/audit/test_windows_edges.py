@@ -11,7 +11,6 @@ after the window has emptied) and the guard's `outflow(asset, W)` must equal the
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
