@@ -73,7 +73,8 @@ def bench_in_process(seconds: float) -> tuple[int, float]:
 def bench_anvil(rounds: int, workdir: Path) -> dict[str, list[float]]:
     """The generated monitor as its own process (as an operator runs it); its JSON log gives
     the decision and mining latencies, wall clocks compare the trigger receipt to the send."""
-    out: dict[str, list[float]] = {"decision": [], "receipt_to_sent": [], "mined": []}
+    out: dict[str, list[float]] = {"decision": [], "receipt_to_sent": [], "mined": [],
+                                   "cpu": []}
     with Anvil() as node:
         venue = deploy_venue(node)
         (name, source), = emit_monitor(venue.program).items()
@@ -103,6 +104,7 @@ def bench_anvil(rounds: int, workdir: Path) -> dict[str, list[float]]:
     sent = [e for e in events if e["event"] == "decision" and e["status"] == "sent"]
     out["decision"] = [e["latency_ms"] / 1000 for e in sent]
     out["mined"] = [e["mined_s"] for e in events if e["event"] == "trip_mined"]
+    out["cpu"] = [e["cpu_ms"] / 1000 for e in events if e["event"] == "block" and e["decisions"]]
     pokes = [e["ts"] for e in sent if e["rule"] == "oracle_divergence"]
     out["receipt_to_sent"] = [max(p - r, 0.0) for r, p in zip(receipts, pokes, strict=False)]
     return out
@@ -128,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| --- | ---: | ---: | ---: | ---: |")
     rows = [("head received -> trip sent (decision)", "decision"),
             ("trigger receipt -> trip sent", "receipt_to_sent"),
-            ("head received -> trip mined", "mined")]
+            ("head received -> trip mined", "mined"),
+            ("CPU of the monitor per block with decisions", "cpu")]
     for label, key in rows:
         xs = [x * 1000 for x in lat[key]]
         if xs:

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from monitor_chain import PRICE, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from eth_account import Account
+from monitor_chain import AGENT_KEY, PRICE, USDC, MonitorThread, Venue, deploy_venue, wait_for
 
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
@@ -60,8 +61,10 @@ def test_drain_is_poked_and_pauses_withdrawals(venue: Venue, tmp_path: Path) -> 
     # transfer outflow * 10 = 950k > tvl = 905k: only a poke notices
     receipt = venue.withdraw(whale, 95_000 * USDC)
     assert receipt["status"] == 1
-    assert venue.fired_until(0) == 0
     wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+    (fired,) = venue.guard.events.BreakerFired.get_logs(from_block=receipt["blockNumber"])
+    assert fired["args"]["caller"] == Account.from_key(AGENT_KEY).address  # the monitor's poke,
+    assert fired["blockNumber"] > receipt["blockNumber"]  # not the guard's check in the flow
     m.caught_up(venue.head())
     m.stop()
     ts = venue.w3.eth.get_block("latest")["timestamp"]

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import aiohttp
 from eth_abi.abi import decode
 from web3 import AsyncWeb3
 from web3.providers.persistent import WebSocketProvider
@@ -83,12 +84,22 @@ class Node:
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self._batch_lock = asyncio.Lock()
+        self._sessions: list[aiohttp.ClientSession] = []
         self.pending_served = False
 
-    def _http(self, url: str) -> AsyncWeb3[Any]:
-        return AsyncWeb3(AsyncHTTPProvider(
+    async def _http(self, url: str) -> AsyncWeb3[Any]:
+        """An HTTP provider on a keep-alive session of our own (web3's default session closes
+        the connection after every request: a new TCP connection per call)."""
+        provider = AsyncHTTPProvider(
             url, request_kwargs={"timeout": self.timeout_s}, exception_retry_configuration=None,
-        ))
+        )
+        session = aiohttp.ClientSession(
+            raise_for_status=True,
+            connector=aiohttp.TCPConnector(limit=32, keepalive_timeout=30),
+        )
+        self._sessions.append(session)
+        await provider.cache_async_session(session)
+        return AsyncWeb3(provider)
 
     async def connect(self) -> None:
         try:
@@ -98,7 +109,7 @@ class Node:
                 )
                 self.sub_w3 = AsyncWeb3(provider)
                 await provider.connect()  # not `await AsyncWeb3(...)`: no signal handlers
-                self.w3 = self._http(self.request_url)
+                self.w3 = await self._http(self.request_url)
                 try:
                     await self.request("eth_chainId", [])
                 except (ConnectionLost, RpcError):
@@ -106,7 +117,7 @@ class Node:
                         await self.w3.provider.disconnect()
                     self.w3, self.requests_over_ws = self.sub_w3, True
             else:
-                self.w3 = self._http(self.url)
+                self.w3 = await self._http(self.url)
             await self.request("eth_chainId", [])
         except RpcError:
             raise
@@ -124,6 +135,10 @@ class Node:
             with contextlib.suppress(Exception):
                 await w3.provider.disconnect()
         self.w3 = self.sub_w3 = None
+        sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            with contextlib.suppress(Exception):
+                await session.close()
 
     async def request(self, method: str, params: list[Any]) -> Any:
         """One JSON-RPC call; an error reply raises `RpcError`, a transport failure
