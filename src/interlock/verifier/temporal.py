@@ -90,17 +90,21 @@ def _check_safety(
 ) -> PropertyResult:
     model = Model.build(program, q.seed, q.assuming)
     deadline = start + timeout_s
-    # a short attempt first: most properties are proved (or refuted) in a fraction of a second
+    # short attempts first: most properties are proved, or refuted by a short trace, in a
+    # fraction of a second; then a tighter limit; then Spacer with the rest of its share
     chc = chc_check(model, q.bad_symbolic, min(QUICK_CHC_S, timeout_s * CHC_SHARE))
-    if chc.status == "unknown" and isinstance(q.prop, PausedAtMostProp):
-        tighter = prove_tighter(program, model, q.prop, share(deadline, 0.3))
-        if tighter is not None:
-            limit, cert = tighter
-            note = f"proved for the tighter limit {duration(limit)}: {cert}"
-            return result(
-                invariant, start, status="proved", method="chc (spacer)", certificate=note
-            )
     if chc.status == "unknown":
+        early = bmc(model, q.bad_symbolic, QUICK_DEPTH, share(deadline, 0.15))
+        if early.steps is not None:
+            return _violated(program, invariant, q, start, early, "bmc")
+        if isinstance(q.prop, PausedAtMostProp):
+            tighter = prove_tighter(program, model, q.prop, share(deadline, 0.3))
+            if tighter is not None:
+                limit, cert = tighter
+                note = f"proved for the tighter limit {duration(limit)}: {cert}"
+                return result(
+                    invariant, start, status="proved", method="chc (spacer)", certificate=note
+                )
         rest = start + timeout_s * CHC_SHARE - time.monotonic()
         if rest > 0:
             chc = chc_check(model, q.bad_symbolic, rest)
@@ -110,29 +114,37 @@ def _check_safety(
         )
     found, method = _search(program, model, q, chc.trace, deadline)
     if found.steps is not None:
-        if replay_breaks(program, found.steps, q.bad_concrete):
-            cex = _counterexample(program, found)
-            return result(
-                invariant,
-                start,
-                status="violated",
-                method=method,
-                depth=found.depth,
-                counterexample=cex,
-            )
-        return result(
-            invariant,
-            start,
-            status="unknown",
-            method=method,
-            depth=found.depth,
-            reason="internal: a counterexample did not replay (please report)",
-        )
+        return _violated(program, invariant, q, start, found, method)
     reason = chc.reason or "spacer found a violation that bounded search did not reach"
     if time.monotonic() >= deadline:
         reason = f"timeout after {timeout_s:g}s ({reason})"
     return result(
         invariant, start, status="unknown", method="bmc", depth=found.depth, reason=reason
+    )
+
+
+def _violated(
+    program: Program, invariant: Invariant, q: _Query, start: float, found: BmcResult, method: str
+) -> PropertyResult:
+    """`violated` with the counterexample if it replays and breaks the property (it must)."""
+    assert found.steps is not None
+    if replay_breaks(program, found.steps, q.bad_concrete):
+        cex = _counterexample(program, found)
+        return result(
+            invariant,
+            start,
+            status="violated",
+            method=method,
+            depth=found.depth,
+            counterexample=cex,
+        )
+    return result(
+        invariant,
+        start,
+        status="unknown",
+        method=method,
+        depth=found.depth,
+        reason="internal: a counterexample did not replay (please report)",
     )
 
 
