@@ -15,7 +15,7 @@ sequences only give the agent values that make its breaker's condition hold.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,10 +155,19 @@ def run_both(env: Env, steps: list[Step]) -> list[bool]:
     Returns whether each step was accepted."""
     env.chain.revert(env.snapshot)
     env.snapshot = env.chain.snapshot()
-    program, d = env.deployed.program, env.deployed
-    driver = ChainDriver(program, d.harness, d.guard, t0=env.t0, senders=SENDERS)
+    return compare_runs(env.deployed, env.t0, steps, SENDERS, _label)
+
+
+def compare_runs(
+    d: Deployed, t0: int, steps: list[Step], senders: tuple[str, ...] = (),
+    label: Callable[[Step], str] | None = None,
+) -> list[bool]:
+    """Run `steps` on the semantics and on `d`'s guard from `t0`; assert that both accept or
+    both refuse each step and that the states agree after every transaction."""
+    program = d.program
+    driver = ChainDriver(program, d.harness, d.guard, t0=t0, senders=senders)
     driver.prequeue(steps)
-    state = initial_state(program, env.t0)
+    state = initial_state(program, t0)
     accepted: list[bool] = []
     for i, s in enumerate(steps):
         out = driver.apply(s, i)
@@ -170,13 +179,13 @@ def run_both(env: Env, steps: list[Step]) -> list[bool]:
         assert out.ok == (reason is None), f"chain {'accepted' if out.ok else 'refused'} {where}"
         state = nxt
         accepted.append(out.ok)
-        if not isinstance(s, Advance) and currently_in_test_context():
-            event(f"{_label(s)}: {'accepted' if out.ok else 'refused'}")
+        if not isinstance(s, Advance) and label is not None and currently_in_test_context():
+            event(f"{label(s)}: {'accepted' if out.ok else 'refused'}")
         if not isinstance(s, Advance):
-            assert driver.read() == view_of_state(program, state, SENDERS), (
+            assert driver.read() == view_of_state(program, state, senders), (
                 f"state differs after {where}")
     driver.sync_clock()
-    assert driver.read() == view_of_state(program, state, SENDERS), "final state differs"
+    assert driver.read() == view_of_state(program, state, senders), "final state differs"
     return accepted
 
 
