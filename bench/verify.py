@@ -65,6 +65,9 @@ def measure(name: str, text: str, jobs: int, timeout_s: float) -> Row:
     results = verify(program, timeout_s=timeout_s, jobs=jobs)
     t3 = time.perf_counter()
     cpu = _cpu() - c0
+    for r in results:
+        if r.status != "proved":
+            print(f"  {name}: {r.name} {r.status} ({r.method}): {r.reason}", file=sys.stderr)
     counts = Counter(r.status for r in results)
     slow = max(results, key=lambda r: r.seconds, default=None)
     return Row(
