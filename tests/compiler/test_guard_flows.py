@@ -204,6 +204,30 @@ def test_vault_reports_only_assets_it_holds(venue: Venue) -> None:
     venue.chain.tx(guard.functions.recordOutflow(token.address, 1), vault_eoa)
 
 
+def test_window_sums_follow_the_bucket_rule(venue: Venue) -> None:
+    """Flows over many buckets (same bucket, next bucket, gaps, a full window) against the
+    rule of docs/semantics.md: the sum at `now` is over buckets k, now/b - 12 < k <= now/b."""
+    guard, token, _, vault_eoa = _eoa_vault_guard(venue.chain)
+    c = venue.chain
+    c.tx(token.functions.setBalance(vault_eoa, 10**30), vault_eoa)
+    b, t0 = H // 12, T0 + 7
+    offsets = [0, 0, 1, 299, 300, 301, 900, 2000, 3599, 3600, 3601, 3900, 3900, 7500, 7800,
+               8100, 8100, 8400, 8700, 12000, 12001, 30000, 30299, 30300]
+    flows: list[tuple[int, int]] = []
+    last = 0
+    for i, off in enumerate(offsets):
+        amount = 1000 + 37 * i
+        fn = guard.functions.recordOutflow(token.address, amount)
+        # py-evm mines each transaction in its own block, one second apart at least
+        r = c.tx(fn, vault_eoa, at=t0 + off if t0 + off > last + 1 else None)
+        now = last = c.timestamp(r)
+        flows.append((now, amount))
+        expected = sum(a for ts, a in flows if now // b - 12 < ts // b <= now // b)
+        got = guard.functions.outflow(token.address, H).call(block_identifier=r["blockNumber"])
+        assert got == expected, (off, now)
+    assert guard.functions.inflow(token.address, H).call() == 0
+
+
 def _reentrancy_guard(chain: Chain, which: str) -> None:
     """A guard whose asset (or feed) re-enters `poke` while the guard reads it."""
     user = chain.accounts[2]
@@ -220,8 +244,8 @@ def _reentrancy_guard(chain: Chain, which: str) -> None:
         chain.tx(token.functions.setTarget(guard.address, RULE_DRAIN, True), user)
         # the vault reports 200 USDC out of 1000: drain's condition holds and reads balanceOf
         r = chain.tx(guard.functions.recordOutflow(token.address, 200 * USDC), vault_eoa)
-        flows = guard.events.FlowRecorded().process_receipt(r, errors=DISCARD)
-        assert flows[0]["args"]["allowed"] is False
+        refused = guard.events.FlowRefused().process_receipt(r, errors=DISCARD)
+        assert refused[0]["args"]["amount"] == 200 * USDC
         assert guard.functions.firedUntil(RULE_DRAIN).call() > 0
         # the poke that re-enters itself through balanceOf fails only by cooldown, not by
         # re-entry: its re-entrant inner call never succeeds

@@ -226,7 +226,7 @@ def _flow_blocks(
                 "test": f"asset == {names.asset[asset.name]} && {flag}",
                 "record": [f"_seriesAdd({s.index}, {s.bucket}, amount);" for s in mine],
                 "checks": [f"_try({i})" for i in checks],
-                "undo": [f"_seriesUndo({s.index}, {s.bucket}, amount);" for s in mine],
+                "undo": [f"_seriesUndo({s.index}, amount);" for s in mine],
             })
     return blocks
 

@@ -47,6 +47,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint256 private constant NONE = type(uint256).max;
     uint8 private constant ALL_SCOPES = 255;
     uint256 private constant SAT = 2 ** 128;
+    uint256 private constant MAX_AMOUNT = 2 ** 112;
     uint256 private constant WAD = 1e18;
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     bytes32 private constant DOMAIN_TYPEHASH =
@@ -64,9 +65,12 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         uint64 pausedSince;
     }
 
+    /// @dev A flow series in one slot: the current bucket's index and amount, and the window
+    /// total (current bucket included). Finished buckets are in `_ring`, tagged with their index.
     struct SeriesHead {
-        uint64 lastBucket;
-        uint192 total;
+        uint32 lastBucket;
+        uint112 current;
+        uint112 total;
     }
 
     struct Queued {
@@ -80,7 +84,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint64[2] private _overrideUntil;
     uint64[6] private _firedUntil;
     SeriesHead[2] private _heads;
-    uint256[12][2] private _buckets;
+    uint256[12][2] private _ring; // (bucket index << 224) | amount
     mapping(uint256 key => uint64) private _usedUntil;
     mapping(uint256 word => uint256) private _nonceBitmap;
     mapping(bytes32 opHash => Queued) private _queued;
@@ -447,59 +451,72 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (!(a == AGENT_WATCHER)) revert NotAgent(a);
     }
 
-    function _seriesSum(uint256 k, uint64 bucket) private view returns (uint256 sum) {
-        SeriesHead memory h = _heads[k];
-        uint64 nb = _now() / bucket;
-        if (nb <= h.lastBucket) return h.total;
-        if (nb >= h.lastBucket + 12) return 0;
-        sum = h.total;
-        for (uint64 j = h.lastBucket + 1; j <= nb; ++j) sum -= _buckets[k][j % 12];
+    /// @dev The finished buckets that leave the window when it moves from bucket `last` to `nb`
+    /// (`last < nb < last + 12`): ring entries tagged `j - 12` for `j` in (last, nb].
+    function _expired(uint256 k, uint256 last, uint256 nb) private view returns (uint256 sum) {
+        for (uint256 j = last + 1; j <= nb; ++j) {
+            uint256 e = _ring[k][j % 12];
+            if ((e >> 224) + 12 == j) sum += uint112(e);
+        }
     }
 
+    function _seriesSum(uint256 k, uint64 bucket) private view returns (uint256) {
+        SeriesHead memory h = _heads[k];
+        uint256 nb = block.timestamp / bucket;
+        if (nb <= h.lastBucket) return h.total;
+        if (nb >= uint256(h.lastBucket) + 12) return 0;
+        if (h.total == h.current) return h.total; // no finished bucket holds anything
+        return h.total - _expired(k, h.lastBucket, nb);
+    }
+
+    /// @dev Adds `amount` at now. In the current bucket this touches the head slot only; a new
+    /// bucket files the finished one into the ring and drops what left the window.
     function _seriesAdd(uint256 k, uint64 bucket, uint256 amount) private {
         SeriesHead memory h = _heads[k];
-        uint64 nb = _now() / bucket;
+        uint256 nb = block.timestamp / bucket;
         uint256 total = h.total;
-        if (nb != h.lastBucket && total != 0) {
-            uint64 first = nb >= h.lastBucket + 12 ? nb - 11 : h.lastBucket + 1;
-            for (uint64 j = first; j <= nb; ++j) {
-                uint256 old = _buckets[k][j % 12];
-                if (old != 0) {
-                    total -= old;
-                    _buckets[k][j % 12] = 0;
-                }
+        uint256 current = h.current;
+        if (nb != h.lastBucket) {
+            if (nb >= uint256(h.lastBucket) + 12) {
+                total = 0;
+            } else {
+                if (total != current) total -= _expired(k, h.lastBucket, nb);
+                if (current != 0) _ring[k][h.lastBucket % 12] = (uint256(h.lastBucket) << 224) | current;
             }
+            current = 0;
         }
-        _buckets[k][nb % 12] += amount;
+        current += amount;
         total += amount;
-        if (total > type(uint192).max) revert AmountTooLarge(amount);
-        _heads[k] = SeriesHead(nb, uint192(total));
+        if (total >= MAX_AMOUNT) revert AmountTooLarge(amount);
+        _heads[k] = SeriesHead(uint32(nb), uint112(current), uint112(total));
     }
 
-    function _seriesUndo(uint256 k, uint64 bucket, uint256 amount) private {
-        _buckets[k][(_now() / bucket) % 12] -= amount;
-        _heads[k].total -= uint192(amount);
+    /// @dev Takes back a flow added in this transaction (same bucket).
+    function _seriesUndo(uint256 k, uint256 amount) private {
+        SeriesHead storage h = _heads[k];
+        h.current -= uint112(amount);
+        h.total -= uint112(amount);
     }
 
-    function _recordFlow(address asset, uint256 amount, bool out) internal returns (bool allowed) {
-        if (amount >= SAT) revert AmountTooLarge(amount);
+    function _recordFlow(address asset, uint256 amount, bool out) internal returns (bool) {
+        if (amount >= MAX_AMOUNT) revert AmountTooLarge(amount);
         bool fired = false;
         if (asset == ASSET_USDC && out) {
             _seriesAdd(0, 300, amount);
             if (_try(0)) fired = true;
             if (fired) {
-                _seriesUndo(0, 300, amount);
+                _seriesUndo(0, amount);
             }
         }
         if (asset == ASSET_USDC && !out) {
             _seriesAdd(1, 300, amount);
             if (_try(2)) fired = true;
             if (fired) {
-                _seriesUndo(1, 300, amount);
+                _seriesUndo(1, amount);
             }
         }
-        allowed = !fired;
-        emit FlowRecorded(msg.sender, asset, amount, out, allowed);
+        if (fired) emit FlowRefused(msg.sender, asset, amount, out);
+        return !fired;
     }
 
     function _seriesOf(address asset, uint64 window, bool out) private pure returns (uint256 k) {
@@ -584,7 +601,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @dev Fires rule `ruleId` when its cooldown allows and its condition holds now.
     function _try(uint256 ruleId) private returns (bool) {
         (,, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
-        if (!_ready(ruleId, hasCooldown, cooldown) || !_condition(ruleId)) return false;
+        if (!_condition(ruleId) || !_ready(ruleId, hasCooldown, cooldown)) return false;
         _fire(ruleId, address(0));
         return true;
     }

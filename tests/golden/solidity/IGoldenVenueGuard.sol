@@ -40,7 +40,7 @@ interface IGoldenVenueGuard {
     event ParamOverridden(uint8 indexed param, uint256 indexed ruleId, int256 value, uint64 until);
     event SenderBlocked(address indexed sender, uint8 indexed scope, uint64 until);
     event BreakerFired(uint256 indexed ruleId, address indexed caller, uint64 firedUntil);
-    event FlowRecorded(address indexed vault, address indexed asset, uint256 amount, bool outflow, bool allowed);
+    event FlowRefused(address indexed vault, address indexed asset, uint256 amount, bool outflow);
     event OperationExecuted(bytes32 indexed opHash, uint16 indexed power);
     event OperationQueued(bytes32 indexed opHash, uint16 indexed power, uint64 eta);
     event OperationCancelled(bytes32 indexed opHash);
