@@ -166,3 +166,23 @@ def test_rpc_errors_and_malformed_logs_are_logged_and_survived(tmp_path: Path) -
         assert len(m.events("malformed_log")) == 1
         # the corrupted transfer is not counted; the ones around it are, once each
         assert m.monitor.stats.values[venue.head()][OUTFLOW] == 5_000 * USDC
+
+
+def test_websocket_unavailable_falls_back_to_http_polling(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        proxy = RpcProxy(node.http_url)  # answers HTTP JSON-RPC only: no WebSocket upgrade
+        try:
+            ws_url = proxy.url.replace("http://", "ws://")
+            cfg = MonitorConfig(rpc=ws_url, guard=venue.guard.address,
+                                checkpoint=str(tmp_path / "m.db"), poll_interval_s=0.02)
+            m = MonitorThread(venue.program, cfg, name="interlock.monitor.fallback").start()
+            venue.withdraw(venue.users[1], 95_000 * USDC)
+            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+            m.stop()
+        finally:
+            proxy.close()
+        assert m.events("polling_fallback")
+        assert m.health.snapshot()["mode"] == "http-polling"
+        assert [r.decision.breaker for r in m.monitor.stats.results if r.status == "sent"] == [
+            "drain"]

@@ -81,6 +81,7 @@ class Node:
         self.w3: AsyncWeb3[Any] | None = None  # requests
         self.sub_w3: AsyncWeb3[Any] | None = None  # subscriptions (WebSocket only)
         self.requests_over_ws = False
+        self.ws_error: str | None = None
         self.events: asyncio.Queue[Event] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self._batch_lock = asyncio.Lock()
@@ -102,17 +103,25 @@ class Node:
         return AsyncWeb3(provider)
 
     async def connect(self) -> None:
+        """Connect; over `ws://`, a WebSocket that cannot be opened leaves HTTP polling at the
+        same address (`ws_error` says why), and an HTTP address that does not answer leaves
+        requests on the socket."""
         try:
             if self.is_ws:
                 provider = WebSocketProvider(
                     self.url, request_timeout=self.timeout_s, max_connection_retries=1
                 )
-                self.sub_w3 = AsyncWeb3(provider)
-                await provider.connect()  # not `await AsyncWeb3(...)`: no signal handlers
+                try:
+                    await provider.connect()  # not `await AsyncWeb3(...)`: no signal handlers
+                    self.sub_w3 = AsyncWeb3(provider)
+                except Exception as exc:
+                    self.ws_error = f"{type(exc).__name__}: {exc}"
                 self.w3 = await self._http(self.request_url)
                 try:
                     await self.request("eth_chainId", [])
                 except (ConnectionLost, RpcError):
+                    if self.sub_w3 is None:
+                        raise
                     with contextlib.suppress(Exception):
                         await self.w3.provider.disconnect()
                     self.w3, self.requests_over_ws = self.sub_w3, True
@@ -211,12 +220,17 @@ class Node:
 
     # --- subscriptions --------------------------------------------------------------------
 
-    async def subscribe(self, want_pending: bool) -> None:
-        """Over WebSocket: start delivering heads (and pending transactions) to `events`."""
+    async def subscribe(self, want_pending: bool) -> bool:
+        """Over WebSocket: start delivering heads (and pending transactions) to `events`.
+        False when heads cannot be subscribed to (then the caller polls)."""
         if not self.is_ws or self.sub_w3 is None:
-            return
+            return False
         w3 = self.sub_w3
-        heads = await w3.eth.subscribe("newHeads")
+        try:
+            heads = await w3.eth.subscribe("newHeads")
+        except Exception as exc:
+            self.ws_error = f"eth_subscribe: {type(exc).__name__}: {exc}"
+            return False
         pending = None
         if want_pending:
             try:
@@ -225,6 +239,7 @@ class Node:
             except Exception:
                 self.pending_served = False
         self._reader = asyncio.create_task(self._read(w3, str(heads), str(pending)))
+        return True
 
     async def _read(self, w3: AsyncWeb3[Any], heads: str, pending: str) -> None:
         try:

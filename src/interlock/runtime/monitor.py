@@ -138,11 +138,11 @@ class Monitor:
     async def run(self, stop: asyncio.Event | None = None) -> Stats:
         stop = stop or asyncio.Event()
         backoff = 0.1
-        mode = "websocket" if self.config.rpc.startswith("ws") else "http-polling"
         while not stop.is_set():
             node = Node(self.config.rpc)
             try:
                 await node.connect()
+                mode = "websocket" if node.sub_w3 is not None else "http-polling"
                 self.health.connected, self.health.mode = True, mode
                 log(self.logger, logging.INFO, "connected", rpc=self.config.rpc, mode=mode,
                     dry_run=self.config.dry_run, guard=self.config.guard)
@@ -173,9 +173,13 @@ class Monitor:
         executor = Executor(node.request, self.config.guard, self.account,
                             dry_run=self.config.dry_run, simulate_from=agent,
                             batch=node.batch)
-        await node.subscribe(want_pending=self.plan.needs_transactions())
+        subscribed = await node.subscribe(want_pending=self.plan.needs_transactions())
+        self.health.mode = "websocket" if subscribed else "http-polling"
+        if node.is_ws and not subscribed:
+            log(self.logger, logging.WARNING, "polling_fallback", error=node.ws_error,
+                poll_interval_s=self.config.poll_interval_s)
         await self._catch_up(node, executor, await node.head(), stop)
-        wait = self.config.idle_check_s if node.is_ws else self.config.poll_interval_s
+        wait = self.config.idle_check_s if subscribed else self.config.poll_interval_s
         while not stop.is_set():
             ev = await node.next_event(wait)
             if ev is None:
