@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,8 @@ def test_violation_exits_1_with_timeline(capsys: pytest.CaptureFixture[str]) -> 
     code, out, _ = run(capsys, BROKEN)
     assert code == 1
     assert "violated withdrawals_escape" in out
-    assert "+0s" in out
+    block = out.split("violated withdrawals_escape", 1)[1]
+    assert re.search(r"\n +\+\d+[smhdw]", block)  # timeline rows at offsets like +6h
 
 
 def test_findings_warn_and_fail_under_strict(

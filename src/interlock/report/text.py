@@ -100,7 +100,8 @@ def coalition_lines(results: tuple[PropertyResult, ...]) -> list[str]:
     for r in results:
         cert = r.certificate or ""
         if cert.startswith(CERTIFICATE_TITLE):
-            seen.update(dict.fromkeys(cert.splitlines()[1:]))
+            lines = cert.splitlines()[1:]
+            seen.update(dict.fromkeys(line for line in lines if line.startswith("power #")))
     if not seen:
         return []
     return ["", CERTIFICATE_TITLE, *(f"  {line}" for line in seen)]
