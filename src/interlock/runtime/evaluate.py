@@ -108,21 +108,22 @@ def decide(
     holding: set[tuple[str, str | None]] = set()
     skipped: list[tuple[str, str]] = []
     evaluated = 0
+    ordered_senders = sorted(per_sender.items()) if per_sender else []
+    no_sender: list[tuple[str | None, Mapping[Atom, int]]] = [(None, metrics)]
     for rule in rules:
         b = rule.breaker
-        senders: list[tuple[str | None, Mapping[Atom, int]]]
-        if rule.per_sender:
-            senders = [(s, _merge(metrics, vals)) for s, vals in sorted(per_sender.items())]
-        else:
-            senders = [(None, metrics)]
+        when = b.when
+        senders: list[tuple[str | None, Mapping[Atom, int]]] = (
+            [(s, _merge(metrics, vals)) for s, vals in ordered_senders]
+            if rule.per_sender else no_sender
+        )
         for sender, values in senders:
             evaluated += 1
             try:
-                holds = eval_cond(program, b.when, state, values)
+                if not eval_cond(program, when, state, values):
+                    continue
             except StepRefused as exc:  # a metric it needs could not be read at this block
                 skipped.append((b.name, f"unavailable: {exc.reason}"))
-                continue
-            if not holds:
                 continue
             key = (b.name, sender)
             holding.add(key)
