@@ -1,0 +1,61 @@
+"""Audit: a lock kept forever by re-pausing at the exact end of each pause.
+
+SPEC §5: "a pause that starts at the very timestamp at which the previous one ended continues
+the same continuous pause". With `cooldown 0s` the breaker below is ready again exactly when
+its 6h pause ends, and re-pausing then continues the pause (`paused_since` stays t0), forever.
+So `w never locked forever` is violated: the concrete semantics keeps `w` in one pause for as
+long as we like (checked below). The verifier answers `unknown` instead.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from interlock.compiler.ir import Atom, Program
+from interlock.dsl.frontend import compile_text
+from interlock.verifier.engine import check_property
+from interlock.verifier.trace import Advance, Fire, MetricValue
+from tests.audit.adversary import T0, replay
+
+RULES = """protocol ExactEnd
+signer alice 0x1111111111111111111111111111111111111111
+agent  watcher 0x6666666666666666666666666666666666666666
+asset USDC 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48 decimals 6
+vault pool 0x7777777777777777777777777777777777777777 holds USDC
+scope w
+breaker b1 {
+  when outflow(USDC, 1h) > 10% of tvl(USDC)
+  then pause w for 6h
+  cooldown 0s
+}
+invariant nl: w never locked forever
+"""
+H = 3600
+
+
+def _program() -> Program:
+    result = compile_text(RULES, "exact_end.guard")
+    assert result.program is not None
+    return result.program
+
+
+def _fire() -> Fire:
+    return Fire(breaker="b1", metrics=(
+        MetricValue(atom=Atom(kind="outflow", target="USDC", window=3600), value=1),
+        MetricValue(atom=Atom(kind="tvl", target="USDC"), value=9)))
+
+
+def test_the_semantics_keeps_w_in_one_pause_for_ever() -> None:
+    p = _program()
+    rounds = 50
+    st = replay(p, [_fire()] + [Advance(seconds=6 * H), _fire()] * rounds)
+    assert st.paused_since["w"] == T0
+    assert st.paused_until["w"] - st.paused_since["w"] == (rounds + 1) * 6 * H
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (completeness): the lasso search requires the scope "
+                   "strictly paused in every loop state, so an exact-end continuation is missed")
+def test_verifier_finds_the_never_ending_pause() -> None:
+    p = _program()
+    r = check_property(p, p.invariants[0], 10.0)
+    assert r.status == "violated", r
