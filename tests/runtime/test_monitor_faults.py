@@ -79,10 +79,11 @@ def test_killed_monitor_resumes_without_missing_or_double_counting(tmp_path: Pat
             wait_for(lambda: checkpointed_block(db, guard) >= venue.head(), 30,
                      "monitor did not start")
             user = venue.users[1]
+            start = venue.head()
             burst = threading.Thread(
                 target=lambda: [venue.withdraw(user, 3_000 * USDC) for _ in range(10)])
             burst.start()
-            time.sleep(0.15)
+            wait_for(lambda: venue.head() >= start + 3, 30)
             proc.send_signal(signal.SIGKILL)  # mid-stream, no chance to clean up
             proc.wait(timeout=10)
             burst.join()
