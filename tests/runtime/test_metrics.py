@@ -152,3 +152,23 @@ def test_values_cover_every_non_sender_atom() -> None:
     state.apply(b)
     assert set(state.values(b)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE}
     assert all(isinstance(a, Atom) for a in state.values(b))
+
+
+def test_price_and_staleness() -> None:
+    import dataclasses
+
+    price = Atom(kind="price", target="ETH_USD")
+    stale = Atom(kind="staleness", target="ETH_USD")
+    plan = MetricPlan.from_program(PROGRAM)
+    plan = dataclasses.replace(plan, atoms=(*plan.atoms, price, stale))
+    state = MetricState(plan)
+    b = BlockObservation(1, "0x1", "0x0", T0, balances={(USDC, POOL): 1},
+                         rounds={FEED: FeedRound(2_000 * 10**8, T0 - 90), REF: FeedRound(1, T0)})
+    state.apply(b)
+    assert state.values(b)[price] == 2_000 * 10**8
+    assert state.values(b)[stale] == 90
+    future = BlockObservation(2, "0x2", "0x1", T0 + 1, balances={(USDC, POOL): 1},
+                              rounds={FEED: FeedRound(-1, T0 + 50), REF: FeedRound(1, T0)})
+    state.apply(future)
+    assert state.values(future)[stale] == 0  # updatedAt in the future: 0
+    assert state.values(future)[price] == 0  # a negative answer is a price of 0
