@@ -238,3 +238,23 @@ def test_generous_limit_is_proved_through_a_tighter_one() -> None:
     assert r.status == "proved"
     r = check(p, at_most("d", 26 * H - 1))
     assert r.status == "violated" and pause_length(p, r, "d") == 26 * H
+
+
+def test_pause_at_the_instant_the_last_ends_continues_it() -> None:
+    # a at 0 pauses w until 6h; b firing at exactly 6h continues the same pause (no block could
+    # use an opening of zero length): one continuous pause of 12h. Firing b at 6h + 1s instead
+    # opens w for 1s, which `then open 1s` allows and `then open 2s` does not
+    p = program(
+        scopes=(scope("w"),),
+        breakers=(
+            breaker("a", cmp(OUTFLOW, ">", 10), pause("w", 6 * H), cooldown=24 * H),
+            breaker("b", cmp(OUTFLOW, ">", 20), pause("w", 6 * H), cooldown=24 * H),
+        ),
+    )
+    assert check(p, at_most("w", 12 * H, 1)).status == "proved"
+    r = check(p, at_most("w", 12 * H - 1))
+    assert r.status == "violated" and pause_length(p, r, "w") == 12 * H
+    r = check(p, at_most("w", 12 * H, 2))
+    assert r.status == "violated"
+    st = replay(p, r.counterexample.steps)  # type: ignore[union-attr]
+    assert st.paused_since["w"] - st.prev_end["w"] == 1
