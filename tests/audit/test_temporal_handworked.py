@@ -121,6 +121,27 @@ invariant d2: w paused at most 3h assuming gov
 invariant d3: always (lev == 20) assuming gov
 invariant d4: always (lev == 20)
 """, {"d1": "proved", "d2": "violated", "d3": "proved", "d4": "violated"}, {}),
+    # effective values: safer higher takes the max of base and live overrides, safer lower the
+    # min; `set` clamps the base to its `within` range
+    "params and overrides": Case(
+        """role gov = 2 of [alice, bob, carol] after 1d
+scope w
+param col = 150 in [100, 300] safer higher
+param lev = 20 in [2, 50] safer lower
+breaker d { when deviation(F) > 3% then set col to 200 for 2h, set lev to 5 for 1h }
+allow gov to set col within [120, 250]
+allow guardian to set lev within [10, 30]
+invariant q1: always (col >= 120)
+invariant q2: always (col >= 150)
+invariant q3: always (col <= 250)
+invariant q4: always (col <= 200) assuming gov
+invariant q5: always (lev >= 5)
+invariant q6: always (lev >= 6)
+invariant q7: always (lev <= 30)
+invariant q8: always (lev <= 20) assuming guardian
+invariant q9: always (col >= 150) assuming gov
+""", {"q1": "proved", "q2": "violated", "q3": "proved", "q4": "proved", "q5": "proved",
+      "q6": "violated", "q7": "proved", "q8": "proved", "q9": "proved"}, {}),
 }
 
 # executions reaching each bound exactly (the bound is tight)
