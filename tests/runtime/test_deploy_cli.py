@@ -105,3 +105,14 @@ def test_bad_build_dirs_and_options_exit_2(tmp_path: Path,
     assert main(["deploy", str(tmp_path / "b"), "--rpc", "http://127.0.0.1:1",
                  "--key-env", "NO_SUCH_VAR_X"]) == 2
     assert "is not set" in capsys.readouterr().err
+
+
+def test_monitor_refuses_an_address_without_a_guard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_build(tmp_path / "b")
+    with Anvil() as node:
+        code = main(["monitor", str(tmp_path / "b"), "--rpc", node.http_url, "--dry-run",
+                     "--guard", "0x" + "12" * 20, "--checkpoint", str(tmp_path / "m.sqlite")])
+    assert code == 2
+    assert "no contract at the guard address" in capsys.readouterr().err

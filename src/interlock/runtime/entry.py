@@ -20,7 +20,7 @@ from eth_utils.address import is_address, to_checksum_address
 
 from interlock.compiler.ir import Program
 from interlock.runtime.executor import AgentKeyError, load_agent_key
-from interlock.runtime.monitor import Monitor, MonitorConfig
+from interlock.runtime.monitor import GuardMissing, Monitor, MonitorConfig
 from interlock.runtime.ops import (
     AlertSink,
     Health,
@@ -150,6 +150,9 @@ def run(program: Program, opts: RunOptions) -> int:
                       metrics=metrics, health=health)
     try:
         asyncio.run(_run_until_signal(monitor))
+    except GuardMissing as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     finally:
         if server:
             server.stop()

@@ -56,6 +56,10 @@ class MonitorConfig:
 KEEP_VALUES = 4096
 
 
+class GuardMissing(Exception):
+    """There is no contract at the guard address on this chain."""
+
+
 class Reorg(Exception):
     """The block to process does not extend the last processed one."""
 
@@ -137,6 +141,14 @@ class Monitor:
 
     async def run(self, stop: asyncio.Event | None = None) -> Stats:
         stop = stop or asyncio.Event()
+        try:
+            await self._run(stop)
+        finally:
+            await self._drain()
+            self.store.close()
+        return self.stats
+
+    async def _run(self, stop: asyncio.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
             node = Node(self.config.rpc)
@@ -158,17 +170,26 @@ class Monitor:
                     error=str(exc), block=self.next_block, retry_in_s=backoff)
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self.config.max_backoff_s)
+            except GuardMissing:
+                raise
+            except Exception as exc:  # a bug or data we did not expect: keep watching
+                self.metrics.errors.labels("internal").inc()
+                log(self.logger, logging.ERROR, "internal_error", error=repr(exc),
+                    block=self.next_block, retry_in_s=backoff)
+                await _sleep_or_stop(stop, backoff)
+                backoff = min(backoff * 2, self.config.max_backoff_s)
             finally:
                 await node.close()
-        await self._drain()
-        self.store.close()
-        return self.stats
 
     async def _drain(self) -> None:
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=5)
 
     async def _session(self, node: Node, stop: asyncio.Event) -> None:
+        code = await node.request("eth_getCode", [self.config.guard, "latest"])
+        if not code or code == "0x":
+            log(self.logger, logging.ERROR, "guard_not_found", guard=self.config.guard)
+            raise GuardMissing(f"no contract at the guard address {self.config.guard}")
         agent = self.program.agents[0].address if self.program.agents else None
         executor = Executor(node.request, self.config.guard, self.account,
                             dry_run=self.config.dry_run, simulate_from=agent,
