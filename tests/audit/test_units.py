@@ -54,6 +54,15 @@ CASES: dict[str, tuple[dict[str, int], int, str]] = {
     "staleness(F) > 1h": ({"staleness F": 1}, -3600, ">"),
     "staleness(F) >= 2d": ({"staleness F": 1}, -172_800, ">="),
     "lev <= 10": ({"param lev": 1}, -10, "<="),
+    "staleness(F) > 2w": ({"staleness F": 1}, -1_209_600, ">"),
+    "staleness(F) > 90m": ({"staleness F": 1}, -5400, ">"),
+    "outflow(USDC, 1h) > 10% of 50% of tvl(USDC)": (
+        {"outflow USDC 3600": 20, "tvl USDC": -1}, 0, ">"),
+    # division is exact (scaled), never rounded
+    "outflow(USDC, 1h) > tvl(USDC) / 2": ({"outflow USDC 3600": 2, "tvl USDC": -1}, 0, ">"),
+    "outflow(USDC, 1h) - inflow(USDC, 1h) > 5% of tvl(USDC)": (
+        {"outflow USDC 3600": 20, "inflow USDC 3600": -20, "tvl USDC": -1}, 0, ">"),
+    "deviation(F) > -3%": ({"deviation F": 1}, 3 * 10**16, ">"),
 }
 
 ERRORS = {
@@ -61,6 +70,8 @@ ERRORS = {
     "outflow(USDC, 1h) > 1000": "E0302",  # an amount needs its unit
     "outflow(USDC, 13s) > 0": "E0406",  # window not a multiple of 12 s
     "outflow(USDC, 1h) > tvl(WETH)": "E0301",  # different assets
+    "price(F) > 0.000000001 F": "E0408",  # 9 decimals on an 8-decimals feed
+    "deviation(F) > 3": "E0302",  # a ratio needs `%` or `bps`
 }
 
 
