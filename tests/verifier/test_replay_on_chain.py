@@ -72,10 +72,11 @@ def replay_one(chain: TestChain, d: Deployed, r: PropertyResult, t0: int) -> str
     # the same steps on the reference semantics: all accepted, the same state after each
     state = initial_state(program, t0)
     observed = {o.index: o for o in replay.observations}
-    for i, s in enumerate(replay.applied):
-        state = step(program, state, s)
+    for i, group in enumerate(replay.applied):
+        for s in group:
+            state = step(program, state, s)
         if i in observed:
-            assert observed[i].ok, f"`{r.name}`: the guard refused step {i} {s!r}"
+            assert observed[i].ok, f"`{r.name}`: the guard refused step {i} {group!r}"
             assert observed[i].view == view_of_state(program, state), f"state after step {i}"
     invariant = next(inv for inv in program.invariants if inv.name == r.name)
     breach = breach_on_chain(program, invariant, replay)

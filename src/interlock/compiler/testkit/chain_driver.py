@@ -36,7 +36,7 @@ from eth_utils.crypto import keccak
 from interlock.compiler.ir import Program
 from interlock.compiler.testkit.chain import TestChain
 from interlock.compiler.testkit.harness import Harness, signer_key
-from interlock.compiler.testkit.metrics_chain import realize_metrics
+from interlock.compiler.testkit.metrics_chain import realize_metrics, seen_metrics
 from interlock.verifier.semantics import State, effective_param
 from interlock.verifier.trace import Advance, Fire, Step, UsePower
 
@@ -84,9 +84,20 @@ def view_of_state(program: Program, st: State, senders: Sequence[str] = ()) -> G
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one step did on chain.
+
+    `implicit` are the breakers the guard fired by itself while the step's metrics were set up
+    (a vault's flow report checks the breakers that read the flow), in rule-id order, with the
+    metric values the guard saw; when the step's own breaker is among them, `in_implicit` is
+    set and no `poke` was sent. The semantics must apply `implicit` first, then `step` (unless
+    `in_implicit`).
+    """
+
     ok: bool
     step: Step  # as applied: a `Fire` carries the realized metric values
     gas_used: int = 0
+    implicit: tuple[Fire, ...] = ()
+    in_implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,8 @@ class ChainDriver:
         self._nonce = 1
         self._queued: dict[int, SignedOp] = {}  # step index -> queued operation
         self._values: dict[int, int] = {}  # step index -> value of a `cancel` (victim's hash)
+        self.undone_flows: dict[tuple[str, str], int] = {}  # (kind, asset) -> reported amount
+        # the guard took back because the report fired a breaker (set up by `metrics_chain`)
         self.sender = self.chain.accounts[0]
         self.senders = tuple(senders)  # whose `blockedUntil` `read` reports
 
@@ -200,12 +213,18 @@ class ChainDriver:
         breaker = next((b for b in self.program.breakers if b.name == s.breaker), None)
         if breaker is None:
             return Outcome(ok=False, step=s)
-        before = self._fired_until(breaker.id)
+        before = self.fired_marks()
+        self.undone_flows = {}
         realized = realize_metrics(self, breaker, s.metrics)
         step = Fire(breaker=s.breaker, metrics=realized, sender=s.sender)
+        after = self.fired_marks()
+        implicit = tuple(
+            step if b.name == s.breaker else Fire(breaker=b.name, metrics=seen_metrics(self, b))
+            for b in self.program.breakers if after[b.name] != before[b.name]
+        )
         if breaker.onchain:
-            if self._fired_until(breaker.id) != before:
-                return Outcome(ok=True, step=step)  # the flow report fired it
+            if any(f.breaker == s.breaker for f in implicit):
+                return Outcome(ok=True, step=step, implicit=implicit, in_implicit=True)
             fn = self.guard.functions.poke(breaker.id)
             sender = self.sender
         else:
@@ -217,7 +236,13 @@ class ChainDriver:
             else:
                 fn = self.guard.functions.trip(breaker.id)
         out = self.chain.call_fn(fn, sender, timestamp=self.now)
-        return Outcome(ok=out.ok, step=step, gas_used=out.gas_used)
+        return Outcome(ok=out.ok, step=step, gas_used=out.gas_used, implicit=implicit)
+
+    def fired_marks(self) -> dict[str, int]:
+        """Every breaker's `firedUntil`, in one call."""
+        p = self.program
+        fu = self.h.reader.functions.read(self.guard.address, 0, 0, 0, len(p.breakers)).call()[6]
+        return {b.name: int(fu[b.id]) for b in p.breakers}
 
     def _use(self, s: UsePower, index: int | None) -> Outcome:
         if not 0 <= s.power < len(self.program.powers):
@@ -301,5 +326,3 @@ class ChainDriver:
                         "nonce": nonce, "deadline": deadline},
         }
 
-    def _fired_until(self, rule_id: int) -> int:
-        return int(self.guard.functions.firedUntil(rule_id).call())

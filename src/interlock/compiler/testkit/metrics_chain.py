@@ -76,6 +76,18 @@ def realize_metrics(
     return tuple(out)
 
 
+def seen_metrics(d: ChainDriver, breaker: Breaker) -> tuple[MetricValue, ...]:
+    """The on-chain atoms of `breaker`'s condition as the guard saw them during the set-up's
+    flow reports (a report the guard took back still counted when it fired the breaker)."""
+    out = []
+    for a in condition_atoms(d.program, breaker.when):
+        if a.kind in ONCHAIN_ATOMS:
+            extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
+                "outflow", "inflow") else 0
+            out.append(MetricValue(atom=a, value=min(measure(d, a) + extra, SATURATED)))
+    return tuple(out)
+
+
 # --- measuring --------------------------------------------------------------------------------
 
 
@@ -187,5 +199,9 @@ def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
     vault = d.h.vaults[holders[0].name]
     token = d.h.tokens[a.target].address
     fn = vault.functions.reportOutflow if a.kind == "outflow" else vault.functions.reportInflow
+    before = d.fired_marks()
     _send(d, fn(token, value - current))
+    if d.fired_marks() != before:  # the report fired a breaker: the guard took it back
+        key = (a.kind, a.target)
+        d.undone_flows[key] = d.undone_flows.get(key, 0) + value - current
     return value

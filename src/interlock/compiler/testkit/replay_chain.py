@@ -33,7 +33,9 @@ class Observation:
 @dataclass(frozen=True)
 class ChainReplay:
     steps: tuple[Step, ...]  # as replayed (loop unrolled, timelocks waited out)
-    applied: tuple[Step, ...]  # the same with each `Fire`'s metrics as realized on chain
+    applied: tuple[tuple[Step, ...], ...]  # per step, what the semantics must apply: the
+    # breakers the guard fired by itself during the set-up, then the step with each `Fire`'s
+    # metrics as realized on chain
     loop_starts: tuple[int, ...]  # indices where each loop iteration begins
     observations: tuple[Observation, ...]
 
@@ -62,7 +64,7 @@ def replay_on_chain(driver: ChainDriver, result: PropertyResult) -> ChainReplay:
     obs, applied = [], []
     for i, s in enumerate(steps):
         out = driver.apply(s, i)
-        applied.append(out.step)
+        applied.append(out.implicit + (() if out.in_implicit else (out.step,)))
         if not isinstance(s, Advance):
             obs.append(Observation(index=i, now=driver.now, ok=out.ok, view=driver.read()))
     return ChainReplay(steps=tuple(steps), applied=tuple(applied), loop_starts=tuple(starts),
