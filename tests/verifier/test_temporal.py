@@ -31,7 +31,7 @@ from ir_builders import (
     threshold,
 )
 
-from interlock.compiler.ir import Implies, Invariant, Program, Property
+from interlock.compiler.ir import Atom, CustomMetric, Implies, Invariant, Program, Property
 from interlock.verifier import temporal_bound
 from interlock.verifier.replay import replay
 from interlock.verifier.result import PropertyResult
@@ -258,3 +258,37 @@ def test_pause_at_the_instant_the_last_ends_continues_it() -> None:
     assert r.status == "violated"
     st = replay(p, r.counterexample.steps)  # type: ignore[union-attr]
     assert st.paused_since["w"] - st.prev_end["w"] == 1
+
+
+def test_repausing_at_the_exact_end_locks_forever() -> None:
+    # cooldown 0 from the end of the 6h pause: the breaker re-pauses at the very instant the
+    # pause ends, which continues it (SPEC §5) — a lasso whose loop states are paused or at the
+    # exact end, never open
+    p = retrigger(0)
+    r = check(p, never_locked("w"))
+    assert r.status == "violated" and r.counterexample is not None
+    assert r.counterexample.loop_start is not None
+
+
+def test_signed_custom_sums_can_be_negative() -> None:
+    # a `sum` over a signed event field can be negative: `net < 0` can fire; a `count` cannot
+    def with_metric(event: str, aggregate: str) -> Program:
+        metric = CustomMetric(
+            name="net",
+            aggregate=aggregate,
+            event=event,
+            field="delta" if aggregate == "sum" else None,
+            address="0x" + "7" * 40,
+            window=H,
+            span=SP,
+        )
+        net = Atom(kind="metric", target="net")
+        base = program(
+            scopes=(scope("w"),), breakers=(breaker("neg", cmp(net, "<", 0), pause("w", H)),)
+        )
+        return base.model_copy(update={"metrics": (metric,)})
+
+    never = always(not_(paused("w")))
+    assert check(with_metric("Flow(int256)", "sum"), never).status == "violated"
+    assert check(with_metric("Flow(uint256)", "sum"), never).status == "proved"
+    assert check(with_metric("Flow(int256)", "count"), never).status == "proved"

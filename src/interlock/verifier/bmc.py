@@ -6,7 +6,8 @@ breaker firings and power uses needs depth k. The first state is the initial sta
 here is only a candidate: `temporal` replays it on the concrete semantics before reporting it.
 
 `find_lasso` looks for a prefix and a loop after which the state is the same up to a shift of
-time (`Model.same_up_to_shift`), with the scope paused at every state of the loop: such a loop
+time (`Model.same_up_to_shift`), with the scope held in one pause at every state of the loop
+(paused, or at the instant its pause ends, where a new pause continues it): such a loop
 repeats forever and keeps the scope paused forever.
 """
 
@@ -176,7 +177,7 @@ def find_lasso(
             ]
             for j in range(i, k):
                 layer = un.layers[j]
-                cond += [_paused(un.states[j], scope), _paused(layer.pre, scope)]
+                cond += [_held(un.states[j], scope), _held(layer.pre, scope)]
             solver.add(z3.Implies(b, z3.And(*cond)))
         solver.set("timeout", _remaining(deadline))
         res = solver.check()
@@ -191,8 +192,11 @@ def find_lasso(
     return BmcResult(None, max_depth)
 
 
-def _paused(st: State, scope: str) -> Any:
-    return st.now < st.paused_until[scope]
+def _held(st: State, scope: str) -> Any:
+    """`scope` is in a pause that has not opened: paused, or at the very instant its pause
+    ends (a pause at that instant continues it, SPEC §5)."""
+    pu = st.paused_until[scope]
+    return z3.And(pu != 0, st.now <= pu)
 
 
 def longest_pause(

@@ -46,24 +46,30 @@ def replay_lasso(
 ) -> bool:
     """Whether the loop `steps[loop_start:]` repeats forever keeping `scope` in one pause.
 
-    The loop is replayed `rounds` times; `scope` must be paused in every state, in the same
-    continuous pause, time must advance, and each round must end in a state that
+    The loop is replayed `rounds` times; `scope` must be held in every state (paused, or at the
+    very instant its pause ends, where a new pause continues it) in the same continuous pause
+    (`paused_since` unchanged), time must advance, and each round must end in a state that
     `same_up_to_shift` the state it started from (so the next round is allowed too, forever).
     """
     loop = steps[loop_start:]
     try:
         st = replay(program, steps[:loop_start], t0)
-        if not loop or not st.paused(scope):
+        if not loop or not _held(st, scope):
             return False
         since = st.paused_since[scope]
         for _ in range(rounds):
             begin = st
             for s in loop:
                 st = step(program, st, s)
-                if not st.paused(scope) or st.paused_since[scope] != since:
+                if not _held(st, scope) or st.paused_since[scope] != since:
                     return False
             if st.now <= begin.now or not same_up_to_shift(begin, st):
                 return False
         return True
     except StepRefused:
         return False
+
+
+def _held(st: State, scope: str) -> bool:
+    pu = st.paused_until[scope]
+    return bool(pu != 0 and st.now <= pu)

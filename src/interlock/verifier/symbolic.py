@@ -10,6 +10,7 @@ values, chosen targets, requested value) that `decode` turns back into a concret
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -297,7 +298,7 @@ class Model:
         guards, nxt = fire(Z3, self.program, st, b, metric)
         inputs = {str(i): v for i, v in enumerate(metrics.values())}
         atoms = {str(i): a for i, a in enumerate(metrics)}
-        domain = [v >= 0 for v in metrics.values()]
+        domain = [v >= 0 for a, v in metrics.items() if metric_nonnegative(self.program, a)]
         return Applied(guards, nxt, inputs, domain, atoms)
 
     def _use(self, w: Power, st: State, tag: str) -> Applied:
@@ -342,6 +343,22 @@ class Model:
             value=val(applied.inputs["value"]) if needs_value else None,
             signers=minimal_signers(self.program, w.role),
         )
+
+
+_SIGNED = re.compile(r"(?<![u\w])int\d*\b")
+
+
+def metric_nonnegative(program: Program, atom: Atom) -> bool:
+    """Whether the adversary's value for `atom` is at least 0: every metric is (amounts,
+    balances, prices clamped at 0, ratios, durations, counts) except a custom `sum` over an
+    event with a signed integer field, which can be negative. The IR keeps the event's types
+    but not which one is summed, so any signed field makes the sum unconstrained (sound)."""
+    if atom.kind != "metric":
+        return True
+    custom = next((m for m in program.metrics if m.name == atom.target), None)
+    if custom is None or custom.aggregate != "sum":
+        return True
+    return not _SIGNED.search(custom.event)
 
 
 def var_name(name: str, key: Any) -> str:
