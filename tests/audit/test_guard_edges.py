@@ -42,7 +42,7 @@ def use(kind: str, role: str, targets: tuple[str, ...], value: int | None = None
 
 
 def fire(name: str) -> Fire:
-    window = 3600 if name == "crash" else 7200
+    window = {"crash": 3600, "nocool": 7200, "twice": 10800}[name]
     atom = Atom(kind="change", target="F", window=window)
     return Fire(breaker=name, metrics=(MetricValue(atom=atom, value=9 * 10**16),))
 
@@ -111,6 +111,14 @@ EDGES: dict[str, Edge] = {
          ("paused_until", "y"): 5 * H, ("paused_since", "y"): 3 * H,
          ("param_base", "lev"): 30, ("param_value", "lev"): 30,
          ("fired_until", "crash"): 7 * H},
+    ),
+    # docs/semantics.md: `set P to v for D` replaces the breaker's override, effects apply in
+    # order, so the second `set` wins: lev is 10 until 1h, then 20 (not 5 until 2h)
+    "two sets of one param in one breaker: the last replaces the first": Edge(
+        [fire("twice"), adv(H - 1), use("pause", "guardian", ("x",), 1), adv(1),
+         use("pause", "guardian", ("y",), 1)],
+        [True] * 5,
+        {("param_value", "lev"): 20, ("fired_until", "twice"): 2 * H},
     ),
 }
 
