@@ -230,6 +230,8 @@ def monitor(
     = False,
     metrics_port: Annotated[int | None, typer.Option(
         "--metrics-port", help="serve /metrics and /health on this port")] = None,
+    metrics_host: Annotated[str, typer.Option(
+        "--metrics-host", help="address the metrics server binds")] = "127.0.0.1",
     checkpoint: Annotated[str, typer.Option("--checkpoint", help="SQLite checkpoint file")]
     = "interlock-monitor.sqlite",
     key_env: Annotated[str, typer.Option("--key-env", help="env var with the agent's key")]
@@ -261,7 +263,8 @@ def monitor(
         opts = make_options(
             built.program, rpc=rpc, guard=address, key_env=key_env, keystore=keystore,
             password_env=password_env, dry_run=dry_run, checkpoint=checkpoint,
-            confirmations=confirmations, metrics_port=metrics_port, webhook=webhook,
+            confirmations=confirmations, metrics_port=metrics_port, metrics_host=metrics_host,
+            webhook=webhook,
             from_block=from_block, scope_contract=scope_contract or (),
             poll_interval=poll_interval,
         )

@@ -44,6 +44,7 @@ class RunOptions:
     password_env: str | None
     metrics_port: int | None
     webhook: str | None
+    metrics_host: str = "127.0.0.1"
 
 
 def parser(prog: str = "monitor") -> argparse.ArgumentParser:
@@ -60,6 +61,8 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
                    "is processed (reorg protection)")
     p.add_argument("--from-block", type=int, help="first block on a fresh checkpoint")
     p.add_argument("--metrics-port", type=int, help="serve /metrics and /health on this port")
+    p.add_argument("--metrics-host", default="127.0.0.1",
+                   help="address the metrics server binds (0.0.0.0: every interface)")
     p.add_argument("--webhook", help="POST every alert and trip as JSON to this URL")
     p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
     p.add_argument("--scope-contract", action="append", default=[], metavar="SCOPE=ADDRESS",
@@ -85,6 +88,7 @@ def make_options(
     confirmations: int = 0,
     from_block: int | None = None,
     metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
     webhook: str | None = None,
     poll_interval: float = 0.1,
     scope_contract: Sequence[str] = (),
@@ -113,7 +117,8 @@ def make_options(
         poll_interval_s=poll_interval,
         scope_contracts={k: frozenset(v) for k, v in scopes.items()},
     )
-    return RunOptions(config, key_env, keystore, password_env, metrics_port, webhook)
+    return RunOptions(config, key_env, keystore, password_env, metrics_port, webhook,
+                      metrics_host)
 
 
 def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor"
@@ -125,7 +130,8 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
             program, rpc=ns.rpc, guard=ns.guard, key_env=ns.key_env, keystore=ns.keystore,
             password_env=ns.password_env, dry_run=ns.dry_run, checkpoint=ns.checkpoint,
             confirmations=ns.confirmations, from_block=ns.from_block,
-            metrics_port=ns.metrics_port, webhook=ns.webhook, poll_interval=ns.poll_interval,
+            metrics_port=ns.metrics_port, metrics_host=ns.metrics_host, webhook=ns.webhook,
+            poll_interval=ns.poll_interval,
             scope_contract=ns.scope_contract,
         )
     except OptionError as exc:
@@ -145,7 +151,8 @@ def run(program: Program, opts: RunOptions) -> int:
     if opts.webhook:
         sinks.append(WebhookSink(opts.webhook, logger))
     metrics, health = MonitorMetrics(), Health()
-    server = OpsServer(metrics, health, opts.metrics_port).start() if opts.metrics_port else None
+    server = (OpsServer(metrics, health, opts.metrics_port, opts.metrics_host).start()
+              if opts.metrics_port else None)
     monitor = Monitor(program, opts.config, account, sinks=sinks, logger=logger,
                       metrics=metrics, health=health)
     try:
