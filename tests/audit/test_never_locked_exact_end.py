@@ -59,3 +59,27 @@ def test_verifier_finds_the_never_ending_pause() -> None:
     p = _program()
     r = check_property(p, p.invariants[0], 10.0)
     assert r.status == "violated", r
+
+
+def test_lasso_without_cooldown_replays_for_ever() -> None:
+    """Without `cooldown 0s` the breaker may re-fire before the end: the verifier finds a
+    lasso; replayed here for 30 rounds, it keeps `w` in one pause that keeps growing."""
+    text = RULES.replace("  cooldown 0s\n", "")
+    result = compile_text(text, "no_cooldown.guard")
+    assert result.program is not None
+    p = result.program
+    r = check_property(p, p.invariants[0], 20.0)
+    assert r.status == "violated" and r.counterexample is not None
+    steps = list(r.counterexample.steps)
+    loop_start = r.counterexample.loop_start
+    assert loop_start is not None and loop_start < len(steps)
+    loop = steps[loop_start:]
+    st = replay(p, steps)
+    since = st.paused_since["w"]
+    lengths = []
+    for _ in range(30):
+        st = replay(p, steps)
+        assert st.paused_since["w"] == since and st.now <= st.paused_until["w"]
+        lengths.append(st.paused_until["w"] - since)
+        steps += loop
+    assert lengths == sorted(lengths) and lengths[-1] > lengths[0]
