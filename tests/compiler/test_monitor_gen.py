@@ -34,6 +34,7 @@ def test_module_name_and_contents() -> None:
         (0, "drain", "poke", 86400), (1, "oracle_divergence", "poke", None),
         (2, "tighten", "trip", None), (3, "spam", "tripSender", 3600),
         (4, "watch", "alert", None), (5, "inrush", "poke", None),
+        (6, "feed_health", "poke", None),
     )
     assert emit_monitor(program) == files  # deterministic
 
@@ -51,7 +52,7 @@ def test_awkward_alert_text_round_trips() -> None:
     odd = watch.model_copy(update={"effects": (AlertEffect(text=text, span=watch.span),)})
     program = Program.model_validate(
         {**p.model_dump(), "breakers": [*p.model_dump()["breakers"][:4], odd.model_dump(),
-                                        p.model_dump()["breakers"][5]]})
+                                        *p.model_dump()["breakers"][5:]]})
     ns = load(emit_monitor(program)["venue_monitor.py"])
     assert ns["PROGRAM"] == program
 

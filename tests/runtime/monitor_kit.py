@@ -19,6 +19,8 @@
                     then alert "large outflow" }                  # id 4, alert only, off chain
     breaker inrush { when inflow(USDC, 1h) > 50% of tvl(USDC)
                      then pause deposits for 1h }                           # id 5, on chain
+    breaker feed_health { when staleness(ETH_USD) > 3h or price(ETH_USD) < 1_990 (8 decimals)
+                          then suspend ETH_USD for 1h }                     # id 6, on chain
     allow guardian to pause * for at most 72h
     allow guardian to unpause *
 """
@@ -36,6 +38,7 @@ from interlock.compiler.ir import (
     Breaker,
     Compare,
     Feed,
+    Or,
     Param,
     PauseEffect,
     Power,
@@ -76,6 +79,8 @@ DEV = Atom(kind="deviation", target="ETH_USD")
 CHANGE = Atom(kind="change", target="ETH_USD", window=H)
 RISK = Atom(kind="score", target="risk")
 CALLS = Atom(kind="calls", target="deposits", window=H, per_sender=True)
+PRICE = Atom(kind="price", target="ETH_USD")
+STALENESS = Atom(kind="staleness", target="ETH_USD")
 
 
 def compare(terms: list[tuple[int, Atom]], constant: int, op: str) -> Compare:
@@ -112,6 +117,11 @@ def venue_program(addresses: Mapping[str, str] | None = None) -> Program:
                 cooldown=None, onchain=False, span=SP),
         Breaker(name="inrush", id=5, when=compare([(2, INFLOW), (-1, TVL)], 0, ">"),
                 effects=(PauseEffect(scopes=("deposits",), duration=H, span=SP),),
+                cooldown=None, onchain=True, span=SP),
+        Breaker(name="feed_health", id=6, when=Or(items=(
+                    compare([(1, STALENESS)], -3 * H, ">"),
+                    compare([(1, PRICE)], -1_990 * 10**8, "<"))),
+                effects=(SuspendEffect(feeds=("ETH_USD",), duration=H, span=SP),),
                 cooldown=None, onchain=True, span=SP),
     )
     scopes = ("deposits", "withdrawals", "liquidations")

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from monitor_kit import CALLS, CHANGE, DEV, INFLOW, OUTFLOW, TVL, WAD, H, venue_program
+from monitor_kit import (
+    CALLS,
+    CHANGE,
+    DEV,
+    INFLOW,
+    OUTFLOW,
+    PRICE,
+    STALENESS,
+    TVL,
+    WAD,
+    H,
+    venue_program,
+)
 
 from interlock.runtime.evaluate import RulePlan, decide
 from interlock.runtime.mirror import GuardView, param_mismatches, to_state
@@ -11,7 +23,8 @@ from interlock.verifier.semantics import State, initial_state
 PROGRAM = venue_program()
 RULES = RulePlan.for_program(PROGRAM)
 T0 = 1_800_000_000
-QUIET = {OUTFLOW: 0, INFLOW: 0, TVL: 1_000_000, DEV: 0, CHANGE: 0}
+QUIET = {OUTFLOW: 0, INFLOW: 0, TVL: 1_000_000, DEV: 0, CHANGE: 0, PRICE: 2_000 * 10**8,
+         STALENESS: 0}
 
 
 def run(state: State, metrics: dict, per_sender: dict | None = None, **kw: object):  # type: ignore[no-untyped-def,type-arg]
@@ -22,13 +35,14 @@ def test_methods_follow_onchain_and_effects() -> None:
     assert [(r.breaker.name, r.method) for r in RULES] == [
         ("drain", "poke"), ("oracle_divergence", "poke"), ("tighten", "trip"),
         ("spam", "tripSender"), ("watch", "alert"), ("inrush", "poke"),
+        ("feed_health", "poke"),
     ]
 
 
 def test_quiet_metrics_decide_nothing() -> None:
     out = run(initial_state(PROGRAM, T0), QUIET)
     assert out.decisions == () and out.holding == frozenset()
-    assert out.evaluated == 5  # spam has no sender to evaluate
+    assert out.evaluated == 6  # spam has no sender to evaluate
 
 
 def test_drain_and_divergence_and_score_tier() -> None:
@@ -82,7 +96,8 @@ def test_per_sender_breaker_trips_the_sender() -> None:
 
 def test_missing_metrics_skip_the_rule_instead_of_guessing() -> None:
     st = initial_state(PROGRAM, T0)
-    out = run(st, {OUTFLOW: 10**9, INFLOW: 0, DEV: 0, CHANGE: 0})  # tvl unreadable
+    out = run(st, {**QUIET, OUTFLOW: 10**9})
+    out = run(st, {k: v for k, v in {**QUIET, OUTFLOW: 10**9}.items() if k != TVL})  # no tvl
     assert "drain" not in [d.breaker for d in out.decisions]
     assert any(name == "drain" and r.startswith("unavailable") for name, r in out.skipped)
 
@@ -95,7 +110,7 @@ def test_mirror_derives_overrides_from_fired_until() -> None:
         suspended_until={"ETH_USD": 0}, param_base={"max_leverage": 20},
         param_value={"max_leverage": 10},
         fired_until={"drain": 0, "oracle_divergence": 0, "tighten": T0 + 2 * H, "spam": 0,
-                     "watch": 0, "inrush": 0},
+                     "watch": 0, "inrush": 0, "feed_health": 0},
     )
     st = to_state(PROGRAM, view)
     assert st.override_until[("max_leverage", "tighten")] == T0 + 2 * H

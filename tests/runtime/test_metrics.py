@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from eth_abi.abi import encode
-from monitor_kit import CALLS, CHANGE, DEFAULTS, DEV, INFLOW, OUTFLOW, TVL, WAD, H, venue_program
+from monitor_kit import (
+    CALLS,
+    CHANGE,
+    DEFAULTS,
+    DEV,
+    INFLOW,
+    OUTFLOW,
+    PRICE,
+    STALENESS,
+    TVL,
+    WAD,
+    H,
+    venue_program,
+)
 
 from interlock.compiler.ir import Atom
 from interlock.runtime.abi import TRANSFER_TOPIC
@@ -41,7 +54,8 @@ def obs(n: int, ts: int, logs: tuple[LogEntry, ...] = (), txs: tuple[TxEntry, ..
 
 def test_plan_lists_what_to_watch() -> None:
     plan = MetricPlan.from_program(PROGRAM)
-    assert set(program_atoms(PROGRAM)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE, CALLS}
+    assert set(program_atoms(PROGRAM)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE, CALLS, PRICE,
+                                           STALENESS}
     assert plan.log_addresses() == (USDC,)
     assert plan.balance_reads() == ((USDC, POOL),)
     assert plan.feed_reads() == tuple(sorted((FEED, REF)))
@@ -104,7 +118,7 @@ def test_failed_reads_make_their_metrics_unavailable_not_zero() -> None:
                          errors=("balanceOf failed",))
     state.apply(b)
     vals = state.values(b)
-    assert TVL not in vals and DEV not in vals and CHANGE not in vals
+    assert TVL not in vals and DEV not in vals and CHANGE not in vals and PRICE not in vals
     assert vals[OUTFLOW] == 0
 
 
@@ -150,18 +164,13 @@ def test_values_cover_every_non_sender_atom() -> None:
     state = MetricState(MetricPlan.from_program(PROGRAM))
     b = obs(1, T0)
     state.apply(b)
-    assert set(state.values(b)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE}
+    assert set(state.values(b)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE, PRICE, STALENESS}
     assert all(isinstance(a, Atom) for a in state.values(b))
 
 
 def test_price_and_staleness() -> None:
-    import dataclasses
-
-    price = Atom(kind="price", target="ETH_USD")
-    stale = Atom(kind="staleness", target="ETH_USD")
-    plan = MetricPlan.from_program(PROGRAM)
-    plan = dataclasses.replace(plan, atoms=(*plan.atoms, price, stale))
-    state = MetricState(plan)
+    price, stale = PRICE, STALENESS
+    state = MetricState(MetricPlan.from_program(PROGRAM))
     b = BlockObservation(1, "0x1", "0x0", T0, balances={(USDC, POOL): 1},
                          rounds={FEED: FeedRound(2_000 * 10**8, T0 - 90), REF: FeedRound(1, T0)})
     state.apply(b)
