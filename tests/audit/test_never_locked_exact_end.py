@@ -4,17 +4,16 @@ SPEC §5: "a pause that starts at the very timestamp at which the previous one e
 the same continuous pause". With `cooldown 0s` the breaker below is ready again exactly when
 its 6h pause ends, and re-pausing then continues the pause (`paused_since` stays t0), forever.
 So `w never locked forever` is violated: the concrete semantics keeps `w` in one pause for as
-long as we like (checked below). The verifier answers `unknown` instead.
+long as we like (checked below). The verifier answered `unknown` (B3 in docs/audit.md,
+fixed in 3366b3f).
 """
 
 from __future__ import annotations
 
-import pytest
-
 from interlock.compiler.ir import Atom, Program
 from interlock.dsl.frontend import compile_text
 from interlock.verifier.engine import check_property
-from interlock.verifier.trace import Advance, Fire, MetricValue
+from interlock.verifier.trace import Advance, Fire, MetricValue, Step
 from tests.audit.adversary import T0, replay
 
 RULES = """protocol ExactEnd
@@ -53,12 +52,13 @@ def test_the_semantics_keeps_w_in_one_pause_for_ever() -> None:
     assert st.paused_until["w"] - st.paused_since["w"] == (rounds + 1) * 6 * H
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (completeness): the lasso search requires the scope "
-                   "strictly paused in every loop state, so an exact-end continuation is missed")
 def test_verifier_finds_the_never_ending_pause() -> None:
+    """Was B3 (docs/audit.md), fixed in 3366b3f: the lasso is found and replays for ever."""
     p = _program()
-    r = check_property(p, p.invariants[0], 10.0)
+    r = check_property(p, p.invariants[0], 20.0)
     assert r.status == "violated", r
+    assert r.counterexample is not None
+    _replays_for_ever(p, r.counterexample.steps, r.counterexample.loop_start)
 
 
 def test_lasso_without_cooldown_replays_for_ever() -> None:
@@ -70,8 +70,11 @@ def test_lasso_without_cooldown_replays_for_ever() -> None:
     p = result.program
     r = check_property(p, p.invariants[0], 20.0)
     assert r.status == "violated" and r.counterexample is not None
-    steps = list(r.counterexample.steps)
-    loop_start = r.counterexample.loop_start
+    _replays_for_ever(p, r.counterexample.steps, r.counterexample.loop_start)
+
+
+def _replays_for_ever(p: Program, trace: tuple[Step, ...], loop_start: int | None) -> None:
+    steps = list(trace)
     assert loop_start is not None and loop_start < len(steps)
     loop = steps[loop_start:]
     st = replay(p, steps)

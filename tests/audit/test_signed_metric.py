@@ -4,12 +4,12 @@ The front end accepts `sum(Event(int256 delta).delta ...)` (decls.metric allows 
 and the monitor decodes the field with its sign (`customlogs.CustomDecoder.amount`) and sums
 it, so the monitor can measure a negative value and trip a breaker whose condition needs one.
 The verifier, however, constrains every metric to be non-negative (`symbolic.Model._fire`:
-`domain = [v >= 0 ...]`), so it proves properties that such a trip breaks.
+`domain = [v >= 0 ...]`), so it proved properties that such a trip breaks (B1 in
+docs/audit.md, fixed in 3366b3f).
 """
 
 from __future__ import annotations
 
-import pytest
 from eth_abi.abi import encode
 
 from interlock.compiler.ir import Atom, Program
@@ -21,6 +21,7 @@ from interlock.runtime.observe import BlockObservation, LogEntry
 from interlock.verifier.engine import check_property
 from interlock.verifier.semantics import initial_state, step
 from interlock.verifier.trace import Fire, MetricValue
+from tests.audit.adversary import replay
 
 POOL = "0x7777777777777777777777777777777777777777"
 RULES = f"""protocol Signed
@@ -65,9 +66,10 @@ def test_monitor_trips_on_a_negative_sum_and_the_trip_pauses() -> None:
     assert after.paused("w")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the verifier assumes every metric >= 0, but a "
-                   "custom `sum` of a signed event field can be negative (monitor trips it)")
 def test_verifier_does_not_prove_what_a_negative_sum_breaks() -> None:
+    """Was B1 (docs/audit.md), fixed in 3366b3f: now a violation whose trace replays."""
     program = _program()
     result = check_property(program, program.invariants[0], 20.0)
-    assert result.status != "proved"
+    assert result.status == "violated" and result.counterexample is not None
+    end = replay(program, result.counterexample.steps)
+    assert end.paused("w")
