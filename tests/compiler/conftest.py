@@ -47,6 +47,14 @@ class Chain:
             assert self.tester is not None
             self.tester.time_travel(ts)
 
+    def at_or_next(self, ts: int | None) -> None:
+        """At `ts`, or (on Anvil) one second after the latest block: Anvil would otherwise
+        stamp blocks by the wall clock, and a slow run could overtake a later `at`."""
+        if ts is not None:
+            self.at(ts)
+        elif self.node is not None:
+            self.at(int(self.w3.eth.get_block("latest")["timestamp"]) + 1)
+
     def snapshot(self) -> Any:
         if self.node is not None:
             return self.node.rpc("evm_snapshot")
@@ -62,8 +70,7 @@ class Chain:
 
     def tx(self, fn: Any, sender: str, *, at: int | None = None) -> Any:
         """Send `fn` from `sender` (optionally at a timestamp); returns the receipt."""
-        if at is not None:
-            self.at(at)
+        self.at_or_next(at)
         h = fn.transact({"from": sender, "gas": 3_000_000})
         receipt = self.w3.eth.wait_for_transaction_receipt(h)
         assert receipt["status"] == 1, "transaction reverted"
@@ -82,8 +89,7 @@ def error_selector(abi: list[dict[str, Any]], name: str) -> str:
 def expect_revert(chain: Chain, contract: Any, fn: Any, sender: str, name: str, *,
                   at: int | None = None) -> None:
     """`fn` from `sender` reverts with the custom error `name` (and changes nothing)."""
-    if at is not None:
-        chain.at(at)
+    chain.at_or_next(at)
     with pytest.raises(Exception) as info:
         fn.call({"from": sender}, block_identifier="pending")
     data = revert_data(info.value)
