@@ -3,7 +3,7 @@
     .venv/bin/python bench/monitor.py [--rounds 40] [--seconds 3]
 
 1. In process: breaker evaluations per second — `evaluate.decide` over the venue of
-   tests/runtime/monitor_kit.py (six breakers, a score, a per-sender rule) with varied metric
+   tests/runtime/monitor_kit.py (seven breakers, a score, a per-sender rule) with varied metric
    values, each breaker condition counted once (`Outcome.evaluated`), per wall-clock second and
    per second of this process's CPU (what a dedicated core gives). Target: >= 100,000/s.
 2. On Anvil (WebSocket): the testkit venue, its generated guard and the generated monitor
@@ -35,7 +35,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "runtime"))
 
 from monitor_chain import AGENT_KEY, PRICE, deploy_venue, wait_for  # noqa: E402
-from monitor_kit import CHANGE, DEV, INFLOW, OUTFLOW, TVL, WAD, venue_program  # noqa: E402
+from monitor_kit import (  # noqa: E402
+    CHANGE,
+    DEV,
+    INFLOW,
+    OUTFLOW,
+    STALENESS,
+    TVL,
+    WAD,
+    venue_program,
+)
+from monitor_kit import PRICE as FEED_PRICE  # noqa: E402
 
 from interlock.compiler.monitor_gen import emit_monitor  # noqa: E402
 from interlock.runtime.anvil import Anvil  # noqa: E402
@@ -58,7 +68,9 @@ def bench_in_process(seconds: float) -> tuple[int, float, float]:
     samples = [  # as `MetricState.values` hands them to `decide`
         AtomValues({OUTFLOW: rng.randint(0, 200_000), INFLOW: rng.randint(0, 200_000),
                     TVL: 1_000_000, DEV: rng.randint(0, 5 * WAD // 100),
-                    CHANGE: rng.randint(0, WAD // 10)}, plan.instances)
+                    CHANGE: rng.randint(0, WAD // 10),
+                    FEED_PRICE: rng.randint(1_980, 2_100) * 10**8,
+                    STALENESS: rng.randint(0, 4 * 3600)}, plan.instances)
         for _ in range(1000)
     ]
     evaluated, i = 0, 0
