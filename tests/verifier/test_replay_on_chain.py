@@ -1,9 +1,10 @@
 """Every counterexample the verifier reports is replayed on the deployed guard and breaks the
 property there too.
 
-Rule files: the examples, `examples/broken/`, and `data/violated/` (one or more violated
-property of every kind: `always`, `paused at most`, `then open`, `never locked forever` (a
-lasso, unrolled three times), `no unilateral signer`/`entity`, `every power needs N`).
+Rule files: the examples, `examples/broken/`, `data/violated/` (one or more violated property
+of every kind: `always`, `paused at most`, `then open`, `never locked forever` (a lasso,
+unrolled three times), `no unilateral signer`/`entity`, `every power needs N`) and the
+differential tests' rule file (timelocks, `extend`, `max`/`gap`, overrides, `block sender`).
 
 The example files name fixed mainnet-like addresses; `testkit.deploy.deploy_rules` deploys
 stand-ins (token, vault, feeds) on Anvil, creates keys for the signers and **rewrites the rule
@@ -38,7 +39,8 @@ pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data" / "violated"
 EXAMPLES = sorted((ROOT / "examples").glob("*.guard"))
-BROKEN = sorted((ROOT / "examples" / "broken").glob("*.guard")) + sorted(DATA.glob("*.guard"))
+BROKEN = [*sorted((ROOT / "examples" / "broken").glob("*.guard")), *sorted(DATA.glob("*.guard")),
+          ROOT / "tests" / "compiler" / "data" / "differential.guard"]
 
 
 @pytest.fixture(scope="module")
