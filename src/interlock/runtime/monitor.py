@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,12 +67,12 @@ class Reorg(Exception):
 
 @dataclass
 class Stats:
-    """What a run did, for tests and the benchmark."""
+    """What a run did, for tests and the benchmark (bounded: a monitor runs for months)."""
 
     blocks: int = 0
-    results: list[SendResult] = field(default_factory=list)
-    mined: list[dict[str, Any]] = field(default_factory=list)
-    latencies_s: list[float] = field(default_factory=list)
+    results: deque[SendResult] = field(default_factory=lambda: deque(maxlen=KEEP_VALUES))
+    mined: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=KEEP_VALUES))
+    latencies_s: deque[float] = field(default_factory=lambda: deque(maxlen=KEEP_VALUES))
     reconnects: int = 0
     values: dict[int, Mapping[Atom, int]] = field(default_factory=dict)  # last blocks' metrics
     holding: dict[int, frozenset[tuple[str, str | None]]] = field(default_factory=dict)
