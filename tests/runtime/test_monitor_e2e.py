@@ -49,7 +49,7 @@ def test_benign_traffic_trips_nothing(venue: Venue, tmp_path: Path) -> None:
     m.caught_up(venue.head())
     m.stop()
     assert venue.guard_state() == before
-    assert m.monitor.stats.results == []
+    assert not m.monitor.stats.results
     assert m.alerts.getvalue() == ""
     assert m.monitor.stats.blocks >= 10
 
