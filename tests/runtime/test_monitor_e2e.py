@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, PRICE, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_kit import CALLS
 
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
@@ -112,7 +113,13 @@ def test_spammer_is_blocked_and_nobody_else(venue: Venue, tmp_path: Path) -> Non
     m.caught_up(venue.head())
     m.stop()
     blocked = venue.guard.functions.blockedUntil
-    assert blocked(spammer, 0).call() > venue.w3.eth.get_block("latest")["timestamp"]
+    now = venue.w3.eth.get_block("latest")["timestamp"]
+    assert blocked(spammer, 0).call() > now
+    # Anvil announces pending transactions over WebSocket: each call is counted once, whether
+    # its pending notice or its block came first
+    assert m.monitor.state.pending_seen
+    assert m.monitor.state.calls_by_sender[CALLS].totals(now) == {
+        spammer.lower(): 6, calm.lower(): 1}
     assert blocked(calm, 0).call() == 0
     sent = [(r.decision.method, r.decision.sender) for r in m.monitor.stats.results]
     assert sent == [("tripSender", spammer.lower())]
