@@ -133,6 +133,35 @@ def test_zero_reference_answer_saturates_deviation(venue: Venue) -> None:
     assert venue.guard.functions.isSuspended(0).call()
 
 
+@pytest.mark.parametrize(("ref", "fires"), [
+    (2**129, True),  # a feed at 2**130: 100% off, far above the 2**128 saturation of answers
+    (2**250 + 12345, None),  # the threshold itself, exactly, at huge answers
+    (10**8, None),
+    (1, True),  # the quotient alone saturates
+])
+def test_deviation_is_exact_for_any_answers(venue: Venue, ref: int, fires: bool | None) -> None:
+    """deviation = floor(|p - r| * 1e18 / r) on the answers themselves (docs/semantics.md)."""
+    g, c = venue.guard, venue.chain
+    c.tx(venue.reference.functions.setAnswer(ref), venue.user)
+    wad, threshold = 10**18, 3 * 10**16  # oracle_divergence: deviation > 3%
+    if fires:
+        c.tx(venue.feed.functions.setAnswer(2**130 if ref == 2**129 else 2**200), venue.user)
+        c.tx(g.functions.poke(RULE_ORACLE), venue.user, at=T0 + 50)
+        assert g.functions.isSuspended(0).call()
+        return
+    # the smallest answer above ref with deviation > 3%, and the one just below it
+    above = ref + -(-(threshold + 1) * ref // wad)
+    for answer, holds in ((above - 1, False), (above, True)):
+        assert ((answer - ref) * wad // ref > threshold) is holds
+        c.tx(venue.feed.functions.setAnswer(answer), venue.user)
+        if holds:
+            c.tx(g.functions.poke(RULE_ORACLE), venue.user, at=T0 + 60)
+            assert g.functions.isSuspended(0).call()
+        else:
+            expect_revert(c, g, g.functions.poke(RULE_ORACLE), venue.user, "ConditionNotMet",
+                          at=T0 + 50)
+
+
 def test_agent_trips_offchain_rules_within_bounds(venue: Venue) -> None:
     g, c, a = venue.guard, venue.chain, venue.agent
     expect_revert(c, g, g.functions.trip(RULE_TIGHTEN), venue.user, "NotAgent")

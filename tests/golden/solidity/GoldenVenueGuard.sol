@@ -545,13 +545,52 @@ contract GoldenVenueGuard is IGoldenVenueGuard {
         return _sat(uint256(answer));
     }
 
+    /// @dev floor(|price - ref| * 1e18 / ref) on the feeds' own answers (exact for any int256
+    /// answers), then saturated at 2**128; a reference answer <= 0 reads as 2**128.
     function _deviation(address feed, address refFeed) private view returns (int256) {
-        int256 p = _price(feed);
+        (int256 a,) = _answer(feed);
         (int256 r,) = _answer(refFeed);
         if (r <= 0) return int256(SAT);
-        int256 rs = _sat(uint256(r));
-        uint256 diff = uint256(p > rs ? p - rs : rs - p);
-        return _sat(diff * WAD / uint256(rs));
+        uint256 p = a <= 0 ? 0 : uint256(a);
+        uint256 ref = uint256(r);
+        uint256 diff = p > ref ? p - ref : ref - p;
+        if (diff / ref >= 2 ** 69) return int256(SAT); // the quotient alone exceeds 2**128 / 1e18
+        return _sat(_mulDiv(diff, WAD, ref));
+    }
+
+    /// @dev floor(x * y / d) with a 512-bit intermediate product; the caller guarantees the
+    /// result fits in 256 bits (Remco Bloemen's method, as OpenZeppelin's Math.mulDiv).
+    function _mulDiv(uint256 x, uint256 y, uint256 d) private pure returns (uint256 result) {
+        unchecked {
+            uint256 prod0 = x * y;
+            uint256 prod1;
+            assembly ("memory-safe") {
+                let mm := mulmod(x, y, not(0))
+                prod1 := sub(sub(mm, prod0), lt(mm, prod0))
+            }
+            if (prod1 == 0) return prod0 / d;
+            uint256 remainder;
+            assembly ("memory-safe") {
+                remainder := mulmod(x, y, d)
+                prod1 := sub(prod1, gt(remainder, prod0))
+                prod0 := sub(prod0, remainder)
+            }
+            uint256 twos = d & (0 - d);
+            assembly ("memory-safe") {
+                d := div(d, twos)
+                prod0 := div(prod0, twos)
+                twos := add(div(sub(0, twos), twos), 1)
+            }
+            prod0 |= prod1 * twos;
+            uint256 inverse = (3 * d) ^ 2;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            inverse *= 2 - d * inverse;
+            result = prod0 * inverse;
+        }
     }
 
     function _staleness(address feed) private view returns (int256) {
