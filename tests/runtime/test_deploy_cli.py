@@ -90,6 +90,8 @@ def test_deploy_records_the_guard_and_monitor_runs_it(
         assert '"event": "connected"' in err.decode()
         # the token and feeds of the rule file are not deployed here: reads fail, logged
         assert '"event": "read_failed"' in err.decode()
+        # the rule file's agent is 0x6666…: a key of another address is reported at start
+        assert '"event": "key_not_agent"' in err.decode()
 
 
 def test_bad_build_dirs_and_options_exit_2(tmp_path: Path,

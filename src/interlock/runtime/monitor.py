@@ -191,6 +191,10 @@ class Monitor:
         if not code or code == "0x":
             log(self.logger, logging.ERROR, "guard_not_found", guard=self.config.guard)
             raise GuardMissing(f"no contract at the guard address {self.config.guard}")
+        agents = [a.address.lower() for a in self.program.agents]
+        if self.account is not None and self.account.address.lower() not in agents:
+            log(self.logger, logging.WARNING, "key_not_agent", address=self.account.address,
+                hint="the guard accepts trip/tripSender from the rule file's agents only")
         agent = self.program.agents[0].address if self.program.agents else None
         executor = Executor(node.request, self.config.guard, self.account,
                             dry_run=self.config.dry_run, simulate_from=agent,
