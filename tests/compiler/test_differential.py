@@ -51,13 +51,25 @@ class Env:
     snapshot: str
 
 
+def _env(node: Anvil, inherited: bool) -> Env:
+    chain = TestChain(node)
+    deployed = deploy_rules(chain, RULES.read_text(), str(RULES), inherited=inherited)
+    t0 = chain.latest_timestamp() + 1_000
+    return Env(chain, deployed, t0, chain.snapshot())
+
+
 @pytest.fixture(scope="module")
 def env() -> Iterator[Env]:
+    """The standalone `DiffGuard` (on its own Anvil: each env reverts to its own snapshot)."""
     with Anvil(timestamp=1_900_000_000) as node:
-        chain = TestChain(node)
-        deployed = deploy_rules(chain, RULES.read_text(), str(RULES))
-        t0 = chain.latest_timestamp() + 1_000
-        yield Env(chain, deployed, t0, chain.snapshot())
+        yield _env(node, inherited=False)
+
+
+@pytest.fixture(scope="module")
+def inherited_env() -> Iterator[Env]:
+    """A protocol contract inheriting `DiffGuarded` (the guard's state in its storage)."""
+    with Anvil(timestamp=1_900_000_000) as node:
+        yield _env(node, inherited=True)
 
 
 # --- strategies -----------------------------------------------------------------------------
@@ -327,8 +339,24 @@ TIME_FIELDS = ("paused_until", "paused_since", "suspended_until", "fired_until",
                "blocked_until")
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(steps=sequences(12))
+def test_inherited_guard_agrees(inherited_env: Env, steps: list[Step]) -> None:
+    """The abstract `NAMEGuarded` inherited by a protocol follows the semantics too (its
+    EIP-712 domain names the inheriting contract)."""
+    run_both(inherited_env, steps)
+
+
 @pytest.mark.parametrize("name", sorted(EDGES))
-def test_edge_sequences_agree(env: Env, name: str) -> None:
+@pytest.mark.parametrize("variant", ["standalone", "inherited"])
+def test_edge_sequences_agree(
+    env: Env, inherited_env: Env, variant: str, name: str
+) -> None:
+    e = env if variant == "standalone" else inherited_env
+    check_edge(e, name)
+
+
+def check_edge(env: Env, name: str) -> None:
     edge = EDGES[name]
     assert run_both(env, edge.steps) == edge.accepted
     view = ChainDriver(env.deployed.program, env.deployed.harness, env.deployed.guard,

@@ -24,6 +24,21 @@ from interlock.compiler.testkit.rewrite import rewrite_addresses
 from interlock.dsl.frontend import compile_text
 from interlock.report.diagnostic_text import render_diagnostic
 
+INHERITING = """// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.20;
+
+import {{{p}Guarded}} from "./{p}Guarded.sol";
+
+/// @notice A protocol that keeps the guard's state in its own storage.
+contract InheritingProtocol is {p}Guarded {{
+    uint256 public counter;
+
+    function act(uint8 scope) external whenActive(scope) {{
+        counter += 1;
+    }}
+}}
+"""
+
 
 class RulesError(Exception):
     """The rule file (as written or rewritten) did not check."""
@@ -53,12 +68,15 @@ def deploy_rules(
     *,
     vault_factory: Callable[[Harness, str], Any] | None = None,
     extra_sources: Mapping[str, str] | None = None,
+    inherited: bool = False,
 ) -> Deployed:
     """Deploy `text`'s guard on `chain` with stand-ins.
 
     `vault_factory(harness, vault_name)`, when given, deploys each vault in place of the
     `DriverVault` stand-in (a contract with `setGuard(address)`; the harness's tokens exist by
-    then); `extra_sources` are compiled beside the guard's files.
+    then); `extra_sources` are compiled beside the guard's files. With `inherited`, the guard
+    is a protocol contract that inherits the abstract `NAMEGuarded` (the guard's state in the
+    protocol's storage) instead of the standalone `NAMEGuard`.
     """
     original = check_text(text, path)
     harness = deploy_harness(chain, original)
@@ -69,8 +87,12 @@ def deploy_rules(
     rewritten = rewrite_addresses(text, harness.address_map)
     program = check_text(rewritten, path)
     sources = {**emit_solidity(program), **(extra_sources or {})}
+    name = f"{program.protocol}Guard"
+    if inherited:
+        sources["InheritingProtocol.sol"] = INHERITING.format(p=program.protocol)
+        name = "InheritingProtocol"
     compiled = compile_sources(sources)
-    c = compiled.contract(f"{program.protocol}Guard")
+    c = compiled.contract(name)
     guard = chain.deploy(c.abi, c.bytecode)
     for vault in harness.vaults.values():
         out = chain.call_fn(vault.functions.setGuard(guard.address), chain.accounts[0])
