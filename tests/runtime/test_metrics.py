@@ -181,3 +181,17 @@ def test_price_and_staleness() -> None:
     state.apply(future)
     assert state.values(future)[stale] == 0  # updatedAt in the future: 0
     assert state.values(future)[price] == 0  # a negative answer is a price of 0
+
+
+def test_onchain_metrics_saturate_at_2_128_as_the_guard_does() -> None:
+    state = MetricState(MetricPlan.from_program(PROGRAM))
+    b = BlockObservation(1, "0x1", "0x0", T0, balances={(USDC, POOL): 2**200},
+                         rounds={FEED: FeedRound(2**130, T0), REF: FeedRound(2**129, T0)})
+    state.apply(b)
+    vals = state.values(b)
+    assert vals[TVL] == SATURATED and vals[PRICE] == SATURATED
+    assert vals[DEV] == WAD  # exact on the raw answers (100%), then clamped: unchanged
+    tiny = BlockObservation(2, "0x2", "0x1", T0 + 1, balances={(USDC, POOL): 1},
+                            rounds={FEED: FeedRound(2**200, T0), REF: FeedRound(1, T0)})
+    state.apply(tiny)
+    assert state.values(tiny)[DEV] == SATURATED

@@ -29,6 +29,7 @@ from interlock.runtime.windows import KeyedWindowSum, PriceHistory, WindowSum
 SATURATED = 2**128
 WAD = 10**18
 _STATE_ATOMS = frozenset({"param", "score"})
+_SATURATED_KINDS = frozenset({"outflow", "inflow", "tvl", "price", "deviation", "staleness"})
 
 
 def cond_atoms(cond: Cond) -> Iterator[Atom]:
@@ -313,6 +314,15 @@ class MetricState:
         return out
 
     def _value(self, atom: Atom, obs: BlockObservation, ts: int) -> int | None:
+        """The atom's value; the metrics the guard also computes are clamped to `[0, 2**128]`
+        as the guard clamps them (docs/guard.md, "Saturated metrics"): the value is computed
+        exactly (a deviation from the feeds' raw answers), then saturated."""
+        value = self._raw_value(atom, obs, ts)
+        if value is not None and atom.kind in _SATURATED_KINDS:
+            return min(value, SATURATED)
+        return value
+
+    def _raw_value(self, atom: Atom, obs: BlockObservation, ts: int) -> int | None:
         kind = atom.kind
         if kind in ("outflow", "inflow"):
             return self.flows[atom].total(ts)
