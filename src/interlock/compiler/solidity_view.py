@@ -235,7 +235,8 @@ def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for i, a in enumerate(p.assets):
         lines = [
-            f"sum += IGuardToken({names.asset[a.name]}).balanceOf({names.vault[v.name]});"
+            f"sum = _addSat(sum, IGuardToken({names.asset[a.name]})"
+            f".balanceOf({names.vault[v.name]}));"
             for v in p.vaults
             if a.name in v.holds
         ]

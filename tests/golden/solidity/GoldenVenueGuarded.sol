@@ -539,23 +539,37 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         (, answer,, updatedAt,) = IGuardFeed(feed).latestRoundData();
     }
 
-    function _price(address feed) private view returns (int256) {
-        (int256 answer,) = _answer(feed);
-        if (answer <= 0) return 0;
-        return _sat(uint256(answer));
+    function _addSat(uint256 a, uint256 b) private pure returns (uint256) {
+        unchecked {
+            uint256 c = a + b;
+            return c < a ? type(uint256).max : c;
+        }
     }
 
-    /// @dev floor(|price - ref| * 1e18 / ref) on the feeds' own answers (exact for any int256
-    /// answers), then saturated at 2**128; a reference answer <= 0 reads as 2**128.
-    function _deviation(address feed, address refFeed) private view returns (int256) {
-        (int256 a,) = _answer(feed);
+    /// @dev `price`: the answer, 0 when it is <= 0 (exact; `_price` is it saturated).
+    function _rawPrice(address feed) private view returns (uint256) {
+        (int256 answer,) = _answer(feed);
+        return answer <= 0 ? 0 : uint256(answer);
+    }
+
+    function _price(address feed) private view returns (int256) {
+        return _sat(_rawPrice(feed));
+    }
+
+    /// @dev `deviation`: floor(|price - ref| * 1e18 / ref) on the feeds' own answers, exact for
+    /// any int256 answers (uint256 max beyond 2**256); a reference answer <= 0 reads as 2**128.
+    function _rawDeviation(address feed, address refFeed) private view returns (uint256) {
         (int256 r,) = _answer(refFeed);
-        if (r <= 0) return int256(SAT);
-        uint256 p = a <= 0 ? 0 : uint256(a);
+        if (r <= 0) return SAT;
+        uint256 p = _rawPrice(feed);
         uint256 ref = uint256(r);
         uint256 diff = p > ref ? p - ref : ref - p;
-        if (diff / ref >= 2 ** 69) return int256(SAT); // the quotient alone exceeds 2**128 / 1e18
-        return _sat(_mulDiv(diff, WAD, ref));
+        if (diff / ref >= 2 ** 196) return type(uint256).max; // the result exceeds 2**255
+        return _mulDiv(diff, WAD, ref);
+    }
+
+    function _deviation(address feed, address refFeed) private view returns (int256) {
+        return _sat(_rawDeviation(feed, refFeed));
     }
 
     /// @dev floor(x * y / d) with a 512-bit intermediate product; the caller guarantees the
@@ -593,14 +607,19 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         }
     }
 
-    function _staleness(address feed) private view returns (int256) {
+    /// @dev `staleness`: now - updatedAt, 0 when updatedAt is in the future.
+    function _rawStaleness(address feed) private view returns (uint256) {
         (, uint256 updatedAt) = _answer(feed);
-        return updatedAt >= block.timestamp ? int256(0) : _sat(block.timestamp - updatedAt);
+        return updatedAt >= block.timestamp ? 0 : block.timestamp - updatedAt;
+    }
+
+    function _staleness(address feed) private view returns (int256) {
+        return _sat(_rawStaleness(feed));
     }
 
     /// @dev tvl(USDC): balances of the vaults that hold it.
     function _tvl0() private view returns (uint256 sum) {
-        sum += IGuardToken(ASSET_USDC).balanceOf(VAULT_POOL);
+        sum = _addSat(sum, IGuardToken(ASSET_USDC).balanceOf(VAULT_POOL));
     }
 
     // ---------------------------------------------------------------------------------------
