@@ -142,6 +142,16 @@ invariant q8: always (lev <= 20) assuming guardian
 invariant q9: always (col >= 150) assuming gov
 """, {"q1": "proved", "q2": "violated", "q3": "proved", "q4": "proved", "q5": "proved",
       "q6": "violated", "q7": "proved", "q8": "proved", "q9": "proved"}, {}),
+    # power cooldown counts from the end of the requested duration; an unpause ends a pause,
+    # gap then refuses for 2h: the shortest reopening is a 1s pause, open 2h, then a new one
+    "then open with unpause, gap and power cooldown": Case(
+        """scope w gap 2h
+allow guardian to pause w for at most 4h cooldown 1h
+allow guardian to unpause w
+invariant o1: w paused at most 4h then open 2h
+invariant o2: w paused at most 4h then open 4h
+invariant o3: w paused at most 3h
+""", {"o1": "proved", "o2": "violated", "o3": "violated"}, {}),
 }
 
 # executions reaching each bound exactly (the bound is tight)
