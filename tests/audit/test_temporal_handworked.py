@@ -152,6 +152,30 @@ invariant o1: w paused at most 4h then open 2h
 invariant o2: w paused at most 4h then open 4h
 invariant o3: w paused at most 3h
 """, {"o1": "proved", "o2": "violated", "o3": "violated"}, {}),
+    # a score with a state tier chains breakers: h needs x paused (by px) and a deviation; x's
+    # pause can end while w's goes on. Without px nothing pauses x, so risk <= 50 < 100
+    "breakers chained through a score with a state tier": Case(
+        f"""scope w
+scope x
+score risk {{
+  50 when paused(x)
+  50 when deviation(F) > 3%
+}}
+breaker px {{ when {DRAIN} then pause x for 1h }}
+breaker h {{ when risk >= 100 then pause w for 1h }}
+invariant k1: always (not paused(w))
+invariant k2: always (paused(w) -> paused(x))
+""", {"k1": "violated", "k2": "violated"}, {}),
+    "a score tier that nothing can make true": Case(
+        """scope w
+scope x
+score risk {
+  50 when paused(x)
+  50 when deviation(F) > 3%
+}
+breaker h { when risk >= 100 then pause w for 1h }
+invariant k3: always (not paused(w))
+""", {"k3": "proved"}, {}),
 }
 
 # executions reaching each bound exactly (the bound is tight)
