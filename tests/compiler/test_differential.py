@@ -100,8 +100,8 @@ def fires() -> st.SearchStrategy[Step]:
             lambda r: Fire(breaker="divergence", metrics=_metrics((dev, r)))),
         st.sampled_from([0, 3600, 3601, 7200]).map(
             lambda s: Fire(breaker="stale", metrics=_metrics((stale, s)))),
-        st.tuples(st.sampled_from(["drain", "alarm"]),
-                  st.sampled_from([0, TVL // 20, TVL // 10, TVL // 10 + 1, TVL // 4]),
+        st.tuples(st.sampled_from(["drain", "alarm", "trickle"]),
+                  st.sampled_from([0, TVL // 20, TVL // 10, TVL // 10 + 1, TVL // 4, TVL // 2]),
                   st.sampled_from([TVL, TVL // 2])).map(
             lambda bot: Fire(breaker=bot[0], metrics=_metrics((out, bot[1]), (tvl, bot[2])))),
         st.sampled_from([8 * PCT + 1, 50 * PCT]).map(
@@ -239,6 +239,7 @@ H = 3600
 DEV = _atom("deviation", "ETH_USD")
 DRAIN = (_atom("outflow", "USDC", 3600), TVL // 8), (_atom("tvl", "USDC"), TVL)
 ALARM = (_atom("outflow", "USDC", 3600), TVL // 5), (_atom("tvl", "USDC"), TVL)
+TRICKLE = (_atom("outflow", "USDC", 3600), 2 * TVL // 5), (_atom("tvl", "USDC"), TVL)
 
 
 @dataclass(frozen=True)
@@ -311,6 +312,14 @@ EDGES: dict[str, Edge] = {
         [True, True, False, True, True],
         {("fired_until", "drain"): 4 * H, ("fired_until", "alarm"): 5 * H,
          ("paused_until", "deposits"): 5 * H, ("paused_until", "withdrawals"): 4 * H},
+    ),
+    "a flow rule without cooldown fires again at the same timestamp": Edge(
+        [Fire(breaker="trickle", metrics=_metrics(*TRICKLE)),
+         Fire(breaker="trickle", metrics=_metrics(*TRICKLE)), Advance(seconds=1800),
+         Fire(breaker="trickle", metrics=_metrics(*TRICKLE))],
+        [True, True, True, True],
+        {("fired_until", "trickle"): 3600, ("param_value", "min_collateral"): 250,
+         ("fired_until", "drain"): 4 * H, ("fired_until", "alarm"): H},
     ),
     "block a sender from one scope and from every scope; cooldown per breaker": Edge(
         [Fire(breaker="spam", metrics=_metrics((_atom("calls", "trading", 60, True), 21)),

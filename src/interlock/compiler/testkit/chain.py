@@ -26,6 +26,7 @@ class TxOutcome:
     gas_used: int
     block_timestamp: int
     tx_hash: str
+    logs: tuple[Any, ...] = ()  # the receipt's logs
 
 
 class TestChain:
@@ -73,6 +74,7 @@ class TestChain:
             gas_used=int(receipt["gasUsed"]),
             block_timestamp=int(block["timestamp"]),
             tx_hash=tx_hash.to_0x_hex(),
+            logs=tuple(receipt["logs"]),
         )
 
     def call_fn(self, fn: Any, sender: str, *, timestamp: int | None = None) -> TxOutcome:

@@ -122,8 +122,10 @@ class ChainDriver:
         self._nonce = 1
         self._queued: dict[int, SignedOp] = {}  # step index -> queued operation
         self._values: dict[int, int] = {}  # step index -> value of a `cancel` (victim's hash)
-        self.undone_flows: dict[tuple[str, str], int] = {}  # (kind, asset) -> reported amount
-        # the guard took back because the report fired a breaker (set up by `metrics_chain`)
+        # set up by `metrics_chain` during a `Fire`: the flows the guard took back because the
+        # report fired a breaker ((kind, asset) -> amount), and the rules reports fired, in order
+        self.undone_flows: dict[tuple[str, str], int] = {}
+        self.fired_by_reports: list[int] = []
         self.sender = self.chain.accounts[0]
         self.senders = tuple(senders)  # whose `blockedUntil` `read` reports
 
@@ -213,14 +215,14 @@ class ChainDriver:
         breaker = next((b for b in self.program.breakers if b.name == s.breaker), None)
         if breaker is None:
             return Outcome(ok=False, step=s)
-        before = self.fired_marks()
-        self.undone_flows = {}
+        self.undone_flows, self.fired_by_reports = {}, []
         realized = realize_metrics(self, breaker, s.metrics)
         step = Fire(breaker=s.breaker, metrics=realized, sender=s.sender)
-        after = self.fired_marks()
+        by_id = {b.id: b for b in self.program.breakers}
         implicit = tuple(
-            step if b.name == s.breaker else Fire(breaker=b.name, metrics=seen_metrics(self, b))
-            for b in self.program.breakers if after[b.name] != before[b.name]
+            step if by_id[i].name == s.breaker
+            else Fire(breaker=by_id[i].name, metrics=seen_metrics(self, by_id[i]))
+            for i in self.fired_by_reports
         )
         if breaker.onchain:
             if any(f.breaker == s.breaker for f in implicit):
@@ -237,12 +239,6 @@ class ChainDriver:
                 fn = self.guard.functions.trip(breaker.id)
         out = self.chain.call_fn(fn, sender, timestamp=self.now)
         return Outcome(ok=out.ok, step=step, gas_used=out.gas_used, implicit=implicit)
-
-    def fired_marks(self) -> dict[str, int]:
-        """Every breaker's `firedUntil`, in one call."""
-        p = self.program
-        fu = self.h.reader.functions.read(self.guard.address, 0, 0, 0, len(p.breakers)).call()[6]
-        return {b.name: int(fu[b.id]) for b in p.breakers}
 
     def _use(self, s: UsePower, index: int | None) -> Outcome:
         if not 0 <= s.power < len(self.program.powers):

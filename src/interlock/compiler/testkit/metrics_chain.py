@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from eth_utils.crypto import keccak
+
 from interlock.compiler.ir import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
+from interlock.compiler.testkit.chain import TxOutcome
 from interlock.compiler.testkit.harness import QUIET_PRICE_UNITS
 from interlock.verifier.trace import MetricValue
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
 
 WAD = 10**18
 SATURATED = 2**128
+BREAKER_FIRED = keccak(b"BreakerFired(uint256,address,uint64)")
 FEED_ATOMS = ("price", "deviation", "staleness")
 
 
@@ -131,10 +135,19 @@ def measure(d: ChainDriver, a: Atom) -> int:
 # --- setting ----------------------------------------------------------------------------------
 
 
-def _send(d: ChainDriver, fn: Any) -> None:
+def _send(d: ChainDriver, fn: Any) -> TxOutcome:
     out = d.chain.call_fn(fn, d.chain.accounts[0], timestamp=d.now)
     if not out.ok:
         raise RuntimeError("setting up a metric reverted")
+    return out
+
+
+def fired_rules(d: ChainDriver, out: TxOutcome) -> list[int]:
+    """The rule ids of the guard's `BreakerFired` events in a receipt, in emission order."""
+    guard = d.guard.address.lower()
+    return [int.from_bytes(bytes(log["topics"][1]), "big") for log in out.logs
+            if str(log["address"]).lower() == guard and log["topics"]
+            and bytes(log["topics"][0]) == BREAKER_FIRED]
 
 
 def _set_feed(d: ChainDriver, feed: str, want: dict[str, int]) -> None:
@@ -199,9 +212,9 @@ def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
     vault = d.h.vaults[holders[0].name]
     token = d.h.tokens[a.target].address
     fn = vault.functions.reportOutflow if a.kind == "outflow" else vault.functions.reportInflow
-    before = d.fired_marks()
-    _send(d, fn(token, value - current))
-    if d.fired_marks() != before:  # the report fired a breaker: the guard took it back
+    fired = fired_rules(d, _send(d, fn(token, value - current)))
+    d.fired_by_reports.extend(fired)
+    if fired:  # the report fired a breaker: the guard took it back
         key = (a.kind, a.target)
         d.undone_flows[key] = d.undone_flows.get(key, 0) + value - current
     return value
