@@ -41,8 +41,6 @@ invariant never_paused: always (not paused(w))
 
 @pytest.mark.evm
 @pytest.mark.anvil
-@pytest.mark.xfail(strict=True, reason="BUG: `trip` does not check the state/param part of an "
-                   "off-chain rule's condition, but the verifier assumes it holds")
 def test_agent_cannot_break_a_proved_property() -> None:
     with Anvil(timestamp=1_900_000_000) as node:
         chain = TestChain(node)

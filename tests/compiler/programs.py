@@ -11,6 +11,7 @@ from typing import Any
 
 from interlock.compiler.ir import (
     Agent,
+    And,
     Asset,
     Atom,
     BlockEffect,
@@ -48,6 +49,7 @@ SCOPES = ("deposits", "withdrawals", "trading", "liquidations")
 SIGNER_NAMES = ("alice", "bob", "carol", "dave", "erin")
 ENTITIES = ("foundation", "foundation", "auditor", "community", "community")
 RULE_DRAIN, RULE_ORACLE, RULE_TIGHTEN, RULE_HALT, RULE_SPAM, RULE_INFLOW, RULE_COLLATERAL = range(7)
+RULE_STATEFUL = 7
 P_PAUSE, P_UNPAUSE, P_UNPAUSE_LIQ, P_SET, P_EXTEND, P_SUSPEND, P_RESUME, P_CANCEL = range(8)
 P_STEWARD_RESUME, P_SET_COLLATERAL = 8, 9
 
@@ -145,6 +147,12 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
             PauseEffect(scopes=("deposits",), duration=H, span=SP),), H, True),
         _breaker(6, "collateral_up", _cmp([(1, CHANGE)], -WAD // 10, ">"), (
             SetEffect(param="min_collateral", value=200, duration=H, span=SP),), None, False),
+        # off chain, with a state part: only while trading is open and leverage is at least 10
+        _breaker(7, "stateful", And(items=(
+            _cmp([(1, CHANGE)], -WAD // 20, ">"),
+            Not(item=StatePred(pred="paused", target="trading", span=SP)),
+            _cmp([(1, Atom(kind="param", target="max_leverage"))], -10, ">="),
+        )), (PauseEffect(scopes=("deposits",), duration=H, span=SP),), None, False),
     )
     not_susp = Not(item=StatePred(pred="suspended", target="ETH_USD", span=SP))
     powers = (

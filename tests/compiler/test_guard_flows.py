@@ -27,6 +27,7 @@ from tests.compiler.programs import (
     RULE_INFLOW,
     RULE_ORACLE,
     RULE_SPAM,
+    RULE_STATEFUL,
     RULE_TIGHTEN,
     Addresses,
     venue_program,
@@ -182,6 +183,16 @@ def test_agent_trips_offchain_rules_within_bounds(venue: Venue) -> None:
     c.at(T0 + 40 * H + 2 * H + 1)
     c.tx(venue.token.functions.mint(a, 1), a)
     assert g.functions.paramValue(0).call() == 20
+
+
+def test_trip_checks_the_state_part_of_an_offchain_condition(venue: Venue) -> None:
+    """`change > 5% and not paused(trading) and max_leverage >= 10`: the agent measures
+    `change`, but the guard checks the rest itself (docs/audit.md, B4)."""
+    g, c, a = venue.guard, venue.chain, venue.agent
+    c.tx(g.functions.trip(RULE_HALT), a, at=T0 + 10)  # pauses trading
+    expect_revert(c, g, g.functions.trip(RULE_STATEFUL), a, "ConditionNotMet", at=T0 + 20)
+    c.tx(g.functions.trip(RULE_STATEFUL), a, at=T0 + 10 + 6 * H)  # trading open again
+    assert g.functions.pausedUntil(DEPOSITS).call() >= T0 + 10 + 7 * H
 
 
 def test_trip_sender_blocks_one_sender(venue: Venue) -> None:

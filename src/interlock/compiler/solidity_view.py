@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler.ir import And, Compare, Cond, Implies, Not, Or, Program
+from interlock.compiler.ir import And, BoolConst, Compare, Cond, Implies, Not, Or, Program
 from interlock.compiler.solidity_exprs import ExprCompiler, Series, atoms_of
 from interlock.compiler.solidity_names import ConstNames, constant_lines
 from interlock.compiler.solidity_rules import (
@@ -40,6 +40,8 @@ class GuardView:
     n_breakers: int
     n_powers: int
     condition_mutability: str
+    state_part_mutability: str
+    state_parts: list[dict[str, object]]
     apply_mutability: str
     len_scopes: int
     len_feeds: int
@@ -72,6 +74,26 @@ def _bool(x: bool) -> str:
 
 def _addr_check(var: str, addresses: list[str]) -> str:
     return " || ".join(f"{var} == {a}" for a in addresses) or "false"
+
+
+def _state_parts(program: Program, ex: ExprCompiler) -> list[dict[str, object]]:
+    """Per off-chain rule, the top-level conjuncts of its condition that read no metric
+    (only state predicates, params and constants): `trip` checks them on chain."""
+    out: list[dict[str, object]] = []
+    for b in program.breakers:
+        if b.onchain:
+            continue
+        conjuncts = list(b.when.items) if isinstance(b.when, And) else [b.when]
+        fixed = [
+            c for c in conjuncts
+            if all(a.kind == "param" for a in atoms_of(program, c))
+            and not any(t.atom.kind == "score" for x in _compares(c) for t in x.terms)
+            and not isinstance(c, BoolConst)
+        ]
+        if fixed:
+            cond = fixed[0] if len(fixed) == 1 else And(items=tuple(fixed))
+            out.append({"id": b.id, "name": b.name, "cond_lines": ex.return_lines(cond)})
+    return out
 
 
 def _holds_check(p: Program, names: ConstNames) -> str:
@@ -123,6 +145,7 @@ def build_view(program: Program, version: str) -> GuardView:
     series = collect_series(program)
     names = ConstNames.of(program)
     ex = ExprCompiler(program, series, names)
+    state_parts = _state_parts(program, ex)
     slots = override_slots(program)
     name = program.protocol
     header = (
@@ -147,6 +170,8 @@ def build_view(program: Program, version: str) -> GuardView:
         n_breakers=len(program.breakers),
         n_powers=len(program.powers),
         condition_mutability="view" if any(b.onchain for b in program.breakers) else "pure",
+        state_part_mutability="view" if state_parts else "pure",
+        state_parts=state_parts,
         apply_mutability="" if program.powers else " pure",
         len_scopes=max(1, len(program.scopes)),
         len_feeds=max(1, len(program.feeds)),

@@ -243,13 +243,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice The agent fires off-chain rule `ruleId` within its cooldown; it may not fire
-    /// rules the guard evaluates itself.
+    /// rules the guard evaluates itself, nor a rule whose state part (the conjuncts of its
+    /// condition that read no metric) is false.
     function trip(uint256 ruleId) external guardNonReentrant {
         _onlyAgent();
         (bool onchain, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (onchain) revert OnchainRule(ruleId);
         if (needsSender) revert SenderRequired(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
+        if (!_statePart(ruleId)) revert ConditionNotMet(ruleId);
         _fire(ruleId, address(0));
     }
 
@@ -259,6 +261,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         (, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!needsSender) revert NoSenderEffect(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
+        if (!_statePart(ruleId)) revert ConditionNotMet(ruleId);
         _fire(ruleId, sender);
     }
 
@@ -654,6 +657,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         }
         ruleId;
         return false;
+    }
+
+    /// @dev The conjuncts of an off-chain rule's condition that read no metric (state
+    /// predicates and params): they must hold whatever the agent measured.
+    function _statePart(uint256 ruleId) private pure returns (bool) {
+        ruleId;
+        return true;
     }
 
     /// @dev Fires rule `ruleId` when its cooldown allows and its condition holds now.
