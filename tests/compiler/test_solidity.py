@@ -214,3 +214,32 @@ def test_guarded_coexists_with_openzeppelin_style_bases() -> None:
     assert front.program is not None
     files = {**emit_solidity(front.program), "OZ.sol": OZ_LIKE, "Venue.sol": OZ_PROTOCOL}
     assert compile_sources(files).contract("Venue").bytecode
+
+
+ALERT_ONLY = """protocol AlertOnly
+agent w 0x6666666666666666666666666666666666666666
+scope s
+asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6
+vault pool 0x7777777777777777777777777777777777777777 holds USDC
+breaker watch {
+  when outflow(USDC, 1h) > 5% of tvl(USDC)
+  then alert "USDC outflow above 5%/h"
+}
+breaker drain {
+  when outflow(USDC, 1h) > 10% of tvl(USDC)
+  then pause s for 6h
+}
+"""
+
+
+def test_flow_reports_check_only_rules_with_on_chain_effects() -> None:
+    """An alert acts off chain only, so an alert-only rule must not refuse the flow that
+    meets its condition; the pausing rule over the same flow still does."""
+    from interlock.compiler.solidity_view import build_view
+    from interlock.dsl.frontend import compile_text
+
+    program = compile_text(ALERT_ONLY, "alert_only.guard").program
+    assert program is not None
+    view = build_view(program, "test")
+    checks = [c for block in view.flow_blocks for c in block["checks"]]  # type: ignore[attr-defined]
+    assert checks == [f"_try({program.breaker('drain').id})"]

@@ -27,7 +27,7 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.UNEXPECTED_EOF, HEAD + "breaker b { when tvl(USDC) > 0 then pause", 6, 42),
     (C.MISSING_PROTOCOL, "scope s\nprotocol P\n", 1, 1),
     (C.DUPLICATE_PROTOCOL, HEAD + "protocol Q\n", 6, 1),
-    (C.TOO_DEEP, HEAD + "invariant i: always " + "(" * 3000 + "1 > 0" + ")" * 3000 + "\n", 1, 1),
+    (C.TOO_DEEP, HEAD + "invariant i: always " + "(" * 101 + "1 > 0" + ")" * 101 + "\n", 6, 121),
     # --- names ----------------------------------------------------------------------------------
     (C.UNKNOWN_NAME, HEAD + "role r = 1 of [alise]\n", 6, 16),
     (C.DUPLICATE_NAME, HEAD + "scope alice\n", 6, 7),

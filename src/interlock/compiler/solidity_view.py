@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler.ir import And, BoolConst, Compare, Cond, Implies, Not, Or, Program
+from interlock.compiler.ir import And, Compare, Cond, Implies, Not, Or, Program
 from interlock.compiler.solidity_exprs import ExprCompiler, Series, atoms_of
 from interlock.compiler.solidity_names import ConstNames, constant_lines
 from interlock.compiler.solidity_rules import (
@@ -19,6 +19,7 @@ from interlock.compiler.solidity_rules import (
     power_view,
     roles_view,
 )
+from interlock.compiler.trip_rule import trip_precondition
 
 PRAGMA = "0.8.37"
 
@@ -77,21 +78,11 @@ def _addr_check(var: str, addresses: list[str]) -> str:
 
 
 def _state_parts(program: Program, ex: ExprCompiler) -> list[dict[str, object]]:
-    """Per off-chain rule, the top-level conjuncts of its condition that read no metric
-    (only state predicates, params and constants): `trip` checks them on chain."""
+    """Per off-chain rule, the part of its condition `trip` checks on chain (`trip_rule`)."""
     out: list[dict[str, object]] = []
     for b in program.breakers:
-        if b.onchain:
-            continue
-        conjuncts = list(b.when.items) if isinstance(b.when, And) else [b.when]
-        fixed = [
-            c for c in conjuncts
-            if all(a.kind == "param" for a in atoms_of(program, c))
-            and not any(t.atom.kind == "score" for x in _compares(c) for t in x.terms)
-            and not isinstance(c, BoolConst)
-        ]
-        if fixed:
-            cond = fixed[0] if len(fixed) == 1 else And(items=tuple(fixed))
+        cond = None if b.onchain else trip_precondition(program, b)
+        if cond is not None:
             out.append({"id": b.id, "name": b.name, "cond_lines": ex.return_lines(cond)})
     return out
 
@@ -241,7 +232,9 @@ def _flow_blocks(
             checks = [
                 b.id
                 for b in p.breakers
+                # an alert-only rule acts off chain only: it must not refuse the flow
                 if b.onchain
+                and any(e.kind != "alert" for e in b.effects)
                 and any(
                     a.kind == direction and a.target == asset.name
                     for a in atoms_of(p, b.when)

@@ -35,8 +35,14 @@ def lark_parser() -> Lark:
     return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
 
 
+MAX_NESTING = 100  # parentheses and brackets; far beyond any real rule, far below the stack
+
+
 def parse(text: str, path: str) -> ParseResult:
     """Parse a whole rule file; on a syntax error return its diagnostic and no module."""
+    deep = _too_deep_at(text, path)
+    if deep is not None:
+        return ParseResult(None, (deep,))
     try:
         tree = lark_parser().parse(text)
         decls = _ToAst(path).transform(tree)
@@ -76,6 +82,27 @@ def _later_errors(text: str, path: str, after_line: int) -> list[Diagnostic]:
             if diag.code != C.UNEXPECTED_EOF or end == len(lines):
                 found.append(diag)
     return found
+
+
+def _too_deep_at(text: str, path: str) -> Diagnostic | None:
+    """The first bracket nested deeper than `MAX_NESTING`, checked before parsing so the
+    answer does not depend on how much stack the process happens to have left."""
+    depth = 0
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        for m in _BRACKET.finditer(line):
+            if m.group() in ("(", "["):
+                depth += 1
+                if depth > MAX_NESTING:
+                    col = m.start() + 1
+                    span = Span(file=path, line=lineno, column=col, end_line=lineno,
+                                end_column=col + 1)
+                    return too_deep(path).model_copy(update={"span": span})
+            elif m.group() in (")", "]"):
+                depth = max(0, depth - 1)
+    return None
+
+
+_BRACKET = re.compile(r'"[^"\n]*"|#[^\n]*|[()\[\]]')
 
 
 def too_deep(path: str) -> Diagnostic:

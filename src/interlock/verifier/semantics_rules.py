@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from interlock.compiler.ir import Breaker, Power, Program
+from interlock.compiler.trip_rule import trip_precondition
 from interlock.verifier.semantics_cond import MetricFn, cond_g
 from interlock.verifier.semantics_ops import BoolVal, Ops, Val
 from interlock.verifier.semantics_state import State
@@ -159,7 +160,14 @@ def fire(
     guards: Guards = []
     if b.cooldown is not None and b.name in st.fired_until:
         guards.append(("cooldown", cooldown_ok(o, st.fired_until[b.name], st.now, b.cooldown)))
-    guards.append(("condition does not hold", cond_g(o, program, b.when, st, metric)))
+    if b.onchain:
+        guards.append(("condition does not hold", cond_g(o, program, b.when, st, metric)))
+    else:
+        # The guard checks only this much when the agent trips the rule, so a compromised agent
+        # fires it whenever this holds, whatever the metrics (docs/semantics.md).
+        pre = trip_precondition(program, b)
+        if pre is not None:
+            guards.append(("condition does not hold", cond_g(o, program, pre, st, metric)))
     d = Draft.of(st)
     for e in b.effects:
         if e.kind == "pause":
