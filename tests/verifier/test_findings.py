@@ -202,3 +202,18 @@ def test_docs_list_every_finding() -> None:
     text = docs.read_text("utf-8")
     for f in REGISTRY:
         assert f"### {f.code}: {f.title}" in text
+
+
+def test_a_signed_custom_sum_can_be_negative() -> None:
+    """`sum` over an `int256` field can go below zero, so `net < 0` is not a dead breaker;
+    over a `uint256` field it can never hold."""
+    signed = """agent w 0x6666666666666666666666666666666666666666
+metric net = sum(Flow(int256 delta).delta at pool, 1h)
+breaker neg {
+  when net < 0
+  then pause deposits for 1h
+}
+"""
+    assert only(signed, "W0801") == []
+    unsigned = signed.replace("int256", "uint256")
+    assert [d.code for d in only(unsigned, "W0801")] == ["W0801"]

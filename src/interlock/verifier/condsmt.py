@@ -3,7 +3,9 @@
 The static findings ask "can this condition ever hold?" and "does this score tier ever decide a
 breaker?". They read every metric as a fresh integer variable that is never negative (flows,
 balances, prices, ratios, durations and counts are all ≥ 0), and a score as the sum of the
-weights of its tiers whose condition holds over the same metric variables. The state is
+weights of its tiers whose condition holds over the same metric variables. The one metric that
+can be negative, a custom `sum` over a signed event field, is left unconstrained
+(`symbolic.metric_nonnegative`). The state is
 over-approximated per variable:
 
 - `paused(S)` is a free boolean, or false when no breaker effect and no `pause`/`extend` power
@@ -19,6 +21,7 @@ from __future__ import annotations
 import z3
 
 from interlock.compiler.ir import Atom, Cond, Program
+from interlock.verifier.symbolic import metric_nonnegative
 
 DroppedTier = tuple[str, int]  # (score name, tier index) whose weight is left out
 
@@ -39,7 +42,7 @@ class CondEncoder:
             if atom.kind == "param":
                 lo, hi = param_range(self.program, atom.target)
                 self.domain.append(z3.And(var >= lo, var <= hi))
-            else:
+            elif metric_nonnegative(self.program, atom):
                 self.domain.append(var >= 0)
         return self.metrics[atom]
 
