@@ -13,13 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interlock.compiler.ir import (
     AlwaysProp,
-    Atom,
     NeverLockedProp,
     PausedAtMostProp,
     Program,
@@ -27,40 +25,17 @@ from interlock.compiler.ir import (
 from interlock.dsl.frontend import compile_text
 from interlock.verifier.replay import T0, replay, replay_lasso
 from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
-from interlock.verifier.semantics_cond import cond_g
-from interlock.verifier.semantics_ops import CONCRETE, Z3, to_z3_bool
+from interlock.verifier.semantics_ops import CONCRETE
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, Slice, minimal_signers
 from interlock.verifier.temporal import check_temporal
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
+from interlock.verifier.trace import Advance, Fire, Step, UsePower
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.dsl.strategies import guard_files
+from tests.verifier.metric_witness import metrics_for
 
 TEMPORAL = (AlwaysProp, PausedAtMostProp, NeverLockedProp)
-
-
-def metrics_for(p: Program, st: State, cond: Any, rng: random.Random) -> tuple[MetricValue, ...]:
-    """Metric values that make `cond` hold in `st` (found by Z3), or () if none exist."""
-    made: dict[Atom, Any] = {}
-
-    def metric(atom: Atom) -> Any:
-        if atom not in made:
-            made[atom] = z3.Int(f"m{len(made)}")
-        return made[atom]
-
-    solver = z3.Solver()
-    solver.add(to_z3_bool(cond_g(Z3, p, cond, st, metric)))
-    solver.add(*[v >= 0 for v in made.values()])
-    if rng.random() < 0.5:  # sometimes prefer large values, sometimes small ones
-        solver.add(*[v <= 10**24 for v in made.values()])
-    if solver.check() != z3.sat:
-        return ()
-    m = solver.model()
-    return tuple(
-        MetricValue(atom=a, value=m.eval(v, model_completion=True).as_long())
-        for a, v in made.items()
-    )
 
 
 def random_step(p: Program, st: State, rng: random.Random, durations: list[int]) -> Step:
