@@ -6,10 +6,11 @@ from ir_builders import OUTFLOW, SP, H
 from test_semantics import G2, G3, drain, venue
 
 from interlock.compiler.ir import Agent
+from interlock.verifier.describe import fmt_duration as duration
 from interlock.verifier.replay import replay, replay_breaks
 from interlock.verifier.semantics_ops import CONCRETE
 from interlock.verifier.temporal_props import bad_paused
-from interlock.verifier.timeline import duration, timeline
+from interlock.verifier.timeline import timeline
 from interlock.verifier.trace import Advance, Fire, MetricValue, UsePower
 
 

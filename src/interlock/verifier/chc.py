@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 import z3
 
+from interlock.verifier.describe import fmt_duration
 from interlock.verifier.semantics_ops import to_z3_bool
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, var_name
-from interlock.verifier.timeline import duration
 
 BadFn = Callable[[State], Any]
 
@@ -176,7 +176,7 @@ def _cmp(lhs: Any, op: str, rhs: Any) -> str:
     timely = names and not any(n.startswith("base[") for n in names)
     shown = str(c)
     if timely and abs(c) >= 60:
-        shown = ("-" if c < 0 else "") + duration(abs(c))
+        shown = fmt_duration(c)
     return f"{_arith(lhs)} {op} {shown}"
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from interlock.compiler.ir import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
 from interlock.verifier.bmc import BmcResult, bmc, follow
 from interlock.verifier.chc import chc_check
+from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay_breaks
 from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.semantics_ops import CONCRETE, Z3
@@ -39,7 +40,7 @@ from interlock.verifier.temporal_props import (
     seed_always,
     seed_paused,
 )
-from interlock.verifier.timeline import duration, timeline
+from interlock.verifier.timeline import timeline
 
 QUICK_DEPTH = 16
 QUICK_CHC_S = 2.0
@@ -101,7 +102,7 @@ def _check_safety(
             tighter = prove_tighter(program, model, q.prop, share(deadline, 0.3))
             if tighter is not None:
                 limit, cert = tighter
-                note = f"proved for the tighter limit {duration(limit)}: {cert}"
+                note = f"proved for the tighter limit {fmt_duration(limit)}: {cert}"
                 return result(
                     invariant, start, status="proved", method="chc (spacer)", certificate=note
                 )

@@ -16,13 +16,14 @@ from collections.abc import Callable
 from interlock.compiler.ir import Invariant, NeverLockedProp, PausedAtMostProp, Program
 from interlock.verifier.bmc import longest_pause
 from interlock.verifier.chc import chc_check
+from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay
 from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.semantics_ops import Z3
 from interlock.verifier.symbolic import Model
 from interlock.verifier.temporal_common import result, share, valid_lasso
 from interlock.verifier.temporal_props import bad_paused, seed_paused
-from interlock.verifier.timeline import duration, timeline
+from interlock.verifier.timeline import timeline
 
 # caps: a search that gives up here only makes a bound less tight (or defers a lasso)
 QUICK_LASSO_S = 0.5
@@ -222,7 +223,8 @@ def check_never_locked(
         status="unknown",
         method="bmc (lasso)",
         depth=found.depth,
-        reason=f"no bound up to {duration(cands[-1])} proved and no repeating counterexample found",
+        reason=(f"no bound up to {fmt_duration(cands[-1])} proved and no repeating "
+                "counterexample found"),
     )
 
 

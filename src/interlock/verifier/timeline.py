@@ -15,26 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interlock.compiler.ir import Program
+from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import T0
 from interlock.verifier.result import TimelineEntry
 from interlock.verifier.semantics import StepRefused, initial_state, step
 from interlock.verifier.semantics_state import State
 from interlock.verifier.trace import Advance, Fire, Step
-
-_UNITS = (("w", 7 * 86_400), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1))
-
-
-def duration(seconds: int) -> str:
-    """`93784` -> `1d 2h 3m 4s` (`0s` for zero)."""
-    if seconds <= 0:
-        return "0s"
-    parts = []
-    rest = seconds
-    for unit, size in _UNITS:
-        count, rest = divmod(rest, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return " ".join(parts)
 
 
 def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ...]:
@@ -50,7 +36,8 @@ def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ..
         except StepRefused:
             st = None
         if isinstance(s, Advance):
-            rows.append(TimelineEntry(time=t, actor="time", action=f"passes {duration(s.seconds)}"))
+            action = f"passes {fmt_duration(s.seconds)}"
+            rows.append(TimelineEntry(time=t, actor="time", action=action))
             t += s.seconds
             continue
         if isinstance(s, Fire):
@@ -84,13 +71,13 @@ def _pause_notes(
         gap = program.scope(sc).gap
         now = before.now - T0
         if new != old:
-            notes.append(f"{sc} clamped to +{duration(new)} by its max")
+            notes.append(f"{sc} clamped to +{fmt_duration(new)} by its max")
         elif gap is not None and before.paused_until[sc] != 0 and old <= now < old + gap:
-            notes.append(f"{sc} refused by its gap (open since +{duration(old)})")
+            notes.append(f"{sc} refused by its gap (open since +{fmt_duration(old)})")
         elif old >= want:
-            notes.append(f"{sc} already paused until +{duration(old)}")
+            notes.append(f"{sc} already paused until +{fmt_duration(old)}")
         elif old > now:
-            notes.append(f"{sc} stays paused until +{duration(old)}: its max is reached")
+            notes.append(f"{sc} stays paused until +{fmt_duration(old)}: its max is reached")
         else:
             notes.append(f"{sc} not paused: its max is reached")
     return notes
@@ -98,9 +85,9 @@ def _pause_notes(
 
 def _power_action(kind: str, what: str, value: int | None) -> str:
     if kind in ("pause", "suspend"):
-        return f"{kind} {what} for {duration(value or 0)}"
+        return f"{kind} {what} for {fmt_duration(value or 0)}"
     if kind == "extend":
-        return f"extend {what} by {duration(value or 0)}"
+        return f"extend {what} by {fmt_duration(value or 0)}"
     if kind == "set":
         return f"set {what} to {value}"
     return f"{kind} {what}"
@@ -110,7 +97,7 @@ def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
     b = program.breaker(s.breaker)
     effects = []
     for e in b.effects:
-        until = f"until +{duration(t + e.duration)}" if e.kind != "alert" else ""
+        until = f"until +{fmt_duration(t + e.duration)}" if e.kind != "alert" else ""
         if e.kind == "pause":
             effects.append(f"pause {', '.join(e.scopes)} {until}")
         elif e.kind == "suspend":
