@@ -27,13 +27,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from interlock.compiler.ir import Atom
 from interlock.compiler.solc import compile_sources
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.chain_driver import ChainDriver
-from interlock.compiler.testkit.deploy import deploy_rules
-from interlock.compiler.testkit.harness import Harness
+from interlock.ir.nodes import Atom
 from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.chain_driver import ChainDriver
+from interlock.testing.deploy import deploy_rules
+from interlock.testing.harness import Harness
 from interlock.verifier.trace import Fire, MetricValue, Step, UsePower
 
 ROOT = Path(__file__).resolve().parent

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from eth_utils import is_checksum_address
 
-from interlock.compiler import ir
 from interlock.dsl.frontend import compile_file
+from interlock.ir import nodes as ir
 from interlock.verifier.engine import verify
 from interlock.verifier.findings import find
 

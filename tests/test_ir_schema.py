@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 
-from interlock.compiler.ir import IR_VERSION
 from interlock.dsl.frontend import compile_file
-from interlock.ir_schema import ir_json_schema, ir_json_schema_text
+from interlock.ir.nodes import IR_VERSION
+from interlock.ir.schema import ir_json_schema, ir_json_schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
 

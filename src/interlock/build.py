@@ -38,11 +38,11 @@ from typing import Any
 
 from interlock import __version__
 from interlock.check import CheckOptions, file_report, verify_properties
-from interlock.compiler.ir import IR_VERSION, Program
 from interlock.compiler.monitor_gen import emit_monitor
 from interlock.compiler.solc import EVM_VERSION, compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_file
+from interlock.ir.nodes import IR_VERSION, Program
 from interlock.report.json_report import file_json
 from interlock.report.model import FileReport, Report
 from interlock.verifier.engine import DEFAULT_TIMEOUT_S

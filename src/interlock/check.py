@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from interlock import __version__
-from interlock.compiler.ir import Program
 from interlock.dsl.frontend import FrontendResult, compile_file
+from interlock.ir.nodes import Program
 from interlock.report.model import FileReport, Report
 from interlock.verifier.result import PropertyResult
 

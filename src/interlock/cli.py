@@ -16,9 +16,9 @@ from typing import Annotated
 import typer
 
 from interlock.check import CheckOptions, run_check
-from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.fmt import format_source
 from interlock.dsl.frontend import compile_file
+from interlock.ir.diagnostics import Diagnostic
 from interlock.report.diagnostic_text import render_diagnostic
 
 EXIT_INTERNAL = 4
@@ -88,7 +88,7 @@ def ir(
 ) -> int:
     """Print a rule file's checked IR as JSON (or the IR's JSON Schema)."""
     if schema:
-        from interlock.ir_schema import ir_json_schema_text
+        from interlock.ir.schema import ir_json_schema_text
         typer.echo(ir_json_schema_text(), nl=False)
         return 0
     if file is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from interlock.compiler.ir import AlwaysProp, PausedAtMostProp, Power, Program
+from interlock.ir.nodes import AlwaysProp, PausedAtMostProp, Power, Program
 from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
 from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import minimal_signers

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.deploy import deploy_rules
 from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.deploy import deploy_rules
 from interlock.verifier.engine import check_property
 from interlock.verifier.semantics import StepRefused, initial_state, step
 from interlock.verifier.trace import Fire, MetricValue

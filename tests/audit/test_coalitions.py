@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.compiler.ir import Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Program
 from interlock.verifier.engine import check_property
 from interlock.verifier.semantics import role_satisfied
 

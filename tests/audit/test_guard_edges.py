@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from interlock.compiler.ir import Atom, Program
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.chain_driver import ChainDriver, GuardView, view_of_state
-from interlock.compiler.testkit.deploy import Deployed, check_text, deploy_rules
+from interlock.ir.nodes import Atom, Program
 from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.chain_driver import ChainDriver, GuardView, view_of_state
+from interlock.testing.deploy import Deployed, check_text, deploy_rules
 from interlock.verifier.semantics import StepRefused, initial_state, step
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 

@@ -15,10 +15,10 @@ import pytest
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.chain_driver import ChainDriver
-from interlock.compiler.testkit.deploy import deploy_rules
 from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.chain_driver import ChainDriver
+from interlock.testing.deploy import deploy_rules
 from interlock.verifier.semantics import role_satisfied
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]

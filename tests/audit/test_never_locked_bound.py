@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interlock.compiler.ir import Atom, Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Atom, Program
 from interlock.verifier.engine import check_property
 from interlock.verifier.symbolic import minimal_signers
 from interlock.verifier.trace import Advance, Fire, MetricValue, UsePower

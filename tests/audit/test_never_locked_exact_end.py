@@ -10,8 +10,8 @@ fixed in 3366b3f).
 
 from __future__ import annotations
 
-from interlock.compiler.ir import Atom, Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Atom, Program
 from interlock.verifier.engine import check_property
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step
 from tests.audit.adversary import T0, replay

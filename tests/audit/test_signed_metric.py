@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from eth_abi.abi import encode
 
-from interlock.compiler.ir import Atom, Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Atom, Program
 from interlock.runtime.abi import event_topic
 from interlock.runtime.evaluate import RulePlan, decide
 from interlock.runtime.metrics import MetricPlan, MetricState

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from interlock.compiler.ir import Atom, Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Atom, Program
 from interlock.verifier.engine import check_property
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 from tests.audit.adversary import attack, breaks, replay

@@ -12,8 +12,8 @@ from math import gcd
 
 import pytest
 
-from interlock.compiler.ir import Compare
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Compare
 
 HEAD = """protocol Units
 signer alice 0x1111111111111111111111111111111111111111

@@ -14,14 +14,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from interlock.compiler.ir import Atom
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.deploy import Deployed, deploy_rules
+from interlock.ir.nodes import Atom
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.evaluate import RulePlan, decide
 from interlock.runtime.metrics import MetricPlan, MetricState
 from interlock.runtime.observe import BlockObservation, FeedRound
 from interlock.runtime.windows import WindowSum
+from interlock.testing.chain import TestChain
+from interlock.testing.deploy import Deployed, deploy_rules
 from interlock.verifier.semantics import initial_state
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]

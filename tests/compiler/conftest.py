@@ -18,12 +18,12 @@ from eth_tester import EthereumTester, PyEVMBackend
 from web3 import EthereumTesterProvider, Web3
 from web3.exceptions import ContractCustomError
 
-from interlock.compiler.ir import Program
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
-from interlock.compiler.testkit.contracts import compile_testkit, deploy, deploy_compiled
-from interlock.compiler.testkit.signing import Operation, domain, sign_operation
+from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
+from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
+from interlock.testing.signing import Operation, domain, sign_operation
 from tests.compiler.programs import Addresses, venue_program
 
 T0 = 2_000_000_000

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from interlock.compiler.ir import (
+from interlock.ir.nodes import (
     Agent,
     And,
     Asset,

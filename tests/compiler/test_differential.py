@@ -24,12 +24,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from interlock.compiler.ir import Atom, Power, Program
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.chain_driver import ChainDriver, view_of_state
-from interlock.compiler.testkit.deploy import Deployed, check_text, deploy_rules
-from interlock.compiler.testkit.metrics_chain import condition_atoms
+from interlock.ir.nodes import Atom, Power, Program
 from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.chain_driver import ChainDriver, view_of_state
+from interlock.testing.deploy import Deployed, check_text, deploy_rules
+from interlock.testing.metrics_chain import condition_atoms
 from interlock.verifier.semantics import StepRefused, initial_state, step
 from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 

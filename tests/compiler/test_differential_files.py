@@ -23,12 +23,12 @@ import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler.ir import ONCHAIN_ATOMS, Atom, Breaker, Power, Program
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.deploy import deploy_rules
-from interlock.compiler.testkit.metrics_chain import condition_atoms
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Power, Program
 from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.deploy import deploy_rules
+from interlock.testing.metrics_chain import condition_atoms
 from interlock.verifier.semantics import State, StepRefused, initial_state, step
 from interlock.verifier.semantics_cond import cond_g
 from interlock.verifier.semantics_ops import Z3, to_z3_bool

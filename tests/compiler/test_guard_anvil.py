@@ -17,10 +17,10 @@ from web3 import Web3
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
-from interlock.compiler.testkit.contracts import compile_testkit, deploy, deploy_compiled
-from interlock.compiler.testkit.signing import Operation, domain, sign_operation, to_high_s
 from interlock.dsl.frontend import compile_text
 from interlock.runtime.anvil import Anvil
+from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
+from interlock.testing.signing import Operation, domain, sign_operation, to_high_s
 from tests.compiler.conftest import SIGNER_KEYS, T0, Chain, expect_revert
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from web3.logs import DISCARD
 
-from interlock.compiler.testkit.signing import Operation
+from interlock.testing.signing import Operation
 from tests.compiler.conftest import SIGNER_KEYS, T0, Venue
 from tests.compiler.programs import (
     P_CANCEL,

@@ -11,7 +11,7 @@ from web3.logs import DISCARD
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
-from interlock.compiler.testkit.contracts import compile_testkit, deploy, deploy_compiled
+from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
 from tests.compiler.conftest import (
     SIGNER_KEYS,
     T0,

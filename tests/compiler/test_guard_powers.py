@@ -10,7 +10,7 @@ from eth_account.messages import encode_typed_data
 from web3 import Web3
 from web3.logs import DISCARD
 
-from interlock.compiler.testkit.signing import OPERATION_TYPES, Operation, domain, to_high_s
+from interlock.testing.signing import OPERATION_TYPES, Operation, domain, to_high_s
 from tests.compiler.conftest import (
     SIGNER_KEYS,
     STRANGER_KEY,

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from interlock.compiler.ir import AlertEffect, Program
 from interlock.compiler.monitor_gen import emit_monitor, module_name
+from interlock.ir.nodes import AlertEffect, Program
 
 RUNTIME_TESTS = Path(__file__).resolve().parents[1] / "runtime"
 sys.path.insert(0, str(RUNTIME_TESTS))

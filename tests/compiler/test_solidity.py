@@ -15,9 +15,9 @@ from web3 import EthereumTesterProvider, Web3
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity, guard_file_names
-from interlock.compiler.testkit.contracts import deploy
-from interlock.compiler.testkit.signing import Operation, domain, sign_operation
 from interlock.dsl.frontend import compile_file
+from interlock.testing.contracts import deploy
+from interlock.testing.signing import Operation, domain, sign_operation
 from tests.compiler.conftest import SIGNER_KEYS, T0, Chain, expect_revert
 from tests.compiler.programs import Addresses, venue_program
 

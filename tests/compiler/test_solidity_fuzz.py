@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler import ir
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
+from interlock.ir import nodes as ir
 from tests.dsl.strategies import guard_programs
 
 pytestmark = [pytest.mark.evm, pytest.mark.slow]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interlock.dsl import codes as C
 from interlock.dsl.frontend import compile_text
+from interlock.ir import codes as C
 from interlock.report.diagnostic_text import render_diagnostic
 from tests.dsl.test_diagnostics import CASES
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from interlock.compiler import ir
+from interlock.ir import nodes as ir
 
 
 def strip(value: Any) -> Any:

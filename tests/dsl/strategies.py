@@ -24,8 +24,8 @@ from dataclasses import replace
 
 from hypothesis import strategies as st
 
-from interlock.compiler import ir
 from interlock.dsl.frontend import compile_text
+from interlock.ir import nodes as ir
 from tests.dsl.strategies_lex import (
     Ctx,
     addresses,

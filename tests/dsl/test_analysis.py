@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from interlock.compiler import ir
 from interlock.dsl.frontend import compile_text
+from interlock.ir import nodes as ir
 
 DATA = Path(__file__).parent / "data"
 SPEC = (DATA / "perp_venue.guard").read_text(encoding="utf-8")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.dsl import codes as C
 from interlock.dsl.frontend import compile_file, compile_text
+from interlock.ir import codes as C
 
 HEAD = """protocol P
 signer alice 0x1111111111111111111111111111111111111111

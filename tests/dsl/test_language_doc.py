@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from interlock.dsl import codes
 from interlock.dsl.analysis.common import KEYWORDS
+from interlock.ir import codes
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "language.md").read_text(encoding="utf-8")
 CODES = {v for k, v in vars(codes).items() if k.isupper() and isinstance(v, str)}

@@ -11,8 +11,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler import ir
 from interlock.dsl.frontend import compile_text
+from interlock.ir import nodes as ir
 
 HEAD = """protocol P
 asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6

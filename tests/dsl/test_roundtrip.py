@@ -17,10 +17,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler import ir
 from interlock.dsl.fmt import format_source
 from interlock.dsl.frontend import compile_text
 from interlock.dsl.parser import parse
+from interlock.ir import nodes as ir
 from tests.dsl.ir_compare import without_positions
 from tests.dsl.mutations import mutated_examples, spliced_examples
 from tests.dsl.strategies import guard_files, guard_programs

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from interlock.compiler.ir import Span
-from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.nodes import Span
 from interlock.report.diagnostic_text import render_diagnostic
 
 SOURCE = "protocol P\nrole guardian = 2 of [alise, carol]\n"

@@ -14,8 +14,8 @@ try:  # rootdir-relative when tests/report is a package, else the test's own dir
 except ImportError:
     from test_text_report import venue_report  # type: ignore[no-redef]
 
-from interlock.compiler.ir import Span
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Span
 from interlock.report.json_report import render_json, report_json
 from interlock.report.model import FileReport, Report
 from interlock.verifier.result import PropertyResult

@@ -7,8 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from interlock.compiler.ir import Span
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Span
 from interlock.report.junit import WELL_FORMED, render_junit
 from interlock.report.model import FileReport, Report
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from interlock.compiler.ir import Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Program
 from interlock.report.progress import progress_reporter
 from interlock.verifier.engine import verify
 

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from interlock.compiler.ir import Span
-from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
 from interlock.report.sarif import (
     FINGERPRINT_KEY,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from interlock.compiler.ir import Span
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
 from interlock.report.text import property_table, render_text, timeline
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry

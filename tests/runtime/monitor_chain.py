@@ -21,13 +21,13 @@ from eth_account import Account
 from monitor_kit import venue_program
 from web3 import Web3
 
-from interlock.compiler.ir import Program
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
-from interlock.compiler.testkit.contracts import compile_testkit, deploy_compiled
+from interlock.ir.nodes import Program
 from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
 from interlock.runtime.monitor import Monitor, MonitorConfig
 from interlock.runtime.ops import Health, MonitorMetrics, StdoutSink, make_logger
+from interlock.testing.contracts import compile_testkit, deploy_compiled
 
 USDC = 10**6
 PRICE = 2_000 * 10**8

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from interlock.compiler.ir import (
+from interlock.ir.nodes import (
     Agent,
     AlertEffect,
     Asset,

@@ -18,7 +18,7 @@ from monitor_kit import (
     venue_program,
 )
 
-from interlock.compiler.ir import Atom
+from interlock.ir.nodes import Atom
 from interlock.runtime.abi import TRANSFER_TOPIC
 from interlock.runtime.metrics import SATURATED, MetricPlan, MetricState, program_atoms
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry

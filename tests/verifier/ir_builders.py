@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from interlock.compiler.ir import (
+from interlock.ir.nodes import (
     AlwaysProp,
     And,
     Atom,

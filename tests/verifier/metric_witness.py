@@ -7,7 +7,7 @@ from typing import Any
 
 import z3
 
-from interlock.compiler.ir import Atom, Cond, Program
+from interlock.ir.nodes import Atom, Cond, Program
 from interlock.verifier.semantics_cond import cond_g
 from interlock.verifier.semantics_ops import Z3, to_z3_bool
 from interlock.verifier.semantics_state import State

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler import ir
+from interlock.ir import nodes as ir
 from interlock.verifier import coalition
 from interlock.verifier.coalition import check_coalition, power_coalitions
 from interlock.verifier.semantics import role_satisfied

@@ -14,8 +14,8 @@ import z3
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler import ir
 from interlock.dsl.frontend import compile_text
+from interlock.ir import nodes as ir
 from interlock.verifier.condsmt import CondEncoder, param_range
 from interlock.verifier.semantics import State, eval_cond, initial_state
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from interlock.compiler import ir
+from interlock.ir import nodes as ir
 from interlock.verifier import engine
 from interlock.verifier.engine import Progress, verify
 from interlock.verifier.result import PropertyResult

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.compiler.ir import Program
-from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.frontend import compile_file, compile_text
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Program
 from interlock.verifier.findings import REGISTRY, find, strict
 
 HEADER = """protocol T

@@ -21,15 +21,15 @@ from pathlib import Path
 
 import pytest
 
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.chain_driver import ChainDriver, view_of_state
-from interlock.compiler.testkit.deploy import Deployed, check_text, deploy_rules
-from interlock.compiler.testkit.replay_chain import (
+from interlock.runtime.anvil import Anvil
+from interlock.testing.chain import TestChain
+from interlock.testing.chain_driver import ChainDriver, view_of_state
+from interlock.testing.deploy import Deployed, check_text, deploy_rules
+from interlock.testing.replay_chain import (
     breach_on_chain,
     replay_on_chain,
     replay_steps,
 )
-from interlock.runtime.anvil import Anvil
 from interlock.verifier.engine import verify
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.semantics import initial_state, step

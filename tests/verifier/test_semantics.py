@@ -25,7 +25,7 @@ from ir_builders import (
     threshold,
 )
 
-from interlock.compiler.ir import AllOf, AnyOf, Program, RoleMember
+from interlock.ir.nodes import AllOf, AnyOf, Program, RoleMember
 from interlock.verifier.semantics import (
     StepRefused,
     effective_param,

@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from interlock.compiler.ir import (
+from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import (
     AlwaysProp,
     NeverLockedProp,
     PausedAtMostProp,
     Program,
 )
-from interlock.dsl.frontend import compile_text
 from interlock.verifier.replay import T0, replay, replay_lasso
 from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
 from interlock.verifier.semantics_ops import CONCRETE

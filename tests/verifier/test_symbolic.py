@@ -20,8 +20,8 @@ from ir_builders import H
 from test_semantics import venue
 from test_soundness import random_step
 
-from interlock.compiler.ir import Program
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Program
 from interlock.verifier.replay import T0
 from interlock.verifier.semantics import StepRefused, initial_state, role_satisfied, step
 from interlock.verifier.semantics_ops import to_z3_bool

@@ -31,7 +31,7 @@ from ir_builders import (
     threshold,
 )
 
-from interlock.compiler.ir import Atom, CustomMetric, Implies, Invariant, Program, Property
+from interlock.ir.nodes import Atom, CustomMetric, Implies, Invariant, Program, Property
 from interlock.verifier import temporal_bound
 from interlock.verifier.replay import replay
 from interlock.verifier.result import PropertyResult
@@ -197,7 +197,7 @@ def test_param_bounds_with_overrides_and_base_changes() -> None:
 def test_unsatisfiable_nested_role_has_no_power() -> None:
     # `broken` needs 2 of [guardian, 3 of [alice, bob]]: the inner threshold cannot be met,
     # so `broken` needs guardian twice — impossible; its pause power is never usable
-    from interlock.compiler.ir import RoleMember, Threshold
+    from interlock.ir.nodes import RoleMember, Threshold
 
     inner = threshold(3, "alice", "bob")
     broken = role("broken", Threshold(k=2, members=(RoleMember(name="guardian"), inner)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ir_builders import OUTFLOW, SP, H
 from test_semantics import G2, G3, drain, venue
 
-from interlock.compiler.ir import Agent
+from interlock.ir.nodes import Agent
 from interlock.verifier.describe import fmt_duration as duration
 from interlock.verifier.replay import replay, replay_breaks
 from interlock.verifier.semantics_ops import CONCRETE

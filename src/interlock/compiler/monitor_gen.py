@@ -15,7 +15,7 @@ from functools import cache
 import jinja2
 
 from interlock import __version__
-from interlock.compiler.ir import IR_VERSION, Program
+from interlock.ir.nodes import IR_VERSION, Program
 from interlock.runtime.evaluate import RulePlan
 
 

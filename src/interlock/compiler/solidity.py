@@ -17,8 +17,8 @@ from functools import cache
 import jinja2
 
 from interlock import __version__
-from interlock.compiler.ir import Program
 from interlock.compiler.solidity_view import GuardView, build_view
+from interlock.ir.nodes import Program
 
 
 @cache

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from interlock.compiler.ir import (
+from interlock.compiler.solidity_names import ConstNames
+from interlock.ir.nodes import (
     AllOf,
     And,
     AnyOf,
@@ -27,7 +28,6 @@ from interlock.compiler.ir import (
     StatePred,
     Threshold,
 )
-from interlock.compiler.solidity_names import ConstNames
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 
 
 def _names(kind: str, names: list[str]) -> dict[str, str]:

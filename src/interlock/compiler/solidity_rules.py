@@ -6,7 +6,8 @@ and lists for the templates, ordered by declaration ids.
 
 from __future__ import annotations
 
-from interlock.compiler.ir import (
+from interlock.compiler.solidity_exprs import ExprCompiler, role_expr, role_text
+from interlock.ir.nodes import (
     AlertEffect,
     BlockEffect,
     Breaker,
@@ -16,7 +17,6 @@ from interlock.compiler.ir import (
     SetEffect,
     SuspendEffect,
 )
-from interlock.compiler.solidity_exprs import ExprCompiler, role_expr, role_text
 
 ALL_SCOPES = 255
 NO_MAX_DURATION = 2**40  # a power without `at most`: still bounded so uint64 math cannot wrap

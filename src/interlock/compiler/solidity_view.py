@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler.ir import And, Compare, Cond, Implies, Not, Or, Program
 from interlock.compiler.solidity_exprs import ExprCompiler, Series, atoms_of
 from interlock.compiler.solidity_names import ConstNames, constant_lines
 from interlock.compiler.solidity_rules import (
@@ -20,6 +19,7 @@ from interlock.compiler.solidity_rules import (
     roles_view,
 )
 from interlock.compiler.trip_rule import trip_precondition
+from interlock.ir.nodes import And, Compare, Cond, Implies, Not, Or, Program
 
 PRAGMA = "0.8.37"
 

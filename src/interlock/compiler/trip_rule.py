@@ -9,7 +9,7 @@ verifier gives the agent exactly this power: the generator and the reference sem
 
 from __future__ import annotations
 
-from interlock.compiler.ir import And, BoolConst, Breaker, Compare, Cond, Implies, Not, Or, Program
+from interlock.ir.nodes import And, BoolConst, Breaker, Compare, Cond, Implies, Not, Or, Program
 
 
 def trip_precondition(program: Program, breaker: Breaker) -> Cond | None:

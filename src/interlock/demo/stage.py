@@ -24,14 +24,14 @@ from eth_utils.address import to_checksum_address
 from web3 import Web3
 
 from interlock.build import BuildOptions, BuildResult, build
-from interlock.compiler.ir import Program
 from interlock.compiler.solc import compile_sources
-from interlock.compiler.testkit.contracts import compile_testkit, deploy, deploy_compiled
-from interlock.compiler.testkit.rewrite import rewrite_addresses
 from interlock.demo.scenario import ETH_PRICE, POOL_TVL, USDC
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Program
 from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
 from interlock.runtime.deploy import deploy_guard, find_protocol
+from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
+from interlock.testing.rewrite import rewrite_addresses
 
 AGENT_KEY = DEFAULT_KEYS[1]
 

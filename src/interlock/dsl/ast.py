@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from interlock.compiler.ir import Span
+from interlock.ir.nodes import Span
 
 NO_SPAN = Span(file="", line=0, column=0, end_line=0, end_column=0)
 

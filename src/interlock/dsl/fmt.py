@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interlock.dsl import ast
-from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.parser import parse
 from interlock.dsl.printer import Line, decl_lines
+from interlock.ir.diagnostics import Diagnostic
 
 
 class FormatError(Exception):

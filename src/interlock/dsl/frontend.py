@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from interlock.compiler.ir import Program, Span
-from interlock.dsl import codes as C
 from interlock.dsl.analysis import analyze
-from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.parser import parse, too_deep
+from interlock.ir import codes as C
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Program, Span
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import UnexpectedInput, VisitError
 from lark.tree import Meta
 
-from interlock.compiler.ir import Span
 from interlock.dsl import ast
-from interlock.dsl import codes as C
-from interlock.dsl.diagnostics import Diagnostic
 from interlock.dsl.syntax_errors import convert_error
+from interlock.ir import codes as C
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Span
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
-from interlock.compiler.ir import Span
-from interlock.dsl import codes as C
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir import codes as C
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Span
 
 E_SYNTAX = C.SYNTAX
 E_CHARACTER = C.BAD_CHARACTER

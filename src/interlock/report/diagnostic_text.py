@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
 
 
 def _caret(line_text: str, column: int, end_column: int) -> str:

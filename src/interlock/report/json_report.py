@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
 from interlock.report.model import FileReport, Report
 from interlock.verifier.result import PropertyResult
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
 from interlock.report.model import FileReport, Report
 from interlock.report.timeline import property_details
 from interlock.verifier.result import PropertyResult

@@ -26,8 +26,8 @@ from pathlib import PurePath, PurePosixPath
 from typing import Any
 from urllib.parse import quote
 
-from interlock.compiler.ir import Span
-from interlock.dsl.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
 from interlock.report.timeline import property_details
 from interlock.verifier.result import PropertyResult
@@ -156,7 +156,7 @@ def _fingerprint(path: str, rule_id: str, key: str) -> str:
 @cache
 def _code_titles() -> dict[str, str]:
     """Code -> a short title: the findings' registered titles, the front end's code names."""
-    from interlock.dsl import codes
+    from interlock.ir import codes
     from interlock.verifier.findings import REGISTRY
 
     titles = {

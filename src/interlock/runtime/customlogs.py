@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from eth_abi.abi import decode as abi_decode
 
-from interlock.compiler.ir import CustomMetric
+from interlock.ir.nodes import CustomMetric
 from interlock.runtime.abi import event_topic
 from interlock.runtime.observe import LogEntry
 

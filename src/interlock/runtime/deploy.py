@@ -19,7 +19,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 from interlock.runtime.executor import RpcError
 from interlock.runtime.ingest import Node
 

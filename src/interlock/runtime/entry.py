@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from eth_utils.address import is_address, to_checksum_address
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 from interlock.runtime.executor import AgentKeyError, load_agent_key
 from interlock.runtime.monitor import GuardMissing, Monitor, MonitorConfig
 from interlock.runtime.ops import (

@@ -16,7 +16,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from interlock.compiler.ir import Atom, Breaker, Program
+from interlock.ir.nodes import Atom, Breaker, Program
 from interlock.runtime.metrics import AtomValues, cond_atoms
 from interlock.verifier.semantics import State, StepRefused, eval_cond, score_value
 from interlock.verifier.semantics_ops import CONCRETE

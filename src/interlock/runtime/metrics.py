@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.compiler.ir import Atom, Cond, Program
+from interlock.ir.nodes import Atom, Cond, Program
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
 from interlock.runtime.customlogs import CustomDecoder
 from interlock.runtime.observe import BlockObservation, LogEntry, TxEntry

@@ -17,7 +17,7 @@ from typing import Any
 
 from eth_abi.abi import decode, encode
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 from interlock.runtime.abi import selector
 from interlock.verifier.semantics import State, effective_param
 from interlock.verifier.semantics_rules import breaker_duration

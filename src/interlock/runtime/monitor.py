@@ -20,7 +20,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from interlock.compiler.ir import Atom, Program
+from interlock.ir.nodes import Atom, Program
 from interlock.runtime.checkpoint import Checkpoint, CheckpointStore
 from interlock.runtime.evaluate import Decision, RulePlan, decide
 from interlock.runtime.executor import Executor, RpcError, SendResult

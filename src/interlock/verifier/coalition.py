@@ -25,7 +25,7 @@ from math import comb
 
 import z3
 
-from interlock.compiler.ir import (
+from interlock.ir.nodes import (
     AllOf,
     Invariant,
     MinCoalitionProp,

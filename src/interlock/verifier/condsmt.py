@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import z3
 
-from interlock.compiler.ir import Atom, Cond, Program
+from interlock.ir.nodes import Atom, Cond, Program
 from interlock.verifier.symbolic import metric_nonnegative
 
 DroppedTier = tuple[str, int]  # (score name, tier index) whose weight is left out

@@ -6,7 +6,7 @@ same words so a counterexample reads the same everywhere.
 
 from __future__ import annotations
 
-from interlock.compiler.ir import Power, Program
+from interlock.ir.nodes import Power, Program
 
 _UNITS: tuple[tuple[str, int], ...] = (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60))
 

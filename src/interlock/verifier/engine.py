@@ -24,7 +24,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Literal
 
-from interlock.compiler.ir import Invariant, MinCoalitionProp, NoUnilateralProp, Program
+from interlock.ir.nodes import Invariant, MinCoalitionProp, NoUnilateralProp, Program
 from interlock.verifier.coalition import check_coalition
 from interlock.verifier.explain import describe_violation
 from interlock.verifier.result import PropertyResult

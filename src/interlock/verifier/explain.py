@@ -9,7 +9,7 @@ text report says so) rather than a made-up one.
 
 from __future__ import annotations
 
-from interlock.compiler.ir import (
+from interlock.ir.nodes import (
     AlwaysProp,
     Cond,
     Invariant,

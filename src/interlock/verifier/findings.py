@@ -21,8 +21,8 @@ from typing import Literal
 
 import z3
 
-from interlock.compiler.ir import Power, Program, Span
-from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.nodes import Power, Program, Span
 from interlock.verifier.condsmt import CondEncoder, score_refs
 from interlock.verifier.describe import describe_power, fmt_duration
 

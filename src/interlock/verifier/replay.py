@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 from interlock.verifier.semantics import StepRefused, initial_state, step
 from interlock.verifier.semantics_state import State
 from interlock.verifier.trace import Step

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from interlock.compiler.ir import Span
+from interlock.ir.nodes import Span
 from interlock.verifier.trace import Step
 
 Status = Literal["proved", "violated", "unknown"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from interlock.compiler.ir import Atom, Cond, Program, RoleExpr
+from interlock.ir.nodes import Atom, Cond, Program, RoleExpr
 from interlock.verifier.semantics_cond import cond_g, effective_param_g, score_value_g
 from interlock.verifier.semantics_ops import CONCRETE
 from interlock.verifier.semantics_rules import Guards, advance, fire, use_power

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from interlock.compiler.ir import Atom, Cond, Program
+from interlock.ir.nodes import Atom, Cond, Program
 from interlock.verifier.semantics_ops import BoolVal, Ops, Val
 from interlock.verifier.semantics_state import State, override_value
 

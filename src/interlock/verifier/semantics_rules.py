@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from interlock.compiler.ir import Breaker, Power, Program
 from interlock.compiler.trip_rule import trip_precondition
+from interlock.ir.nodes import Breaker, Power, Program
 from interlock.verifier.semantics_cond import MetricFn, cond_g
 from interlock.verifier.semantics_ops import BoolVal, Ops, Val
 from interlock.verifier.semantics_state import State

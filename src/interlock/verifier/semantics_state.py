@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 
 Key = tuple[str, str]  # (param, breaker) for overrides; (sender, scope or "*") for blocks
 PowerKey = tuple[int, str]  # (power id, target) for power cooldowns

@@ -17,7 +17,7 @@ from typing import Any
 
 import z3
 
-from interlock.compiler.ir import Atom, Breaker, Cond, Power, Program
+from interlock.ir.nodes import Atom, Breaker, Cond, Power, Program
 from interlock.verifier.semantics import role_satisfied
 from interlock.verifier.semantics_ops import Z3, BoolVal, Ops
 from interlock.verifier.semantics_rules import Guards, advance, fire, use_power

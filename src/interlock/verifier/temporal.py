@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from interlock.compiler.ir import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
+from interlock.ir.nodes import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
 from interlock.verifier.bmc import BmcResult, bmc, follow
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration

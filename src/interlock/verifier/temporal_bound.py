@@ -13,7 +13,7 @@ import bisect
 import time
 from collections.abc import Callable
 
-from interlock.compiler.ir import Invariant, NeverLockedProp, PausedAtMostProp, Program
+from interlock.ir.nodes import Invariant, NeverLockedProp, PausedAtMostProp, Program
 from interlock.verifier.bmc import longest_pause
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from interlock.compiler.ir import Invariant, Program
+from interlock.ir.nodes import Invariant, Program
 from interlock.verifier.bmc import BmcResult, find_lasso
 from interlock.verifier.replay import replay, replay_lasso
 from interlock.verifier.result import PropertyResult

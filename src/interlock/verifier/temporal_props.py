@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from interlock.compiler.ir import AlwaysProp, PausedAtMostProp, Program
+from interlock.ir.nodes import AlwaysProp, PausedAtMostProp, Program
 from interlock.verifier.semantics_cond import cond_g
 from interlock.verifier.semantics_ops import BoolVal, Ops
 from interlock.verifier.semantics_state import State

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from interlock.compiler.ir import Program
+from interlock.ir.nodes import Program
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import T0
 from interlock.verifier.result import TimelineEntry

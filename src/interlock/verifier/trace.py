@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from interlock.compiler.ir import Atom
+from interlock.ir.nodes import Atom
 
 
 class _Step(BaseModel):

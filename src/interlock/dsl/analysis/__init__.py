@@ -12,16 +12,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import TypeVar
 
-from interlock.compiler import ir
 from interlock.dsl import ast
-from interlock.dsl import codes as C
 from interlock.dsl.analysis import decls as D
 from interlock.dsl.analysis.common import Sink, Symbols
 from interlock.dsl.analysis.conditions import CondBuilder
 from interlock.dsl.analysis.props import invariant
 from interlock.dsl.analysis.roles import build_roles
 from interlock.dsl.analysis.rules import RuleBuilder
-from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.ir import codes as C
+from interlock.ir import nodes as ir
+from interlock.ir.diagnostics import Diagnostic, Label
 
 T = TypeVar("T")
 

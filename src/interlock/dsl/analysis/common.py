@@ -9,10 +9,10 @@ from fractions import Fraction
 
 from eth_utils.address import is_checksum_address, to_checksum_address
 
-from interlock.compiler.ir import Span
 from interlock.dsl import ast
-from interlock.dsl import codes as C
-from interlock.dsl.diagnostics import Diagnostic, Label
+from interlock.ir import codes as C
+from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.nodes import Span
 
 KEYWORDS = frozenset(
     [

@@ -16,10 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from interlock.compiler import ir
 from interlock.dsl import ast
-from interlock.dsl import codes as C
 from interlock.dsl.analysis.common import INT256_MAX, Sink, Symbols, scaled, window
+from interlock.ir import codes as C
+from interlock.ir import nodes as ir
 
 BARE = "bare"
 

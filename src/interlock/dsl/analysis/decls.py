@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from interlock.compiler import ir
 from interlock.dsl import ast
-from interlock.dsl import codes as C
 from interlock.dsl.analysis.common import (
     INT256_MAX,
     Sink,
@@ -17,7 +15,9 @@ from interlock.dsl.analysis.common import (
     seconds,
     window,
 )
-from interlock.dsl.diagnostics import Label
+from interlock.ir import codes as C
+from interlock.ir import nodes as ir
+from interlock.ir.diagnostics import Label
 
 MAX_DECIMALS = 77  # 10**77 < 2**256
 _ABI_TYPE = re.compile(

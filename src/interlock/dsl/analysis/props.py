@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from interlock.compiler import ir
 from interlock.dsl import ast
-from interlock.dsl import codes as C
 from interlock.dsl.analysis.common import Sink, Symbols, integer, seconds
 from interlock.dsl.analysis.conditions import CondBuilder, Context, Usage
+from interlock.ir import codes as C
+from interlock.ir import nodes as ir
 
 ALWAYS = Context(where="always", state_only=True)
 COALITION = ("no_signer", "no_entity", "min")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from interlock.compiler import ir
 from interlock.dsl import ast
-from interlock.dsl import codes as C
 from interlock.dsl.analysis.common import Sink, Symbols, integer, seconds
-from interlock.dsl.diagnostics import Label
+from interlock.ir import codes as C
+from interlock.ir import nodes as ir
+from interlock.ir.diagnostics import Label
 
 
 def build_roles(decls: list[ast.RoleDecl], symbols: Symbols, sink: Sink) -> list[ir.Role]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from interlock.compiler import ir
 from interlock.dsl import ast
-from interlock.dsl import codes as C
 from interlock.dsl.analysis.common import Sink, Symbols, integer, seconds
 from interlock.dsl.analysis.conditions import CondBuilder, Context, Usage, atoms_of
 from interlock.dsl.analysis.decls import options
-from interlock.dsl.diagnostics import Label
+from interlock.ir import codes as C
+from interlock.ir import nodes as ir
+from interlock.ir.diagnostics import Label
 
 BREAKER = Context(where="breaker")
 SCORE = Context(where="score", allow_scores=False)

@@ -7,8 +7,8 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interlock.compiler.testkit.deploy import check_text
-from interlock.compiler.testkit.metrics_chain import (
+from interlock.testing.deploy import check_text
+from interlock.testing.metrics_chain import (
     SATURATED,
     WAD,
     condition_atoms,

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils.crypto import keccak
 
-from interlock.compiler.ir import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
-from interlock.compiler.testkit.chain import TxOutcome
-from interlock.compiler.testkit.harness import QUIET_PRICE_UNITS
+from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
+from interlock.testing.chain import TxOutcome
+from interlock.testing.harness import QUIET_PRICE_UNITS
 from interlock.verifier.trace import MetricValue
 
 if TYPE_CHECKING:
-    from interlock.compiler.testkit.chain_driver import ChainDriver
+    from interlock.testing.chain_driver import ChainDriver
 
 WAD = 10**18
 SATURATED = 2**128

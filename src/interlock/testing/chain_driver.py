@@ -33,10 +33,10 @@ from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from interlock.compiler.ir import Program
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.harness import Harness, signer_key
-from interlock.compiler.testkit.metrics_chain import realize_metrics, seen_metrics
+from interlock.ir.nodes import Program
+from interlock.testing.chain import TestChain
+from interlock.testing.harness import Harness, signer_key
+from interlock.testing.metrics_chain import realize_metrics, seen_metrics
 from interlock.verifier.semantics import State, effective_param
 from interlock.verifier.trace import Advance, Fire, Step, UsePower
 

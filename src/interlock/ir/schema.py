@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from interlock.compiler.ir import IR_VERSION, Program
+from interlock.ir.nodes import IR_VERSION, Program
 
 SCHEMA_ID = f"https://interlock.dev/schema/ir-v{IR_VERSION}.json"
 

@@ -15,14 +15,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from interlock.compiler.ir import Program
 from interlock.compiler.solc import CompileResult, compile_sources
 from interlock.compiler.solidity import emit_solidity
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.harness import Harness, deploy_harness
-from interlock.compiler.testkit.rewrite import rewrite_addresses
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Program
 from interlock.report.diagnostic_text import render_diagnostic
+from interlock.testing.chain import TestChain
+from interlock.testing.harness import Harness, deploy_harness
+from interlock.testing.rewrite import rewrite_addresses
 
 INHERITING = """// SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from interlock.compiler.ir import Span
+from interlock.ir.nodes import Span
 
 
 class Label(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from interlock.compiler.testkit.deploy import check_text
-from interlock.compiler.testkit.rewrite import rewrite_addresses
+from interlock.testing.deploy import check_text
+from interlock.testing.rewrite import rewrite_addresses
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-from interlock.compiler.ir import Cond, Invariant, Program
-from interlock.compiler.testkit.chain_driver import ChainDriver, GuardView
+from interlock.ir.nodes import Cond, Invariant, Program
+from interlock.testing.chain_driver import ChainDriver, GuardView
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.trace import Advance, Step, UsePower
 

@@ -15,10 +15,10 @@ from typing import Any
 from eth_account import Account
 from eth_utils.crypto import keccak
 
-from interlock.compiler.ir import Program
 from interlock.compiler.solc import compile_sources
-from interlock.compiler.testkit.chain import TestChain
-from interlock.compiler.testkit.driver_contracts import DRIVER_SOURCES
+from interlock.ir.nodes import Program
+from interlock.testing.chain import TestChain
+from interlock.testing.driver_contracts import DRIVER_SOURCES
 
 QUIET_PRICE_UNITS = 2_000  # quiet feeds answer 2,000 whole units
 

@@ -15,7 +15,7 @@ TESTKIT_FILES = ("TestToken.sol", "TestFeed.sol", "TestVault.sol", "Malicious.so
 
 def testkit_sources() -> dict[str, str]:
     """File name -> Solidity source of the test contracts."""
-    base = resources.files("interlock.compiler.testkit")
+    base = resources.files("interlock.testing")
     return {name: base.joinpath(name).read_text(encoding="utf-8") for name in TESTKIT_FILES}
 
 
