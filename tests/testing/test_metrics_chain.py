@@ -16,7 +16,7 @@ from interlock.testing.metrics_chain import (
     solve_reference,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_deviation_floor_saturation_and_non_positive_answers() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from interlock.testing.deploy import check_text
 from interlock.testing.rewrite import rewrite_addresses
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_rewrites_case_insensitively_and_checksums() -> None:
