@@ -30,11 +30,11 @@ from typing import Any
 from interlock.compiler.solc import compile_sources
 from interlock.ir.nodes import Atom
 from interlock.runtime.anvil import Anvil
+from interlock.semantics.trace import Fire, MetricValue, Step, UsePower
 from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver
 from interlock.testing.deploy import deploy_rules
 from interlock.testing.harness import Harness
-from interlock.verifier.trace import Fire, MetricValue, Step, UsePower
 
 ROOT = Path(__file__).resolve().parent
 START = 1_900_000_000

@@ -51,7 +51,7 @@ from interlock.compiler.monitor_gen import emit_monitor  # noqa: E402
 from interlock.runtime.anvil import Anvil  # noqa: E402
 from interlock.runtime.evaluate import RulePlan, decide  # noqa: E402
 from interlock.runtime.metrics import AtomValues, MetricPlan  # noqa: E402
-from interlock.verifier.semantics import initial_state  # noqa: E402
+from interlock.semantics import initial_state  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

@@ -13,10 +13,10 @@ import random
 from typing import Any
 
 from interlock.ir.nodes import AlwaysProp, PausedAtMostProp, Power, Program
-from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
-from interlock.verifier.semantics_state import State
+from interlock.semantics import StepRefused, eval_cond, initial_state, step
+from interlock.semantics.state import State
+from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.verifier.symbolic import minimal_signers
-from interlock.verifier.trace import Advance, Fire, Step, UsePower
 from tests.verifier.metric_witness import metrics_for
 
 T0 = 1_700_000_000

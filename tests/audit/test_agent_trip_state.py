@@ -15,11 +15,11 @@ from __future__ import annotations
 import pytest
 
 from interlock.runtime.anvil import Anvil
+from interlock.semantics import StepRefused, initial_state, step
+from interlock.semantics.trace import Fire, MetricValue
 from interlock.testing.chain import TestChain
 from interlock.testing.deploy import deploy_rules
 from interlock.verifier.engine import check_property
-from interlock.verifier.semantics import StepRefused, initial_state, step
-from interlock.verifier.trace import Fire, MetricValue
 
 RULES = """protocol AgentTrip
 signer s1 0x00000000000000000000000000000000000000a1

@@ -11,8 +11,8 @@ import pytest
 
 from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Program
+from interlock.semantics import role_satisfied
 from interlock.verifier.engine import check_property
-from interlock.verifier.semantics import role_satisfied
 
 HEAD = """protocol Coalitions
 signer alice 0x1111111111111111111111111111111111111111 entity foundation

@@ -19,11 +19,11 @@ import pytest
 
 from interlock.ir.nodes import Atom, Program
 from interlock.runtime.anvil import Anvil
+from interlock.semantics import StepRefused, initial_state, step
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver, GuardView, view_of_state
 from interlock.testing.deploy import Deployed, check_text, deploy_rules
-from interlock.verifier.semantics import StepRefused, initial_state, step
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 
 RULES = Path(__file__).parent / "data" / "edges.guard"
 PROGRAM: Program = check_text(RULES.read_text(), str(RULES))

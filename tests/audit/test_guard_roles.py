@@ -16,10 +16,10 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from interlock.runtime.anvil import Anvil
+from interlock.semantics import role_satisfied
 from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver
 from interlock.testing.deploy import deploy_rules
-from interlock.verifier.semantics import role_satisfied
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 

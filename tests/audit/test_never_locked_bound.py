@@ -17,9 +17,9 @@ from pathlib import Path
 
 from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Atom, Program
+from interlock.semantics.trace import Advance, Fire, MetricValue, UsePower
 from interlock.verifier.engine import check_property
 from interlock.verifier.symbolic import minimal_signers
-from interlock.verifier.trace import Advance, Fire, MetricValue, UsePower
 from tests.audit.adversary import replay
 
 BRIDGE = Path(__file__).resolve().parents[2] / "examples" / "bridge.guard"

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Atom, Program
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step
 from interlock.verifier.engine import check_property
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step
 from tests.audit.adversary import T0, replay
 
 RULES = """protocol ExactEnd

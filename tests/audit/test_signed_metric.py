@@ -18,9 +18,9 @@ from interlock.runtime.abi import event_topic
 from interlock.runtime.evaluate import RulePlan, decide
 from interlock.runtime.metrics import MetricPlan, MetricState
 from interlock.runtime.observe import BlockObservation, LogEntry
+from interlock.semantics import initial_state, step
+from interlock.semantics.trace import Fire, MetricValue
 from interlock.verifier.engine import check_property
-from interlock.verifier.semantics import initial_state, step
-from interlock.verifier.trace import Fire, MetricValue
 from tests.audit.adversary import replay
 
 POOL = "0x7777777777777777777777777777777777777777"

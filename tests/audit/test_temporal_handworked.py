@@ -20,8 +20,8 @@ import pytest
 
 from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Atom, Program
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.verifier.engine import check_property
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 from tests.audit.adversary import attack, breaks, replay
 
 HEAD = """protocol Audit

@@ -20,9 +20,9 @@ from interlock.runtime.evaluate import RulePlan, decide
 from interlock.runtime.metrics import MetricPlan, MetricState
 from interlock.runtime.observe import BlockObservation, FeedRound
 from interlock.runtime.windows import WindowSum
+from interlock.semantics import initial_state
 from interlock.testing.chain import TestChain
 from interlock.testing.deploy import Deployed, deploy_rules
-from interlock.verifier.semantics import initial_state
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 

@@ -4,7 +4,7 @@ The rule file `data/differential.guard` exercises pauses with `max`/`gap`, `exte
 with a `when`, suspend/resume, `set` with overrides in both safer directions, breaker and power
 cooldowns, a timelocked role, on-chain breakers (a feed, staleness, flows against TVL) and an
 agent-only breaker. Each hypothesis example applies the same sequence to
-`verifier.semantics.step` and, as transactions, to the guard on Anvil (`testkit.chain_driver`)
+`interlock.semantics.step` and, as transactions, to the guard on Anvil (`testkit.chain_driver`)
 and asserts after every transaction that both accepted or both refused it and that the whole
 observable state (every scope, feed, param and breaker mark) is equal.
 
@@ -26,12 +26,12 @@ from hypothesis.control import currently_in_test_context
 
 from interlock.ir.nodes import Atom, Power, Program
 from interlock.runtime.anvil import Anvil
+from interlock.semantics import StepRefused, initial_state, step
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver, view_of_state
 from interlock.testing.deploy import Deployed, check_text, deploy_rules
 from interlock.testing.metrics_chain import condition_atoms
-from interlock.verifier.semantics import StepRefused, initial_state, step
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 

@@ -26,14 +26,14 @@ from hypothesis import strategies as st
 from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Power, Program
 from interlock.runtime.anvil import Anvil
+from interlock.semantics import State, StepRefused, initial_state, step
+from interlock.semantics.cond import cond_g
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.testing.chain import TestChain
 from interlock.testing.deploy import deploy_rules
 from interlock.testing.metrics_chain import condition_atoms
-from interlock.verifier.semantics import State, StepRefused, initial_state, step
-from interlock.verifier.semantics_cond import cond_g
-from interlock.verifier.semantics_ops import Z3, to_z3_bool
 from interlock.verifier.symbolic import minimal_signers
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
+from interlock.verifier.z3ops import Z3, to_z3_bool
 from tests.compiler.test_differential import compare_runs
 from tests.dsl.strategies import guard_files
 

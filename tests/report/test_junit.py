@@ -11,8 +11,8 @@ from interlock.ir.diagnostics import Diagnostic
 from interlock.ir.nodes import Span
 from interlock.report.junit import WELL_FORMED, render_junit
 from interlock.report.model import FileReport, Report
+from interlock.semantics.trace import Advance, Fire
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
-from interlock.verifier.trace import Advance, Fire
 
 PATH = "examples/perp_venue.guard"
 SOURCE = "protocol PerpVenue\n"

@@ -20,8 +20,8 @@ from interlock.report.sarif import (
     render_sarif,
     sarif_log,
 )
+from interlock.semantics.trace import Advance, Fire, UsePower
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
-from interlock.verifier.trace import Advance, Fire, UsePower
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
 PATH = "examples/perp_venue.guard"

@@ -9,8 +9,8 @@ from interlock.ir.diagnostics import Diagnostic
 from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
 from interlock.report.text import property_table, render_text, timeline
+from interlock.semantics.trace import Advance, Fire, UsePower
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
-from interlock.verifier.trace import Advance, Fire, UsePower
 
 GOLDEN = Path(__file__).parent.parent / "golden" / "report"
 PAUSE_W = "pause withdrawals for 6h"

@@ -18,7 +18,7 @@ from monitor_kit import (
 
 from interlock.runtime.evaluate import RulePlan, decide
 from interlock.runtime.mirror import GuardView, param_mismatches, to_state
-from interlock.verifier.semantics import State, initial_state
+from interlock.semantics import State, initial_state
 
 PROGRAM = venue_program()
 RULES = RulePlan.for_program(PROGRAM)

@@ -8,10 +8,10 @@ from typing import Any
 import z3
 
 from interlock.ir.nodes import Atom, Cond, Program
-from interlock.verifier.semantics_cond import cond_g
-from interlock.verifier.semantics_ops import Z3, to_z3_bool
-from interlock.verifier.semantics_state import State
-from interlock.verifier.trace import MetricValue
+from interlock.semantics.cond import cond_g
+from interlock.semantics.state import State
+from interlock.semantics.trace import MetricValue
+from interlock.verifier.z3ops import Z3, to_z3_bool
 
 
 def metrics_for(p: Program, st: State, cond: Cond, rng: random.Random) -> tuple[MetricValue, ...]:

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from interlock.ir import nodes as ir
+from interlock.semantics import role_satisfied
 from interlock.verifier import coalition
 from interlock.verifier.coalition import check_coalition, power_coalitions
-from interlock.verifier.semantics import role_satisfied
 
 SPAN = ir.Span(file="t.guard", line=1, column=1, end_line=1, end_column=2)
 
@@ -276,7 +276,7 @@ def test_smt_minimum_matches_enumeration(prog: ir.Program) -> None:
 
 def test_counterexamples_replay_on_the_reference_semantics() -> None:
     from interlock.dsl.frontend import compile_text
-    from interlock.verifier.semantics import initial_state, run
+    from interlock.semantics import initial_state, run
 
     text = """protocol T
 signer alice 0x1111111111111111111111111111111111111111 entity org

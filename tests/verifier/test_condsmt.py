@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from interlock.dsl.frontend import compile_text
 from interlock.ir import nodes as ir
+from interlock.semantics import State, eval_cond, initial_state
 from interlock.verifier.condsmt import CondEncoder, param_range
-from interlock.verifier.semantics import State, eval_cond, initial_state
 
 T0 = 1_000_000
 RULES = """protocol T

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from interlock.runtime.anvil import Anvil
+from interlock.semantics import initial_state, step
 from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver, view_of_state
 from interlock.testing.deploy import Deployed, check_text, deploy_rules
@@ -32,7 +33,6 @@ from interlock.testing.replay_chain import (
 )
 from interlock.verifier.engine import verify
 from interlock.verifier.result import PropertyResult
-from interlock.verifier.semantics import initial_state, step
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 

@@ -26,7 +26,7 @@ from ir_builders import (
 )
 
 from interlock.ir.nodes import AllOf, AnyOf, Program, RoleMember
-from interlock.verifier.semantics import (
+from interlock.semantics import (
     StepRefused,
     effective_param,
     eval_cond,
@@ -35,7 +35,7 @@ from interlock.verifier.semantics import (
     run,
     step,
 )
-from interlock.verifier.trace import Advance, Fire, MetricValue, UsePower
+from interlock.semantics.trace import Advance, Fire, MetricValue, UsePower
 
 T0 = 1_000_000
 

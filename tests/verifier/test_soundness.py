@@ -23,13 +23,13 @@ from interlock.ir.nodes import (
     PausedAtMostProp,
     Program,
 )
+from interlock.semantics import StepRefused, eval_cond, initial_state, step
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.state import State
+from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.verifier.replay import T0, replay, replay_lasso
-from interlock.verifier.semantics import StepRefused, eval_cond, initial_state, step
-from interlock.verifier.semantics_ops import CONCRETE
-from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, Slice, minimal_signers
 from interlock.verifier.temporal import check_temporal
-from interlock.verifier.trace import Advance, Fire, Step, UsePower
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.dsl.strategies import guard_files

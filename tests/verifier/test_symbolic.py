@@ -22,12 +22,12 @@ from test_soundness import random_step
 
 from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Program
+from interlock.semantics import StepRefused, initial_state, role_satisfied, step
+from interlock.semantics.state import State
+from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.verifier.replay import T0
-from interlock.verifier.semantics import StepRefused, initial_state, role_satisfied, step
-from interlock.verifier.semantics_ops import to_z3_bool
-from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Action, Model, Slice
-from interlock.verifier.trace import Advance, Fire, Step, UsePower
+from interlock.verifier.z3ops import to_z3_bool
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.dsl.strategies import guard_files

@@ -32,11 +32,11 @@ from ir_builders import (
 )
 
 from interlock.ir.nodes import Atom, CustomMetric, Implies, Invariant, Program, Property
+from interlock.semantics.trace import Advance, UsePower
 from interlock.verifier import temporal_bound
 from interlock.verifier.replay import replay
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.temporal import check_temporal
-from interlock.verifier.trace import Advance, UsePower
 
 GUARDIAN = role("guardian", threshold(2, "alice", "carol", "dave"))
 GOVERNOR = role("governor", threshold(3, "alice", "bob", "carol", "dave", "erin"), delay=48 * H)

@@ -6,12 +6,12 @@ from ir_builders import OUTFLOW, SP, H
 from test_semantics import G2, G3, drain, venue
 
 from interlock.ir.nodes import Agent
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.trace import Advance, Fire, MetricValue, UsePower
 from interlock.verifier.describe import fmt_duration as duration
 from interlock.verifier.replay import replay, replay_breaks
-from interlock.verifier.semantics_ops import CONCRETE
 from interlock.verifier.temporal_props import bad_paused
 from interlock.verifier.timeline import timeline
-from interlock.verifier.trace import Advance, Fire, MetricValue, UsePower
 
 
 def test_duration_uses_the_language_units() -> None:

@@ -18,9 +18,9 @@ from typing import Literal
 
 from interlock.ir.nodes import Atom, Breaker, Program
 from interlock.runtime.metrics import AtomValues, cond_atoms
-from interlock.verifier.semantics import State, StepRefused, eval_cond, score_value
-from interlock.verifier.semantics_ops import CONCRETE
-from interlock.verifier.semantics_rules import cooldown_ok
+from interlock.semantics import State, StepRefused, eval_cond, score_value
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.rules import cooldown_ok
 
 Method = Literal["poke", "trip", "tripSender", "alert"]
 

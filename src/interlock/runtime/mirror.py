@@ -2,7 +2,7 @@
 
 The monitor never keeps its own copy of the guard's state machine: it reads the guard's views
 (`pausedUntil`, `pausedSince`, `suspendedUntil`, `paramBase`, `paramValue`, `firedUntil`) at the
-block it evaluates, and hands them to `interlock.verifier.semantics.eval_cond`. Overrides are not
+block it evaluates, and hands them to `interlock.semantics.eval_cond`. Overrides are not
 exposed one by one; each breaker's override of a param ends at `firedUntil - longest duration +
 the set's duration` (docs/semantics.md, "Breaker B fires"), which is exact, and the result is
 cross-checked against `paramValue`.
@@ -19,8 +19,8 @@ from eth_abi.abi import decode, encode
 
 from interlock.ir.nodes import Program
 from interlock.runtime.abi import selector
-from interlock.verifier.semantics import State, effective_param
-from interlock.verifier.semantics_rules import breaker_duration
+from interlock.semantics import State, effective_param
+from interlock.semantics.rules import breaker_duration
 
 Caller = Callable[[str, bytes, int], Awaitable[bytes]]  # (to, calldata, block) -> return data
 

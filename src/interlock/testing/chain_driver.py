@@ -1,6 +1,6 @@
 """Apply trace steps (`verifier.trace`) to a deployed guard as transactions; read its state.
 
-This is how the guard is held to the reference semantics (`verifier.semantics`): the
+This is how the guard is held to the reference semantics (`interlock.semantics`): the
 differential tests and counterexample replay run the same `Step`s on both and compare
 `GuardView`s.
 
@@ -34,11 +34,11 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from interlock.ir.nodes import Program
+from interlock.semantics import State, effective_param
+from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.testing.chain import TestChain
 from interlock.testing.harness import Harness, signer_key
 from interlock.testing.metrics_chain import realize_metrics, seen_metrics
-from interlock.verifier.semantics import State, effective_param
-from interlock.verifier.trace import Advance, Fire, Step, UsePower
 
 FAR_DEADLINE = 2**64 - 1
 SCOPE_POWERS = frozenset({"pause", "unpause", "extend"})

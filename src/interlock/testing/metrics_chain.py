@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 from eth_utils.crypto import keccak
 
 from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
+from interlock.semantics.trace import MetricValue
 from interlock.testing.chain import TxOutcome
 from interlock.testing.harness import QUIET_PRICE_UNITS
-from interlock.verifier.trace import MetricValue
 
 if TYPE_CHECKING:
     from interlock.testing.chain_driver import ChainDriver

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from interlock.ir.nodes import Cond, Invariant, Program
+from interlock.semantics.trace import Advance, Step, UsePower
 from interlock.testing.chain_driver import ChainDriver, GuardView
 from interlock.verifier.result import PropertyResult
-from interlock.verifier.trace import Advance, Step, UsePower
 
 LOOP_ITERATIONS = 3
 

@@ -20,10 +20,10 @@ from typing import Any
 
 import z3
 
-from interlock.verifier.semantics_ops import to_z3_bool
-from interlock.verifier.semantics_state import State
+from interlock.semantics.state import State
+from interlock.semantics.trace import Advance, Step
 from interlock.verifier.symbolic import Action, Applied, Model
-from interlock.verifier.trace import Advance, Step
+from interlock.verifier.z3ops import to_z3_bool
 
 T0 = 1_000_000
 BadFn = Callable[[State], Any]

@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 import z3
 
+from interlock.semantics.state import State
 from interlock.verifier.describe import fmt_duration
-from interlock.verifier.semantics_ops import to_z3_bool
-from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, var_name
+from interlock.verifier.z3ops import to_z3_bool
 
 BadFn = Callable[[State], Any]
 

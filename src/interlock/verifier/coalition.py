@@ -37,10 +37,10 @@ from interlock.ir.nodes import (
     SignerMember,
     Threshold,
 )
+from interlock.semantics import role_satisfied
+from interlock.semantics.trace import Advance, UsePower
 from interlock.verifier.describe import describe_power, fmt_duration, power_label
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
-from interlock.verifier.semantics import role_satisfied
-from interlock.verifier.trace import Advance, UsePower
 
 EXHAUSTIVE_BUDGET = 20_000  # role evaluations before switching to Z3 Optimize
 CERTIFICATE_TITLE = "smallest coalitions per power:"  # first line of a coalition certificate

@@ -1,7 +1,7 @@
 """Words for a result: the state a counterexample ends in, and `--explain NAME`'s certificate.
 
 `describe_violation` replays a counterexample on the reference semantics
-(`interlock.verifier.semantics`) and says, in the rule file's terms, what is wrong in the state
+(`interlock.semantics`) and says, in the rule file's terms, what is wrong in the state
 it reaches: the predicate of an `always` that is false there, the pause that lasts too long, the
 opening that is too short. A counterexample that does not replay gets no description (and the
 text report says so) rather than a made-up one.
@@ -17,15 +17,15 @@ from interlock.ir.nodes import (
     PausedAtMostProp,
     Program,
 )
-from interlock.verifier.describe import fmt_duration, fmt_offset
-from interlock.verifier.result import Counterexample, PropertyResult
-from interlock.verifier.semantics import (
+from interlock.semantics import (
     State,
     StepRefused,
     effective_param,
     initial_state,
     run,
 )
+from interlock.verifier.describe import fmt_duration, fmt_offset
+from interlock.verifier.result import Counterexample, PropertyResult
 
 T0 = 1_000_000  # replay start; descriptions use offsets from it
 

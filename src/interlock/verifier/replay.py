@@ -1,6 +1,6 @@
 """Replaying candidate counterexamples on the concrete semantics.
 
-A `violated` result is reported only when its steps run on `interlock.verifier.semantics`
+A `violated` result is reported only when its steps run on `interlock.semantics`
 without a refusal and end in a state that breaks the property, so a bug in an encoding can
 cost a proof but never produce a false counterexample.
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from interlock.ir.nodes import Program
-from interlock.verifier.semantics import StepRefused, initial_state, step
-from interlock.verifier.semantics_state import State
-from interlock.verifier.trace import Step
+from interlock.semantics import StepRefused, initial_state, step
+from interlock.semantics.state import State
+from interlock.semantics.trace import Step
 
 T0 = 1_000_000
 

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from interlock.ir.nodes import Span
-from interlock.verifier.trace import Step
+from interlock.semantics.trace import Step
 
 Status = Literal["proved", "violated", "unknown"]
 

@@ -18,11 +18,12 @@ from typing import Any
 import z3
 
 from interlock.ir.nodes import Atom, Breaker, Cond, Power, Program
-from interlock.verifier.semantics import role_satisfied
-from interlock.verifier.semantics_ops import Z3, BoolVal, Ops
-from interlock.verifier.semantics_rules import Guards, advance, fire, use_power
-from interlock.verifier.semantics_state import State, override_keys
-from interlock.verifier.trace import Advance, Fire, MetricValue, Step, UsePower
+from interlock.semantics import role_satisfied
+from interlock.semantics.ops import BoolVal, Ops
+from interlock.semantics.rules import Guards, advance, fire, use_power
+from interlock.semantics.state import State, override_keys
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
+from interlock.verifier.z3ops import Z3
 
 _fresh = itertools.count()
 

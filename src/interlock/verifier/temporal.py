@@ -18,13 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from interlock.ir.nodes import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.state import State
 from interlock.verifier.bmc import BmcResult, bmc, follow
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay_breaks
 from interlock.verifier.result import Counterexample, PropertyResult
-from interlock.verifier.semantics_ops import CONCRETE, Z3
-from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model, Slice
 from interlock.verifier.temporal_bound import check_never_locked, prove_tighter
 from interlock.verifier.temporal_common import (
@@ -41,6 +41,7 @@ from interlock.verifier.temporal_props import (
     seed_paused,
 )
 from interlock.verifier.timeline import timeline
+from interlock.verifier.z3ops import Z3
 
 QUICK_DEPTH = 16
 QUICK_CHC_S = 2.0

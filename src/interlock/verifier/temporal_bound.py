@@ -19,11 +19,11 @@ from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay
 from interlock.verifier.result import Counterexample, PropertyResult
-from interlock.verifier.semantics_ops import Z3
 from interlock.verifier.symbolic import Model
 from interlock.verifier.temporal_common import result, share, valid_lasso
 from interlock.verifier.temporal_props import bad_paused, seed_paused
 from interlock.verifier.timeline import timeline
+from interlock.verifier.z3ops import Z3
 
 # caps: a search that gives up here only makes a bound less tight (or defers a lasso)
 QUICK_LASSO_S = 0.5

@@ -12,14 +12,14 @@ import time
 from collections.abc import Callable
 
 from interlock.ir.nodes import Invariant, Program
+from interlock.semantics import step
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.state import State
+from interlock.semantics.trace import Step
 from interlock.verifier.bmc import BmcResult, find_lasso
 from interlock.verifier.replay import replay, replay_lasso
 from interlock.verifier.result import PropertyResult
-from interlock.verifier.semantics import step
-from interlock.verifier.semantics_ops import CONCRETE
-from interlock.verifier.semantics_state import State
 from interlock.verifier.symbolic import Model
-from interlock.verifier.trace import Step
 
 MAX_BMC_DEPTH = 40
 

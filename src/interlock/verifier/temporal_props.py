@@ -17,9 +17,9 @@ from collections.abc import Callable
 from typing import Any
 
 from interlock.ir.nodes import AlwaysProp, PausedAtMostProp, Program
-from interlock.verifier.semantics_cond import cond_g
-from interlock.verifier.semantics_ops import BoolVal, Ops
-from interlock.verifier.semantics_state import State
+from interlock.semantics.cond import cond_g
+from interlock.semantics.ops import BoolVal, Ops
+from interlock.semantics.state import State
 from interlock.verifier.symbolic import Slice, cond_reads
 
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interlock.ir.nodes import Program
+from interlock.semantics import StepRefused, initial_state, step
+from interlock.semantics.state import State
+from interlock.semantics.trace import Advance, Fire, Step
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import T0
 from interlock.verifier.result import TimelineEntry
-from interlock.verifier.semantics import StepRefused, initial_state, step
-from interlock.verifier.semantics_state import State
-from interlock.verifier.trace import Advance, Fire, Step
 
 
 def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ...]:

@@ -17,9 +17,9 @@ from typing import Any
 
 from interlock.compiler.trip_rule import trip_precondition
 from interlock.ir.nodes import Breaker, Power, Program
-from interlock.verifier.semantics_cond import MetricFn, cond_g
-from interlock.verifier.semantics_ops import BoolVal, Ops, Val
-from interlock.verifier.semantics_state import State
+from interlock.semantics.cond import MetricFn, cond_g
+from interlock.semantics.ops import BoolVal, Ops, Val
+from interlock.semantics.state import State
 
 Guards = list[tuple[str, BoolVal]]
 

@@ -1,11 +1,8 @@
 """The reference semantics: the state machine of docs/semantics.md on concrete integers.
 
 This is the executable definition the guard, the monitor and counterexample replay are held
-to. The rules themselves live in `semantics_rules` and are shared with the symbolic encoding
+to. The rules themselves live in `rules` and are shared with the symbolic encoding
 (`interlock.verifier.symbolic`), so concrete runs and proofs cannot drift apart.
-
-    st = initial_state(program, t0=1_700_000_000)
-    st = step(program, st, Fire(breaker="drain", metrics=(...)))   # raises StepRefused
 """
 
 from __future__ import annotations
@@ -13,24 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from interlock.ir.nodes import Atom, Cond, Program, RoleExpr
-from interlock.verifier.semantics_cond import cond_g, effective_param_g, score_value_g
-from interlock.verifier.semantics_ops import CONCRETE
-from interlock.verifier.semantics_rules import Guards, advance, fire, use_power
-from interlock.verifier.semantics_state import State, initial_state, override_value
-from interlock.verifier.trace import Advance, Fire, Step, UsePower
-
-__all__ = [
-    "State",
-    "StepRefused",
-    "effective_param",
-    "eval_cond",
-    "initial_state",
-    "override_value",
-    "role_satisfied",
-    "run",
-    "score_value",
-    "step",
-]
+from interlock.semantics.cond import cond_g, effective_param_g, score_value_g
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.rules import Guards, advance, fire, use_power
+from interlock.semantics.state import State
+from interlock.semantics.trace import Advance, Fire, Step, UsePower
 
 
 class StepRefused(Exception):

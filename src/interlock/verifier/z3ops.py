@@ -1,57 +1,16 @@
-"""Arithmetic back ends for the one definition of the state machine.
+"""The Z3 back end of the state machine's arithmetic (`interlock.semantics.ops.Ops`).
 
-The transition rules in `semantics_rules` are written against `Ops`: Python ints and bools run
-them concretely (`CONCRETE`), Z3 terms run them symbolically (`Z3Ops`) to build the transition
-relation the proofs use. The rules never use Python's `and`/`or`/`not`/`if` on values that may
-be symbolic; they go through these functions.
+The same transition rules that run on ints build the transition relation of the proofs when
+given `Z3`; it lives here so that `interlock.semantics` (and the monitor) never import z3.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 import z3
 
-Val = Any  # an int (concrete) or a z3 ArithRef (symbolic)
-BoolVal = Any  # a bool (concrete) or a z3 BoolRef (symbolic)
-
-
-class Ops(Protocol):
-    symbolic: bool
-
-    def ite(self, c: BoolVal, a: Val, b: Val) -> Val: ...
-
-    def and_(self, *xs: BoolVal) -> BoolVal: ...
-
-    def or_(self, *xs: BoolVal) -> BoolVal: ...
-
-    def not_(self, x: BoolVal) -> BoolVal: ...
-
-    def max_(self, a: Val, b: Val) -> Val: ...
-
-    def min_(self, a: Val, b: Val) -> Val: ...
-
-
-class ConcreteOps:
-    symbolic = False
-
-    def ite(self, c: BoolVal, a: Val, b: Val) -> Val:
-        return a if c else b
-
-    def and_(self, *xs: BoolVal) -> BoolVal:
-        return all(xs)
-
-    def or_(self, *xs: BoolVal) -> BoolVal:
-        return any(xs)
-
-    def not_(self, x: BoolVal) -> BoolVal:
-        return not x
-
-    def max_(self, a: Val, b: Val) -> Val:
-        return max(a, b)
-
-    def min_(self, a: Val, b: Val) -> Val:
-        return min(a, b)
+from interlock.semantics.ops import BoolVal, Val
 
 
 def _is_const(x: object) -> bool:
@@ -102,7 +61,6 @@ class Z3Ops:
         return z3.If(a <= b, a, b)
 
 
-CONCRETE = ConcreteOps()
 Z3 = Z3Ops()
 
 

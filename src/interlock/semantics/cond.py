@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from interlock.ir.nodes import Atom, Cond, Program
-from interlock.verifier.semantics_ops import BoolVal, Ops, Val
-from interlock.verifier.semantics_state import State, override_value
+from interlock.semantics.ops import BoolVal, Ops, Val
+from interlock.semantics.state import State, override_value
 
 MetricFn = Callable[[Atom], Val]
 
