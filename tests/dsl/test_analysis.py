@@ -181,8 +181,12 @@ def test_custom_metric() -> None:
     result = compile_text(text, "t.guard")
     assert result.program is not None, result.diagnostics
     m = result.program.metrics[0]
-    assert (m.event, m.field, m.window, m.aggregate) == (
+    assert (m.event.text(), m.field, m.window, m.aggregate) == (
         "Borrow(address indexed who, uint256 amount)", "amount", 3600, "sum")
+    assert [(p.type, p.name, p.indexed) for p in m.event.params] == [
+        ("address", "who", True), ("uint256", "amount", False)]
+    assert m.event.canonical() == "Borrow(address,uint256)"
+    assert m.summed_param() == m.event.params[1]
     assert m.address == "0x2222222222222222222222222222222222222222"
     assert result.program.breakers[0].onchain is False
 
@@ -265,7 +269,9 @@ def test_count_metric_with_unnamed_parameters() -> None:
                    "0xabababababababababababababababababababab, 12s)\n")
     result = compile_text(text, "t.guard")
     assert result.program is not None, result.diagnostics
-    assert result.program.metrics[0].event == "Borrow(address indexed, uint256, bytes32[] ids)"
+    event = result.program.metrics[0].event
+    assert event.text() == "Borrow(address indexed, uint256, bytes32[] ids)"
+    assert [p.indexed for p in event.params] == [True, None, False]
 
 
 def test_durations_are_bounded() -> None:

@@ -9,9 +9,10 @@ import pytest
 from eth_abi.abi import encode
 
 from interlock.compiler.monitor_gen import emit_monitor
-from interlock.dsl.frontend import compile_file
+from interlock.dsl.frontend import compile_file, compile_text
+from interlock.ir.nodes import EventSignature
 from interlock.runtime.abi import event_topic
-from interlock.runtime.customlogs import CustomDecoder, canonical, parse_signature
+from interlock.runtime.customlogs import CustomDecoder
 from interlock.runtime.evaluate import RulePlan
 from interlock.runtime.metrics import MetricPlan, MetricState
 from interlock.runtime.observe import BlockObservation, LogEntry
@@ -19,14 +20,22 @@ from interlock.runtime.observe import BlockObservation, LogEntry
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.guard"))
 
 
+def _event(signature: str) -> EventSignature:
+    """The front end's typed signature of `signature` (declared in a one-metric rule file)."""
+    text = f"protocol P\nmetric m = count({signature} at 0x{'ab' * 20}, 12s)\n"
+    program = compile_text(text, "t.guard").program
+    assert program is not None
+    return program.metrics[0].event
+
+
 def test_signatures_with_names_and_indexed_flags() -> None:
-    name, params = parse_signature("MessageRelayed(bytes32 indexed id, uint256 value)")
-    assert name == "MessageRelayed"
-    assert [(p.type, p.name, p.indexed) for p in params] == [
+    event = _event("MessageRelayed(bytes32 indexed id, uint256 value)")
+    assert event.name == "MessageRelayed"
+    assert [(p.type, p.name, p.indexed) for p in event.params] == [
         ("bytes32", "id", True), ("uint256", "value", False)]
-    assert canonical("Released(address indexed token, address indexed to, uint256 amount)") == (
-        "Released(address,address,uint256)")
-    assert parse_signature("Borrow(address,uint256)")[1][0].indexed is None
+    assert _event("Released(address indexed token, address indexed to, uint256 amount)"
+                  ).canonical() == "Released(address,address,uint256)"
+    assert _event("Borrow(address,uint256)").params[0].indexed is None
 
 
 def test_bridge_metrics_decode_real_logs() -> None:

@@ -18,9 +18,10 @@ from monitor_kit import (
     venue_program,
 )
 
+from interlock.ir.metric_arith import SATURATION as SATURATED
 from interlock.ir.nodes import Atom
 from interlock.runtime.abi import TRANSFER_TOPIC
-from interlock.runtime.metrics import SATURATED, MetricPlan, MetricState, program_atoms
+from interlock.runtime.metrics import MetricPlan, MetricState, program_atoms
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry
 
 PROGRAM = venue_program()

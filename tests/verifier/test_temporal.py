@@ -31,7 +31,16 @@ from ir_builders import (
     threshold,
 )
 
-from interlock.ir.nodes import Atom, CustomMetric, Implies, Invariant, Program, Property
+from interlock.ir.nodes import (
+    Atom,
+    CustomMetric,
+    EventParam,
+    EventSignature,
+    Implies,
+    Invariant,
+    Program,
+    Property,
+)
 from interlock.semantics.trace import Advance, UsePower
 from interlock.verifier import temporal_bound
 from interlock.verifier.replay import replay
@@ -272,11 +281,12 @@ def test_repausing_at_the_exact_end_locks_forever() -> None:
 
 def test_signed_custom_sums_can_be_negative() -> None:
     # a `sum` over a signed event field can be negative: `net < 0` can fire; a `count` cannot
-    def with_metric(event: str, aggregate: str) -> Program:
+    def with_metric(field_type: str, aggregate: str) -> Program:
+        delta = EventParam(type=field_type, name="delta", indexed=False)
         metric = CustomMetric(
             name="net",
             aggregate=aggregate,
-            event=event,
+            event=EventSignature(name="Flow", params=(delta,)),
             field="delta" if aggregate == "sum" else None,
             address="0x" + "7" * 40,
             window=H,
@@ -289,6 +299,6 @@ def test_signed_custom_sums_can_be_negative() -> None:
         return base.model_copy(update={"metrics": (metric,)})
 
     never = always(not_(paused("w")))
-    assert check(with_metric("Flow(int256)", "sum"), never).status == "violated"
-    assert check(with_metric("Flow(uint256)", "sum"), never).status == "proved"
-    assert check(with_metric("Flow(int256)", "count"), never).status == "proved"
+    assert check(with_metric("int256", "sum"), never).status == "violated"
+    assert check(with_metric("uint256", "sum"), never).status == "proved"
+    assert check(with_metric("int256", "count"), never).status == "proved"

@@ -10,16 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interlock.compiler.solidity_names import ConstNames
+from interlock.ir.conditions import CondFold
 from interlock.ir.nodes import (
     AllOf,
     And,
     AnyOf,
     Atom,
-    BoolConst,
     Compare,
     Cond,
-    Implies,
-    Not,
     Or,
     Program,
     RoleExpr,
@@ -44,27 +42,7 @@ class Series:
         return self.window // 12
 
 
-def atoms_of(program: Program, cond: Cond) -> list[Atom]:
-    """Every atom of `cond`, with scores expanded into their tiers' atoms."""
-    out: list[Atom] = []
-    if isinstance(cond, Compare):
-        for t in cond.terms:
-            if t.atom.kind == "score":
-                for tier in program.score(t.atom.target).tiers:
-                    out += atoms_of(program, tier.when)
-            else:
-                out.append(t.atom)
-    elif isinstance(cond, Not):
-        out += atoms_of(program, cond.item)
-    elif isinstance(cond, And | Or):
-        for c in cond.items:
-            out += atoms_of(program, c)
-    elif isinstance(cond, Implies):
-        out += atoms_of(program, cond.left) + atoms_of(program, cond.right)
-    return out
-
-
-class ExprCompiler:
+class ExprCompiler(CondFold[str]):
     """Turns conditions into Solidity; knows the program's ids and flow series."""
 
     def __init__(self, program: Program, series: tuple[Series, ...], names: ConstNames) -> None:
@@ -75,21 +53,24 @@ class ExprCompiler:
         self.score_index = {s.name: i for i, s in enumerate(program.scores)}
 
     def cond(self, c: Cond) -> str:
-        if isinstance(c, BoolConst):
-            return "true" if c.value else "false"
-        if isinstance(c, StatePred):
-            if c.pred == "paused":
-                return f"_isPaused({self.p.scope(c.target).index})"
-            return f"_isSuspended({self.p.feed(c.target).index})"
-        if isinstance(c, Not):
-            return f"!({self.cond(c.item)})"
-        if isinstance(c, And):
-            return "(" + " && ".join(self.cond(i) for i in c.items) + ")"
-        if isinstance(c, Or):
-            return "(" + " || ".join(self.cond(i) for i in c.items) + ")"
-        if isinstance(c, Implies):
-            return f"(!({self.cond(c.left)}) || {self.cond(c.right)})"
-        return self.compare(c)
+        return self.fold(c)
+
+    def const(self, value: bool) -> str:
+        return "true" if value else "false"
+
+    def state(self, c: StatePred) -> str:
+        if c.pred == "paused":
+            return f"_isPaused({self.p.scope(c.target).index})"
+        return f"_isSuspended({self.p.feed(c.target).index})"
+
+    def not_(self, item: str) -> str:
+        return f"!({item})"
+
+    def and_(self, items: list[str]) -> str:
+        return "(" + " && ".join(items) + ")"
+
+    def or_(self, items: list[str]) -> str:
+        return "(" + " || ".join(items) + ")"
 
     def return_lines(self, c: Cond, width: int = 80) -> list[str]:
         """`return <cond>;` as lines: a long top-level `and`/`or` gets one operand a line."""

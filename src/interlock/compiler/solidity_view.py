@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler.solidity_exprs import ExprCompiler, Series, atoms_of
+from interlock.compiler.solidity_exprs import ExprCompiler, Series
 from interlock.compiler.solidity_names import ConstNames, constant_lines
 from interlock.compiler.solidity_rules import (
     breaker_view,
@@ -18,8 +18,9 @@ from interlock.compiler.solidity_rules import (
     power_view,
     roles_view,
 )
-from interlock.compiler.trip_rule import trip_precondition
-from interlock.ir.nodes import And, Compare, Cond, Implies, Not, Or, Program
+from interlock.ir.conditions import expanded_atoms, score_refs
+from interlock.ir.nodes import Program
+from interlock.ir.trip import trip_precondition
 
 PRAGMA = "0.8.37"
 
@@ -78,7 +79,7 @@ def _addr_check(var: str, addresses: list[str]) -> str:
 
 
 def _state_parts(program: Program, ex: ExprCompiler) -> list[dict[str, object]]:
-    """Per off-chain rule, the part of its condition `trip` checks on chain (`trip_rule`)."""
+    """Per off-chain rule, the part of its condition `trip` checks on chain (`ir.trip`)."""
     out: list[dict[str, object]] = []
     for b in program.breakers:
         cond = None if b.onchain else trip_precondition(program, b)
@@ -102,7 +103,7 @@ def collect_series(program: Program) -> tuple[Series, ...]:
     for b in program.breakers:
         if not b.onchain:
             continue
-        for a in atoms_of(program, b.when):
+        for a in expanded_atoms(program, b.when):
             if a.kind in ("outflow", "inflow") and a.window is not None:
                 key = (a.kind, a.target, a.window)
                 if key not in seen:
@@ -112,24 +113,7 @@ def collect_series(program: Program) -> tuple[Series, ...]:
 
 def _onchain_scores(program: Program) -> set[str]:
     """Scores read by on-chain rules (only those get a function: all their atoms are on chain)."""
-    names: set[str] = set()
-    for b in program.breakers:
-        if b.onchain:
-            names |= {t.atom.target for c in _compares(b.when) for t in c.terms
-                      if t.atom.kind == "score"}
-    return names
-
-
-def _compares(cond: Cond) -> list[Compare]:
-    if isinstance(cond, Compare):
-        return [cond]
-    if isinstance(cond, Not):
-        return _compares(cond.item)
-    if isinstance(cond, And | Or):
-        return [c for i in cond.items for c in _compares(i)]
-    if isinstance(cond, Implies):
-        return _compares(cond.left) + _compares(cond.right)
-    return []
+    return {name for b in program.breakers if b.onchain for name in score_refs(b.when)}
 
 
 def build_view(program: Program, version: str) -> GuardView:
@@ -237,7 +221,7 @@ def _flow_blocks(
                 and any(e.kind != "alert" for e in b.effects)
                 and any(
                     a.kind == direction and a.target == asset.name
-                    for a in atoms_of(p, b.when)
+                    for a in expanded_atoms(p, b.when)
                 )
             ]
             blocks.append({

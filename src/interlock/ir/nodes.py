@@ -8,7 +8,8 @@ Conventions (see docs/language.md, "Numbers and rounding"):
 - durations and timestamps are integer seconds;
 - amounts are integer base units of their asset (`1_000 USDC` with 6 decimals is 10**9);
 - prices are integers in the feed's decimals;
-- ratios (`deviation`, `change`, percentages, basis points) are WAD-scaled integers: 10**18 = 100%;
+- ratios (`deviation`, `change`, percentages, basis points) are WAD-scaled integers: 10**18 = 100%
+  (`interlock.ir.metric_arith.WAD`);
 - every comparison is normalised to `sum(coef * atom) + constant OP 0` with integer coefficients,
   so all three back ends compare exactly and nothing is rounded except the one division that
   defines a ratio metric (floor, see `Atom`).
@@ -21,7 +22,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 IR_VERSION = "1"
-WAD = 10**18
 
 
 class Node(BaseModel):
@@ -142,15 +142,44 @@ class Param(Node):
     span: Span
 
 
+class EventParam(Node):
+    type: str  # a Solidity ABI type: `uint256`, `address`, `bytes32[]`
+    name: str | None
+    indexed: bool | None  # None: declared by its type alone (the monitor then takes the first
+    # `len(topics) - 1` parameters as the indexed ones)
+
+
+class EventSignature(Node):
+    """A custom metric's event as declared: `Borrow(address indexed who, uint256 amount)`."""
+
+    name: str
+    params: tuple[EventParam, ...]
+
+    def canonical(self) -> str:
+        """The form whose keccak is the log's topic: types alone, `Borrow(address,uint256)`."""
+        return f"{self.name}({','.join(p.type for p in self.params)})"
+
+    def text(self) -> str:
+        """The declaration, spacing normalised (for messages and generated comments)."""
+        params = [" ".join([p.type, *(["indexed"] if p.indexed else []), *([p.name] if p.name
+                                                                             else [])])
+                  for p in self.params]
+        return f"{self.name}({', '.join(params)})"
+
+
 class CustomMetric(Node):
     name: str
     aggregate: Literal["count", "sum"]
-    event: str  # as declared, e.g. `Borrow(address indexed who, uint256 amount)` (names and
-    # `indexed` kept when written; the topic hashes the types alone: `Borrow(address,uint256)`)
-    field: str | None  # the summed field for `sum`
+    event: EventSignature
+    field: str | None  # the summed parameter's name for `sum`
     address: str  # resolved contract address
     window: int
     span: Span
+
+    def summed_param(self) -> EventParam | None:
+        """The event parameter a `sum` adds up (None for `count`, or a field it lacks)."""
+        return next((p for p in self.event.params if p.name == self.field), None) \
+            if self.field is not None else None
 
 
 # --- conditions ------------------------------------------------------------------------------

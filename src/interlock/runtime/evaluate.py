@@ -16,8 +16,9 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from interlock.ir.conditions import uses_per_sender
 from interlock.ir.nodes import Atom, Breaker, Program
-from interlock.runtime.metrics import AtomValues, cond_atoms
+from interlock.runtime.metrics import AtomValues
 from interlock.semantics import State, StepRefused, eval_cond, score_value
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import cooldown_ok
@@ -45,18 +46,6 @@ class Outcome:
     evaluated: int
     holding: frozenset[tuple[str, str | None]]  # (breaker, sender) whose condition holds
     skipped: tuple[tuple[str, str], ...]  # (breaker, reason) held but not sent
-
-
-def uses_per_sender(program: Program, breaker: Breaker) -> bool:
-    def atoms(cond: object) -> list[Atom]:
-        return list(cond_atoms(cond))  # type: ignore[arg-type]
-
-    found = atoms(breaker.when)
-    for atom in list(found):
-        if atom.kind == "score":
-            for tier in program.score(atom.target).tiers:
-                found += atoms(tier.when)
-    return any(a.per_sender for a in found)
 
 
 def only_alerts(breaker: Breaker) -> bool:
@@ -88,7 +77,7 @@ class RulePlan:
     def for_program(cls, program: Program) -> tuple[RulePlan, ...]:
         out = []
         for b in program.breakers:
-            ps = uses_per_sender(program, b)
+            ps = uses_per_sender(program, b.when)
             out.append(cls(b, ps, method_of(b, ps), alert_texts(b)))
         return tuple(out)
 

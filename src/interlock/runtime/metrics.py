@@ -20,31 +20,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from interlock.ir.nodes import Atom, Cond, Program
+from interlock.ir.conditions import atoms
+from interlock.ir.metric_arith import SATURATED_KINDS, deviation, price_of, saturate, staleness
+from interlock.ir.nodes import Atom, Program
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
 from interlock.runtime.customlogs import CustomDecoder
 from interlock.runtime.observe import BlockObservation, LogEntry, TxEntry
 from interlock.runtime.windows import KeyedWindowSum, PriceHistory, WindowSum
 
-SATURATED = 2**128
-WAD = 10**18
 _STATE_ATOMS = frozenset({"param", "score"})
-_SATURATED_KINDS = frozenset({"outflow", "inflow", "tvl", "price", "deviation", "staleness"})
-
-
-def cond_atoms(cond: Cond) -> Iterator[Atom]:
-    """Every atom a condition mentions (scores are not expanded)."""
-    if cond.kind == "compare":
-        for term in cond.terms:
-            yield term.atom
-    elif cond.kind == "not":
-        yield from cond_atoms(cond.item)
-    elif cond.kind in ("and", "or"):
-        for item in cond.items:
-            yield from cond_atoms(item)
-    elif cond.kind == "implies":
-        yield from cond_atoms(cond.left)
-        yield from cond_atoms(cond.right)
 
 
 def program_atoms(program: Program) -> tuple[Atom, ...]:
@@ -53,7 +37,7 @@ def program_atoms(program: Program) -> tuple[Atom, ...]:
     conds = [b.when for b in program.breakers]
     conds += [t.when for s in program.scores for t in s.tiers]
     for cond in conds:
-        for atom in cond_atoms(cond):
+        for atom in atoms(cond):
             if atom.kind not in _STATE_ATOMS:
                 seen.setdefault(atom, None)
     return tuple(seen)
@@ -66,7 +50,7 @@ def atom_instances(program: Program) -> dict[Atom, tuple[int, ...]]:
     conds = [b.when for b in program.breakers]
     conds += [t.when for s in program.scores for t in s.tiers]
     for cond in conds:
-        for atom in cond_atoms(cond):
+        for atom in atoms(cond):
             ids = out.setdefault(atom, [])
             if id(atom) not in ids:
                 ids.append(id(atom))
@@ -287,7 +271,7 @@ class MetricState:
     @staticmethod
     def _price(obs: BlockObservation, feed_addr: str) -> int:
         rnd = obs.rounds.get(feed_addr)
-        return max(rnd.answer, 0) if rnd else 0
+        return price_of(rnd.answer) if rnd else 0
 
     def values(self, obs: BlockObservation) -> AtomValues:
         """The value of every non-`per sender` atom at `obs` (after `apply(obs)`)."""
@@ -318,8 +302,8 @@ class MetricState:
         as the guard clamps them (docs/guard.md, "Saturated metrics"): the value is computed
         exactly (a deviation from the feeds' raw answers), then saturated."""
         value = self._raw_value(atom, obs, ts)
-        if value is not None and atom.kind in _SATURATED_KINDS:
-            return min(value, SATURATED)
+        if value is not None and atom.kind in SATURATED_KINDS:
+            return saturate(value)
         return value
 
     def _raw_value(self, atom: Atom, obs: BlockObservation, ts: int) -> int | None:
@@ -347,10 +331,10 @@ class MetricState:
             if not ref_addr or ref_addr not in obs.rounds:
                 return None
             ref = obs.rounds[ref_addr].answer
-            return SATURATED if ref <= 0 else abs(price - ref) * WAD // ref
+            return deviation(price, ref)
         if kind == "staleness":
             rnd = obs.rounds.get(feed)
-            return max(ts - rnd.updated_at, 0) if rnd else 0
+            return staleness(ts, rnd.updated_at) if rnd else 0
         if kind == "change":
             return self.prices[atom.target].change(ts, atom.window or 0, price)
         raise ValueError(f"no metric value for atom kind {kind}")
@@ -393,4 +377,4 @@ class MetricState:
         return state
 
 
-__all__ = ["MetricPlan", "MetricState", "cond_atoms", "event_topic", "program_atoms"]
+__all__ = ["MetricPlan", "MetricState", "event_topic", "program_atoms"]

@@ -14,6 +14,8 @@ import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from interlock.ir import metric_arith
+
 BUCKETS = 12
 
 
@@ -107,11 +109,9 @@ class PriceHistory:
         return self.points[idx - 1][1] if idx else None
 
     def change(self, now: int, window: int, price_now: int) -> int:
-        """`floor(|p_now - p_start| * 1e18 / p_start)`; 0 without a start price."""
-        start = self.price_at_or_before(now - window)
-        if start is None or start <= 0:
-            return 0
-        return abs(price_now - start) * 10**18 // start
+        """`change` over `window` (`metric_arith.change`): from the last price at or before
+        `now - window`; 0 without one."""
+        return metric_arith.change(self.price_at_or_before(now - window), price_now)
 
     def prune(self, now: int) -> None:
         """Keep the newest point at or before `now - longest_window` and everything after."""

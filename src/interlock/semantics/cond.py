@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from interlock.ir.nodes import Atom, Cond, Program
+from interlock.ir.conditions import CondFold, compare_zero
+from interlock.ir.nodes import Atom, Compare, Cond, Program, StatePred
 from interlock.semantics.ops import BoolVal, Ops, Val
 from interlock.semantics.state import State, override_value
 
@@ -40,38 +41,34 @@ def atom_value_g(o: Ops, program: Program, st: State, atom: Atom, metric: Metric
     return metric(atom)
 
 
-def _compare(o: Ops, lhs: Val, op: str) -> BoolVal:
-    if op == "<":
-        return lhs < 0
-    if op == "<=":
-        return lhs <= 0
-    if op == ">":
-        return lhs > 0
-    if op == ">=":
-        return lhs >= 0
-    if op == "==":
-        return lhs == 0
-    return o.not_(lhs == 0)
+class _CondG(CondFold[BoolVal]):
+    def __init__(self, o: Ops, program: Program, st: State, metric: MetricFn) -> None:
+        self.o, self.program, self.st, self.metric = o, program, st, metric
+
+    def compare(self, c: Compare) -> BoolVal:
+        lhs: Val = c.constant
+        for term in c.terms:
+            lhs = lhs + term.coef * atom_value_g(self.o, self.program, self.st, term.atom,
+                                                 self.metric)
+        return compare_zero(lhs, c.op, lambda x: self.o.not_(x == 0))
+
+    def state(self, c: StatePred) -> BoolVal:
+        until = self.st.paused_until if c.pred == "paused" else self.st.suspended_until
+        return self.st.now < until[c.target]
+
+    def const(self, value: bool) -> BoolVal:
+        return value
+
+    def not_(self, item: BoolVal) -> BoolVal:
+        return self.o.not_(item)
+
+    def and_(self, items: list[BoolVal]) -> BoolVal:
+        return self.o.and_(*items)
+
+    def or_(self, items: list[BoolVal]) -> BoolVal:
+        return self.o.or_(*items)
 
 
 def cond_g(o: Ops, program: Program, cond: Cond, st: State, metric: MetricFn) -> BoolVal:
     """The truth of `cond` in `st` with metric values from `metric`."""
-    if cond.kind == "compare":
-        lhs: Val = cond.constant
-        for term in cond.terms:
-            lhs = lhs + term.coef * atom_value_g(o, program, st, term.atom, metric)
-        return _compare(o, lhs, cond.op)
-    if cond.kind == "state":
-        if cond.pred == "paused":
-            return st.now < st.paused_until[cond.target]
-        return st.now < st.suspended_until[cond.target]
-    if cond.kind == "bool":
-        return cond.value
-    if cond.kind == "not":
-        return o.not_(cond_g(o, program, cond.item, st, metric))
-    if cond.kind == "and":
-        return o.and_(*(cond_g(o, program, c, st, metric) for c in cond.items))
-    if cond.kind == "or":
-        return o.or_(*(cond_g(o, program, c, st, metric) for c in cond.items))
-    left = cond_g(o, program, cond.left, st, metric)
-    return o.or_(o.not_(left), cond_g(o, program, cond.right, st, metric))
+    return _CondG(o, program, st, metric).fold(cond)

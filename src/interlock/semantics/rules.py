@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from interlock.compiler.trip_rule import trip_precondition
 from interlock.ir.nodes import Breaker, Power, Program
+from interlock.ir.trip import trip_precondition
 from interlock.semantics.cond import MetricFn, cond_g
 from interlock.semantics.ops import BoolVal, Ops, Val
 from interlock.semantics.state import State

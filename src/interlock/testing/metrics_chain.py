@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from eth_utils.crypto import keccak
 
+from interlock.ir.conditions import metric_atoms
+from interlock.ir.metric_arith import SATURATION, WAD, deviation, price_of, saturate, staleness
 from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
 from interlock.semantics.trace import MetricValue
 from interlock.testing.chain import TxOutcome
@@ -23,32 +25,13 @@ from interlock.testing.harness import QUIET_PRICE_UNITS
 if TYPE_CHECKING:
     from interlock.testing.chain_driver import ChainDriver
 
-WAD = 10**18
-SATURATED = 2**128
 BREAKER_FIRED = keccak(b"BreakerFired(uint256,address,uint64)")
 FEED_ATOMS = ("price", "deviation", "staleness")
 
 
 def condition_atoms(program: Program, cond: Cond) -> list[Atom]:
     """The metric atoms of `cond` with scores expanded (params and scores left out)."""
-    out: list[Atom] = []
-    kind = cond.kind
-    if kind == "compare":
-        for t in cond.terms:  # type: ignore[union-attr]
-            if t.atom.kind == "score":
-                for tier in program.score(t.atom.target).tiers:
-                    out += condition_atoms(program, tier.when)
-            elif t.atom.kind != "param":
-                out.append(t.atom)
-    elif kind == "not":
-        out += condition_atoms(program, cond.item)  # type: ignore[union-attr]
-    elif kind in ("and", "or"):
-        for c in cond.items:  # type: ignore[union-attr]
-            out += condition_atoms(program, c)
-    elif kind == "implies":
-        out += condition_atoms(program, cond.left)  # type: ignore[union-attr]
-        out += condition_atoms(program, cond.right)  # type: ignore[union-attr]
-    return list(dict.fromkeys(out))
+    return metric_atoms(program, cond)
 
 
 def realize_metrics(
@@ -88,7 +71,7 @@ def seen_metrics(d: ChainDriver, breaker: Breaker) -> tuple[MetricValue, ...]:
         if a.kind in ONCHAIN_ATOMS:
             extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
                 "outflow", "inflow") else 0
-            out.append(MetricValue(atom=a, value=min(measure(d, a) + extra, SATURATED)))
+            out.append(MetricValue(atom=a, value=saturate(measure(d, a) + extra)))
     return tuple(out)
 
 
@@ -101,13 +84,11 @@ def _round(feed: Any) -> tuple[int, int]:
 
 
 def _price(answer: int) -> int:
-    return min(max(answer, 0), SATURATED)
+    return saturate(price_of(answer))
 
 
 def deviation_of(answer: int, ref_answer: int) -> int:
-    if ref_answer <= 0:
-        return SATURATED
-    return min(abs(_price(answer) - ref_answer) * WAD // ref_answer, SATURATED)
+    return saturate(deviation(price_of(answer), ref_answer))
 
 
 def measure(d: ChainDriver, a: Atom) -> int:
@@ -120,14 +101,14 @@ def measure(d: ChainDriver, a: Atom) -> int:
                 int(h.tokens[asset.name].functions.balanceOf(h.vaults[v.name].address).call())
                 for v in p.vaults if asset.name in v.holds
             )
-            return min(total, SATURATED)
+            return saturate(total)
         fn = d.guard.functions.outflow if a.kind == "outflow" else d.guard.functions.inflow
-        return min(int(fn(h.tokens[asset.name].address, a.window).call()), SATURATED)
+        return saturate(int(fn(h.tokens[asset.name].address, a.window).call()))
     answer, updated = _round(h.feeds[a.target])
     if a.kind == "price":
         return _price(answer)
     if a.kind == "staleness":
-        return max(d.now - updated, 0)
+        return saturate(staleness(d.now, updated))
     ref = h.references.get(a.target)
     return deviation_of(answer, _round(ref)[0] if ref is not None else 0)
 
@@ -165,7 +146,7 @@ def _set_feed(d: ChainDriver, feed: str, want: dict[str, int]) -> None:
     ref = d.h.references.get(feed)
     if "deviation" in want and ref is not None:
         r = want["deviation"]
-        if r >= SATURATED:
+        if r >= SATURATION:
             ref_answer = 0
         elif "price" in want:
             ref_answer = solve_reference(answer, r)
@@ -207,7 +188,7 @@ def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
     """
     current = measure(d, a)
     holders = [v for v in d.program.vaults if a.target in v.holds]
-    if value <= current or not holders or value >= SATURATED:
+    if value <= current or not holders or value >= SATURATION:
         return current
     vault = d.h.vaults[holders[0].name]
     token = d.h.tokens[a.target].address

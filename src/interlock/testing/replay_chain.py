@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import pairwise
 
-from interlock.ir.nodes import Cond, Invariant, Program
+from interlock.ir.conditions import CondFold, compare_zero
+from interlock.ir.nodes import Compare, Cond, Invariant, Program, StatePred
 from interlock.semantics.trace import Advance, Step, UsePower
 from interlock.testing.chain_driver import ChainDriver, GuardView
 from interlock.verifier.result import PropertyResult
@@ -74,29 +75,40 @@ def replay_on_chain(driver: ChainDriver, result: PropertyResult) -> ChainReplay:
 # --- the property, judged on chain observations ---------------------------------------------
 
 
-def eval_on_view(program: Program, cond: Cond, view: GuardView, now: int) -> bool:
+class _ViewCond(CondFold[bool]):
     """A state predicate (SPEC §5 `always`) on the guard's observed state at `now`."""
-    if cond.kind == "compare":
-        total = cond.constant
-        for t in cond.terms:
+
+    def __init__(self, view: GuardView, now: int) -> None:
+        self.view, self.now = view, now
+
+    def compare(self, c: Compare) -> bool:
+        total = c.constant
+        for t in c.terms:
             if t.atom.kind != "param":
                 raise ValueError(f"`{t.atom.kind}` is not a state quantity")
-            total += t.coef * view.param_value[t.atom.target]
-        return {"<": total < 0, "<=": total <= 0, ">": total > 0, ">=": total >= 0,
-                "==": total == 0, "!=": total != 0}[cond.op]
-    if cond.kind == "state":
-        until = view.paused_until if cond.pred == "paused" else view.suspended_until
-        return now < until[cond.target]
-    if cond.kind == "bool":
-        return cond.value
-    if cond.kind == "not":
-        return not eval_on_view(program, cond.item, view, now)
-    if cond.kind == "and":
-        return all(eval_on_view(program, c, view, now) for c in cond.items)
-    if cond.kind == "or":
-        return any(eval_on_view(program, c, view, now) for c in cond.items)
-    return (not eval_on_view(program, cond.left, view, now)) or eval_on_view(
-        program, cond.right, view, now)
+            total += t.coef * self.view.param_value[t.atom.target]
+        return bool(compare_zero(total, c.op))
+
+    def state(self, c: StatePred) -> bool:
+        until = self.view.paused_until if c.pred == "paused" else self.view.suspended_until
+        return self.now < until[c.target]
+
+    def const(self, value: bool) -> bool:
+        return value
+
+    def not_(self, item: bool) -> bool:
+        return not item
+
+    def and_(self, items: list[bool]) -> bool:
+        return all(items)
+
+    def or_(self, items: list[bool]) -> bool:
+        return any(items)
+
+
+def eval_on_view(program: Program, cond: Cond, view: GuardView, now: int) -> bool:
+    """A state predicate (SPEC §5 `always`) on the guard's observed state at `now`."""
+    return _ViewCond(view, now).fold(cond)
 
 
 def breach_on_chain(program: Program, invariant: Invariant, replay: ChainReplay) -> str | None:

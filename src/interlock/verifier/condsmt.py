@@ -5,7 +5,7 @@ breaker?". They read every metric as a fresh integer variable that is never nega
 balances, prices, ratios, durations and counts are all ≥ 0), and a score as the sum of the
 weights of its tiers whose condition holds over the same metric variables. The one metric that
 can be negative, a custom `sum` over a signed event field, is left unconstrained
-(`symbolic.metric_nonnegative`). The state is
+(`metric_arith.metric_nonnegative`). The state is
 over-approximated per variable:
 
 - `paused(S)` is a free boolean, or false when no breaker effect and no `pause`/`extend` power
@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import z3
 
-from interlock.ir.nodes import Atom, Cond, Program
-from interlock.verifier.symbolic import metric_nonnegative
+from interlock.ir.conditions import CondFold, compare_zero
+from interlock.ir.metric_arith import metric_nonnegative
+from interlock.ir.nodes import Atom, Compare, Cond, Program, StatePred
 
 DroppedTier = tuple[str, int]  # (score name, tier index) whose weight is left out
 
@@ -59,7 +60,7 @@ class CondEncoder:
             return self.score(atom.target, drop)
         return self._metric(atom)
 
-    def _pred(self, pred: str, target: str) -> z3.BoolRef:
+    def pred(self, pred: str, target: str) -> z3.BoolRef:
         key = (pred, target)
         if key not in self.preds:
             possible = target in (pausable(self.program) if pred == "paused" else suspendable(
@@ -69,22 +70,7 @@ class CondEncoder:
 
     def cond(self, cond: Cond, drop: DroppedTier | None = None) -> z3.BoolRef:
         """`cond` as a Z3 boolean; with `drop`, as if that score tier weighed nothing."""
-        if cond.kind == "compare":
-            lhs: z3.ArithRef = z3.IntVal(cond.constant)
-            for term in cond.terms:
-                lhs = lhs + term.coef * self.atom(term.atom, drop)
-            return _compare(lhs, cond.op)
-        if cond.kind == "state":
-            return self._pred(cond.pred, cond.target)
-        if cond.kind == "bool":
-            return z3.BoolVal(cond.value)
-        if cond.kind == "not":
-            return z3.Not(self.cond(cond.item, drop))
-        if cond.kind == "and":
-            return z3.And([self.cond(c, drop) for c in cond.items])
-        if cond.kind == "or":
-            return z3.Or([self.cond(c, drop) for c in cond.items])
-        return z3.Implies(self.cond(cond.left, drop), self.cond(cond.right, drop))
+        return _Z3Cond(self, drop).fold(cond)
 
     def satisfiable(self, formula: z3.BoolRef, timeout_ms: int = 5_000) -> bool:
         """True unless Z3 proves `formula` unsatisfiable over the metric domain."""
@@ -120,31 +106,30 @@ def param_range(program: Program, name: str) -> tuple[int, int]:
     return max(param.min, min(values)), min(param.max, max(values))
 
 
-def _compare(lhs: z3.ArithRef, op: str) -> z3.BoolRef:
-    if op == "<":
-        return lhs < 0
-    if op == "<=":
-        return lhs <= 0
-    if op == ">":
-        return lhs > 0
-    if op == ">=":
-        return lhs >= 0
-    if op == "==":
-        return lhs == 0
-    return lhs != 0
+class _Z3Cond(CondFold[z3.BoolRef]):
+    def __init__(self, enc: CondEncoder, drop: DroppedTier | None) -> None:
+        self.enc, self.drop = enc, drop
 
+    def compare(self, c: Compare) -> z3.BoolRef:
+        lhs: z3.ArithRef = z3.IntVal(c.constant)
+        for term in c.terms:
+            lhs = lhs + term.coef * self.enc.atom(term.atom, self.drop)
+        return compare_zero(lhs, c.op)
 
-def score_refs(cond: Cond) -> set[str]:
-    """Names of the scores `cond` reads."""
-    if cond.kind == "compare":
-        return {t.atom.target for t in cond.terms if t.atom.kind == "score"}
-    if cond.kind == "not":
-        return score_refs(cond.item)
-    if cond.kind == "implies":
-        return score_refs(cond.left) | score_refs(cond.right)
-    if cond.kind == "and" or cond.kind == "or":
-        out: set[str] = set()
-        for item in cond.items:
-            out |= score_refs(item)
-        return out
-    return set()
+    def state(self, c: StatePred) -> z3.BoolRef:
+        return self.enc.pred(c.pred, c.target)
+
+    def const(self, value: bool) -> z3.BoolRef:
+        return z3.BoolVal(value)
+
+    def not_(self, item: z3.BoolRef) -> z3.BoolRef:
+        return z3.Not(item)
+
+    def and_(self, items: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.And(items)
+
+    def or_(self, items: list[z3.BoolRef]) -> z3.BoolRef:
+        return z3.Or(items)
+
+    def implies(self, left: z3.BoolRef, right: z3.BoolRef) -> z3.BoolRef:
+        return z3.Implies(left, right)

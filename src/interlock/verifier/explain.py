@@ -9,13 +9,16 @@ text report says so) rather than a made-up one.
 
 from __future__ import annotations
 
+from interlock.ir.conditions import subconditions
 from interlock.ir.nodes import (
     AlwaysProp,
+    Compare,
     Cond,
     Invariant,
     NeverLockedProp,
     PausedAtMostProp,
     Program,
+    StatePred,
 )
 from interlock.semantics import (
     State,
@@ -40,22 +43,13 @@ def replay(program: Program, counterexample: Counterexample) -> State | None:
 
 def _facts(program: Program, cond: Cond, st: State, out: dict[str, str]) -> None:
     """The values of the state predicates and params `cond` reads, as `name = value`."""
-    if cond.kind == "state":
-        value = st.paused(cond.target) if cond.pred == "paused" else st.suspended(cond.target)
-        out[f"{cond.pred}({cond.target})"] = "true" if value else "false"
-    elif cond.kind == "compare":
-        for term in cond.terms:
-            if term.atom.kind == "param":
-                name = term.atom.target
+    for c in subconditions(cond):
+        if isinstance(c, StatePred):
+            value = st.paused(c.target) if c.pred == "paused" else st.suspended(c.target)
+            out[f"{c.pred}({c.target})"] = "true" if value else "false"
+        elif isinstance(c, Compare):
+            for name in (t.atom.target for t in c.terms if t.atom.kind == "param"):
                 out[name] = str(effective_param(program, st, name))
-    elif cond.kind == "not":
-        _facts(program, cond.item, st, out)
-    elif cond.kind == "implies":
-        _facts(program, cond.left, st, out)
-        _facts(program, cond.right, st, out)
-    elif cond.kind == "and" or cond.kind == "or":
-        for item in cond.items:
-            _facts(program, item, st, out)
 
 
 def _paused_at_most(prop: PausedAtMostProp, st: State) -> str:

@@ -21,9 +21,10 @@ from typing import Literal
 
 import z3
 
+from interlock.ir.conditions import score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
 from interlock.ir.nodes import Power, Program, Span
-from interlock.verifier.condsmt import CondEncoder, score_refs
+from interlock.verifier.condsmt import CondEncoder
 from interlock.verifier.describe import describe_power, fmt_duration
 
 Check = Callable[[Program], Iterable[Diagnostic]]

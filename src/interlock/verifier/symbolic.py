@@ -10,13 +10,14 @@ values, chosen targets, requested value) that `decode` turns back into a concret
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import z3
 
+from interlock.ir.conditions import reads
+from interlock.ir.metric_arith import metric_nonnegative
 from interlock.ir.nodes import Atom, Breaker, Cond, Power, Program
 from interlock.semantics import role_satisfied
 from interlock.semantics.ops import BoolVal, Ops
@@ -44,23 +45,10 @@ def cond_reads(program: Program, cond: Cond | None, sl: Slice) -> None:
     """Add the state a condition reads (state predicates, params, through scores) to `sl`."""
     if cond is None:
         return
-    if cond.kind == "state":
-        (sl.scopes if cond.pred == "paused" else sl.feeds).add(cond.target)
-    elif cond.kind == "compare":
-        for t in cond.terms:
-            if t.atom.kind == "param":
-                sl.params.add(t.atom.target)
-            elif t.atom.kind == "score":
-                for tier in program.score(t.atom.target).tiers:
-                    cond_reads(program, tier.when, sl)
-    elif cond.kind == "not":
-        cond_reads(program, cond.item, sl)
-    elif cond.kind in ("and", "or"):
-        for c in cond.items:
-            cond_reads(program, c, sl)
-    elif cond.kind == "implies":
-        cond_reads(program, cond.left, sl)
-        cond_reads(program, cond.right, sl)
+    r = reads(program, cond)
+    sl.scopes |= r.scopes
+    sl.feeds |= r.feeds
+    sl.params |= r.params
 
 
 def _breaker_writes(b: Breaker, sl: Slice) -> bool:
@@ -344,22 +332,6 @@ class Model:
             value=val(applied.inputs["value"]) if needs_value else None,
             signers=minimal_signers(self.program, w.role),
         )
-
-
-_SIGNED = re.compile(r"(?<![u\w])int\d*\b")
-
-
-def metric_nonnegative(program: Program, atom: Atom) -> bool:
-    """Whether the adversary's value for `atom` is at least 0: every metric is (amounts,
-    balances, prices clamped at 0, ratios, durations, counts) except a custom `sum` over an
-    event with a signed integer field, which can be negative. The IR keeps the event's types
-    but not which one is summed, so any signed field makes the sum unconstrained (sound)."""
-    if atom.kind != "metric":
-        return True
-    custom = next((m for m in program.metrics if m.name == atom.target), None)
-    if custom is None or custom.aggregate != "sum":
-        return True
-    return not _SIGNED.search(custom.event)
 
 
 def var_name(name: str, key: Any) -> str:

@@ -20,6 +20,7 @@ from interlock.dsl import ast
 from interlock.dsl.analysis.common import INT256_MAX, Sink, Symbols, scaled, window
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
+from interlock.ir.metric_arith import WAD
 
 BARE = "bare"
 
@@ -163,7 +164,7 @@ class CondBuilder:
         if isinstance(e, ast.NumberLit):
             return Linear((), e.number.value, BARE)
         if isinstance(e, ast.PercentLit):
-            return Linear((), e.percent.ratio * ir.WAD, "ratio")
+            return Linear((), e.percent.ratio * WAD, "ratio")
         if isinstance(e, ast.DurationLit):
             return Linear((), Fraction(e.duration.seconds), "duration")
         if isinstance(e, ast.AmountLit):
@@ -218,7 +219,7 @@ class CondBuilder:
                 self.sink.error(C.NONLINEAR, "cannot multiply two quantities", e.span,
                                 help="one side must be a plain number (conditions are linear)")
                 return None
-            k = factor.const / ir.WAD if factor.unit == "ratio" else factor.const
+            k = factor.const / WAD if factor.unit == "ratio" else factor.const
             return other.scale(k)
         if not (right.is_const and right.unit == BARE):
             self.sink.error(C.NONLINEAR, "can only divide by a plain number", e.span,
@@ -293,15 +294,3 @@ def _raw(e: ast.Expr) -> str:
     if isinstance(e, ast.Neg):
         return "-" + _raw(e.item)
     return "..."
-
-
-def atoms_of(cond: ir.Cond) -> list[ir.Atom]:
-    if isinstance(cond, ir.Compare):
-        return [t.atom for t in cond.terms]
-    if isinstance(cond, ir.Not):
-        return atoms_of(cond.item)
-    if isinstance(cond, ir.And | ir.Or):
-        return [a for c in cond.items for a in atoms_of(c)]
-    if isinstance(cond, ir.Implies):
-        return atoms_of(cond.left) + atoms_of(cond.right)
-    return []

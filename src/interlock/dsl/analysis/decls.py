@@ -26,15 +26,13 @@ _ABI_TYPE = re.compile(
     r"(\[[0-9]*\])*$")
 
 
-def _signature(ev: ast.Event) -> str:
-    """The event as declared, spacing normalised: `Borrow(address indexed who, uint256 amount)`.
-
-    Names and `indexed` flags are kept so the monitor decodes topics and data exactly; the
-    canonical form (for the topic) is the types alone.
-    """
-    params = [" ".join([p.type, *(["indexed"] if p.indexed else []), *([p.name] if p.name else [])])
-              for p in ev.params]
-    return f"{ev.name}({', '.join(params)})"
+def _signature(ev: ast.Event) -> ir.EventSignature:
+    """The event as declared, names and `indexed` flags kept so the monitor decodes topics and
+    data exactly. A parameter written as its type alone says nothing about `indexed`."""
+    return ir.EventSignature(name=ev.name, params=tuple(
+        ir.EventParam(type=p.type, name=p.name,
+                      indexed=p.indexed if p.indexed or p.name else None)
+        for p in ev.params))
 
 
 class Addresses:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from interlock.dsl import ast
 from interlock.dsl.analysis.common import Sink, Symbols, integer, seconds
-from interlock.dsl.analysis.conditions import CondBuilder, Context, Usage, atoms_of
+from interlock.dsl.analysis.conditions import CondBuilder, Context, Usage
 from interlock.dsl.analysis.decls import options
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
+from interlock.ir.conditions import atoms as cond_atoms
 from interlock.ir.diagnostics import Label
 
 BREAKER = Context(where="breaker")
@@ -72,7 +73,7 @@ class RuleBuilder:
         atoms = list(use.atoms)
         for atom in use.atoms:
             if atom.kind == "score" and atom.target in scores:
-                atoms += [a for t in scores[atom.target].tiers for a in atoms_of(t.when)]
+                atoms += [a for t in scores[atom.target].tiers for a in cond_atoms(t.when)]
         onchain = all(a.kind in ir.ONCHAIN_ATOMS for a in atoms if a.kind != "score")
         return ir.Breaker(name=d.name.text, id=index, when=when,
                           effects=tuple(e for e in effects if e is not None),
