@@ -44,13 +44,14 @@ def atom_value_g(o: Ops, program: Program, st: State, atom: Atom, metric: Metric
 class _CondG(CondFold[BoolVal]):
     def __init__(self, o: Ops, program: Program, st: State, metric: MetricFn) -> None:
         self.o, self.program, self.st, self.metric = o, program, st, metric
+        self.ne: Callable[[Val], BoolVal] = lambda x: o.not_(x == 0)
 
     def compare(self, c: Compare) -> BoolVal:
         lhs: Val = c.constant
         for term in c.terms:
             lhs = lhs + term.coef * atom_value_g(self.o, self.program, self.st, term.atom,
                                                  self.metric)
-        return compare_zero(lhs, c.op, lambda x: self.o.not_(x == 0))
+        return compare_zero(lhs, c.op, self.ne)
 
     def state(self, c: StatePred) -> BoolVal:
         until = self.st.paused_until if c.pred == "paused" else self.st.suspended_until
