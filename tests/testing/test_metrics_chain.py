@@ -7,14 +7,10 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from interlock.ir.metric_arith import SATURATION as SATURATED
+from interlock.ir.metric_arith import WAD
 from interlock.testing.deploy import check_text
-from interlock.testing.metrics_chain import (
-    SATURATED,
-    WAD,
-    condition_atoms,
-    deviation_of,
-    solve_reference,
-)
+from interlock.testing.metrics_chain import condition_atoms, deviation_of, solve_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 
