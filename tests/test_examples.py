@@ -10,6 +10,7 @@ from eth_utils import is_checksum_address
 
 from interlock.dsl.frontend import compile_file
 from interlock.ir import nodes as ir
+from interlock.ir.conditions import atoms
 from interlock.verifier.engine import verify
 from interlock.verifier.findings import find
 
@@ -76,24 +77,12 @@ def test_example_addresses_are_real_or_distinct(path: Path) -> None:
         assert feed.address == MAINNET[feed.name]
 
 
-def _atoms(cond: ir.Cond) -> list[ir.Atom]:
-    if isinstance(cond, ir.Compare):
-        return [t.atom for t in cond.terms]
-    if isinstance(cond, ir.Not):
-        return _atoms(cond.item)
-    if isinstance(cond, ir.And | ir.Or):
-        return [a for c in cond.items for a in _atoms(c)]
-    if isinstance(cond, ir.Implies):
-        return _atoms(cond.left) + _atoms(cond.right)
-    return []
-
-
 def _features(program: ir.Program) -> set[str]:
     """The constructs a program uses, as short tags."""
     tags: set[str] = set()
     conds = [b.when for b in program.breakers] + [t.when for s in program.scores for t in s.tiers]
-    tags |= {f"atom:{a.kind}" for c in conds for a in _atoms(c)}
-    tags |= {"per_sender" for c in conds for a in _atoms(c) if a.per_sender}
+    tags |= {f"atom:{a.kind}" for c in conds for a in atoms(c)}
+    tags |= {"per_sender" for c in conds for a in atoms(c) if a.per_sender}
     tags |= {f"effect:{e.kind}" for b in program.breakers for e in b.effects}
     tags |= {f"power:{p.kind}" for p in program.powers}
     tags |= {"power:when" for p in program.powers if p.when is not None}
@@ -150,7 +139,7 @@ def test_windows_in_examples_are_multiples_of_12s() -> None:
         program = _program(ROOT / path)
         conds = [b.when for b in program.breakers] + [
             t.when for s in program.scores for t in s.tiers]
-        windows = [a.window for c in conds for a in _atoms(c) if a.window is not None]
+        windows = [a.window for c in conds for a in atoms(c) if a.window is not None]
         windows += [m.window for m in program.metrics]
         assert all(w > 0 and w % 12 == 0 for w in windows), path
 
