@@ -7,9 +7,10 @@ pragma solidity 0.8.37;
 import {IGoldenVenueGuard, IGuardFeed, IGuardToken} from "./IGoldenVenueGuard.sol";
 
 /// @title GoldenVenueGuarded
-/// @notice Inherit this to keep the GoldenVenue guard's state in the protocol's own storage
-/// (a scope check is one storage read, no external call). Same rules and interface as
-/// GoldenVenueGuard; the EIP-712 domain's verifying contract is the inheriting contract.
+/// @notice The GoldenVenue guard: inherit this to keep the guard's state in the protocol's
+/// own storage (a scope check is one storage read, no external call), or deploy
+/// GoldenVenueGuard, which is this contract on its own. Either way the EIP-712 domain's
+/// verifying contract is the deployed contract.
 abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     // ---------------------------------------------------------------------------------------
     // Configuration generated from tests/compiler/data/golden.guard: a changed rule file is a new contract.
