@@ -9,6 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from interlock.compiler.guard_abi import (
+    FEED_FUNCTIONS,
+    GUARD_FUNCTIONS,
+    OPERATION_FIELDS,
+    OPERATION_TYPE,
+    TOKEN_FUNCTIONS,
+    Function,
+)
 from interlock.compiler.solidity_exprs import ExprCompiler, Series
 from interlock.compiler.solidity_names import ConstNames, constant_lines
 from interlock.compiler.solidity_rules import (
@@ -67,7 +75,21 @@ class GuardView:
     roles: list[dict[str, object]]
     powers: list[dict[str, object]]
     scope_limits: list[dict[str, object]]
+    # the interface, from compiler/guard_abi.py
+    guard_functions: list[str]
+    feed_functions: list[str]
+    token_functions: list[str]
+    operation_fields: list[str]
+    operation_type: str
+    operation_encode_args: str
     series: tuple[Series, ...] = field(default=())
+
+
+def _declaration(f: Function) -> str:
+    """An interface line, or forge fmt's layout of it when over 120 columns (indented by 4)."""
+    parts = f.declaration_parts
+    line = " ".join(parts) + ";"
+    return line if len(line) <= 116 else "\n        ".join(parts) + ";"
 
 
 def _bool(x: bool) -> str:
@@ -200,6 +222,12 @@ def build_view(program: Program, version: str) -> GuardView:
             }
             for s in program.scopes
         ],
+        guard_functions=[_declaration(f) for f in GUARD_FUNCTIONS],
+        feed_functions=[_declaration(f) for f in FEED_FUNCTIONS],
+        token_functions=[_declaration(f) for f in TOKEN_FUNCTIONS],
+        operation_fields=[p.declaration for p in OPERATION_FIELDS],
+        operation_type=OPERATION_TYPE,
+        operation_encode_args=", ".join(f"op.{p.name}" for p in OPERATION_FIELDS),
         series=series,
     )
 

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from eth_abi.abi import encode
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from interlock.runtime.abi import selector
+from interlock.compiler.guard_abi import function
+from interlock.runtime.abi import call_data
 from interlock.runtime.evaluate import Decision
 
 Request = Callable[[str, list[Any]], Awaitable[Any]]
@@ -92,16 +92,12 @@ class SendResult:
 
 
 def calldata(decision: Decision) -> bytes:
-    if decision.method == "poke":
-        return selector("poke(uint256)") + encode(["uint256"], [decision.rule_id])
-    if decision.method == "trip":
-        return selector("trip(uint256)") + encode(["uint256"], [decision.rule_id])
+    if decision.method in ("poke", "trip"):
+        return call_data(function(decision.method), decision.rule_id)
     if decision.method == "tripSender":
         if decision.sender is None:
             raise ValueError("tripSender needs a sender")
-        return selector("tripSender(uint256,address)") + encode(
-            ["uint256", "address"], [decision.rule_id, decision.sender]
-        )
+        return call_data(function("tripSender"), decision.rule_id, decision.sender)
     raise ValueError(f"no transaction for `{decision.method}`")
 
 
@@ -194,7 +190,7 @@ class Executor:
         state, so a replica's transaction landing in between makes ours fail `nonce too low`
         and be re-checked, never fire twice."""
         fired_call = {"to": self.guard, "data": "0x" + (
-            selector("firedUntil(uint256)") + encode(["uint256"], [decision.rule_id])).hex()}
+            call_data(function("firedUntil"), decision.rule_id)).hex()}
         checks: list[tuple[str, list[Any]]] = [
             ("eth_getTransactionCount", [self.sender, "latest"]),
             ("eth_getBlockByNumber", ["latest", False]),

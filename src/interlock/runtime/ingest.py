@@ -18,18 +18,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import aiohttp
-from eth_abi.abi import decode
 from web3 import AsyncWeb3
 from web3.providers.persistent import WebSocketProvider
 from web3.providers.rpc import AsyncHTTPProvider
 
-from interlock.runtime.abi import selector
+from interlock.compiler.guard_abi import function
+from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.metrics import MetricPlan
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry
 
-_BALANCE_OF = selector("balanceOf(address)")
-_LATEST_ROUND = selector("latestRoundData()")
+_BALANCE_OF = function("balanceOf")
+_LATEST_ROUND = function("latestRoundData")
 
 
 class ConnectionLost(ConnectionError):
@@ -284,9 +284,9 @@ class Node:
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
             ("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, "address": addresses}]),
-            *(call(asset, _BALANCE_OF + bytes(12) + bytes.fromhex(vault[2:]))
+            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])))
               for asset, vault in reads),
-            *(call(feed, _LATEST_ROUND) for feed in feeds),
+            *(call(feed, call_data(_LATEST_ROUND)) for feed in feeds),
             *(call(to, data) for to, data in extra),
             *requests,
         ]
@@ -307,16 +307,14 @@ class Node:
         balances: dict[tuple[str, str], int] = {}
         for key, raw in zip(reads, results[2 : 2 + len(reads)], strict=True):
             try:
-                balances[key] = int(decode(["uint256"], _ok(raw))[0])
+                balances[key] = int(decode_result(_BALANCE_OF, _ok(raw))[0])
             except Exception as exc:
                 errors.append(f"balanceOf({key[1]}) on {key[0]}: {exc}")
         rounds = {}
         start = 2 + len(reads)
         for feed, raw in zip(feeds, results[start : start + len(feeds)], strict=True):
             try:
-                _, answer, _, updated, _ = decode(
-                    ["uint80", "int256", "uint256", "uint256", "uint80"], _ok(raw)
-                )
+                _, answer, _, updated, _ = decode_result(_LATEST_ROUND, _ok(raw))
             except Exception as exc:
                 errors.append(f"latestRoundData() on {feed}: {exc}")
                 continue

@@ -10,19 +10,15 @@ cross-checked against `paramValue`.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_abi.abi import decode, encode
-
+from interlock.compiler.guard_abi import Function, function
 from interlock.ir.nodes import Program
-from interlock.runtime.abi import selector
+from interlock.runtime.abi import call_data, decode_result
 from interlock.semantics import State, effective_param
 from interlock.semantics.rules import breaker_duration
-
-Caller = Callable[[str, bytes, int], Awaitable[bytes]]  # (to, calldata, block) -> return data
 
 
 @dataclass(frozen=True)
@@ -39,38 +35,33 @@ class GuardView:
     fired_until: dict[str, int]
 
 
-def _call_data(sig: str, types: Sequence[str], args: Sequence[Any]) -> bytes:
-    return selector(sig) + encode(list(types), list(args))
-
-
 @dataclass(frozen=True)
 class ViewCall:
     table: str
     name: str
-    out: str
+    fn: Function
     data: bytes
+
+
+# GuardView's table -> the guard's view it is read from
+_VIEWS = {table: function(name) for table, name in (
+    ("paused_until", "pausedUntil"), ("paused_since", "pausedSince"),
+    ("suspended_until", "suspendedUntil"), ("param_base", "paramBase"),
+    ("param_value", "paramValue"), ("fired_until", "firedUntil"),
+)}
 
 
 def guard_calls(program: Program) -> tuple[ViewCall, ...]:
     """Every view the evaluation needs, in a fixed order."""
-    calls: list[ViewCall] = []
+    keyed: list[tuple[str, str, int]] = []
     for s in program.scopes:
-        calls.append(ViewCall("paused_until", s.name, "uint64",
-                              _call_data("pausedUntil(uint8)", ["uint8"], [s.index])))
-        calls.append(ViewCall("paused_since", s.name, "uint64",
-                              _call_data("pausedSince(uint8)", ["uint8"], [s.index])))
-    for f in program.feeds:
-        calls.append(ViewCall("suspended_until", f.name, "uint64",
-                              _call_data("suspendedUntil(uint8)", ["uint8"], [f.index])))
+        keyed += [("paused_until", s.name, s.index), ("paused_since", s.name, s.index)]
+    keyed += [("suspended_until", f.name, f.index) for f in program.feeds]
     for p in program.params:
-        calls.append(ViewCall("param_base", p.name, "int256",
-                              _call_data("paramBase(uint8)", ["uint8"], [p.index])))
-        calls.append(ViewCall("param_value", p.name, "int256",
-                              _call_data("paramValue(uint8)", ["uint8"], [p.index])))
-    for b in program.breakers:
-        calls.append(ViewCall("fired_until", b.name, "uint64",
-                              _call_data("firedUntil(uint256)", ["uint256"], [b.id])))
-    return tuple(calls)
+        keyed += [("param_base", p.name, p.index), ("param_value", p.name, p.index)]
+    keyed += [("fired_until", b.name, b.id) for b in program.breakers]
+    return tuple(ViewCall(table, name, _VIEWS[table], call_data(_VIEWS[table], key))
+                 for table, name, key in keyed)
 
 
 def decode_guard(
@@ -78,26 +69,13 @@ def decode_guard(
 ) -> GuardView:
     """The `GuardView` from the replies to `guard_calls` (hex strings or raw bytes); a failed
     read raises (the guard's state is never guessed)."""
-    tables: dict[str, dict[str, int]] = {k: {} for k in _TABLES}
+    tables: dict[str, dict[str, int]] = {k: {} for k in _VIEWS}
     for call, raw in zip(calls, replies, strict=True):
         if isinstance(raw, BaseException):
             raise raw
         data = raw if isinstance(raw, bytes) else bytes.fromhex(str(raw)[2:])
-        tables[call.table][call.name] = int(decode([call.out], data)[0])
+        tables[call.table][call.name] = int(decode_result(call.fn, data)[0])
     return GuardView(block=block, timestamp=timestamp, **tables)
-
-
-_TABLES = ("paused_until", "paused_since", "suspended_until", "param_base", "param_value",
-           "fired_until")
-
-
-async def read_guard(
-    program: Program, call: Caller, guard: str, block: int, timestamp: int = 0
-) -> GuardView:
-    """Read the guard's views at `block` one call each (the monitor batches them instead)."""
-    calls = guard_calls(program)
-    replies = await asyncio.gather(*(call(guard, c.data, block) for c in calls))
-    return decode_guard(calls, replies, block, timestamp)
 
 
 def to_state(program: Program, view: GuardView) -> State:
