@@ -2,9 +2,11 @@
 
 Three files per protocol NAME (docs/guard.md):
 - `INAMEGuard.sol`: the interface, events, errors and the `Operation` struct;
-- `NAMEGuard.sol`: the standalone guard a protocol calls;
-- `NAMEGuarded.sol`: an abstract contract a protocol inherits (same state, same rules, in the
-  protocol's own storage; `whenActive(scope)` modifier).
+- `NAMEGuarded.sol`: the guard, an abstract contract a protocol inherits (its state in the
+  protocol's own storage; `whenActive(scope)` modifier);
+- `NAMEGuard.sol`: `contract NAMEGuard is NAMEGuarded {}`, the standalone guard a protocol calls.
+
+The interface's functions come from `guard_abi`, the one definition the monitor also uses.
 
 The view model (`solidity_view.build_view`) makes every decision; the Jinja2 templates only lay
 it out. Output is deterministic and names the rule file and its sha256 in a header.
