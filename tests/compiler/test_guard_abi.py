@@ -8,7 +8,6 @@ from typing import Any
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
     GUARD_FUNCTIONS,
-    OPERATION_TYPE,
     TOKEN_FUNCTIONS,
     Function,
 )
@@ -57,8 +56,6 @@ def test_signatures_and_encoding() -> None:
     assert by_name["tripSender"].signature == "tripSender(uint256,address)"
     assert by_name["execute"].signature == (
         "execute((uint16,uint256,int256,uint256,uint256),bytes[])")
-    assert OPERATION_TYPE == (
-        "Operation(uint16 power,uint256 targets,int256 value,uint256 nonce,uint256 deadline)")
     data = call_data(by_name["pausedUntil"], 3)
     assert data[:4] == selector("pausedUntil(uint8)") and int.from_bytes(data[4:]) == 3
     assert decode_result(by_name["paramValue"], (-5).to_bytes(32, signed=True)) == (-5,)

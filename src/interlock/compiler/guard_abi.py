@@ -1,12 +1,11 @@
-"""The guard's external interface, defined once (docs/guard.md, "Interface").
+"""The guard's external interface, defined once (docs/guard.md, "Interface decisions").
 
-`IGuard.sol.j2` renders these functions, the `Operation` struct and the interfaces the guard
-reads (`IGuardFeed`, `IGuardToken`) into `INAMEGuard.sol`; every guard implements that
-interface, so its compiled ABI has exactly these functions. The monitor encodes and decodes its
-calls from the same definitions (`runtime.abi.call_data`): `runtime.mirror` reads the views,
-`runtime.executor` sends `poke`/`trip`/`tripSender`, `runtime.ingest` reads feeds and balances.
-Pure data (no solc, no templates): a generated monitor imports it for next to nothing.
-"""
+`IGuard.sol.j2` renders these functions and the two interfaces the guard reads (`IGuardFeed`,
+`IGuardToken`) into `INAMEGuard.sol`; every guard implements that interface, so its compiled
+ABI has exactly these functions. The monitor encodes and decodes its calls from the same
+definitions (`runtime.abi.call_data`): `runtime.mirror` reads the views, `runtime.executor`
+sends `poke`/`trip`/`tripSender`, `runtime.ingest` reads feeds and balances. Pure data (no
+solc, no templates): a generated monitor imports it for next to nothing."""
 
 from __future__ import annotations
 
@@ -24,7 +23,7 @@ class Param:
     @property
     def abi_type(self) -> str:
         if self.type == "Operation":
-            return "(" + ",".join(f.type for f in OPERATION_FIELDS) + ")"
+            return OPERATION_TUPLE
         return self.type
 
     @property
@@ -78,11 +77,10 @@ def _send(name: str, inputs: str = "", returns: str = "") -> Function:
     return Function(name, _params(inputs), _params(returns), "nonpayable")
 
 
-OPERATION_FIELDS = _params(
-    "uint16 power, uint256 targets, int256 value, uint256 nonce, uint256 deadline"
-)
-# The EIP-712 type string of `Operation` (its typehash is the keccak of this)
-OPERATION_TYPE = f"Operation({','.join(p.declaration for p in OPERATION_FIELDS)})"
+# The ABI type of the `Operation` struct (declared in IGuard.sol.j2; its EIP-712 definition is
+# the signers' business). Only the guard's own calls take one; test_guard_abi.py checks this
+# against the compiled ABI.
+OPERATION_TUPLE = "(uint16,uint256,int256,uint256,uint256)"
 
 # In the interface's order: views, then what vaults, the agent and signers send
 GUARD_FUNCTIONS: tuple[Function, ...] = (

@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
     GUARD_FUNCTIONS,
-    OPERATION_FIELDS,
-    OPERATION_TYPE,
     TOKEN_FUNCTIONS,
     Function,
 )
@@ -79,9 +77,6 @@ class GuardView:
     guard_functions: list[str]
     feed_functions: list[str]
     token_functions: list[str]
-    operation_fields: list[str]
-    operation_type: str
-    operation_encode_args: str
     series: tuple[Series, ...] = field(default=())
 
 
@@ -225,9 +220,6 @@ def build_view(program: Program, version: str) -> GuardView:
         guard_functions=[_declaration(f) for f in GUARD_FUNCTIONS],
         feed_functions=[_declaration(f) for f in FEED_FUNCTIONS],
         token_functions=[_declaration(f) for f in TOKEN_FUNCTIONS],
-        operation_fields=[p.declaration for p in OPERATION_FIELDS],
-        operation_type=OPERATION_TYPE,
-        operation_encode_args=", ".join(f"op.{p.name}" for p in OPERATION_FIELDS),
         series=series,
     )
 

@@ -14,11 +14,17 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
-from interlock.compiler.guard_abi import OPERATION_FIELDS
-
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
-OPERATION_TYPES = {"Operation": [{"name": p.name, "type": p.type} for p in OPERATION_FIELDS]}
+OPERATION_TYPES = {
+    "Operation": [
+        {"name": "power", "type": "uint16"},
+        {"name": "targets", "type": "uint256"},
+        {"name": "value", "type": "int256"},
+        {"name": "nonce", "type": "uint256"},
+        {"name": "deadline", "type": "uint256"},
+    ]
+}
 
 
 @dataclass(frozen=True)
