@@ -10,6 +10,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from interlock.ir import codes
 from interlock.ir.diagnostics import Diagnostic, Label
 from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
@@ -21,6 +22,7 @@ from interlock.report.sarif import (
     sarif_log,
 )
 from interlock.semantics.trace import Advance, Fire, UsePower
+from interlock.verifier.findings import REGISTRY
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
@@ -33,6 +35,11 @@ SOURCE = (
     "invariant withdrawals_escape: withdrawals paused at most 72h then open 24h\n"
     "invariant leverage_bounds: always (max_leverage >= 2)\n"
 )
+
+
+def _curated_title(code: str) -> str:
+    by_finding = {f.code: f.title for f in REGISTRY}
+    return codes.TITLES.get(code) or by_finding[code]
 
 
 def span(line: int, col: int = 1, end_col: int = 20, path: str = PATH) -> Span:
@@ -273,6 +280,8 @@ def test_rules_are_named_after_their_codes() -> None:
         diagnostics=(
             Diagnostic(code="E0201", severity="error", message="unknown name `x`", span=span(1)),
             Diagnostic(code="W0801", severity="warning", message="never fires", span=span(2)),
+            Diagnostic(code="E0104", severity="error", message="no protocol", span=span(1)),
+            Diagnostic(code="E0205", severity="error", message="same address", span=span(2)),
         ),
     )
     rules = {
@@ -283,6 +292,13 @@ def test_rules_are_named_after_their_codes() -> None:
     }
     assert rules["E0201"]["shortDescription"]["text"] == "unknown name"
     assert rules["W0801"]["shortDescription"]["text"] == "breaker can never fire"
+    # the curated titles of docs/diagnostics.md, not the names of the Python constants
+    assert rules["E0205"]["shortDescription"]["text"] == codes.TITLES["E0205"]
+    assert rules["E0205"]["shortDescription"]["text"] == "the same address twice"
+    assert rules["E0104"]["name"] == "the-protocol-line-is-missing-or-not-first"
+    for code, rule in rules.items():
+        if code[0] in "EW":
+            assert rule["shortDescription"]["text"] == _curated_title(code), code
 
 
 def test_a_lasso_counterexample_marks_where_the_cycle_starts() -> None:
