@@ -9,6 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.report.results import PATH, proved, span, unknown, violated
 
 from interlock.ir import codes
 from interlock.ir.diagnostics import Diagnostic, Label
@@ -23,10 +24,9 @@ from interlock.report.sarif import (
 )
 from interlock.semantics.trace import Advance, Fire, UsePower
 from interlock.verifier.findings import REGISTRY
-from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.result import Counterexample, TimelineEntry
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
-PATH = "examples/perp_venue.guard"
 SOURCE = (
     "protocol PerpVenue\n"
     "signer alice 0x1111111111111111111111111111111111111111\n"
@@ -40,51 +40,6 @@ SOURCE = (
 def _curated_title(code: str) -> str:
     by_finding = {f.code: f.title for f in REGISTRY}
     return codes.TITLES.get(code) or by_finding[code]
-
-
-def span(line: int, col: int = 1, end_col: int = 20, path: str = PATH) -> Span:
-    return Span(file=path, line=line, column=col, end_line=line, end_column=end_col)
-
-
-def violated(line: int = 5) -> PropertyResult:
-    cex = Counterexample(
-        timeline=(
-            TimelineEntry(time=0, actor="breaker drain", action="pause withdrawals for 6h"),
-            TimelineEntry(time=21_600, actor="guardian (alice, carol)", action="pause for 72h"),
-            TimelineEntry(time=280_800, actor="governor", action="extend withdrawals by 7d"),
-        ),
-        steps=(
-            Fire(breaker="drain"),
-            Advance(seconds=21_600),
-            UsePower(power=0, targets=("withdrawals",), value=259_200, signers=("alice", "carol")),
-        ),
-    )
-    return PropertyResult(
-        name="withdrawals_escape",
-        status="violated",
-        method="bmc",
-        seconds=0.42,
-        counterexample=cex,
-        span=span(line, 11, 29),
-    )
-
-
-def unknown(line: int = 6) -> PropertyResult:
-    return PropertyResult(
-        name="leverage_bounds",
-        status="unknown",
-        method="bmc",
-        depth=12,
-        seconds=30.0,
-        reason="timeout after 30s",
-        span=span(line, 11, 26),
-    )
-
-
-def proved(line: int = 4) -> PropertyResult:
-    return PropertyResult(
-        name="no_single_key", status="proved", method="exhaustive", seconds=0.01, span=span(line)
-    )
 
 
 def report(shift: int = 0) -> Report:
