@@ -1,9 +1,12 @@
-"""Property results the report renderings are tested on (SARIF, JUnit): one proved, one
-violated with a three-step counterexample, one unknown at depth 12, in `PATH` at lines 4-6."""
+"""What the report renderings are tested on (SARIF, JUnit): property results (one proved, one
+violated with a three-step counterexample, one unknown at depth 12, in `PATH` at lines 4-6) and
+a file that does not parse."""
 
 from __future__ import annotations
 
+from interlock.ir.diagnostics import Diagnostic
 from interlock.ir.nodes import Span
+from interlock.report.model import FileReport
 from interlock.semantics.trace import Advance, Fire, UsePower
 from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
 
@@ -52,4 +55,22 @@ def unknown(line: int = 6) -> PropertyResult:
 def proved(line: int = 4) -> PropertyResult:
     return PropertyResult(
         name="no_single_key", status="proved", method="exhaustive", seconds=0.01, span=span(line)
+    )
+
+
+def bad_file(path: str) -> FileReport:
+    """A file whose `protocol` line has no name (E0101 with its help)."""
+    return FileReport(
+        path=path,
+        protocol=None,
+        source="protocol\n",
+        diagnostics=(
+            Diagnostic(
+                code="E0101",
+                severity="error",
+                message="expected a name after `protocol`",
+                span=Span(file=path, line=1, column=9, end_line=1, end_column=9),
+                help="write `protocol NAME`",
+            ),
+        ),
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from tests.report.results import PATH, proved, unknown, violated
+from tests.report.results import PATH, bad_file, proved, unknown, violated
 
 from interlock.ir.diagnostics import Diagnostic
 from interlock.ir.nodes import Span
@@ -28,24 +28,6 @@ def good_file() -> FileReport:
         protocol="PerpVenue",
         source=SOURCE,
         properties=(proved(), violated(), unknown()),
-    )
-
-
-def bad_file() -> FileReport:
-    path = "examples/broken.guard"
-    return FileReport(
-        path=path,
-        protocol=None,
-        source="protocol\n",
-        diagnostics=(
-            Diagnostic(
-                code="E0101",
-                severity="error",
-                message="expected a name after `protocol`",
-                span=Span(file=path, line=1, column=9, end_line=1, end_column=9),
-                help="write `protocol NAME`",
-            ),
-        ),
     )
 
 
@@ -98,7 +80,7 @@ def test_an_unknown_property_is_an_error_not_a_skip() -> None:
 
 
 def test_invalid_input_is_an_error_on_well_formedness() -> None:
-    root = parse(Report(version="0.1.0", files=(good_file(), bad_file())))
+    root = parse(Report(version="0.1.0", files=(good_file(), bad_file("examples/broken.guard"))))
     suites = root.findall("testsuite")
     assert [s.attrib["name"] for s in suites] == [PATH, "examples/broken.guard"]
     bad = cases(suites[1])

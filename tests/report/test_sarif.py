@@ -9,11 +9,10 @@ from typing import Any
 
 import jsonschema
 import pytest
-from tests.report.results import PATH, proved, span, unknown, violated
+from tests.report.results import PATH, bad_file, proved, span, unknown, violated
 
 from interlock.ir import codes
 from interlock.ir.diagnostics import Diagnostic, Label
-from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
 from interlock.report.sarif import (
     FINGERPRINT_KEY,
@@ -172,19 +171,7 @@ def test_rendering_is_deterministic() -> None:
 def test_an_invalid_file_is_reported_at_its_error(
     validator: jsonschema.protocols.Validator,
 ) -> None:
-    bad = FileReport(
-        path="rules/bad file.guard",
-        protocol=None,
-        source="protocol\n",
-        diagnostics=(
-            Diagnostic(
-                code="E0101",
-                severity="error",
-                message="expected a name after `protocol`",
-                span=Span(file="rules/bad file.guard", line=1, column=9, end_line=1, end_column=9),
-            ),
-        ),
-    )
+    bad = bad_file("rules/bad file.guard")
     log = sarif_log(Report(version="0.1.0", files=(bad,)))
     assert list(validator.iter_errors(log)) == []
     (result,) = results(log)
