@@ -71,7 +71,36 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     err = capsys.readouterr().err
     assert err == "internal error: kaboom (this is a bug; rerun with --debug)\n"
     assert cli.main(["check", path, "--debug"]) == cli.EXIT_INTERNAL
-    assert "Traceback" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Traceback" in err and 'raise RuntimeError("kaboom")' in err
+    assert err.rstrip().endswith("RuntimeError: kaboom")
+    assert cli.main(["check", path]) == cli.EXIT_INTERNAL  # the flag does not outlive its run
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_debug_is_the_parsed_option_not_a_raw_argument(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    seen: list[list[str]] = []
+
+    def boom(files: list[str], *_a: object) -> None:
+        seen.append(files)
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(cli, "run_check", boom)
+    assert cli.main(["check", "--", "--debug"]) == cli.EXIT_INTERNAL  # a file named --debug
+    assert seen == [["--debug"]]
+    assert capsys.readouterr().err == "internal error: kaboom (this is a bug; rerun with --debug)\n"
+
+
+def test_every_command_takes_debug() -> None:
+    import typer.main
+
+    group = typer.main.get_command(cli.app)
+    commands = getattr(group, "commands", {})
+    assert commands
+    for name, command in commands.items():
+        flags = {opt for p in command.params for opt in p.opts}
+        assert "--debug" in flags, name
 
 
 def test_ir_prints_the_program(capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,14 +30,6 @@ class CheckOptions:
 Prover = Callable[[Program, CheckOptions], tuple[PropertyResult, ...]]
 
 
-def not_checked(program: Program, options: CheckOptions) -> tuple[PropertyResult, ...]:
-    """Every invariant `unknown`: the placeholder until the verifier is plugged in."""
-    return tuple(
-        PropertyResult(name=inv.name, status="unknown", method="not checked", seconds=0.0,
-                       reason="verifier not available", span=inv.span)
-        for inv in program.invariants)
-
-
 def verify_properties(program: Program, options: CheckOptions) -> tuple[PropertyResult, ...]:
     """The verifier, with progress on stderr when asked for."""
     from interlock.report.progress import progress_reporter

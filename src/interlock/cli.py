@@ -2,13 +2,15 @@
 
 Exit codes (SPEC §6): 0 all proved, 1 a property violated (or a finding under `--strict`),
 2 invalid input, 3 some property unknown; 4 an internal error (a bug: one line, or the traceback
-with `--debug`). Other engineers register their commands on `app` in this module.
+with `--debug`). Other engineers register their commands on `app` in this module; a command
+takes `debug: Debug = False` so that `--debug` is one of its options.
 """
 
 from __future__ import annotations
 
 import sys
 import traceback
+from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -36,7 +38,20 @@ class Format(StrEnum):
 
 
 Files = Annotated[list[str], typer.Argument(help="rule files (*.guard)", show_default=False)]
-Debug = Annotated[bool, typer.Option("--debug", help="show tracebacks of internal errors")]
+
+# `main` reports internal errors, after the command has returned or raised: the `--debug` the
+# command line parsed to is recorded here while it is parsed (click calls an option's callback
+# whether or not the option is given), not guessed from the raw arguments.
+_debug: ContextVar[bool] = ContextVar("debug", default=False)
+
+
+def _record_debug(value: bool) -> bool:
+    _debug.set(value)
+    return value
+
+
+Debug = Annotated[bool, typer.Option("--debug", callback=_record_debug,
+                                     help="show the traceback of an internal error")]
 
 
 @app.command()
@@ -285,6 +300,7 @@ def _diff(before: str, after: str, path: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """The console script: run a command and return its exit code (never a traceback)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _debug.set(False)
     try:
         result = app(args=args, prog_name="interlock", standalone_mode=False)
     except typer.Exit as exit_:
@@ -300,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo("aborted", err=True)
         return 130
     except Exception as err:  # an internal error is a bug: say so in one line
-        if "--debug" in args:
+        if _debug.get():
             traceback.print_exc()
         else:
             first = str(err).splitlines()[0] if str(err) else type(err).__name__

@@ -12,11 +12,12 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from interlock.ir.nodes import AlwaysProp, PausedAtMostProp, Power, Program
-from interlock.semantics import StepRefused, eval_cond, initial_state, step
+from interlock.ir.nodes import Power, Program
+from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.state import State
 from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.verifier.symbolic import minimal_signers
+from tests.verifier.judge import breaks
 from tests.verifier.metric_witness import metrics_for
 
 T0 = 1_700_000_000
@@ -71,20 +72,6 @@ def random_step(p: Program, powers: list[Power], st: State, rng: random.Random) 
         targets = w.targets
     return UsePower(power=w.id, targets=targets, value=_value(p, st, w, rng),
                     signers=minimal_signers(p, w.role))
-
-
-def breaks(p: Program, prop: Any, st: State, bound: int | None = None) -> bool:
-    """Whether `st` breaks `prop` (for `never locked forever`: a pause longer than `bound`)."""
-    if isinstance(prop, AlwaysProp):
-        return not eval_cond(p, prop.pred, st, {})
-    s = prop.scope
-    limit = prop.limit if isinstance(prop, PausedAtMostProp) else bound
-    assert limit is not None
-    pu, ps, pe = st.paused_until[s], st.paused_since[s], st.prev_end[s]
-    if pu != 0 and pu - ps > limit:
-        return True
-    gap = prop.open_gap if isinstance(prop, PausedAtMostProp) else None
-    return gap is not None and pe != 0 and ps - pe < gap
 
 
 def attack(p: Program, prop: Any, bound: int | None, rng: random.Random, runs: int = 10,

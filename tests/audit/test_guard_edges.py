@@ -21,9 +21,9 @@ from interlock.ir.nodes import Atom, Program
 from interlock.runtime.anvil import Anvil
 from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
-from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver, GuardView, view_of_state
-from interlock.testing.deploy import Deployed, check_text, deploy_rules
+from interlock.testing.deploy import check_text
+from tests.compiler.test_differential import Env, deployed_env
 
 RULES = Path(__file__).parent / "data" / "edges.guard"
 PROGRAM: Program = check_text(RULES.read_text(), str(RULES))
@@ -151,21 +151,10 @@ def test_semantics_matches_hand_derivation(name: str) -> None:
     assert got == edge.final
 
 
-@dataclass
-class Env:
-    chain: TestChain
-    deployed: Deployed
-    t0: int
-    snapshot: str
-
-
 @pytest.fixture(scope="module")
 def env() -> Iterator[Env]:
     with Anvil(timestamp=T0 - 10_000) as node:
-        chain = TestChain(node)
-        deployed = deploy_rules(chain, RULES.read_text(), str(RULES))
-        t0 = chain.latest_timestamp() + 1_000
-        yield Env(chain, deployed, t0, chain.snapshot())
+        yield deployed_env(node, RULES)
 
 
 @pytest.mark.evm

@@ -12,14 +12,12 @@ from __future__ import annotations
 from itertools import combinations
 
 import pytest
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 
 from interlock.runtime.anvil import Anvil
 from interlock.semantics import role_satisfied
 from interlock.testing.chain import TestChain
-from interlock.testing.chain_driver import ChainDriver
 from interlock.testing.deploy import deploy_rules
+from interlock.testing.signing import Operation, domain, sign_operation
 
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 
@@ -53,7 +51,7 @@ def test_guard_roles_equal_the_reference() -> None:
         chain = TestChain(node)
         d = deploy_rules(chain, RULES, "roles.guard")
         p = d.program
-        driver = ChainDriver(p, d.harness, d.guard, t0=chain.latest_timestamp())
+        dom = domain(p.protocol, chain.w3.eth.chain_id, d.guard.address)
         names = [s.name for s in p.signers]
         nonce = 1
         mismatches = []
@@ -63,10 +61,8 @@ def test_guard_roles_equal_the_reference() -> None:
                 for combo in combinations(names, size):
                     op = (w.id, 1, 600, nonce, FAR)
                     nonce += 1
-                    message = encode_typed_data(full_message=driver.typed_data(op))
-                    keys = sorted((d.harness.signer_keys[n] for n in combo),
-                                  key=lambda k: int(Account.from_key(k).address, 16))
-                    sigs = [bytes(Account.sign_message(message, k).signature) for k in keys]
+                    sigs = sign_operation(Operation(*op),
+                                          [d.harness.signer_keys[n] for n in combo], dom)
                     try:
                         d.guard.functions.execute(op, sigs).call({"from": chain.accounts[0]})
                         accepted = True

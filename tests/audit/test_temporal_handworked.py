@@ -22,7 +22,8 @@ from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Atom, Program
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.verifier.engine import check_property
-from tests.audit.adversary import attack, breaks, replay
+from tests.audit.adversary import attack, replay
+from tests.verifier.judge import breaks
 
 HEAD = """protocol Audit
 signer alice 0x1111111111111111111111111111111111111111 entity foundation

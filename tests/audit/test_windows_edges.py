@@ -107,6 +107,28 @@ def test_guard_windows_equal_the_monitors(deployed: tuple[TestChain, Deployed]) 
         last = ts
 
 
+def _feeds_on_both_sides(chain: TestChain, d: Deployed, answer: int,
+                         ref: int) -> tuple[int, dict[Atom, int], list[tuple[str, str]]]:
+    """Feed `F` answers `answer` and its reference `ref` on chain, from a fresh timestamp on:
+    (that timestamp, the monitor's metric values for the block, its (breaker, method)
+    decisions)."""
+    p = d.program
+    ts = chain.latest_timestamp() + 100
+    feed, reference = d.harness.feeds["F"], d.harness.references["F"]
+    acct = chain.accounts[0]
+    assert chain.call_fn(reference.functions.set(ref, ts), acct, timestamp=ts).ok
+    assert chain.call_fn(feed.functions.set(answer, ts), acct, timestamp=ts).ok
+    metrics = MetricState(MetricPlan.from_program(p))
+    obs = BlockObservation(
+        number=1, block_hash="0x" + "01" * 32, parent_hash="0x" + "00" * 32, timestamp=ts,
+        rounds={feed.address.lower(): FeedRound(answer, ts),
+                reference.address.lower(): FeedRound(ref, ts)})
+    metrics.apply(obs)
+    values = metrics.values(obs)
+    outcome = decide(p, RulePlan.for_program(p), initial_state(p, ts), values, {}, block=1)
+    return ts, values, [(x.breaker, x.method) for x in outcome.decisions]
+
+
 def test_huge_feed_answers_guard_and_monitor_agree(deployed: tuple[TestChain, Deployed]) -> None:
     """Feed answers above 2**128 (a broken or hostile feed): `deviation` is
     `floor(|a - r| * 1e18 / r)` on the answers, saturated only as a result, so 2**130 against
@@ -114,28 +136,12 @@ def test_huge_feed_answers_guard_and_monitor_agree(deployed: tuple[TestChain, De
     (B2 in docs/audit.md: the guard clamped both answers to 2**128 first, saw 0% and reverted
     `ConditionNotMet`; fixed in e20cf35.)"""
     chain, d = deployed
-    p = d.program
-    big, ref = 2**130, 2**129
-    ts = chain.latest_timestamp() + 100
-    feed, reference = d.harness.feeds["F"], d.harness.references["F"]
-    acct = chain.accounts[0]
-    assert chain.call_fn(reference.functions.set(ref, ts), acct, timestamp=ts).ok
-    assert chain.call_fn(feed.functions.set(big, ts), acct, timestamp=ts).ok
-    # the monitor's view of this block
-    plan = MetricPlan.from_program(p)
-    metrics = MetricState(plan)
-    obs = BlockObservation(
-        number=1, block_hash="0x" + "01" * 32, parent_hash="0x" + "00" * 32, timestamp=ts,
-        rounds={feed.address.lower(): FeedRound(big, ts),
-                reference.address.lower(): FeedRound(ref, ts)})
-    metrics.apply(obs)
-    values = metrics.values(obs)
+    ts, values, decided = _feeds_on_both_sides(chain, d, 2**130, 2**129)
     assert values[Atom(kind="deviation", target="F")] == 10**18
-    outcome = decide(p, RulePlan.for_program(p), initial_state(p, ts), values, {}, block=1)
-    assert ("dev", "poke") in [(x.breaker, x.method) for x in outcome.decisions]
+    assert ("dev", "poke") in decided
     # the guard's own verdict
-    rule = p.breaker("dev").id
-    poke = chain.call_fn(d.guard.functions.poke(rule), acct, timestamp=ts + 1)
+    poke = chain.call_fn(d.guard.functions.poke(d.program.breaker("dev").id), chain.accounts[0],
+                         timestamp=ts + 1)
     assert poke.ok, "the guard refused a poke the monitor (and docs/semantics.md) fire"
 
 
@@ -144,22 +150,8 @@ def test_price_above_2_128_guard_and_monitor_agree(deployed: tuple[TestChain, De
     `price` at 2**128 (docs/semantics.md), so neither fires `hi`. (Was the B2 residual: the
     monitor measured 2**129 and poked, the guard refused; fixed in 984484c.)"""
     chain, d = deployed
-    p = d.program
-    big = 2**129
-    ts = chain.latest_timestamp() + 100
-    feed, reference = d.harness.feeds["F"], d.harness.references["F"]
-    acct = chain.accounts[0]
-    assert chain.call_fn(reference.functions.set(big, ts), acct, timestamp=ts).ok
-    assert chain.call_fn(feed.functions.set(big, ts), acct, timestamp=ts).ok
-    metrics = MetricState(MetricPlan.from_program(p))
-    obs = BlockObservation(
-        number=1, block_hash="0x" + "01" * 32, parent_hash="0x" + "00" * 32, timestamp=ts,
-        rounds={feed.address.lower(): FeedRound(big, ts),
-                reference.address.lower(): FeedRound(big, ts)})
-    metrics.apply(obs)
-    values = metrics.values(obs)
+    ts, values, decided = _feeds_on_both_sides(chain, d, 2**129, 2**129)
     assert values[Atom(kind="price", target="F")] == 2**128
-    outcome = decide(p, RulePlan.for_program(p), initial_state(p, ts), values, {}, block=1)
-    monitor_pokes = ("hi", "poke") in [(x.breaker, x.method) for x in outcome.decisions]
-    poke = chain.call_fn(d.guard.functions.poke(p.breaker("hi").id), acct, timestamp=ts + 1)
-    assert monitor_pokes is False and poke.ok is False
+    poke = chain.call_fn(d.guard.functions.poke(d.program.breaker("hi").id), chain.accounts[0],
+                         timestamp=ts + 1)
+    assert ("hi", "poke") not in decided and poke.ok is False

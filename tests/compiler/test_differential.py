@@ -51,9 +51,10 @@ class Env:
     snapshot: str
 
 
-def _env(node: Anvil, inherited: bool) -> Env:
+def deployed_env(node: Anvil, rules: Path = RULES, inherited: bool = False) -> Env:
+    """`rules` deployed on `node` with stand-ins, `t0` 1,000 s ahead, and a snapshot."""
     chain = TestChain(node)
-    deployed = deploy_rules(chain, RULES.read_text(), str(RULES), inherited=inherited)
+    deployed = deploy_rules(chain, rules.read_text(), str(rules), inherited=inherited)
     t0 = chain.latest_timestamp() + 1_000
     return Env(chain, deployed, t0, chain.snapshot())
 
@@ -62,14 +63,14 @@ def _env(node: Anvil, inherited: bool) -> Env:
 def env() -> Iterator[Env]:
     """The standalone `DiffGuard` (on its own Anvil: each env reverts to its own snapshot)."""
     with Anvil(timestamp=1_900_000_000) as node:
-        yield _env(node, inherited=False)
+        yield deployed_env(node)
 
 
 @pytest.fixture(scope="module")
 def inherited_env() -> Iterator[Env]:
     """A protocol contract inheriting `DiffGuarded` (the guard's state in its storage)."""
     with Anvil(timestamp=1_900_000_000) as node:
-        yield _env(node, inherited=True)
+        yield deployed_env(node, inherited=True)
 
 
 # --- strategies -----------------------------------------------------------------------------

@@ -6,56 +6,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from tests.report.results import PATH, bad_file, proved, unknown, violated
 
 from interlock.ir.diagnostics import Diagnostic
 from interlock.ir.nodes import Span
 from interlock.report.junit import WELL_FORMED, render_junit
 from interlock.report.model import FileReport, Report
-from interlock.semantics.trace import Advance, Fire
-from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
 
-PATH = "examples/perp_venue.guard"
 SOURCE = "protocol PerpVenue\n"
-
-
-def span(line: int, col: int = 1, end_col: int = 20) -> Span:
-    return Span(file=PATH, line=line, column=col, end_line=line, end_column=end_col)
-
-
-def proved() -> PropertyResult:
-    return PropertyResult(
-        name="no_single_key", status="proved", method="exhaustive", seconds=0.01, span=span(4)
-    )
-
-
-def violated() -> PropertyResult:
-    cex = Counterexample(
-        timeline=(
-            TimelineEntry(time=0, actor="breaker drain", action="pause withdrawals for 6h"),
-            TimelineEntry(time=21_600, actor="governor", action="extend withdrawals by 7d"),
-        ),
-        steps=(Fire(breaker="drain"), Advance(seconds=21_600)),
-    )
-    return PropertyResult(
-        name="withdrawals_escape",
-        status="violated",
-        method="bmc",
-        seconds=0.42,
-        counterexample=cex,
-        span=span(5, 11, 29),
-    )
-
-
-def unknown() -> PropertyResult:
-    return PropertyResult(
-        name="leverage_bounds",
-        status="unknown",
-        method="bmc",
-        depth=12,
-        seconds=30.0,
-        reason="timeout after 30s",
-        span=span(6, 11, 26),
-    )
 
 
 def parse(report: Report) -> ET.Element:
@@ -70,24 +28,6 @@ def good_file() -> FileReport:
         protocol="PerpVenue",
         source=SOURCE,
         properties=(proved(), violated(), unknown()),
-    )
-
-
-def bad_file() -> FileReport:
-    path = "examples/broken.guard"
-    return FileReport(
-        path=path,
-        protocol=None,
-        source="protocol\n",
-        diagnostics=(
-            Diagnostic(
-                code="E0101",
-                severity="error",
-                message="expected a name after `protocol`",
-                span=Span(file=path, line=1, column=9, end_line=1, end_column=9),
-                help="write `protocol NAME`",
-            ),
-        ),
     )
 
 
@@ -140,7 +80,7 @@ def test_an_unknown_property_is_an_error_not_a_skip() -> None:
 
 
 def test_invalid_input_is_an_error_on_well_formedness() -> None:
-    root = parse(Report(version="0.1.0", files=(good_file(), bad_file())))
+    root = parse(Report(version="0.1.0", files=(good_file(), bad_file("examples/broken.guard"))))
     suites = root.findall("testsuite")
     assert [s.attrib["name"] for s in suites] == [PATH, "examples/broken.guard"]
     bad = cases(suites[1])

@@ -9,9 +9,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from tests.report.results import PATH, bad_file, proved, span, unknown, violated
 
+from interlock.ir import codes
 from interlock.ir.diagnostics import Diagnostic, Label
-from interlock.ir.nodes import Span
 from interlock.report.model import FileReport, Report
 from interlock.report.sarif import (
     FINGERPRINT_KEY,
@@ -21,10 +22,10 @@ from interlock.report.sarif import (
     sarif_log,
 )
 from interlock.semantics.trace import Advance, Fire, UsePower
-from interlock.verifier.result import Counterexample, PropertyResult, TimelineEntry
+from interlock.verifier.findings import REGISTRY
+from interlock.verifier.result import Counterexample, TimelineEntry
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "sarif-schema-2.1.0.json"
-PATH = "examples/perp_venue.guard"
 SOURCE = (
     "protocol PerpVenue\n"
     "signer alice 0x1111111111111111111111111111111111111111\n"
@@ -35,49 +36,9 @@ SOURCE = (
 )
 
 
-def span(line: int, col: int = 1, end_col: int = 20, path: str = PATH) -> Span:
-    return Span(file=path, line=line, column=col, end_line=line, end_column=end_col)
-
-
-def violated(line: int = 5) -> PropertyResult:
-    cex = Counterexample(
-        timeline=(
-            TimelineEntry(time=0, actor="breaker drain", action="pause withdrawals for 6h"),
-            TimelineEntry(time=21_600, actor="guardian (alice, carol)", action="pause for 72h"),
-            TimelineEntry(time=280_800, actor="governor", action="extend withdrawals by 7d"),
-        ),
-        steps=(
-            Fire(breaker="drain"),
-            Advance(seconds=21_600),
-            UsePower(power=0, targets=("withdrawals",), value=259_200, signers=("alice", "carol")),
-        ),
-    )
-    return PropertyResult(
-        name="withdrawals_escape",
-        status="violated",
-        method="bmc",
-        seconds=0.42,
-        counterexample=cex,
-        span=span(line, 11, 29),
-    )
-
-
-def unknown(line: int = 6) -> PropertyResult:
-    return PropertyResult(
-        name="leverage_bounds",
-        status="unknown",
-        method="bmc",
-        depth=12,
-        seconds=30.0,
-        reason="timeout after 30s",
-        span=span(line, 11, 26),
-    )
-
-
-def proved(line: int = 4) -> PropertyResult:
-    return PropertyResult(
-        name="no_single_key", status="proved", method="exhaustive", seconds=0.01, span=span(line)
-    )
+def _curated_title(code: str) -> str:
+    by_finding = {f.code: f.title for f in REGISTRY}
+    return codes.TITLES.get(code) or by_finding[code]
 
 
 def report(shift: int = 0) -> Report:
@@ -210,19 +171,7 @@ def test_rendering_is_deterministic() -> None:
 def test_an_invalid_file_is_reported_at_its_error(
     validator: jsonschema.protocols.Validator,
 ) -> None:
-    bad = FileReport(
-        path="rules/bad file.guard",
-        protocol=None,
-        source="protocol\n",
-        diagnostics=(
-            Diagnostic(
-                code="E0101",
-                severity="error",
-                message="expected a name after `protocol`",
-                span=Span(file="rules/bad file.guard", line=1, column=9, end_line=1, end_column=9),
-            ),
-        ),
-    )
+    bad = bad_file("rules/bad file.guard")
     log = sarif_log(Report(version="0.1.0", files=(bad,)))
     assert list(validator.iter_errors(log)) == []
     (result,) = results(log)
@@ -273,6 +222,8 @@ def test_rules_are_named_after_their_codes() -> None:
         diagnostics=(
             Diagnostic(code="E0201", severity="error", message="unknown name `x`", span=span(1)),
             Diagnostic(code="W0801", severity="warning", message="never fires", span=span(2)),
+            Diagnostic(code="E0104", severity="error", message="no protocol", span=span(1)),
+            Diagnostic(code="E0205", severity="error", message="same address", span=span(2)),
         ),
     )
     rules = {
@@ -283,6 +234,13 @@ def test_rules_are_named_after_their_codes() -> None:
     }
     assert rules["E0201"]["shortDescription"]["text"] == "unknown name"
     assert rules["W0801"]["shortDescription"]["text"] == "breaker can never fire"
+    # the curated titles of docs/diagnostics.md, not the names of the Python constants
+    assert rules["E0205"]["shortDescription"]["text"] == codes.TITLES["E0205"]
+    assert rules["E0205"]["shortDescription"]["text"] == "the same address twice"
+    assert rules["E0104"]["name"] == "the-protocol-line-is-missing-or-not-first"
+    for code, rule in rules.items():
+        if code[0] in "EW":
+            assert rule["shortDescription"]["text"] == _curated_title(code), code
 
 
 def test_a_lasso_counterexample_marks_where_the_cycle_starts() -> None:

@@ -23,7 +23,7 @@ from interlock.ir.nodes import (
     PausedAtMostProp,
     Program,
 )
-from interlock.semantics import StepRefused, eval_cond, initial_state, step
+from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.state import State
 from interlock.semantics.trace import Advance, Fire, Step, UsePower
@@ -33,6 +33,7 @@ from interlock.verifier.temporal import check_temporal
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.dsl.strategies import guard_files
+from tests.verifier.judge import breaks
 from tests.verifier.metric_witness import metrics_for
 
 TEMPORAL = (AlwaysProp, PausedAtMostProp, NeverLockedProp)
@@ -57,19 +58,6 @@ def random_step(p: Program, st: State, rng: random.Random, durations: list[int])
         param = p.param(w.targets[0])
         value = rng.randint(param.min - 5, param.max + 5)
     return UsePower(power=w.id, targets=targets, value=value, signers=minimal_signers(p, w.role))
-
-
-def breaks(p: Program, prop: Any, st: State, bound: int | None) -> bool:
-    if isinstance(prop, AlwaysProp):
-        return not eval_cond(p, prop.pred, st, {})
-    s = prop.scope
-    limit = prop.limit if isinstance(prop, PausedAtMostProp) else bound
-    assert limit is not None
-    pu, ps, pe = st.paused_until[s], st.paused_since[s], st.prev_end[s]
-    if pu != 0 and pu - ps > limit:
-        return True
-    gap = prop.open_gap if isinstance(prop, PausedAtMostProp) else None
-    return gap is not None and pe != 0 and ps - pe < gap
 
 
 def replays_forever(p: Program, prop: NeverLockedProp, steps: Any, loop: int) -> bool:

@@ -18,15 +18,16 @@ import sys
 import threading
 import time
 from pathlib import Path
-from types import TracebackType
 from typing import IO, Any
+
+from interlock.runtime.child import ChildProcess, stop_process
 
 
 class MonitorError(Exception):
     """The monitor did not start, or exited early."""
 
 
-class MonitorProcess:
+class MonitorProcess(ChildProcess):
     def __init__(self, module: Path, *, rpc: str, guard: str, key: str, workdir: Path) -> None:
         self.args = [
             sys.executable,
@@ -101,24 +102,7 @@ class MonitorProcess:
         proc, self._proc = self._proc, None
         if proc is None:
             return None
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+        stop_process(proc, timeout_s=10)
         for reader in self._readers:
             reader.join(timeout=5)
         return proc.returncode
-
-    def __enter__(self) -> MonitorProcess:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

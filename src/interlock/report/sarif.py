@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from functools import cache
 from pathlib import PurePath, PurePosixPath
@@ -155,17 +156,12 @@ def _fingerprint(path: str, rule_id: str, key: str) -> str:
 
 @cache
 def _code_titles() -> dict[str, str]:
-    """Code -> a short title: the findings' registered titles, the front end's code names."""
-    from interlock.ir import codes
+    """Code -> its curated title, as docs/diagnostics.md shows it: the front end's
+    `codes.TITLES` and the findings' registered titles."""
+    from interlock.ir.codes import TITLES
     from interlock.verifier.findings import REGISTRY
 
-    titles = {
-        value: name.lower().replace("_", " ")
-        for name, value in vars(codes).items()
-        if name.isupper() and isinstance(value, str)
-    }
-    titles.update({f.code: f.title for f in REGISTRY})
-    return titles
+    return {**TITLES, **{f.code: f.title for f in REGISTRY}}
 
 
 def _diagnostic_rule(code: str) -> Json:
@@ -173,7 +169,7 @@ def _diagnostic_rule(code: str) -> Json:
     title = _code_titles().get(code, f"interlock {kind}")
     return {
         "id": code,
-        "name": title.replace(" ", "-"),
+        "name": "-".join(re.findall(r"[a-z0-9]+", title.lower())),
         "shortDescription": {"text": title},
         "help": {"text": f"see `{code}` in docs/diagnostics.md"},
         "defaultConfiguration": {"level": "error" if code.startswith("E") else "warning"},

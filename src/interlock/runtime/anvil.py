@@ -17,7 +17,8 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
-from types import TracebackType
+
+from interlock.runtime.child import ChildProcess, stop_process
 
 HARDFORK = "prague"
 
@@ -58,7 +59,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Anvil:
+class Anvil(ChildProcess):
     """A running Anvil node; use as a context manager (or call `start` / `stop`)."""
 
     def __init__(
@@ -132,23 +133,5 @@ class Anvil:
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-
-    def __enter__(self) -> Anvil:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+        if proc is not None:
+            stop_process(proc, timeout_s=5)

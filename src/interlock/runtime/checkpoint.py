@@ -30,7 +30,6 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 """
 
 KEEP = 64
-KEEP_HASHES = KEEP  # backward-compatible name
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -88,7 +88,6 @@ class SendResult:
     reason: str = ""
     tx_hash: str | None = None
     nonce: int | None = None
-    sent_at: float = field(default_factory=time.perf_counter)
 
 
 def calldata(decision: Decision) -> bytes:

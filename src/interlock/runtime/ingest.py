@@ -86,7 +86,6 @@ class Node:
         self._reader: asyncio.Task[None] | None = None
         self._batch_lock = asyncio.Lock()
         self._sessions: list[aiohttp.ClientSession] = []
-        self.pending_served = False
 
     async def _http(self, url: str) -> AsyncWeb3[Any]:
         """An HTTP provider on a keep-alive session of our own (web3's default session closes
@@ -235,9 +234,8 @@ class Node:
         if want_pending:
             try:
                 pending = await w3.eth.subscribe("newPendingTransactions", True)
-                self.pending_served = True
-            except Exception:
-                self.pending_served = False
+            except Exception:  # pending transactions are optional: heads alone still work
+                pending = None
         self._reader = asyncio.create_task(self._read(w3, str(heads), str(pending)))
         return True
 

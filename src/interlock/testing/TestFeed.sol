@@ -21,8 +21,11 @@ contract TestFeed {
         roundId += 1;
     }
 
-    function setUpdatedAt(uint256 updatedAt_) external {
+    /// @notice A new round with any update time (a chain driver sets `staleness` exactly).
+    function set(int256 answer_, uint256 updatedAt_) external {
+        answer = answer_;
         updatedAt = updatedAt_;
+        roundId += 1;
     }
 
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {

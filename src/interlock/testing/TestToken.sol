@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-/// @notice A minimal ERC-20 with an open `mint`, for tests and demos only.
+/// @notice A minimal ERC-20 with an open `mint` and `setBalance`, for tests and demos only.
 contract TestToken {
     string public name;
     string public symbol;
@@ -23,6 +23,20 @@ contract TestToken {
         totalSupply += amount;
         balanceOf[to] += amount;
         emit Transfer(address(0), to, amount);
+    }
+
+    /// @notice Sets `account`'s balance, emitting the mint or burn transfer (a chain driver
+    /// makes a vault's balance, the guard's `tvl`, exactly what a step needs).
+    function setBalance(address account, uint256 amount) external {
+        uint256 old = balanceOf[account];
+        balanceOf[account] = amount;
+        if (amount >= old) {
+            totalSupply += amount - old;
+            emit Transfer(address(0), account, amount - old);
+        } else {
+            totalSupply -= old - amount;
+            emit Transfer(account, address(0), old - amount);
+        }
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {

@@ -13,7 +13,9 @@ interface IToken {
 }
 
 /// @notice A vault that reports its flows to the guard. A flow the guard refuses (it tripped a
-/// breaker) is skipped without reverting, so the breaker's pause persists.
+/// breaker) is skipped without reverting, so the breaker's pause persists. `reportOutflow` /
+/// `reportInflow` report a flow of any asset without moving tokens, for a chain driver that sets
+/// balances itself.
 contract TestVault {
     IFlowGuard public guard;
     IToken public immutable token;
@@ -62,5 +64,13 @@ contract TestVault {
         token.transfer(msg.sender, amount);
         emit Withdrawn(msg.sender, amount);
         return true;
+    }
+
+    function reportOutflow(address asset, uint256 amount) external returns (bool) {
+        return guard.recordOutflow(asset, amount);
+    }
+
+    function reportInflow(address asset, uint256 amount) external returns (bool) {
+        return guard.recordInflow(asset, amount);
     }
 }

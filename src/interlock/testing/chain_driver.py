@@ -1,4 +1,4 @@
-"""Apply trace steps (`verifier.trace`) to a deployed guard as transactions; read its state.
+"""Apply trace steps (`semantics.trace`) to a deployed guard as transactions; read its state.
 
 This is how the guard is held to the reference semantics (`interlock.semantics`): the
 differential tests and counterexample replay run the same `Step`s on both and compare
@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -39,6 +38,7 @@ from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.testing.chain import TestChain
 from interlock.testing.harness import Harness, signer_key
 from interlock.testing.metrics_chain import realize_metrics, seen_metrics
+from interlock.testing.signing import Operation, domain, sign_operation
 
 FAR_DEADLINE = 2**64 - 1
 SCOPE_POWERS = frozenset({"pause", "unpause", "extend"})
@@ -282,43 +282,10 @@ class ChainDriver:
 
     def _sign(self, s: UsePower, value: int | None = None) -> SignedOp:
         value = value if value is not None else (s.value or 0)
-        op = (s.power, self.targets_mask(s), value, self._nonce, FAR_DEADLINE)
+        op = Operation(s.power, self.targets_mask(s), value, self._nonce, FAR_DEADLINE)
         self._nonce += 1
         keys = [self.h.signer_keys.get(n) or signer_key(10_000 + keccak(n.encode())[0])
                 for n in s.signers]
-        keyed = sorted(keys, key=lambda k: int(Account.from_key(k).address, 16))
-        message = self.typed_data(op)
-        sigs = [bytes(Account.sign_message(encode_typed_data(full_message=message), k).signature)
-                for k in keyed]
-        return SignedOp(op=op, signatures=sigs)
-
-    def typed_data(self, op: tuple[int, int, int, int, int]) -> dict[str, Any]:
-        """The EIP-712 message of docs/semantics.md ("Guard interface") for `op`."""
-        power, targets, value, nonce, deadline = op
-        return {
-            "types": {
-                "EIP712Domain": [
-                    {"name": "name", "type": "string"},
-                    {"name": "version", "type": "string"},
-                    {"name": "chainId", "type": "uint256"},
-                    {"name": "verifyingContract", "type": "address"},
-                ],
-                "Operation": [
-                    {"name": "power", "type": "uint16"},
-                    {"name": "targets", "type": "uint256"},
-                    {"name": "value", "type": "int256"},
-                    {"name": "nonce", "type": "uint256"},
-                    {"name": "deadline", "type": "uint256"},
-                ],
-            },
-            "primaryType": "Operation",
-            "domain": {
-                "name": f"{self.program.protocol}Guard",
-                "version": "1",
-                "chainId": self.chain.w3.eth.chain_id,
-                "verifyingContract": self.guard.address,
-            },
-            "message": {"power": power, "targets": targets, "value": value,
-                        "nonce": nonce, "deadline": deadline},
-        }
+        dom = domain(self.program.protocol, self.chain.w3.eth.chain_id, self.guard.address)
+        return SignedOp(op=op.as_tuple(), signatures=sign_operation(op, keys, dom))
 

@@ -73,7 +73,7 @@ def deploy_rules(
     """Deploy `text`'s guard on `chain` with stand-ins.
 
     `vault_factory(harness, vault_name)`, when given, deploys each vault in place of the
-    `DriverVault` stand-in (a contract with `setGuard(address)`; the harness's tokens exist by
+    `TestVault` stand-in (a contract with `setGuard(address)`; the harness's tokens exist by
     then); `extra_sources` are compiled beside the guard's files. With `inherited`, the guard
     is a protocol contract that inherits the abstract `NAMEGuarded` (the guard's state in the
     protocol's storage) instead of the standalone `NAMEGuard`.

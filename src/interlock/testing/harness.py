@@ -1,8 +1,10 @@
 """Stand-ins for a rule file's outside world on a test chain, and the keys that sign for it.
 
 `deploy_harness` reads a checked program (as written, with its mainnet-like addresses) and
-deploys one `DriverToken` per asset, one `DriverVault` per vault, one `DriverFeed` per feed
-and per reference feed; signers get deterministic test keys and agents funded test accounts.
+deploys the testkit's stand-ins (`contracts.compile_testkit`, the same ones the demo and the
+guard tests use): one `TestToken` per asset, one `TestVault` per vault, one `TestFeed` per feed
+and per reference feed, and a `GuardStateReader`; signers get deterministic test keys and
+agents funded test accounts.
 `Harness.address_map` maps each original address to its stand-in, for
 `rewrite.rewrite_addresses`.
 """
@@ -15,11 +17,11 @@ from typing import Any
 from eth_account import Account
 from eth_utils.crypto import keccak
 
-from interlock.compiler.solc import compile_sources
 from interlock.ir.nodes import Program
 from interlock.testing.chain import TestChain
-from interlock.testing.driver_contracts import DRIVER_SOURCES
+from interlock.testing.contracts import compile_testkit
 
+ZERO_ADDRESS = "0x" + "00" * 20
 QUIET_PRICE_UNITS = 2_000  # quiet feeds answer 2,000 whole units
 
 
@@ -34,24 +36,28 @@ class Harness:
     address_map: dict[str, str] = field(default_factory=dict)  # original -> stand-in
     signer_keys: dict[str, bytes] = field(default_factory=dict)  # signer name -> key
     agents: dict[str, str] = field(default_factory=dict)  # agent name -> unlocked account
-    tokens: dict[str, Any] = field(default_factory=dict)  # asset name -> DriverToken
-    vaults: dict[str, Any] = field(default_factory=dict)  # vault name -> DriverVault
-    feeds: dict[str, Any] = field(default_factory=dict)  # feed name -> DriverFeed
-    references: dict[str, Any] = field(default_factory=dict)  # feed name -> reference feed
+    tokens: dict[str, Any] = field(default_factory=dict)  # asset name -> TestToken
+    vaults: dict[str, Any] = field(default_factory=dict)  # vault name -> TestVault
+    feeds: dict[str, Any] = field(default_factory=dict)  # feed name -> TestFeed
+    references: dict[str, Any] = field(default_factory=dict)  # feed name -> reference TestFeed
     reader: Any = None  # GuardStateReader
 
-    def contract(self, name: str) -> tuple[list[dict[str, Any]], str]:
-        c = compile_sources(DRIVER_SOURCES, allow_warnings=False).contract(name)
-        return c.abi, c.bytecode
+    def deploy(self, name: str, *args: Any) -> Any:
+        """Deploy the testkit contract `name` from the chain's first account."""
+        c = compile_testkit().contract(name)
+        return self.chain.deploy(c.abi, c.bytecode, *args)
+
+    def deploy_feed(self, decimals: int) -> Any:
+        """A feed that was never updated (answer 0, `updatedAt` 0) until a step sets it."""
+        feed = self.deploy("TestFeed", decimals, 0)
+        if not self.chain.call_fn(feed.functions.set(0, 0), self.chain.accounts[0]).ok:
+            raise RuntimeError("could not reset a stand-in feed")
+        return feed
 
 
 def deploy_harness(chain: TestChain, program: Program) -> Harness:
     """Deploy stand-ins for `program`'s assets, vaults and feeds; choose keys and agents."""
     h = Harness(chain=chain)
-    token_abi, token_code = h.contract("DriverToken")
-    vault_abi, vault_code = h.contract("DriverVault")
-    feed_abi, feed_code = h.contract("DriverFeed")
-    reader_abi, reader_code = h.contract("GuardStateReader")
     for s in program.signers:
         key = signer_key(s.index)
         h.signer_keys[s.name] = key
@@ -61,20 +67,23 @@ def deploy_harness(chain: TestChain, program: Program) -> Harness:
         h.agents[a.name] = account
         h.address_map[a.address] = account
     for asset in program.assets:
-        token = chain.deploy(token_abi, token_code, asset.name, asset.name, asset.decimals)
+        token = h.deploy("TestToken", asset.name, asset.name, asset.decimals)
         h.tokens[asset.name] = token
         h.address_map[asset.address] = token.address
     for v in program.vaults:
-        vault = chain.deploy(vault_abi, vault_code)
+        # the driver reports flows itself (`reportOutflow`): `deposit`/`withdraw`, the only
+        # users of the vault's token and scopes, are not called
+        held = h.tokens[v.holds[0]].address if v.holds else ZERO_ADDRESS
+        vault = h.deploy("TestVault", held, 0, 0)
         h.vaults[v.name] = vault
         h.address_map[v.address] = vault.address
     for f in program.feeds:
-        feed = chain.deploy(feed_abi, feed_code, f.decimals)
+        feed = h.deploy_feed(f.decimals)
         h.feeds[f.name] = feed
         h.address_map[f.address] = feed.address
         if f.reference is not None:
-            ref = chain.deploy(feed_abi, feed_code, f.decimals)
+            ref = h.deploy_feed(f.decimals)
             h.references[f.name] = ref
             h.address_map[f.reference] = ref.address
-    h.reader = chain.deploy(reader_abi, reader_code)
+    h.reader = h.deploy("GuardStateReader")
     return h

@@ -64,8 +64,9 @@ def _diag(code: str, message: str, span: Span, **kw: object) -> Diagnostic:
 
 @finding("W0801", "breaker can never fire")
 def dead_breakers(program: Program) -> Iterator[Diagnostic]:
-    """A breaker whose `when` is unsatisfiable for every value of the metrics (each ≥ 0) in every
-    reachable state, over-approximated: a scope (feed) is paused (suspended) only if something
+    """A breaker whose `when` is unsatisfiable for every value of the metrics (each ≥ 0, except a
+    custom `sum` over an event with a signed field, which may be negative) in every reachable
+    state, over-approximated: a scope (feed) is paused (suspended) only if something
     can pause (suspend) it, and a param stays between the extremes of its initial value, its
     `set` powers' ranges and the breakers' override values."""
     enc = CondEncoder(program)
@@ -76,8 +77,9 @@ def dead_breakers(program: Program) -> Iterator[Diagnostic]:
                 f"breaker `{breaker.name}` can never fire: its condition holds for no metric "
                 "values",
                 breaker.span,
-                help="metrics are never negative, a param only takes values its powers and "
-                "breakers give it, and a score is at most the sum of its weights",
+                help="metrics are never negative (except a custom `sum` over a signed event "
+                "field), a param only takes values its powers and breakers give it, and a score "
+                "is at most the sum of its weights",
             )
 
 

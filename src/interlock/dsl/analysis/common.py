@@ -35,7 +35,6 @@ KIND_WORD = {
     "breaker": "breaker", "invariant": "invariant",
 }
 INT256_MAX = 2**255 - 1
-UINT256_MAX = 2**256 - 1
 
 
 @dataclass
