@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from interlock import cli
+from interlock import check, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "dsl" / "data" / "perp_venue.guard"
@@ -65,7 +65,7 @@ def test_internal_error_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli, "run_check", boom)
+    monkeypatch.setattr(check, "run_check", boom)  # cli imports it when the command runs
     path = _write(tmp_path, NO_INVARIANTS)
     assert cli.main(["check", path]) == cli.EXIT_INTERNAL
     err = capsys.readouterr().err

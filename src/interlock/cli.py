@@ -13,20 +13,23 @@ import traceback
 from contextvars import ContextVar
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from interlock.check import CheckOptions, run_check
-from interlock.dsl.fmt import format_source
-from interlock.dsl.frontend import compile_file
-from interlock.ir.diagnostics import Diagnostic
-from interlock.report.diagnostic_text import render_diagnostic
+if TYPE_CHECKING:
+    from interlock.ir.diagnostics import Diagnostic
+
+# Every command imports what does its work inside its body, so that `interlock --help` and a
+# usage error load neither the checker nor z3 (tests/test_layering.py holds it to that).
 
 EXIT_INTERNAL = 4
 
+# Plain (click) help and usage errors: Rich's formatting alone costs more imports than the
+# 150 ms `interlock --help` may take (docs/performance.md). Put a `\b` line before an example
+# in a docstring to keep click from rewrapping it.
 app = typer.Typer(
-    name="interlock", add_completion=False, no_args_is_help=True,
+    name="interlock", add_completion=False, no_args_is_help=True, rich_markup_mode=None,
     help="Compile DeFi guard rules into proofs, a Solidity guard and a monitor.")
 
 
@@ -65,6 +68,8 @@ def check(
     debug: Debug = False,
 ) -> int:
     """Parse, type-check and prove the rule files."""
+    from interlock.check import CheckOptions, run_check
+
     options = CheckOptions(timeout_s=timeout, jobs=jobs, strict=strict, progress=True)
     report = run_check(files, options)
     if format is Format.json:
@@ -91,6 +96,8 @@ def check(
 
 
 def _diagnostics_out(diags: tuple[Diagnostic, ...], source: str) -> None:
+    from interlock.report.diagnostic_text import render_diagnostic
+
     for d in diags:
         typer.echo(render_diagnostic(d, source), err=True, nl=False)
 
@@ -109,6 +116,8 @@ def ir(
     if file is None:
         typer.echo("error: give a rule file, or --schema", err=True)
         return 2
+    from interlock.dsl.frontend import compile_file
+
     result = compile_file(file)
     _diagnostics_out(result.diagnostics, result.source)
     if result.program is None:
@@ -126,6 +135,9 @@ def fmt(
     debug: Debug = False,
 ) -> int:
     """Print rule files in canonical form (comments kept)."""
+    from interlock.dsl.fmt import format_source
+    from interlock.dsl.frontend import compile_file
+
     status = 0
     for path in files:
         result = compile_file(path)

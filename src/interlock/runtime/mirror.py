@@ -78,8 +78,26 @@ def decode_guard(
     return GuardView(block=block, timestamp=timestamp, **tables)
 
 
+# How each variable of `State` is mirrored (tests/semantics/test_state_views.py checks this
+# covers every one): the `GuardView` table that shows it, or why the monitor does without it.
+SHOWN_BY = {
+    "paused_until": "paused_until",
+    "paused_since": "paused_since",
+    "suspended_until": "suspended_until",
+    "base": "param_base",
+    "fired_until": "fired_until",
+}
+DERIVED = {"override_until": "from `firedUntil` and the breaker's durations (exact)"}
+NOT_MIRRORED = {
+    "used_until": "power cooldowns: the monitor uses no power",
+    "prev_end": "history for `then open`: no rule reads it",
+    "blocked_until": "per sender: the guard enforces blocks itself, no breaker reads them",
+}
+
+
 def to_state(program: Program, view: GuardView) -> State:
-    """The reference semantics' state equal to the guard's at `view.block`."""
+    """The reference semantics' state equal to the guard's at `view.block` on every variable
+    a breaker's evaluation reads (`NOT_MIRRORED` are empty)."""
     override_until: dict[tuple[str, str], int] = {}
     for b in program.breakers:
         fired = view.fired_until.get(b.name, 0)
@@ -89,16 +107,9 @@ def to_state(program: Program, view: GuardView) -> State:
                 override_until[(e.param, b.name)] = (
                     fired - longest + e.duration if fired else 0
                 )
-    return State(
-        now=view.timestamp,
-        t0=1,
-        paused_until=dict(view.paused_until),
-        paused_since=dict(view.paused_since),
-        suspended_until=dict(view.suspended_until),
-        base=dict(view.param_base),
-        override_until=override_until,
-        fired_until=dict(view.fired_until),
-    )
+    shown = {var: dict(getattr(view, table)) for var, table in SHOWN_BY.items()}
+    unknown: dict[str, dict[Any, int]] = {var: {} for var in NOT_MIRRORED}
+    return State(now=view.timestamp, t0=1, override_until=override_until, **shown, **unknown)
 
 
 def param_mismatches(program: Program, view: GuardView, state: State) -> list[str]:

@@ -12,76 +12,30 @@ keeps every variable the kept rules read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from interlock.ir.nodes import Breaker, Power, Program
 from interlock.ir.trip import trip_precondition
 from interlock.semantics.cond import MetricFn, cond_g
 from interlock.semantics.ops import BoolVal, Ops, Val
-from interlock.semantics.state import State
+from interlock.semantics.state import State, draft
 
 Guards = list[tuple[str, BoolVal]]
 
 DURATION_POWERS = frozenset({"pause", "suspend", "extend"})
 
 
-@dataclass
-class Draft:
-    """A mutable copy of a state's maps, filled by one step and frozen into a new `State`."""
-
-    now: Val
-    paused_until: dict[str, Any]
-    paused_since: dict[str, Any]
-    prev_end: dict[str, Any]
-    suspended_until: dict[str, Any]
-    base: dict[str, Any]
-    override_until: dict[tuple[str, str], Any]
-    fired_until: dict[str, Any]
-    used_until: dict[tuple[int, str], Any]
-    blocked_until: dict[tuple[str, str], Any]
-
-    @staticmethod
-    def of(st: State) -> Draft:
-        return Draft(
-            now=st.now,
-            paused_until=dict(st.paused_until),
-            paused_since=dict(st.paused_since),
-            prev_end=dict(st.prev_end),
-            suspended_until=dict(st.suspended_until),
-            base=dict(st.base),
-            override_until=dict(st.override_until),
-            fired_until=dict(st.fired_until),
-            used_until=dict(st.used_until),
-            blocked_until=dict(st.blocked_until),
-        )
-
-    def freeze(self, st: State) -> State:
-        return replace(
-            st,
-            paused_until=self.paused_until,
-            paused_since=self.paused_since,
-            prev_end=self.prev_end,
-            suspended_until=self.suspended_until,
-            base=self.base,
-            override_until=self.override_until,
-            fired_until=self.fired_until,
-            used_until=self.used_until,
-            blocked_until=self.blocked_until,
-        )
-
-
 # --- elementary updates ---------------------------------------------------------------------
 
 
-def _start(o: Ops, d: Draft, scope: str) -> tuple[BoolVal, Val]:
+def _start(o: Ops, d: State, scope: str) -> tuple[BoolVal, Val]:
     """(is this a new pause, its `since'`) — step 1 of "Pause S until u"."""
     pu = d.paused_until[scope]
     new = o.or_(pu == 0, d.now > pu)
     return new, o.ite(new, d.now, d.paused_since[scope])
 
 
-def pause_scope(o: Ops, program: Program, d: Draft, scope: str, u: Val, en: BoolVal) -> None:
+def pause_scope(o: Ops, program: Program, d: State, scope: str, u: Val, en: BoolVal) -> None:
     """Pause `scope` until `u` (when `en`): continuation, gap refusal, max clamp, never shorten."""
     if scope not in d.paused_until:
         return
@@ -97,7 +51,7 @@ def pause_scope(o: Ops, program: Program, d: Draft, scope: str, u: Val, en: Bool
     _set_pause(o, d, scope, apply, new, u, since)
 
 
-def extend_scope(o: Ops, d: Draft, scope: str, by: Val, en: BoolVal) -> None:
+def extend_scope(o: Ops, d: State, scope: str, by: Val, en: BoolVal) -> None:
     """Extend `scope` by `by` (when `en`): ignores `max` and `gap`."""
     if scope not in d.paused_until:
         return
@@ -107,7 +61,7 @@ def extend_scope(o: Ops, d: Draft, scope: str, by: Val, en: BoolVal) -> None:
 
 
 def _set_pause(
-    o: Ops, d: Draft, scope: str, apply: BoolVal, new: BoolVal, u: Val, since: Val
+    o: Ops, d: State, scope: str, apply: BoolVal, new: BoolVal, u: Val, since: Val
 ) -> None:
     pu = d.paused_until[scope]
     if scope in d.prev_end:
@@ -116,20 +70,20 @@ def _set_pause(
     d.paused_since[scope] = o.ite(apply, since, d.paused_since[scope])
 
 
-def unpause_scope(o: Ops, d: Draft, scope: str, en: BoolVal) -> None:
+def unpause_scope(o: Ops, d: State, scope: str, en: BoolVal) -> None:
     if scope not in d.paused_until:
         return
     pu = d.paused_until[scope]
     d.paused_until[scope] = o.ite(o.and_(en, d.now < pu), d.now, pu)
 
 
-def suspend_feed(o: Ops, d: Draft, feed: str, u: Val, en: BoolVal) -> None:
+def suspend_feed(o: Ops, d: State, feed: str, u: Val, en: BoolVal) -> None:
     if feed in d.suspended_until:
         su = d.suspended_until[feed]
         d.suspended_until[feed] = o.ite(en, o.max_(su, u), su)
 
 
-def resume_feed(o: Ops, d: Draft, feed: str, en: BoolVal) -> None:
+def resume_feed(o: Ops, d: State, feed: str, en: BoolVal) -> None:
     if feed in d.suspended_until:
         su = d.suspended_until[feed]
         d.suspended_until[feed] = o.ite(o.and_(en, d.now < su), d.now, su)
@@ -168,7 +122,7 @@ def fire(
         pre = trip_precondition(program, b)
         if pre is not None:
             guards.append(("condition does not hold", cond_g(o, program, pre, st, metric)))
-    d = Draft.of(st)
+    d = draft(st)
     for e in b.effects:
         if e.kind == "pause":
             for s in e.scopes:
@@ -184,7 +138,7 @@ def fire(
             d.blocked_until[key] = o.max_(d.blocked_until.get(key, 0), st.now + e.duration)
     if b.name in d.fired_until:
         d.fired_until[b.name] = st.now + breaker_duration(b)
-    return guards, d.freeze(st)
+    return guards, d
 
 
 def _no_metric(atom: object) -> Val:
@@ -219,17 +173,17 @@ def use_power(
     Signers and role satisfaction are checked by the caller (they are static for the verifier).
     """
     guards = power_guards(o, program, st, w, include, value)
-    d = Draft.of(st)
+    d = draft(st)
     for t, en in include.items():
         _apply_power(o, program, d, w, t, en, value)
         if (w.id, t) in d.used_until:
             held = value if w.kind in DURATION_POWERS else 0
             d.used_until[(w.id, t)] = o.ite(en, st.now + held, d.used_until[(w.id, t)])
-    return guards, d.freeze(st)
+    return guards, d
 
 
 def _apply_power(
-    o: Ops, program: Program, d: Draft, w: Power, t: str, en: BoolVal, value: Val
+    o: Ops, program: Program, d: State, w: Power, t: str, en: BoolVal, value: Val
 ) -> None:
     if w.kind == "pause":
         pause_scope(o, program, d, t, d.now + value, en)

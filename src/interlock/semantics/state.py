@@ -7,68 +7,39 @@ variables (the cone of influence of a property); the rules skip updates of absen
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from interlock.ir.nodes import Program
 
 Key = tuple[str, str]  # (param, breaker) for overrides; (sender, scope or "*") for blocks
 PowerKey = tuple[int, str]  # (power id, target) for power cooldowns
+Initial = Callable[[Program], dict[Any, int]]  # a map variable's keys and values at deployment
 
 
-def _freeze_hash(d: dict[Any, Any]) -> int:
-    return hash(tuple(sorted(d.items(), key=repr)))
+def _never(keys: Callable[[Program], list[Any]]) -> Initial:
+    return lambda program: dict.fromkeys(keys(program), 0)
 
 
-@dataclass(frozen=True)
-class State:
-    """A state of the machine. Treat it as immutable: every step returns a new one.
+def _scopes(program: Program) -> list[str]:
+    return [s.name for s in program.scopes]
 
-    - `now`, `t0`: current and initial block timestamps (seconds);
-    - `paused_until`, `paused_since` per scope; `suspended_until` per feed; `base` per param;
-    - `override_until[(param, breaker)]`: end of breaker's override of param (value: the
-      breaker's `set` effect, see `override_value`); `fired_until` per breaker;
-    - `used_until[(power id, target)]` for powers with a cooldown;
-    - `prev_end[scope]`: history, the end of the pause before the current one (0: none); it is
-      what `then open G` is checked against and no rule reads it;
-    - `blocked_until[(sender, scope or "*")]` for `block sender` effects (concrete runs only).
-    """
 
-    now: Any
-    t0: Any
-    paused_until: dict[str, Any]
-    paused_since: dict[str, Any]
-    suspended_until: dict[str, Any]
-    base: dict[str, Any]
-    override_until: dict[Key, Any]
-    fired_until: dict[str, Any]
-    used_until: dict[PowerKey, Any] = field(default_factory=dict)
-    prev_end: dict[str, Any] = field(default_factory=dict)
-    blocked_until: dict[Key, Any] = field(default_factory=dict)
+def _feeds(program: Program) -> list[str]:
+    return [f.name for f in program.feeds]
 
-    def __hash__(self) -> int:
-        return hash(
-            (
-                self.now,
-                self.t0,
-                _freeze_hash(self.paused_until),
-                _freeze_hash(self.paused_since),
-                _freeze_hash(self.suspended_until),
-                _freeze_hash(self.base),
-                _freeze_hash(self.override_until),
-                _freeze_hash(self.fired_until),
-                _freeze_hash(self.used_until),
-                _freeze_hash(self.prev_end),
-                _freeze_hash(self.blocked_until),
-            )
-        )
 
-    def paused(self, scope: str) -> bool:
-        """Concrete `paused(S)`."""
-        return bool(self.now < self.paused_until[scope])
+def _breakers(program: Program) -> list[str]:
+    return [b.name for b in program.breakers]
 
-    def suspended(self, feed: str) -> bool:
-        return bool(self.now < self.suspended_until[feed])
+
+def _bases(program: Program) -> dict[Any, int]:
+    return {p.name: p.initial for p in program.params}
+
+
+def _none(program: Program) -> dict[Any, int]:
+    return {}
 
 
 def cooldown_powers(program: Program) -> list[PowerKey]:
@@ -82,6 +53,61 @@ def override_keys(program: Program) -> list[Key]:
             if e.kind == "set" and (e.param, b.name) not in keys:
                 keys.append((e.param, b.name))
     return keys
+
+
+@dataclass(frozen=True)
+class State:
+    """A state of the machine: the variables of SPEC §4, declared here only.
+
+    Every other view (the symbolic state vector, the monitor's mirror of the guard, the test
+    drivers' `GuardView`) is derived from these fields or checked against them by a test. Treat
+    a `State` as immutable: every step returns a new one (`draft` gives a step its own copy).
+
+    - `now`, `t0`: current and initial block timestamps (seconds);
+    - `paused_until`, `paused_since` per scope; `suspended_until` per feed; `base` per param;
+    - `override_until[(param, breaker)]`: end of breaker's override of param (value: the
+      breaker's `set` effect, see `override_value`); `fired_until` per breaker;
+    - `used_until[(power id, target)]` for powers with a cooldown;
+    - `prev_end[scope]`: history, the end of the pause before the current one (0: none); it is
+      what `then open G` is checked against and no rule reads it;
+    - `blocked_until[(sender, scope or "*")]` for `block sender` effects, keyed by the senders
+      blocked so far (concrete runs only: the symbolic steps have no sender).
+    """
+
+    now: Any
+    t0: Any
+    paused_until: dict[str, Any] = field(metadata={"initial": _never(_scopes)})
+    paused_since: dict[str, Any] = field(metadata={"initial": _never(_scopes)})
+    suspended_until: dict[str, Any] = field(metadata={"initial": _never(_feeds)})
+    base: dict[str, Any] = field(metadata={"initial": _bases})
+    override_until: dict[Key, Any] = field(metadata={"initial": _never(override_keys)})
+    fired_until: dict[str, Any] = field(metadata={"initial": _never(_breakers)})
+    used_until: dict[PowerKey, Any] = field(metadata={"initial": _never(cooldown_powers)})
+    prev_end: dict[str, Any] = field(metadata={"initial": _never(_scopes)})
+    blocked_until: dict[Key, Any] = field(metadata={"initial": _none})
+
+    def __hash__(self) -> int:
+        return hash((self.now, self.t0, *(_freeze_hash(getattr(self, m)) for m in MAPS)))
+
+    def paused(self, scope: str) -> bool:
+        """Concrete `paused(S)`."""
+        return bool(self.now < self.paused_until[scope])
+
+    def suspended(self, feed: str) -> bool:
+        return bool(self.now < self.suspended_until[feed])
+
+
+MAPS: tuple[str, ...] = tuple(f.name for f in fields(State) if "initial" in f.metadata)
+"""The map variables of `State`, in declaration order (every field but `now` and `t0`)."""
+
+
+def _freeze_hash(d: dict[Any, Any]) -> int:
+    return hash(tuple(sorted(d.items(), key=repr)))
+
+
+def draft(st: State) -> State:
+    """`st` with its own copy of every map, for one step to fill in before returning it."""
+    return replace(st, **{m: dict(getattr(st, m)) for m in MAPS})
 
 
 def override_value(program: Program, param: str, breaker: str) -> int:
@@ -99,16 +125,5 @@ def initial_state(program: Program, t0: int) -> State:
     """The state at deployment: `now = t0 > 0`, every `*_until`/`*_since` mark 0 ("never")."""
     if t0 <= 0:
         raise ValueError("t0 must be a positive timestamp")
-    scopes = [s.name for s in program.scopes]
-    return State(
-        now=t0,
-        t0=t0,
-        paused_until=dict.fromkeys(scopes, 0),
-        paused_since=dict.fromkeys(scopes, 0),
-        suspended_until={f.name: 0 for f in program.feeds},
-        base={p.name: p.initial for p in program.params},
-        override_until=dict.fromkeys(override_keys(program), 0),
-        fired_until={b.name: 0 for b in program.breakers},
-        used_until=dict.fromkeys(cooldown_powers(program), 0),
-        prev_end=dict.fromkeys(scopes, 0),
-    )
+    initial = {f.name: f.metadata["initial"](program) for f in fields(State) if f.name in MAPS}
+    return State(now=t0, t0=t0, **initial)

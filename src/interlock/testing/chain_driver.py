@@ -33,6 +33,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from interlock.ir.nodes import Program
+from interlock.runtime.mirror import SHOWN_BY
 from interlock.semantics import State, effective_param
 from interlock.semantics.trace import Advance, Fire, Step, UsePower
 from interlock.testing.chain import TestChain
@@ -71,13 +72,11 @@ def _blocked(program: Program, st: State, senders: Sequence[str]) -> dict[str, i
 def view_of_state(program: Program, st: State, senders: Sequence[str] = ()) -> GuardView:
     """The semantics' state as a `GuardView` (effective params at `st.now`); `blocked_until`
     for the named senders (a block from every scope counts for each scope, as on chain)."""
+    shown = {table: {k: int(v) for k, v in getattr(st, var).items()}
+             for var, table in SHOWN_BY.items()}
     return GuardView(
-        paused_until={s.name: int(st.paused_until[s.name]) for s in program.scopes},
-        paused_since={s.name: int(st.paused_since[s.name]) for s in program.scopes},
-        suspended_until={f.name: int(st.suspended_until[f.name]) for f in program.feeds},
-        param_base={p.name: int(st.base[p.name]) for p in program.params},
+        **shown,
         param_value={p.name: effective_param(program, st, p.name) for p in program.params},
-        fired_until={b.name: int(st.fired_until[b.name]) for b in program.breakers},
         blocked_until=_blocked(program, st, senders),
     )
 

@@ -22,7 +22,7 @@ from interlock.ir.nodes import Atom, Breaker, Cond, Power, Program
 from interlock.semantics import role_satisfied
 from interlock.semantics.ops import BoolVal, Ops
 from interlock.semantics.rules import Guards, advance, fire, use_power
-from interlock.semantics.state import State, override_keys
+from interlock.semantics.state import MAPS, State, initial_state, override_keys
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.verifier.z3ops import Z3
 
@@ -182,19 +182,9 @@ class Model:
         return out
 
     def state(self, values: list[Any]) -> State:
-        maps: dict[str, dict[Any, Any]] = {
-            m: {}
-            for m in (
-                "paused_until",
-                "paused_since",
-                "prev_end",
-                "suspended_until",
-                "base",
-                "override_until",
-                "fired_until",
-                "used_until",
-            )
-        }
+        """The state whose kept variables hold `values`; the others are absent, and
+        `blocked_until` is always empty (no symbolic step has a sender)."""
+        maps: dict[str, dict[Any, Any]] = {m: {} for m in MAPS}
         scalars: dict[str, Any] = {}
         for (name, key), v in zip(self.keys(), values, strict=True):
             if key is None:
@@ -213,15 +203,11 @@ class Model:
         return self.state([z3.Int(f"{var_name(n, k)}@{tag}") for n, k in self.keys()])
 
     def initial(self, t0: Any) -> State:
-        init = []
-        for name, key in self.keys():
-            if name in ("now", "t0"):
-                init.append(t0)
-            elif name == "base":
-                init.append(self.program.param(key).initial)
-            else:
-                init.append(0)
-        return self.state(init)
+        """The deployment state (`initial_state`) at a symbolic `t0`."""
+        deployed = initial_state(self.program, 1)
+        return self.state([
+            t0 if key is None else getattr(deployed, name)[key] for name, key in self.keys()
+        ])
 
     def horizon(self) -> int:
         """A duration beyond which a past timestamp no longer affects any rule."""
