@@ -1,6 +1,6 @@
 """Import cost of the two entry points a user waits on, printed as a table.
 
-    .venv/bin/python bench/imports.py [--runs 7]
+    .venv/bin/python bench/imports.py [--runs 7] [--src OTHER/src]
 
 1. `interlock --help` (the console script).
 2. Importing a generated monitor module (`perp_venue_monitor.py`, built here from
@@ -9,6 +9,8 @@
 Each runs under `python -X importtime`; the figure is the sum of the cumulative time of every
 top-level import (interpreter start-up modules included), median of the runs. It also reports
 whether z3 or `interlock.verifier` were loaded. Targets: no z3 in either; `--help` under 150 ms.
+`--src` measures another checkout's `src/` (e.g. an older commit's, from `git archive`) with
+this environment, for before/after figures taken under the same load.
 """
 
 from __future__ import annotations
@@ -33,11 +35,10 @@ HEADER = """\
 LINE = re.compile(r"^import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)$")
 
 
-def import_profile(args: list[str], cwd: Path) -> tuple[float, set[str]]:
+def import_profile(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, set[str]]:
     """Total import time in ms (top-level cumulative sum) and the names of the modules loaded."""
-    done = subprocess.run(
-        [PYTHON, "-X", "importtime", *args], cwd=cwd, capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([PYTHON, "-X", "importtime", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, check=True)
     total_us = 0
     names: set[str] = set()
     for line in done.stderr.splitlines():
@@ -55,11 +56,11 @@ def loaded(names: set[str], prefix: str) -> bool:
     return any(name == prefix or name.startswith(prefix + ".") for name in names)
 
 
-def measure(label: str, args: list[str], cwd: Path, runs: int) -> str:
+def measure(label: str, args: list[str], cwd: Path, env: dict[str, str], runs: int) -> str:
     times = []
     names: set[str] = set()
     for _ in range(runs):
-        ms, names = import_profile(args, cwd)
+        ms, names = import_profile(args, cwd, env)
         times.append(ms)
     z3 = "yes" if loaded(names, "z3") else "no"
     verifier = "yes" if loaded(names, "interlock.verifier") else "no"
@@ -73,7 +74,12 @@ def measure(label: str, args: list[str], cwd: Path, runs: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    runs = parser.parse_args().runs
+    parser.add_argument("--src", type=Path, help="import interlock from this src/ directory")
+    args = parser.parse_args()
+    runs = args.runs
+    env = dict(os.environ)
+    if args.src is not None:
+        env["PYTHONPATH"] = str(args.src.resolve())
     script = str(Path(PYTHON).parent / "interlock")
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
@@ -81,12 +87,14 @@ def main() -> None:
             [script, "build", str(ROOT / "examples" / "perp_venue.guard"), "-o", str(out)],
             check=True,
             capture_output=True,
+            env=env,
         )
         load = os.getloadavg()[0]
         print(f"median of {runs} runs, python -X importtime, load average {load:.1f}")
         print(HEADER)
-        print(measure("interlock --help", [script, "--help"], ROOT, runs))
-        print(measure("import generated monitor", ["-c", "import perp_venue_monitor"], out, runs))
+        print(measure("interlock --help", [script, "--help"], ROOT, env, runs))
+        monitor = ["-c", "import perp_venue_monitor"]
+        print(measure("import generated monitor", monitor, out, env, runs))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def test_debug_is_the_parsed_option_not_a_raw_argument(
         seen.append(files)
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(cli, "run_check", boom)
+    monkeypatch.setattr(check, "run_check", boom)
     assert cli.main(["check", "--", "--debug"]) == cli.EXIT_INTERNAL  # a file named --debug
     assert seen == [["--debug"]]
     assert capsys.readouterr().err == "internal error: kaboom (this is a bug; rerun with --debug)\n"

@@ -15,8 +15,8 @@ from functools import cache
 import jinja2
 
 from interlock import __version__
+from interlock.compiler.triggers import trigger
 from interlock.ir.nodes import IR_VERSION, Program
-from interlock.runtime.evaluate import RulePlan
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ def build_view(program: Program) -> MonitorView:
     ir = json.dumps(program.model_dump(mode="json"), indent=1, sort_keys=True)
     module_file = module_name(program) + ".py"
     rules = tuple(
-        RuleRow(r.breaker.id, json.dumps(r.breaker.name), r.method, r.breaker.cooldown)
-        for r in RulePlan.for_program(program)
+        RuleRow(b.id, json.dumps(b.name), trigger(program, b), b.cooldown)
+        for b in program.breakers
     )
     return MonitorView(
         protocol=program.protocol,

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Literal
 
+from interlock.compiler.triggers import Method, method_of
 from interlock.ir.conditions import uses_per_sender
 from interlock.ir.nodes import Atom, Breaker, Program
 from interlock.runtime.metrics import AtomValues
 from interlock.semantics import State, StepRefused, eval_cond, score_value
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import cooldown_ok
-
-Method = Literal["poke", "trip", "tripSender", "alert"]
 
 
 @dataclass(frozen=True)
@@ -48,20 +46,8 @@ class Outcome:
     skipped: tuple[tuple[str, str], ...]  # (breaker, reason) held but not sent
 
 
-def only_alerts(breaker: Breaker) -> bool:
-    return all(e.kind == "alert" for e in breaker.effects)
-
-
 def alert_texts(breaker: Breaker) -> tuple[str, ...]:
     return tuple(e.text for e in breaker.effects if e.kind == "alert")
-
-
-def method_of(breaker: Breaker, per_sender: bool) -> Method:
-    if only_alerts(breaker):
-        return "alert"
-    if per_sender:
-        return "tripSender"
-    return "poke" if breaker.onchain else "trip"
 
 
 @dataclass(frozen=True)
