@@ -289,6 +289,40 @@ def monitor(
     return run(built.program, opts)
 
 
+class BacktestFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
+@app.command()
+def backtest(
+    rules: Annotated[str, typer.Argument(help="a rule file (*.guard)", show_default=False)],
+    traces: Annotated[list[str], typer.Argument(help="traces (*.jsonl, *.jsonl.gz)",
+                                                show_default=False)],
+    format: Annotated[BacktestFormat, typer.Option("--format", help="output format")]
+    = BacktestFormat.text,
+    sweep: Annotated[str | None, typer.Option(
+        "--sweep", help="vary a rule's constant, e.g. 'drain.threshold=5%..20%/1%'")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="html: write the report here")]
+    = None,
+    debug: Debug = False,
+) -> int:
+    """Replay chain traces through the rules as the guard and the monitor would, and report
+    firings, containment of incidents and pauses of ordinary days (docs/backtest.md).
+
+    Example: interlock backtest examples/perp_venue.guard examples/traces/euler-2023-03.jsonl.gz
+    """
+    from interlock.backtest.run import BacktestOptions, run_backtest
+
+    code, stdout, stderr = run_backtest(rules, traces, BacktestOptions(format.value, sweep, out))
+    if stdout:
+        typer.echo(stdout, nl=False)
+    if stderr:
+        typer.echo(stderr, err=True, nl=False)
+    return code
+
+
 def _diff(before: str, after: str, path: str) -> str:
     import difflib
 
