@@ -292,7 +292,6 @@ def monitor(
 class BacktestFormat(StrEnum):
     text = "text"
     json = "json"
-    html = "html"
 
 
 @app.command()

@@ -12,6 +12,7 @@ from interlock.backtest.engine import Engine
 from interlock.backtest.reader import TraceError, TraceReader
 from interlock.backtest.results import TraceResult
 from interlock.backtest.summary import summarize
+from interlock.backtest.sweep import SweepError
 from interlock.dsl.frontend import compile_file, compile_text
 from interlock.ir.nodes import Program
 from interlock.report.diagnostic_text import render_diagnostic
@@ -23,7 +24,7 @@ class BacktestInputError(Exception):
 
 @dataclass(frozen=True)
 class BacktestOptions:
-    format: str = "text"  # text | json | html
+    format: str = "text"  # text | json
     sweep: str | None = None
     out: Path | None = None  # html: the report file (default: stdout)
 
@@ -57,6 +58,8 @@ def backtest(rules: str, traces: list[str], options: BacktestOptions) -> dict[st
             sweep = run_sweep(rules, options.sweep, traces)
     except TraceError as err:
         raise BacktestInputError(str(err) + "\n") from None
+    except SweepError as err:
+        raise BacktestInputError(f"error: {err}\n") from None
     return {"version": __version__, "rules": rules, "protocol": program.protocol,
             "traces": results, "sweep": sweep}
 
@@ -70,12 +73,5 @@ def run_backtest(rules: str, traces: list[str], options: BacktestOptions) -> tup
     program = load_rules(rules)
     if options.format == "json":
         return 0, json.dumps(report, indent=2, sort_keys=True) + "\n", ""
-    if options.format == "html":
-        from interlock.backtest.html import render_html
-        page = render_html(program, report, [TraceReader.open(t).header for t in traces])
-        if options.out is not None:
-            options.out.write_text(page, encoding="utf-8")
-            return 0, "", f"wrote {options.out}\n"
-        return 0, page, ""
     from interlock.backtest.text import render_text
     return 0, render_text(program, report), ""
