@@ -6,9 +6,9 @@ and the monitor's metrics are `runtime.metrics.MetricState` (the monitor's own c
 from `runtime.windows`); the monitor's choices are `runtime.evaluate.decide`; the breakers a
 flow report checks are `ir.flow.flow_checked`, which the Solidity generator reads.
 
-One block, in this order: time moves to the block's timestamp; its feed rounds apply; the
-transactions the monitor decided at the previous block are mined first (`poke`, `trip`,
-`tripSender`: one block of latency); then the block's flows in order — a flow whose scope is
+One block, in this order: time moves to the block's timestamp; the transactions the monitor
+decided at the previous block are mined first (`poke`, `trip`, `tripSender`: one block of
+latency); then the block's feed rounds apply; then its flows in order — a flow whose scope is
 paused or whose sender is blocked reverts, a guarded flow is reported to the guard, which adds it
 to its windows and tries `flow_checked` breakers (any firing refuses the flow); end-of-block
 balances apply; the monitor counts the block and decides what to send next.
@@ -103,9 +103,9 @@ class Engine:
             r.first_block, r.start = b.block, b.time
         self.state = replace(self.state, now=b.time)
         r.last_block, r.end, r.blocks = b.block, b.time, r.blocks + 1
-        self._rounds(b.feeds, b.references)
         if self.enforce:
             self._send_pending(b)
+        self._rounds(b.feeds, b.references)
         logs: list[LogEntry] = []
         txs: list[TxEntry] = []
         for index, flow in enumerate(b.flows):
