@@ -88,6 +88,9 @@ class Engine:
         self.state: State | None = None
         self.pending: list[Decision] = []
         self.holding: frozenset[tuple[str, str | None]] = frozenset()
+        # sent at the previous block, mined in this one: the monitor holds them in flight until
+        # it has processed this block, so it does not send them again here
+        self.in_flight: frozenset[tuple[str, str | None]] = frozenset()
         self.result = TraceResult(path, header.name, header.kind)
         if header.incident is not None:
             self.result.containable = header.incident.containable
@@ -184,6 +187,7 @@ class Engine:
 
     def _send_pending(self, b: Block) -> None:
         sent, self.pending = self.pending, []
+        self.in_flight = frozenset(d.key for d in sent)
         for d in sent:
             breaker = self.program.breaker(d.breaker)
             if d.method == "poke":
@@ -221,7 +225,7 @@ class Engine:
         per_sender = self.monitor.per_sender_values(obs)
         assert self.state is not None
         out = decide(self.program, self.rules, self.state, values, per_sender, block=b.block,
-                     previously_holding=self.holding)
+                     in_flight=self.in_flight, previously_holding=self.holding)
         self.holding = out.holding
         for d in out.decisions:
             for text in d.alerts:
