@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interlock.ir.nodes import Program
-from interlock.verifier.semantics import State, effective_param
+from interlock.semantics import State, effective_param
 
 
 def pause_changes(

@@ -37,9 +37,9 @@ from interlock.ir.nodes import Atom, Breaker, Program
 from interlock.runtime.evaluate import Decision, RulePlan, decide
 from interlock.runtime.metrics import MetricPlan, MetricState
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry
-from interlock.verifier.semantics import State, StepRefused, initial_state
-from interlock.verifier.semantics_ops import CONCRETE
-from interlock.verifier.semantics_rules import fire
+from interlock.semantics import State, StepRefused, initial_state
+from interlock.semantics.ops import CONCRETE
+from interlock.semantics.rules import fire
 
 PRUNE_EVERY = 64  # blocks between prunes of the guard's windows (bounded memory)
 
