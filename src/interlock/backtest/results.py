@@ -136,8 +136,9 @@ class TraceResult:
 
     def containment(self) -> Firing | None:
         """The first firing at or after the first attacker flow after which no attacker
-        outflow moved funds; None when the attack was not contained."""
-        if self.first_attack is None:
+        outflow moved funds; None when the attack was not contained (also when every
+        attacker flow moved: a firing after the damage contains nothing)."""
+        if self.first_attack is None or self.attacker.stopped == 0:
             return None
         after = self.last_attack_moved[0] if self.last_attack_moved else -1
         for f in self.firings:
