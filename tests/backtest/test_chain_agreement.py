@@ -42,6 +42,13 @@ def test_a_drain_agrees_with_the_chain(tmp_path: Path) -> None:
     assert [f.by for f in result.firings] == ["flow"]
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["euler-2023-03", "mango-2022-10"])
+def test_library_incidents_agree_with_the_chain(name: str, tmp_path: Path) -> None:
+    result = _agree(ROOT / "examples" / "traces" / f"{name}.jsonl.gz", tmp_path)
+    assert result.containment() is not None
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_random_traces_agree_with_the_chain(seed: int, tmp_path: Path) -> None:
     result = _agree(random_trace(tmp_path / f"r{seed}.jsonl", seed), tmp_path)

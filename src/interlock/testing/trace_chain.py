@@ -37,7 +37,7 @@ ANVIL_ARGS = ("--order", "fifo", "--no-mining")
 # The monitor polls heads far slower than it polls its receipts (every 20 ms), so it has seen
 # the receipt of its transaction before it processes the block that mined it, as it would with
 # 12 s blocks: a decision is in flight for exactly one block (what the backtest models).
-HEAD_POLL_S = 0.2
+HEAD_POLL_S = 0.1
 LEAD = 7_200  # chain seconds between the set-up and the trace's first block
 
 
