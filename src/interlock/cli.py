@@ -292,6 +292,7 @@ def monitor(
 class BacktestFormat(StrEnum):
     text = "text"
     json = "json"
+    html = "html"
 
 
 @app.command()
@@ -303,8 +304,10 @@ def backtest(
     = BacktestFormat.text,
     sweep: Annotated[str | None, typer.Option(
         "--sweep", help="vary a rule's constant, e.g. 'drain.threshold=5%..20%/1%'")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="html: write the report here")]
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="write the report to this file")]
     = None,
+    charts: Annotated[Path | None, typer.Option(
+        "--charts", help="write each trace's chart (SVG and PNG) into this directory")] = None,
     debug: Debug = False,
 ) -> int:
     """Replay chain traces through the rules as the guard and the monitor would, and report
@@ -314,7 +317,8 @@ def backtest(
     """
     from interlock.backtest.run import BacktestOptions, run_backtest
 
-    code, stdout, stderr = run_backtest(rules, traces, BacktestOptions(format.value, sweep, out))
+    code, stdout, stderr = run_backtest(rules, traces, BacktestOptions(format.value, sweep, out,
+                                                                       charts))
     if stdout:
         typer.echo(stdout, nl=False)
     if stderr:

@@ -72,7 +72,7 @@ def test_benign_report_counts_pauses_and_refused_share(tmp_path: Path) -> None:
     path = write(tmp_path / "b.jsonl", [
         b.model_copy(update={"flows": [f.model_copy(update={"sender": USER}) for f in b.flows]})
         for b in blocks], header(kind="benign"))
-    report = backtest(RULES, [str(path)], BacktestOptions(format="json"))
+    report = backtest(RULES, [str(path)], BacktestOptions(format="json")).report
     t = report["traces"][0]
     assert "incident" not in t
     assert t["ordinary_flows"]["count"] == 2 and t["ordinary_flows"]["stopped"] == 1

@@ -108,23 +108,33 @@ def _cell(s: dict[str, Any]) -> dict[str, Any]:
     return cell
 
 
-def render_sweep(program: Program, sweep: dict[str, Any]) -> list[str]:
-    """The trade-off table: per value, incidents caught (and how much kept) against the pause
-    time and refused ordinary flows of the benign traces."""
+SWEEP_HEAD = ("caught", "kept (mean)", "benign firings", "benign paused", "refused")
+
+
+def sweep_table(sweep: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The trade-off table: per value, incidents caught (and how much they kept) against the
+    firings, pause time and refused ordinary flows of the benign traces."""
     from interlock.verifier.describe import fmt_duration
 
-    lines = [f"sweep {sweep['spec']}: incidents caught vs ordinary days disturbed", ""]
-    head = f"{sweep['constant']:>10}  {'caught':>7}  {'kept (mean)':>11}  " \
-           f"{'benign firings':>14}  {'benign paused':>13}  {'refused':>8}"
-    lines += [head, "-" * len(head)]
+    rows = []
     for row in sweep["rows"]:
         inc = [c for c in row["traces"] if "contained" in c]
         ben = [c for c in row["traces"] if "contained" not in c]
         caught = sum(1 for c in inc if c["contained"])
         kept = sum(c["saved_share"] for c in inc) / len(inc) if inc else 0.0
-        firings = sum(c["firings"] for c in ben)
-        paused = sum(c["paused_seconds"] for c in ben)
         refused = sum(c["ordinary_stopped_share"] for c in ben) / len(ben) if ben else 0.0
-        lines.append(f"{row['value']:>10}  {caught:>3}/{len(inc):<3}  {kept:>11.1%}  "
-                     f"{firings:>14}  {fmt_duration(paused):>13}  {refused:>8.2%}")
+        rows.append([row["value"], f"{caught}/{len(inc)}", f"{kept:.1%}",
+                     str(sum(c["firings"] for c in ben)),
+                     fmt_duration(sum(c["paused_seconds"] for c in ben)), f"{refused:.2%}"])
+    return [sweep["constant"], *SWEEP_HEAD], rows
+
+
+def render_sweep(program: Program, sweep: dict[str, Any]) -> list[str]:
+    """The trade-off table as text."""
+    head, rows = sweep_table(sweep)
+    widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
+    lines = [f"sweep {sweep['spec']}: incidents caught vs ordinary days disturbed", ""]
+    lines.append("  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True)))
+    lines.append("-" * len(lines[-1]))
+    lines += ["  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     return lines

@@ -47,7 +47,7 @@ def _breaker_lines(name: str, b: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _incident_lines(program: Program, inc: dict[str, Any]) -> list[str]:
+def incident_lines(program: Program, inc: dict[str, Any]) -> list[str]:
     first = inc["first_malicious"]
     if first is None:
         return ["  incident: no attacker flow in the trace"]
@@ -78,7 +78,7 @@ def render_trace(program: Program, t: dict[str, Any]) -> list[str]:
     for name, b in t["breakers"].items():
         lines += _breaker_lines(name, b)
     if "incident" in t:
-        lines += _incident_lines(program, t["incident"])
+        lines += incident_lines(program, t["incident"])
     o = t["ordinary_flows"]
     lines.append(f"  ordinary flows: {o['count']}, {o['stopped']} stopped "
                  f"({o['stopped_share']:.2%}; {_amounts(program, o['stopped_value'])})")
