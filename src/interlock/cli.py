@@ -326,6 +326,39 @@ def backtest(
     return code
 
 
+@app.command()
+def record(
+    build_dir: BuildDir,
+    rpc: Rpc,
+    first: Annotated[int, typer.Option("--from", help="first block to record")],
+    last: Annotated[int, typer.Option("--to", help="last block to record")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="the trace (.jsonl or .jsonl.gz)")],
+    guard: Annotated[str | None, typer.Option(
+        "--guard", help="the guard, for its refused flows (default: the recorded one)")] = None,
+    chunk: Annotated[int, typer.Option("--chunk", help="blocks per eth_getLogs range")] = 500,
+    withdraw_scope: Annotated[str | None, typer.Option(
+        "--withdraw-scope", help="the scope outflows are gated by (default: `withdrawals`)")]
+    = None,
+    deposit_scope: Annotated[str | None, typer.Option(
+        "--deposit-scope", help="the scope inflows are gated by (default: `deposits`)")] = None,
+    protocol: Protocol = None,
+    debug: Debug = False,
+) -> int:
+    """Record what the rules observe from a node into a trace for `interlock backtest`
+    (resumable: run it again after an interruption).
+
+    Example: interlock record build/ --rpc http://127.0.0.1:8545 --from 100 --to 900 -o day.jsonl.gz
+    """
+    from interlock.backtest.record_cli import run_record
+
+    code, message = run_record(build_dir, rpc, first, last, out, guard=guard, chunk=chunk,
+                               withdraw_scope=withdraw_scope, deposit_scope=deposit_scope,
+                               protocol=protocol)
+    if message:
+        typer.echo(message, err=True)
+    return code
+
+
 def _diff(before: str, after: str, path: str) -> str:
     import difflib
 

@@ -117,6 +117,7 @@ class ChainRun:
     stopped: list[tuple[int, int, str]]
     shift: int  # chain time - trace time
     monitor_log: str
+    number_of: dict[int, int] = field(default_factory=dict)  # chain block -> trace block
 
 
 def _set_round(v: TraceVenue, feed: Any, rnd: Round, shift: int) -> None:
@@ -186,7 +187,7 @@ def replay_trace(v: TraceVenue, trace: str | Path, workdir: Path) -> ChainRun:
     finally:
         monitor.stop()
     return ChainRun(_firings(v, start, number_of), _stopped(v, flows), shift,
-                    monitor.log.getvalue())
+                    monitor.log.getvalue(), number_of)
 
 
 def _chain(first: Block, rest: Any) -> Any:
