@@ -31,7 +31,7 @@ def test_a_drain_is_refused_by_the_flow_that_trips_the_guard(tmp_path: Path) -> 
                                                                          18_600]))))
     # 25k of 300k pass; the 12.6k withdrawal makes 37.6k > 10% of the 275k left: refused
     assert [(f.breaker, f.block, f.by) for f in r.firings] == [("drain", 103, "flow")]
-    assert r.firings[0].effects == (f"pause withdrawals until {T0 + 36 + 7200}",)
+    assert r.firings[0].effects == ("pause withdrawals until 2023-03-13 10:43:56 UTC (2h)",)
     assert [(s.block, s.status, s.amount) for s in r.stopped] == [
         (103, "refused", 12_600 * USDC), (104, "paused", 18_600 * USDC)]
     assert r.attacker.out_with == {"USDC": 25_000 * USDC}
