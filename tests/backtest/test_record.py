@@ -29,6 +29,20 @@ def _options(node: Anvil, run: ChainRun, out: Path, guard: str) -> RecordOptions
                          deposit_scope="deposits")
 
 
+def _record_with_the_cli(text: str, opts: RecordOptions, tmp_path: Path) -> Path:
+    from interlock.build import BuildOptions, build
+    from interlock.cli import main
+
+    rules = tmp_path / "venue.guard"
+    rules.write_text(text)
+    assert build([str(rules)], BuildOptions(out_dir=tmp_path / "build", jobs=1)).exit_code == 0
+    out = tmp_path / "cli.jsonl.gz"
+    assert main(["record", str(tmp_path / "build"), "--rpc", opts.rpc, "--from", str(opts.first),
+                 "--to", str(opts.last), "-o", str(out), "--guard", str(opts.guard),
+                 "--chunk", "7"]) == 0
+    return out
+
+
 def test_record_rejects_bad_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from interlock.cli import main
 
@@ -53,6 +67,8 @@ def test_record_then_backtest_equals_the_live_run(tmp_path: Path) -> None:
             record(venue.program, cut, stop_after_two)
         assert not cut.out.exists() and cut.out.with_name("cut.jsonl.gz.partial").exists()
         resumed = record(venue.program, cut)
+        cli_out = _record_with_the_cli(venue.rules_text, opts, tmp_path)
+    assert cli_out.read_bytes() == whole.read_bytes()
     assert resumed.read_bytes() == whole.read_bytes()
     result = replay(venue.program, str(whole))
     firings = [(run.number_of[f.block], f.breaker, "flow" if f.by == "flow" else "agent")

@@ -52,6 +52,7 @@ class TraceVenue:
     feeds: dict[str, Any]
     refs: dict[str, Any]
     deployer: str
+    rules_text: str  # the rule file with the stand-ins' addresses
     funded: set[str] = field(default_factory=set)
 
     def mine(self, timestamp: int | None = None) -> int:
@@ -105,7 +106,7 @@ def deploy_trace_venue(node: Anvil, rules: str) -> TraceVenue:
     for vault in vaults.values():
         vault.functions.setGuard(guard.address).transact({"from": deployer})
     node.rpc("evm_setAutomine", [False])
-    return TraceVenue(node, w3, program, guard, tokens, vaults, feeds, refs, deployer)
+    return TraceVenue(node, w3, program, guard, tokens, vaults, feeds, refs, deployer, text)
 
 
 @dataclass(frozen=True)
