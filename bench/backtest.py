@@ -80,7 +80,7 @@ def main() -> None:
         start = time.perf_counter()
         result = replay(program, str(full))
         seconds = time.perf_counter() - start
-        peaks = _peak(program, tenth), _peak(program, full)
+        peaks = _peak(program, tenth), _peak(program, full)  # slow: tracemalloc traces all
     rate = result.blocks / seconds
     print(f"rules: {RULES.relative_to(ROOT)} ({len(program.breakers)} breakers)")
     print(f"{'blocks':>10} {'seconds':>8} {'blocks/s':>10} {'target':>8} {'firings':>8}")
