@@ -107,3 +107,22 @@ def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     t = data["traces"][0]
     assert t["incident"]["containment"]["blocks_after_first_malicious"] == 2
     assert t["incident"]["saved"] == {"USDC": 12_600 * USDC}
+
+
+def test_custom_metrics_count_the_trace_logs(tmp_path: Path) -> None:
+    from interlock.backtest.trace import Log, StartState
+    from interlock.runtime.abi import event_topic
+
+    bridge = str(Path(__file__).resolve().parents[2] / "examples" / "bridge.guard")
+    program = load_rules(bridge)
+    escrow = program.vaults[0].address
+    topic = event_topic("Released(address,address,uint256)")
+    log = Log(address=escrow, topics=[topic, "0x" + "0" * 64, "0x" + "0" * 64],
+              data="0x" + "00" * 32)
+    hdr = header(kind="benign").model_copy(update={"start": StartState(
+        balances={"escrow": {"USDC": 10**12, "USDT": 10**12, "WETH": 10**24}})})
+    blocks = [Block(block=1, time=T0), Block(block=2, time=T0 + 12, logs=[log] * 401),
+              Block(block=3, time=T0 + 24)]
+    r = replay(program, str(write(tmp_path / "logs.jsonl", blocks, hdr)))
+    assert [(f.breaker, f.block, f.by) for f in r.firings] == [("release_burst", 3, "trip")]
+    assert r.paused_seconds("messages") == 0 and r.pauses["messages"]  # paused at the very end
