@@ -21,7 +21,8 @@ from interlock.verifier.describe import fmt_duration
 def _outcome(t: dict[str, Any]) -> tuple[str, str]:
     inc = t.get("incident")
     if inc is None:
-        return ("no firing", "good") if not t["firings"] else (f"{t['firings']} firings", "bad")
+        n = t["firings"]
+        return ("no firing", "good") if not n else (f"{n} firing{'s' if n > 1 else ''}", "bad")
     if inc["contained"]:
         c = inc["containment"]
         return (f"contained by {c['breaker']} after "

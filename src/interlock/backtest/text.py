@@ -34,7 +34,8 @@ def _firing_line(f: dict[str, Any]) -> str:
 def _breaker_lines(name: str, b: dict[str, Any]) -> list[str]:
     where = "on chain" if b["onchain"] else "agent only"
     n = len(b["firings"])
-    lines = [f"  breaker {name} ({where}): " + (f"fired {n} times" if n else "never fired")
+    fired = f"fired {n} time{'s' if n > 1 else ''}" if n else "never fired"
+    lines = [f"  breaker {name} ({where}): {fired}"
              + (f", {b['alerts']} alerts" if b["alerts"] else "")]
     lines += [f"    {_firing_line(f)}" for f in b["firings"][:10]]
     if n > 10:
