@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from interlock.backtest.reader import TraceReader
 from interlock.backtest.record import RecordOptions, record
 from interlock.backtest.run import replay
 from interlock.runtime.anvil import Anvil
@@ -76,3 +77,21 @@ def test_record_then_backtest_equals_the_live_run(tmp_path: Path) -> None:
     assert firings == run.firings and firings
     refused = sorted(run.number_of[s.block] for s in result.stopped)
     assert refused == sorted(b for b, _, status in run.stopped if status == "refused")
+
+
+def test_ten_rules_with_calls_round_trip(tmp_path: Path) -> None:
+    """The benchmark's ten breakers (staleness, change, calls, a score...): the live run, its
+    recording (reverted withdrawals are recorded as calls) and the backtest agree."""
+    rules = str(ROOT / "bench" / "backtest.guard")
+    with Anvil(extra_args=ANVIL_ARGS) as node:
+        venue = deploy_trace_venue(node, rules)
+        run = replay_trace(venue, random_trace(tmp_path / "traffic.jsonl", 2), tmp_path)
+        opts = _options(node, run, tmp_path / "rec.jsonl", venue.guard.address)
+        out = record(venue.program, opts)
+    reverted = [b for b, _, status in run.stopped if status == "paused"]
+    calls = [b.block for _, b in TraceReader.open(out).blocks() for _ in b.calls]
+    assert reverted and sorted(run.number_of[c] for c in calls) == sorted(reverted)
+    result = replay(venue.program, str(out))
+    firings = [(run.number_of[f.block], f.breaker, "flow" if f.by == "flow" else "agent")
+               for f in result.firings]
+    assert firings == run.firings and firings

@@ -4,9 +4,10 @@ For each range of at most `chunk` blocks: `eth_getLogs` for the assets' `Transfe
 into the vaults, the custom metrics' events and the guard's `FlowRefused` (a flow the guard
 refused moved nothing, but it was attempted: the trace keeps it, so a backtest sees what the
 guard saw); then, per block, one batch of `eth_getBlockByNumber` and `eth_call`s at that block
-(`balanceOf` of every vault, `latestRoundData` of every feed and reference). A flow's sender is
-its transaction's `from`. Balances are written only where they differ from the running balance
-(flows already move it); rounds only where they changed.
+(`balanceOf` of every vault, `latestRoundData` of every feed and reference; with the block's
+transactions when a `calls` metric needs them). A flow's sender is its transaction's `from`.
+Balances are written only where they differ from the running balance (flows already move it);
+rounds only where they changed.
 
 Recording goes to `TRACE.partial` and its progress to `TRACE.partial.json` (the next block and the
 byte length written), updated after every range; an interrupted run started again with the same
@@ -26,7 +27,7 @@ from typing import Any
 from eth_abi.abi import decode
 
 from interlock.backtest.rpc import Rpc
-from interlock.backtest.trace import Block, Flow, Header, Log, Round, StartState
+from interlock.backtest.trace import Block, Call, Flow, Header, Log, Round, StartState
 from interlock.backtest.trace import End as EndLine
 from interlock.ir.nodes import Program
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic, selector
@@ -73,12 +74,14 @@ class Recorder:
         self.chain_bal: dict[tuple[str, str], int] = {}
         self.rounds: dict[tuple[str, str], Round] = {}
         self.senders: dict[str, str] = {}
+        self._txs: list[dict[str, Any]] = []  # the last block read's transactions
 
     # --- reads --------------------------------------------------------------------------------
 
     def _state_calls(self, block: int) -> list[tuple[str, list[Any]]]:
         tag = hex(block)
-        calls: list[tuple[str, list[Any]]] = [("eth_getBlockByNumber", [tag, False])]
+        full = self.plan.needs_transactions()  # `calls` counts the block's transactions
+        calls: list[tuple[str, list[Any]]] = [("eth_getBlockByNumber", [tag, full])]
         for _, asset, _, vault in self.pairs:
             data = "0x" + (BALANCE_OF + bytes.fromhex(_pad(vault)[2:])).hex()
             calls.append(("eth_call", [{"to": asset, "data": data}, tag]))
@@ -90,6 +93,7 @@ class Recorder:
                                                dict[tuple[str, str], Round]]:
         replies = self.rpc.batch(self._state_calls(block))
         ts = int(replies[0]["timestamp"], 16)
+        self._txs = [t for t in replies[0]["transactions"] if isinstance(t, dict)]
         bal = {(v, a): int(r, 16) for (a, _, v, _), r in zip(self.pairs, replies[1:],
                                                               strict=False)}
         rounds = {}
@@ -153,6 +157,13 @@ class Recorder:
         return Flow(tx=tx, sender=self._sender(tx), vault=vault, asset=asset,
                     direction="out" if out else "in", amount=amount, scope=scope)
 
+    def _calls(self, flow_txs: set[str | None]) -> list[Call]:
+        """The block's transactions to a contract a `calls` metric counts, other than flows
+        (a flow is already a transaction to its vault)."""
+        watched = set().union(*self.plan.scope_contracts.values())
+        return [Call(tx=t["hash"], sender=t["from"], to=t["to"]) for t in self._txs
+                if t.get("to") and t["to"].lower() in watched and t["hash"] not in flow_txs]
+
     def start_state(self) -> StartState:
         _, bal, rounds = self._read_state(self.opts.first - 1)
         self.trace_bal, self.chain_bal, self.rounds = dict(bal), dict(bal), dict(rounds)
@@ -190,6 +201,7 @@ class Recorder:
         changed = {k: r for k, r in rounds.items() if self.rounds.get(k) != r}
         self.rounds.update(changed)
         return Block(block=number, time=ts, flows=[f for f, _ in flows], balances=balances,
+                     calls=self._calls({f.tx for f, _ in flows}),
                      logs=[r for r in records if isinstance(r, Log)],
                      feeds={n: r for (t, n), r in changed.items() if t == "feeds"},
                      references={n: r for (t, n), r in changed.items() if t == "references"})
