@@ -122,8 +122,7 @@ class ChainRun:
 
 
 def _set_round(v: TraceVenue, feed: Any, rnd: Round, shift: int) -> None:
-    v.send(feed.functions.setAnswer(rnd.answer), v.deployer)
-    v.send(feed.functions.setUpdatedAt(rnd.updated_at + shift), v.deployer)
+    v.send(feed.functions.set(rnd.answer, rnd.updated_at + shift), v.deployer)
 
 
 def _fund(v: TraceVenue, header_balances: dict[str, dict[str, int]]) -> None:
