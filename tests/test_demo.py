@@ -101,6 +101,7 @@ def check_funds_preserved_compared_with_no_guard(
 def check_the_broken_variant_is_violated(demo: Demo) -> None:
     result, text, _, _ = demo
     assert result.broken_violated == ["withdrawals_escape"]
+    assert result.backtest == {"euler-2023-03": True, "beanstalk-2022-04": False}
     assert "violated withdrawals_escape" in text
 
 

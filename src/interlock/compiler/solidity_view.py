@@ -25,6 +25,7 @@ from interlock.compiler.solidity_rules import (
     roles_view,
 )
 from interlock.ir.conditions import expanded_atoms, score_refs
+from interlock.ir.flow import Direction, flow_checked
 from interlock.ir.nodes import Program
 from interlock.ir.trip import trip_precondition
 
@@ -228,22 +229,13 @@ def _flow_blocks(
     p: Program, series: tuple[Series, ...], names: ConstNames
 ) -> list[dict[str, object]]:
     blocks: list[dict[str, object]] = []
+    directions: tuple[tuple[Direction, str], ...] = (("outflow", "out"), ("inflow", "!out"))
     for asset in p.assets:
-        for direction, flag in (("outflow", "out"), ("inflow", "!out")):
+        for direction, flag in directions:
             mine = [s for s in series if s.asset == asset.name and s.direction == direction]
             if not mine:
                 continue
-            checks = [
-                b.id
-                for b in p.breakers
-                # an alert-only rule acts off chain only: it must not refuse the flow
-                if b.onchain
-                and any(e.kind != "alert" for e in b.effects)
-                and any(
-                    a.kind == direction and a.target == asset.name
-                    for a in expanded_atoms(p, b.when)
-                )
-            ]
+            checks = [b.id for b in flow_checked(p, asset.name, direction)]
             blocks.append({
                 "test": f"asset == {names.asset[asset.name]} && {flag}",
                 "record": [f"_seriesAdd({s.index}, {s.bucket}, amount);" for s in mine],

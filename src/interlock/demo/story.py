@@ -9,7 +9,9 @@
    no guard; show the breaker firing, the blocks and milliseconds to containment, and the funds
    kept in both runs;
 5. check `examples/broken/perp_venue_unbounded.guard` and show the violated proof's timeline;
-6. stop the monitor and Anvil by pid, and confirm neither process is left.
+6. stop the monitor and Anvil by pid, and confirm neither process is left;
+7. backtest the rules on two library incidents (`interlock backtest`): Euler, which they
+   contain, and Beanstalk, which no rule of the language can.
 
 `run_demo` returns the facts (`DemoResult`) the end-to-end test asserts.
 """
@@ -49,6 +51,7 @@ class DemoResult:
     guard_paused: bool = False
     monitor_decision_ms: float | None = None
     broken_violated: list[str] = field(default_factory=list)
+    backtest: dict[str, bool] = field(default_factory=dict)  # library incident -> contained
     pids: dict[str, int] = field(default_factory=dict)  # process -> pid (all stopped)
     failures: list[str] = field(default_factory=list)
 
@@ -97,8 +100,33 @@ def run_demo(
     console.print(
         "[dim]`interlock check` exits 1 on this file: in CI that blocks the merge (docs/ci.md).[/]"
     )
+    display.step(console, 7 if result.guarded else 4, "Backtest the rules on the incident library")
+    _backtest(console, root, result)
     _verdict(console, result)
     return result
+
+
+BACKTESTS = ("euler-2023-03", "beanstalk-2022-04")
+
+
+def _backtest(console: Console, root: Path, result: DemoResult) -> None:
+    from interlock.backtest.run import BacktestOptions, backtest
+    from interlock.backtest.text import render_trace
+
+    traces = [os.path.relpath(root / "examples" / "traces" / f"{n}.jsonl.gz") for n in BACKTESTS]
+    console.print(f"[dim]$ interlock backtest {VENUE} {' '.join(traces)}[/]")
+    bt = backtest(os.path.relpath(root / VENUE), traces, BacktestOptions())
+    for name, t in zip(BACKTESTS, bt.report["traces"], strict=True):
+        result.backtest[name] = bool(t["incident"]["contained"])
+        lines = render_trace(bt.program, t)
+        keep = [x for x in lines if x.strip().startswith(("incident", "contained", "NOT",
+                                                          "attacker", "saved", "beyond"))]
+        console.print(lines[0].split(":")[0], highlight=False)
+        for line in keep:
+            console.print(line, highlight=False, markup=False)
+    if result.backtest != {"euler-2023-03": True, "beanstalk-2022-04": False}:
+        result.failures.append(f"the backtest did not find what docs/backtest.md says: "
+                               f"{result.backtest}")
 
 
 def _check(console: Console, path: Path, verb: str) -> FileReport:
