@@ -5,7 +5,7 @@
 
 A module may import its own package and any package of an earlier layer; packages of one layer
 do not import each other, except where `SIBLINGS` says (the entry points: `cli` calls `check`,
-`build`, `demo` and `backtest`; `build` and `demo` run `check`, `demo` runs `build`). On top of
+`build`, `demo` and `backtest`; `build` and `demo` run `check`, `demo` runs `build` and `backtest`). On top of
 the order: only `demo` (and the tests and bench scripts, which are not under src/) import
 `interlock.testing`; `runtime` never imports `verifier`, and z3 is imported only by `verifier`
 (the monitor must run without either). Every import counts, also those inside functions
@@ -38,7 +38,8 @@ LAYERS: tuple[frozenset[str], ...] = (
 )
 # Entry points of one layer that call one another; `runtime` and `report` do not.
 SIBLINGS = {("cli", "check"), ("cli", "build"), ("cli", "demo"), ("cli", "backtest"),
-            ("cli", "diff"), ("build", "check"), ("demo", "check"), ("demo", "build")}
+            ("cli", "diff"), ("build", "check"), ("demo", "check"), ("demo", "build"),
+            ("demo", "backtest")}
 EXTRA = {("demo", "testing")}  # the demo's stand-in venue is the tests' (one family)
 FORBIDDEN = {("runtime", "verifier"): "the monitor runs without the checker"}
 Z3_USERS = frozenset({"verifier"})
