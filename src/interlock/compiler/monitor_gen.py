@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
-
-import jinja2
 
 from interlock import __version__
+from interlock.compiler.templates_env import template
 from interlock.compiler.triggers import trigger
 from interlock.ir.nodes import IR_VERSION, Program
 
@@ -77,19 +75,8 @@ def build_view(program: Program) -> MonitorView:
     )
 
 
-@cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("interlock.compiler", "templates"),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-
 
 def emit_monitor(program: Program) -> dict[str, str]:
     """The monitor module for `program` (file name -> source text)."""
     view = build_view(program)
-    return {view.module_file: _env().get_template("monitor.py.j2").render(v=view)}
+    return {view.module_file: template("monitor.py.j2").render(v=view)}

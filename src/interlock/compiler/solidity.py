@@ -14,25 +14,10 @@ it out. Output is deterministic and names the rule file and its sha256 in a head
 
 from __future__ import annotations
 
-from functools import cache
-
-import jinja2
-
 from interlock import __version__
 from interlock.compiler.solidity_view import GuardView, build_view
+from interlock.compiler.templates_env import template
 from interlock.ir.nodes import Program
-
-
-@cache
-def _env() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("interlock.compiler", "templates"),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 def guard_file_names(protocol: str) -> tuple[str, str, str]:
@@ -42,11 +27,10 @@ def guard_file_names(protocol: str) -> tuple[str, str, str]:
 
 def render(view: GuardView) -> dict[str, str]:
     guard, iface, guarded = guard_file_names(view.protocol)
-    env = _env()
     return {
-        guard: env.get_template("Guard.sol.j2").render(v=view),
-        iface: env.get_template("IGuard.sol.j2").render(v=view),
-        guarded: env.get_template("Guarded.sol.j2").render(v=view),
+        guard: template("Guard.sol.j2").render(v=view),
+        iface: template("IGuard.sol.j2").render(v=view),
+        guarded: template("Guarded.sol.j2").render(v=view),
     }
 
 
