@@ -1,0 +1,57 @@
+"""The key a signer (or the submitter) uses: an encrypted keystore file or an environment variable.
+
+A keystore's password comes from `password_env` when given, else from `prompt` (the CLI asks on
+the terminal without echo). Messages never contain key material.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+
+
+class KeyLoadError(Exception):
+    """No usable key (the message says why, without the key)."""
+
+
+def load_key(*, keystore: str | None = None, password_env: str | None = None,
+             key_env: str | None = None,
+             prompt: Callable[[str], str] | None = None) -> LocalAccount:
+    if keystore:
+        return _from_keystore(keystore, password_env, prompt)
+    if key_env:
+        raw = os.environ.get(key_env)
+        if not raw:
+            raise KeyLoadError(f"environment variable `{key_env}` is not set")
+        try:
+            account: LocalAccount = Account.from_key(raw.strip())
+        except (ValueError, TypeError) as exc:
+            raise KeyLoadError(f"`{key_env}` does not hold a private key") from exc
+        return account
+    raise KeyLoadError("no key: pass --keystore FILE or --key-env VAR")
+
+
+def _from_keystore(path: str, password_env: str | None,
+                   prompt: Callable[[str], str] | None) -> LocalAccount:
+    try:
+        blob = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise KeyLoadError(f"cannot read keystore `{path}`: {exc}") from exc
+    if password_env:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise KeyLoadError(f"environment variable `{password_env}` is not set")
+    elif prompt is not None:
+        password = prompt(f"password for {path}")
+    else:
+        raise KeyLoadError("the keystore needs a password: pass --password-env VAR")
+    try:
+        account: LocalAccount = Account.from_key(Account.decrypt(blob, password))
+    except ValueError as exc:
+        raise KeyLoadError(f"cannot decrypt keystore `{path}`: wrong password?") from exc
+    return account
