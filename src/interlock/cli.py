@@ -485,6 +485,29 @@ def op_submit(
                   KeyOptions(keystore, password_env, key_env), dry_run=dry_run)
 
 
+@app.command("status")
+def guard_status(
+    build_dir: BuildDir, rpc: Rpc,
+    guard: Annotated[str | None, typer.Option(
+        "--guard", help="guard address (default: the one `interlock deploy` recorded)")] = None,
+    format: Annotated[str, typer.Option("--format", help="text or json")] = "text",
+    watch: Annotated[float | None, typer.Option(
+        "--watch", help="refresh every this many seconds")] = None,
+    from_block: Annotated[int, typer.Option(
+        "--from-block", help="read events from this block")] = 0,
+    protocol: Protocol = None, debug: Debug = False,
+) -> int:
+    """The live state of a deployed guard: pauses and why, max and gap, feeds, params and
+    overrides, queued operations, breaker cooldowns.
+
+    Example: interlock status build/ --rpc http://127.0.0.1:8545 --watch 5"""
+    from interlock.operations.commands import Target
+    from interlock.operations.commands import guard_status as run_status
+
+    return run_status(Target(build_dir, protocol, rpc), _io(), guard=guard,
+                      as_json=format == "json", watch=watch, from_block=from_block)
+
+
 def _diff(before: str, after: str, path: str) -> str:
     import difflib
 

@@ -242,3 +242,27 @@ def submit(t: Target, paths: Sequence[str], io: Io, keys: KeyOptions, *,
             io.err(f"refused: {refusal}")
         return 1 if sent.refusals else 0
     return guarded(run, io)
+
+
+def guard_status(t: Target, io: Io, *, guard: str | None, as_json: bool,
+                 watch: float | None, from_block: int) -> int:
+    """`interlock status`: print the guard's live state (every `watch` seconds, until ^C)."""
+    from interlock.operations.guard_status import read_status
+    from interlock.operations.guard_status_text import render_status
+
+    def run() -> int:
+        built, _ = _built(t)
+        if t.rpc is None:
+            raise ChainError("give --rpc URL")
+        g = _connect_recorded(built, t.rpc, guard)
+        while True:
+            st = read_status(g, from_block)
+            text = json.dumps(st, indent=2) if as_json else "\n".join(render_status(st))
+            io.out(("\x1b[2J\x1b[H" if watch and not as_json else "") + text)
+            if not watch:
+                return 0
+            try:
+                time.sleep(watch)
+            except KeyboardInterrupt:
+                return 0
+    return guarded(run, io)
