@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from eth_abi.abi import decode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from interlock.ir.nodes import Program
@@ -62,7 +63,7 @@ SENTENCES: dict[str, Sentence] = {
         f"operation {_hash(a[0])} is not queued (never queued, already executed or cancelled)"),
     "Timelocked": lambda p, a: f"{_power(p, a[0])} is timelocked: queue it first",
     "NotTimelocked": lambda p, a: f"{_power(p, a[0])} is not timelocked: execute it directly",
-    "UnknownSigner": lambda p, a: f"{a[0]} is not a signer of the guard",
+    "UnknownSigner": lambda p, a: f"{to_checksum_address(a[0])} is not a signer of the guard",
     "UnknownPower": lambda p, a: f"the guard has no power {a[0]}",
     "SignersNotSorted": lambda p, a: (
         f"signature {a[0]} is out of order (signers must be by increasing address, no repeat)"),
