@@ -87,7 +87,11 @@ def open_guard(program: Program, abi: list[dict[str, Any]], rpc: str,
     if chain_id != f.chain_id:
         raise ChainError(f"the operation is for chain {f.chain_id}, the node at {rpc} is "
                          f"chain {chain_id}")
-    on_chain = bytes(g.contract.functions.operationHash(op_tuple(f)).call())
+    try:
+        on_chain = bytes(g.contract.functions.operationHash(op_tuple(f)).call())
+    except Exception as exc:  # a contract without `operationHash` reverts or returns nothing
+        raise ChainError(f"the contract at {f.guard} is not an Interlock guard: "
+                         "nothing sent") from exc
     if on_chain != digest(f):
         raise ChainError(f"the guard at {f.guard} computes another digest for this operation "
                          "(another protocol, rules version or domain): nothing sent")
