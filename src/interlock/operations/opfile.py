@@ -9,7 +9,7 @@
 on the extracted JSON) signs. `check_file` holds a file to the rules it names: the typed data
 must be `compiler.eip712.typed_data` of its own message and the summary `describe.summary` of
 it; every signature must recover to a distinct signer of the rules. The JSON Schema is
-`schemas/operation.schema.json` (`file_json_schema`).
+`docs/operation.schema.json` (`file_json_schema`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,18 @@ class OperationFile(BaseModel):
     summary: str = Field(description="what the typed data signs, in words")
     chain_id: int
     guard: str = Field(pattern=ADDRESS)
-    typed_data: dict[str, Any] = Field(description="eth_signTypedData_v4 JSON")
+    typed_data: dict[str, Any] = Field(description="eth_signTypedData_v4 JSON", json_schema_extra={
+        "required": ["types", "primaryType", "domain", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "types": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                "type": "object", "required": ["name", "type"],
+                "properties": {"name": {"type": "string"}, "type": {"type": "string"}}}}},
+            "primaryType": {"const": eip712.PRIMARY_TYPE},
+            "domain": {"type": "object"},
+            "message": {"type": "object", "required": [n for n, _ in eip712.OPERATION_FIELDS],
+                        "additionalProperties": {"type": "integer"}},
+        }})
     signatures: tuple[SignatureEntry, ...] = ()
 
     @property
@@ -62,6 +73,10 @@ def file_json_schema() -> dict[str, Any]:
     schema = OperationFile.model_json_schema(mode="serialization")
     return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": SCHEMA_ID, "title": "Interlock operation file v1"}
+
+
+def file_json_schema_text() -> str:
+    return json.dumps(file_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
 def new_file(program: Program, chain_id: int, guard: str, values: dict[str, int]) -> OperationFile:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from interlock.ir.nodes import Program, RoleExpr
-from interlock.verifier.semantics import role_satisfied
+from interlock.semantics import role_satisfied
 
 MAX_SETS = 20  # listed at most; more are summarised by their count
 MAX_CANDIDATES = 4000  # sets tried per size before giving up listing
