@@ -57,8 +57,12 @@ def render(program: Program, st: dict[str, Any]) -> list[str]:
                      f"it: {sets or 'none (no signer left can)'}{more}")
     left = st["deadline"] - st["now"]
     when = fmt_time(st["deadline"])
-    lines.append(f"expired at {when}" if st["expired"] else
-                 f"valid until {when} ({fmt_duration(left)} left, {st['clock']} clock)")
+    queued = st["queue"] is not None and st["queue"]["eta"] is not None
+    if st["expired"]:
+        lines.append(f"expired at {when}" + (" (it was queued in time: the deadline no longer "
+                                             "applies)" if queued else ""))
+    else:
+        lines.append(f"valid until {when} ({fmt_duration(left)} left, {st['clock']} clock)")
     lines += _queue_lines(st)
     return lines
 
