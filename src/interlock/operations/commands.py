@@ -29,10 +29,10 @@ from interlock.operations.chain import (
     simulate,
 )
 from interlock.operations.describe import UnknownPower, power_of
-from interlock.operations.keys import KeyLoadError, load_key
 from interlock.operations.opstatus import op_status, render
 from interlock.operations.words import WordsError, parse_duration, resolve
 from interlock.runtime.deploy import BuildDirError, BuiltProtocol, find_protocol, recorded_guard
+from interlock.runtime.keys import KeyLoadError, load_key
 
 Echo = Callable[[str], None]
 BAD_INPUT = (WordsError, opfile.OpFileError, signing.SigningError, KeyLoadError, BuildDirError,

@@ -1,7 +1,8 @@
-"""The key a signer (or the submitter) uses: an encrypted keystore file or an environment variable.
+"""A private key from an encrypted keystore file or an environment variable: the monitor's agent
+key, an operation signer's key, the submitter's key.
 
 A keystore's password comes from `password_env` when given, else from `prompt` (the CLI asks on
-the terminal without echo). Messages never contain key material.
+the terminal without echo), else it is empty. Messages never contain key material.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ class KeyLoadError(Exception):
 
 
 def load_key(*, keystore: str | None = None, password_env: str | None = None,
-             key_env: str | None = None,
-             prompt: Callable[[str], str] | None = None) -> LocalAccount:
+             key_env: str | None = None, prompt: Callable[[str], str] | None = None,
+             what: str = "key") -> LocalAccount:
     if keystore:
         return _from_keystore(keystore, password_env, prompt)
     if key_env:
@@ -33,7 +34,7 @@ def load_key(*, keystore: str | None = None, password_env: str | None = None,
         except (ValueError, TypeError) as exc:
             raise KeyLoadError(f"`{key_env}` does not hold a private key") from exc
         return account
-    raise KeyLoadError("no key: pass --keystore FILE or --key-env VAR")
+    raise KeyLoadError(f"no {what}: pass --key-env VAR or --keystore FILE")
 
 
 def _from_keystore(path: str, password_env: str | None,
@@ -46,10 +47,8 @@ def _from_keystore(path: str, password_env: str | None,
         password = os.environ.get(password_env)
         if password is None:
             raise KeyLoadError(f"environment variable `{password_env}` is not set")
-    elif prompt is not None:
-        password = prompt(f"password for {path}")
     else:
-        raise KeyLoadError("the keystore needs a password: pass --password-env VAR")
+        password = prompt(f"password for {path}") if prompt is not None else ""
     try:
         account: LocalAccount = Account.from_key(Account.decrypt(blob, password))
     except ValueError as exc:
