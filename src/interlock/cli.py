@@ -474,6 +474,8 @@ def op_submit(
     key_env: Annotated[str | None, typer.Option("--key-env", help="env var with the sender key")]
     = "INTERLOCK_SUBMITTER_KEY",
     dry_run: Annotated[bool, typer.Option("--dry-run", help="simulate only")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="send even when the simulation shows a pause its gap refuses")] = False,
     protocol: Protocol = None, debug: Debug = False,
 ) -> int:
     """Merge signatures, simulate, then execute, queue or run the queued operation.
@@ -482,7 +484,7 @@ def op_submit(
     from interlock.operations.commands import KeyOptions, Target, submit
 
     return submit(Target(build, protocol, rpc), files, _io(),
-                  KeyOptions(keystore, password_env, key_env), dry_run=dry_run)
+                  KeyOptions(keystore, password_env, key_env), dry_run=dry_run, force=force)
 
 
 @app.command("status")

@@ -146,3 +146,21 @@ def test_powers_that_do_not_exist(quiet: Env, capsys: pytest.CaptureFixture[str]
     Path("junk.json").write_text('{"hello": 1}')
     assert "`junk.json` is not an operation file" in error_of(env, capsys, "status", "junk.json")
     assert "cannot read `missing.json`" in error_of(env, capsys, "status", "missing.json")
+
+
+def test_submitter_without_funds_or_key(quiet: Env, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    env = quiet
+    a, b = two_signed(env, ["pause", "withdrawals", "for", "1h"])
+    monkeypatch.setenv("INTERLOCK_SUBMITTER_KEY", "0x" + "57" * 32)
+    capsys.readouterr()
+    assert env.op("submit", str(a), str(b), "--rpc", env.rpc) == 1
+    err = capsys.readouterr().err
+    assert "the node did not accept the transaction from" in err and "nothing was sent" in err
+    monkeypatch.delenv("INTERLOCK_SUBMITTER_KEY")
+    assert "environment variable `INTERLOCK_SUBMITTER_KEY` is not set" in error_of(
+        env, capsys, "submit", str(a), str(b), "--rpc", env.rpc)
+    assert "cannot reach the node at http://127.0.0.1:1" in error_of(
+        env, capsys, "submit", str(a), str(b), "--rpc", "http://127.0.0.1:1")
+    assert "need an http(s):// node URL" in error_of(
+        env, capsys, "submit", str(a), str(b), "--rpc", "ws://127.0.0.1:1")

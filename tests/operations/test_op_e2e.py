@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from interlock.operations import opfile
+from interlock.operations.chain import digest
 from tests.operations.conftest import D, Env, H
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
@@ -87,8 +89,20 @@ def test_timelocked_set_queued_refused_early_executed_after(
     assert env.guard_fn("paramBase", 0) == 12
 
 
-def test_a_queued_set_is_cancelled(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
-    op = propose(env, "set", "max_leverage", "to", "30", extra=("--deadline", "3d"))
+def propose_with_hash_bit(env: Env, high: bool, *words: str) -> Path:
+    """A proposal whose operation hash has its top bit set (or not): found by trying nonces
+    (a cancel carries the hash in `int256 value`, negative when the top bit is set)."""
+    for nonce in range(1, 64):
+        op = propose(env, *words, extra=("--deadline", "3d", "--nonce", str(nonce)))
+        if (digest(opfile.load(op))[0] >= 0x80) == high:
+            return op
+    raise AssertionError("no nonce gave the wanted hash")
+
+
+@pytest.mark.parametrize("high_bit", [False, True])
+def test_a_queued_set_is_cancelled(env: Env, capsys: pytest.CaptureFixture[str],
+                                   high_bit: bool) -> None:
+    op = propose_with_hash_bit(env, high_bit, "set", "max_leverage", "to", "30")
     a = sign_copy(env, op, "alice", "a.json")
     c = sign_copy(env, op, "carol", "c.json")
     assert env.op("submit", str(a), str(c), "--rpc", env.rpc) == 0
@@ -105,3 +119,21 @@ def test_a_queued_set_is_cancelled(env: Env, capsys: pytest.CaptureFixture[str])
     assert env.op("submit", str(a), str(c), "--rpc", env.rpc) == 1
     assert "was already used" in capsys.readouterr().err  # queued once, then cancelled
     assert env.guard_fn("paramBase", 0) == 20
+
+
+def test_dry_run_and_json_status(env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    op = propose(env, "suspend", "ETH_USD", "for", "30m")
+    a = sign_copy(env, op, "alice", "a.json")
+    capsys.readouterr()
+    assert env.op("status", str(a), "--rpc", env.rpc, "--format", "json") == 0
+    st = json.loads(capsys.readouterr().out)
+    assert st["signed"] == [{"signer": "alice", "entity": "foundation"}]
+    assert not st["satisfied"] and st["missing"] == [["bob"], ["carol"]]
+    assert st["queue"] == {"nonce_used": False, "eta": None, "ready": False}
+    assert st["clock"] == "chain" and not st["expired"]
+    b = sign_copy(env, op, "bob", "b.json")
+    block = env.chain.w3.eth.block_number
+    assert env.op("submit", str(a), str(b), "--rpc", env.rpc, "--dry-run") == 0
+    assert "dry run: would call `execute`" in capsys.readouterr().out
+    assert env.chain.w3.eth.block_number == block
+    assert env.guard_fn("isSuspended", 0) is False

@@ -54,6 +54,7 @@ def test_schema_is_committed_and_files_validate(program: Program) -> None:
     ("extend withdrawals by 2d", 4, 0b010, 48 * H),
     ("set max_leverage to 12", 5, 0, 12),
     ("cancel governor 0x" + "0f" * 32, 6, 0, int("0f" * 32, 16)),
+    ("cancel governor 0x" + "f0" * 32, 6, 0, int("f0" * 32, 16) - 2**256),  # int256
 ])
 def test_words_resolve(program: Program, words: str, power: int, targets: int,
                        value: int) -> None:
@@ -72,3 +73,16 @@ def test_missing_signer_sets(program: Program) -> None:
     assert role_status(program, "guardian", []).missing == (
         ("alice", "bob"), ("alice", "carol"), ("bob", "carol"))
     assert role_status(program, "governor", ["bob", "carol"]).satisfied
+
+
+def test_a_cancel_of_a_high_hash_is_signable(program: Program) -> None:
+    """An operation hash with its top bit set is a negative `int256 value` (two's complement)."""
+    from eth_account import Account
+    from eth_account.messages import encode_typed_data
+
+    r = resolve(program, ["cancel", "governor", "0x" + "ff" * 32])
+    f = opfile.new_file(program, 1, GUARD, {"power": r.power.id, "targets": 0,
+                                            "value": r.value, "nonce": 1, "deadline": 10**10})
+    assert r.value == -1 and f.summary.startswith(
+        "cancel governor's queued operation 0x" + "ff" * 32)
+    Account.from_key(b"\x01" * 32).sign_message(encode_typed_data(full_message=f.typed_data))

@@ -4,6 +4,7 @@ tool can produce it, and by simulating crafted calls for what the tool itself ne
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -84,12 +85,16 @@ def test_pause_refused_by_gap_is_reported(env: Env, capsys: pytest.CaptureFixtur
     un = signed(env, ["unpause", "withdrawals"], ["alice", "bob"], name="u")
     assert env.op("submit", *map(str, un), "--rpc", env.rpc) == 0
     files = signed(env, ["pause", "withdrawals", "for", "1h"], ["alice", "bob"], name="p")
-    capsys.readouterr()
-    assert env.op("submit", *map(str, files), "--rpc", env.rpc) == 1
-    err = capsys.readouterr().err
-    assert ("refused: the pause of `withdrawals` was refused: its gap (1d after its last pause "
-            "ended) is running, so it stays open [PauseRefused]") in err
+    sentence = ("refused: the pause of `withdrawals` was refused: its gap (1d after its last "
+                "pause ended) is running, so it stays open [PauseRefused]")
+    err = submit_refused(env, files, capsys)  # predicted by the simulation: nothing sent
+    assert sentence in err
+    assert env.op("submit", *map(str, files), "--rpc", env.rpc, "--force") == 1
+    out, err = capsys.readouterr()
+    assert "execute: tx 0x" in out and sentence in err  # sent: the receipt's event says it
     assert env.guard_fn("isActive", WITHDRAWALS) is True
+    assert env.guard_fn("nonceUsed", json.loads(files[0].read_text())["typed_data"]["message"]
+                        ["nonce"]) is True
 
 
 # --- what the tool never sends, simulated against the same guard ---------------------------

@@ -17,13 +17,15 @@ from typing import Any
 
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from web3 import Web3
 from web3.logs import DISCARD
+from web3.types import RPCEndpoint
 
 from interlock.compiler import eip712
 from interlock.ir.nodes import Program
 from interlock.operations.describe import fmt_time, power_of
-from interlock.operations.errors import decode_revert, refused_pauses
+from interlock.operations.errors import decode_revert, event_signature, refused_pauses
 from interlock.operations.opfile import OperationFile
 from interlock.operations.signing import ordered_signatures
 
@@ -127,7 +129,7 @@ def plan(g: Guard, f: OperationFile) -> tuple[str, tuple[Any, ...]]:
 def simulate(g: Guard, method: str, args: tuple[Any, ...], sender: str) -> None:
     data = g.contract.encode_abi(method, args=list(args))
     call = {"from": sender, "to": g.contract.address, "data": data}
-    reply = g.w3.provider.make_request("eth_call", [call, "latest"])  # type: ignore[arg-type]
+    reply = g.w3.provider.make_request(RPCEndpoint("eth_call"), [call, "latest"])
     error = reply.get("error")
     if error:
         revert = error.get("data") if isinstance(error, dict) else None
@@ -136,6 +138,25 @@ def simulate(g: Guard, method: str, args: tuple[Any, ...], sender: str) -> None:
         if isinstance(revert, str) and revert.startswith("0x"):
             raise Refused(decode_revert(g.program, g.abi, revert))
         raise ChainError(f"the simulation failed: {error}")
+
+
+def predicted_refusals(g: Guard, method: str, args: tuple[Any, ...],
+                       sender: str) -> tuple[str, ...]:
+    """Pauses the call would have its scopes' `gap` refuse (`PauseRefused` in the simulated
+    logs, via `eth_simulateV1`); () when the node cannot simulate with logs."""
+    data = g.contract.encode_abi(method, args=list(args))
+    call = {"from": sender, "to": g.contract.address, "data": data}
+    reply = g.w3.provider.make_request(
+        RPCEndpoint("eth_simulateV1"), [{"blockStateCalls": [{"calls": [call]}]}, "latest"])
+    try:
+        logs = reply["result"][0]["calls"][0].get("logs", [])
+    except (KeyError, IndexError, TypeError):
+        return ()
+    topic = "0x" + keccak(text=event_signature(g.abi, "PauseRefused")).hex()
+    scopes = [int(log["topics"][1], 16) for log in logs
+              if log.get("topics") and log["topics"][0].lower() == topic
+              and log.get("address", "").lower() == g.contract.address.lower()]
+    return tuple(refused_pauses(g.program, scopes))
 
 
 @dataclass(frozen=True)
@@ -148,13 +169,20 @@ class Sent:
 
 def send(g: Guard, method: str, args: tuple[Any, ...], account: LocalAccount) -> Sent:
     fn = getattr(g.contract.functions, method)(*args)
-    tx = fn.build_transaction({
-        "from": account.address, "chainId": int(g.w3.eth.chain_id),
-        "nonce": g.w3.eth.get_transaction_count(account.address, "pending"),
-    })
-    signed = account.sign_transaction(tx)
-    tx_hash = g.w3.eth.send_raw_transaction(signed.raw_transaction)
-    receipt = g.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
+    try:
+        tx = fn.build_transaction({
+            "from": account.address, "chainId": int(g.w3.eth.chain_id),
+            "nonce": g.w3.eth.get_transaction_count(account.address, "pending"),
+        })
+        tx_hash = g.w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
+    except Exception as exc:  # the node refused it (funds, fees, nonce): web3 raises many types
+        raise Refused(f"the node did not accept the transaction from {account.address}: "
+                      f"{exc}") from exc
+    try:
+        receipt = g.w3.eth.wait_for_transaction_receipt(tx_hash, timeout=RECEIPT_TIMEOUT_S)
+    except Exception as exc:  # a time-out or a lost node: the transaction may still be mined
+        raise ChainError(f"sent {tx_hash.to_0x_hex()} but saw no receipt ({exc}): check it "
+                         "with `interlock op status` before sending again") from exc
     if receipt["status"] != 1:
         raise Refused(f"the transaction {tx_hash.to_0x_hex()} reverted on chain (the state "
                       "changed since the simulation): run `interlock op status`")

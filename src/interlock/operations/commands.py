@@ -24,6 +24,7 @@ from interlock.operations.chain import (
     digest,
     open_guard,
     plan,
+    predicted_refusals,
     read_abi,
     send,
     simulate,
@@ -219,7 +220,7 @@ def status(t: Target, paths: Sequence[str], io: Io, *, as_json: bool) -> int:
 
 
 def submit(t: Target, paths: Sequence[str], io: Io, keys: KeyOptions, *,
-           dry_run: bool) -> int:
+           dry_run: bool, force: bool = False) -> int:
     def run() -> int:
         built, program = _built(t)
         f = _merged(program, paths)
@@ -230,6 +231,12 @@ def submit(t: Target, paths: Sequence[str], io: Io, keys: KeyOptions, *,
                            key_env=keys.key_env, prompt=io.prompt)
         method, args = plan(g, f)
         simulate(g, method, args, account.address)
+        refusals = predicted_refusals(g, method, args, account.address)
+        for refusal in refusals:
+            io.err(f"refused: {refusal}")
+        if refusals and not force:
+            io.err("nothing was sent (the nonce would be spent for nothing; --force sends)")
+            return 1
         io.err(f"simulated `{method}`: the guard accepts it")
         if dry_run:
             io.out(f"dry run: would call `{method}` for {f.summary}")

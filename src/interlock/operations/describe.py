@@ -54,7 +54,7 @@ def action(program: Program, msg: Mapping[str, int]) -> str:
         return f"{power.kind} {targets}"
     if power.kind == "set":
         return f"set {power.targets[0]} to {value}"
-    return f"cancel {power.targets[0]}'s queued operation 0x{value:064x}"
+    return f"cancel {power.targets[0]}'s queued operation 0x{value % 2**256:064x}"
 
 
 def summary(program: Program, msg: Mapping[str, int]) -> str:

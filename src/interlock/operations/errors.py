@@ -87,6 +87,12 @@ def _signature(entry: dict[str, Any]) -> str:
     return f"{entry['name']}({','.join(i['type'] for i in entry['inputs'])})"
 
 
+def event_signature(abi: Sequence[dict[str, Any]], name: str) -> str:
+    """`PauseRefused(uint8)`: an event's signature as its ABI declares it."""
+    entry = next(e for e in abi if e.get("type") == "event" and e.get("name") == name)
+    return _signature(entry)
+
+
 def decode_revert(program: Program, abi: Sequence[dict[str, Any]], data: str | bytes) -> str:
     """The sentence for a revert's data (`0x` + selector + arguments)."""
     raw = bytes.fromhex(data.removeprefix("0x")) if isinstance(data, str) else data

@@ -102,8 +102,9 @@ def _split_value(kind: str, tokens: list[str]) -> tuple[list[str], str | None]:
 def _value(kind: str, raw: str | None) -> int:
     if raw is None:
         return 0
-    if kind == "cancel":
-        return int(raw, 16)
+    if kind == "cancel":  # the hash travels in `int256 value`: two's complement, as the guard
+        h = int(raw, 16)  # reads it back with `bytes32(uint256(op.value))`
+        return h - 2**256 if h >= 2**255 else h
     if kind == "set":
         if not _INT.match(raw):
             raise WordsError(f"`{raw}` is not an integer value for `set`")
