@@ -76,3 +76,21 @@ def test_status_says_why_a_breaker_paused(env: Env, capsys: pytest.CaptureFixtur
     assert main(["status", str(env.build), "--rpc", env.rpc, "--format", "json"]) == 0
     scopes = {s["scope"]: s for s in json.loads(capsys.readouterr().out)["scopes"]}
     assert scopes["withdrawals"]["last_change"] == "paused by breaker `drain`"
+
+
+def test_watch_redraws_until_interrupted(env: Env, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise KeyboardInterrupt
+        env.chain.mine(env.now() + 60)  # the chain moves between two draws
+
+    monkeypatch.setattr("interlock.operations.commands.time.sleep", sleep)
+    capsys.readouterr()
+    assert main(["status", str(env.build), "--rpc", env.rpc, "--watch", "5"]) == 0
+    out = capsys.readouterr().out
+    assert sleeps == [5, 5]  # (the screen is cleared between draws on a terminal only)
+    assert out.count("OpsVenueGuard 0x") == 2
