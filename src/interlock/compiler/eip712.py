@@ -68,6 +68,17 @@ def message_types() -> dict[str, list[dict[str, str]]]:
     return {PRIMARY_TYPE: [{"name": n, "type": t} for n, t in OPERATION_FIELDS]}
 
 
+# what the proposer chooses; every other Operation field (none yet) is derived from the rules
+CHOSEN_FIELDS = ("power", "targets", "value", "nonce", "deadline")
+
+
+def operation_message(program: Program, chosen: Mapping[str, int]) -> dict[str, int]:
+    """The full message of one use of a power from the `CHOSEN_FIELDS`: a field bound to the
+    rules (their hash, the power's role) is computed here, so proposers, signers' checks and
+    the guard agree on it without anyone typing it."""
+    return message({n: int(chosen[n]) for n in CHOSEN_FIELDS})
+
+
 def message(values: Mapping[str, int]) -> dict[str, int]:
     """The `message` entry: exactly the Operation fields, in order (a missing one is a bug)."""
     return {n: int(values[n]) for n, _ in OPERATION_FIELDS}

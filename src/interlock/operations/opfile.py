@@ -79,8 +79,9 @@ def file_json_schema_text() -> str:
     return json.dumps(file_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def new_file(program: Program, chain_id: int, guard: str, values: dict[str, int]) -> OperationFile:
-    td = eip712.typed_data(program, chain_id, guard, values)
+def new_file(program: Program, chain_id: int, guard: str, chosen: dict[str, int]) -> OperationFile:
+    """A new operation from the proposer's `eip712.CHOSEN_FIELDS` (power, targets, ...)."""
+    td = eip712.typed_data(program, chain_id, guard, eip712.operation_message(program, chosen))
     return OperationFile(protocol=program.protocol, rules_sha256=program.source_sha256,
                          summary=summary(program, td["message"]), chain_id=chain_id,
                          guard=guard, typed_data=td)
@@ -115,7 +116,8 @@ def check_file(program: Program, f: OperationFile) -> None:
             f"{f.rules_sha256[:12]}..., the build holds {program.protocol}'s rules with sha256 "
             f"{program.source_sha256[:12]}...: power ids may differ, propose it again")
     try:
-        expected = eip712.typed_data(program, f.chain_id, f.guard, f.message)
+        msg = eip712.operation_message(program, f.message)
+        expected = eip712.typed_data(program, f.chain_id, f.guard, msg)
     except (KeyError, TypeError, ValueError) as exc:
         raise OpFileError(f"the typed data's message is not an Operation: {exc}") from exc
     for key in ("types", "primaryType", "domain", "message"):
