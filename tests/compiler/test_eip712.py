@@ -6,7 +6,7 @@ from __future__ import annotations
 from interlock.compiler import eip712
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
-from tests.operations.conftest import RULES
+from tests.operations.rules import RULES
 
 
 def test_guard_source_is_generated_from_the_definition() -> None:
