@@ -15,7 +15,8 @@ from interlock.ir.nodes import Program
 from interlock.operations import opfile
 from interlock.operations.roles import role_status
 from interlock.operations.words import WordsError, resolve
-from tests.operations.rules import RULES, H
+from tests.operations.conftest import H
+from tests.operations.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 GUARD = "0x" + "ab" * 20
