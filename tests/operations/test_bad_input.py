@@ -164,3 +164,15 @@ def test_submitter_without_funds_or_key(quiet: Env, capsys: pytest.CaptureFixtur
         env, capsys, "submit", str(a), str(b), "--rpc", "http://127.0.0.1:1")
     assert "need an http(s):// node URL" in error_of(
         env, capsys, "submit", str(a), str(b), "--rpc", "ws://127.0.0.1:1")
+
+
+def test_signing_an_expired_operation(quiet: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    env = quiet
+    assert env.op("propose", str(env.build), "unpause", "deposits", "--chain-id", "31337",
+                  "--guard", env.guard, "--deadline", "1s", "-o", "old.json") == 0
+    edit(Path("old.json"), {"typed_data.message.deadline": 1_000_000_000})
+    data = json.loads(Path("old.json").read_text())  # the summary made to match: still expired
+    from interlock.operations.describe import summary
+    edit(Path("old.json"), {"summary": summary(env.program, data["typed_data"]["message"])})
+    err = error_of(env, capsys, "sign", "old.json", "--key-env", "NONE")
+    assert "the operation expired at 2001-09-09 01:46:40 UTC (local clock)" in err

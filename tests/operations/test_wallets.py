@@ -60,3 +60,18 @@ def test_keystore_signing(env: Env, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert env.op("sign", str(op), "--keystore", str(ks), "--password-env", "BOB_PASSWORD") == 0
     assert "bob signed" in capsys.readouterr().out
     assert [s["signer"] for s in json.loads(op.read_text())["signatures"]] == ["bob"]
+
+
+def test_keystore_password_prompt(env: Env, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from interlock.cli import app
+
+    ks = tmp_path / "carol.json"
+    ks.write_text(json.dumps(Account.encrypt(env.key("carol"), "s3cret")))
+    op = propose(env, "unpause", "deposits")
+    result = CliRunner().invoke(app, ["op", "sign", str(op), "--keystore", str(ks),
+                                      "--build", str(env.build)], input="s3cret\n")
+    assert result.exit_code == 0, result.output
+    assert "carol signed" in result.output
+    assert "s3cret" not in result.output  # the prompt does not echo

@@ -29,7 +29,7 @@ from interlock.operations.chain import (
     send,
     simulate,
 )
-from interlock.operations.describe import UnknownPower, power_of
+from interlock.operations.describe import UnknownPower, fmt_time, power_of
 from interlock.operations.opstatus import op_status, render
 from interlock.operations.words import WordsError, parse_duration, resolve
 from interlock.runtime.deploy import BuildDirError, BuiltProtocol, find_protocol, recorded_guard
@@ -184,6 +184,9 @@ def sign(t: Target, path: str, io: Io, keys: KeyOptions, *, signature: str | Non
         _, program = _built(t)
         f = opfile.load(path)
         opfile.check_file(program, f)
+        if int(f.message["deadline"]) < time.time():
+            raise opfile.OpFileError(f"the operation expired at {fmt_time(f.message['deadline'])}"
+                                     " (local clock): propose it again")
         io.err(f"signing: {f.summary}")
         io.err(f"on chain {f.chain_id}, guard {f.guard}")
         if signature is not None:
