@@ -57,7 +57,7 @@ def test_two_of_three_pause_signed_apart_merged_and_submitted(
     out = capsys.readouterr().out
     assert "execute: tx 0x" in out and "executed operation 0x" in out
     until = env.guard_fn("pausedUntil", WITHDRAWALS)
-    assert until == env.now() + 6 * H - 0  # paused 6h from the execution block
+    assert until == env.now() + 6 * H  # paused 6h from the execution block
     assert env.guard_fn("isActive", WITHDRAWALS) is False
     assert env.op("status", str(a), str(c), "--rpc", env.rpc) == 0
     assert "done: its nonce is used" in capsys.readouterr().out
