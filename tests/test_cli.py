@@ -99,8 +99,10 @@ def test_every_command_takes_debug() -> None:
     commands = getattr(group, "commands", {})
     assert commands
     for name, command in commands.items():
-        flags = {opt for p in command.params for opt in p.opts}
-        assert "--debug" in flags, name
+        subcommands = getattr(command, "commands", None)  # a group (`op`): its commands
+        for sub_name, sub in (subcommands or {name: command}).items():
+            flags = {opt for p in sub.params for opt in p.opts}
+            assert "--debug" in flags, f"{name} {sub_name}"
 
 
 def test_ir_prints_the_program(capsys: pytest.CaptureFixture[str]) -> None:

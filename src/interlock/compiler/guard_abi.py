@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from interlock.compiler import eip712
+
 Mutability = Literal["view", "nonpayable"]
 
 
@@ -77,10 +79,10 @@ def _send(name: str, inputs: str = "", returns: str = "") -> Function:
     return Function(name, _params(inputs), _params(returns), "nonpayable")
 
 
-# The ABI type of the `Operation` struct (declared in IGuard.sol.j2; its EIP-712 definition is
-# the signers' business). Only the guard's own calls take one; test_guard_abi.py checks this
-# against the compiled ABI.
-OPERATION_TUPLE = "(uint16,uint256,int256,uint256,uint256)"
+# The ABI type of the `Operation` struct, from its one definition (`compiler.eip712`, which
+# IGuard.sol.j2 declares it from). Only the guard's own calls take one; test_guard_abi.py checks
+# this against the compiled ABI.
+OPERATION_TUPLE = "(" + ",".join(t for _, t in eip712.OPERATION_FIELDS) + ")"
 
 # In the interface's order: views, then what vaults, the agent and signers send
 GUARD_FUNCTIONS: tuple[Function, ...] = (

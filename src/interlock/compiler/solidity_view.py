@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from interlock.compiler import eip712
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
     GUARD_FUNCTIONS,
@@ -39,6 +40,7 @@ class GuardView:
     iface_name: str
     guarded_name: str
     domain_name: str
+    eip712: dict[str, object]
     source_path: str
     header: str
     pragma: str
@@ -152,7 +154,8 @@ def build_view(program: Program, version: str) -> GuardView:
         contract_name=f"{name}Guard",
         iface_name=f"I{name}Guard",
         guarded_name=f"{name}Guarded",
-        domain_name=f"{name}Guard",
+        domain_name=eip712.domain_name(name),
+        eip712=eip712.solidity_view(),
         source_path=program.source_path,
         header=header,
         pragma=PRAGMA,

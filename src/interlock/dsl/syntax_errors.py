@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
-
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr
 
 from interlock.ir import codes as C
-from interlock.ir.diagnostics import Diagnostic
+from interlock.ir.diagnostics import Diagnostic, did_you_mean
 from interlock.ir.nodes import Span
 
 E_SYNTAX = C.SYNTAX
@@ -140,9 +138,7 @@ def _help(expected: set[str], tok_type: str, value: str, parser: Lark) -> str | 
         return "compare with `==`"
     if tok_type == "NAME":
         keywords = sorted(k for k in (_keyword(t, parser) for t in expected) if k)
-        close = difflib.get_close_matches(value, keywords, n=1)
-        if close:
-            return f"did you mean `{close[0]}`?"
+        return did_you_mean(value, keywords)
     return None
 
 

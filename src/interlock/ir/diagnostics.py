@@ -6,6 +6,8 @@ formats for a particular output.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -34,3 +36,9 @@ class Diagnostic(BaseModel):
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
+    """`did you mean `x`?` for the closest candidate (a fuzzy match on names), else None."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None

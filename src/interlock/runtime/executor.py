@@ -12,20 +12,17 @@ retried a bounded number of times with backoff; a nonce taken by someone else is
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from interlock.compiler.guard_abi import function
 from interlock.runtime.abi import call_data
 from interlock.runtime.evaluate import Decision
+from interlock.runtime.keys import KeyLoadError, load_key
 
 Request = Callable[[str, list[Any]], Awaitable[Any]]
 Batch = Callable[[list[tuple[str, list[Any]]]], Awaitable[list[Any]]]
@@ -33,8 +30,7 @@ PRIORITY_FEE = 10**9  # 1 gwei
 GAS_HEADROOM_NUM, GAS_HEADROOM_DEN = 6, 5  # +20% over the estimate
 
 
-class AgentKeyError(Exception):
-    """The agent key could not be loaded (message says why, without the key)."""
+AgentKeyError = KeyLoadError  # the agent key could not be loaded (the message says why)
 
 
 def load_agent_key(
@@ -44,27 +40,8 @@ def load_agent_key(
 ) -> LocalAccount:
     """The agent's key from an environment variable, or from an encrypted keystore file whose
     password is in `password_env`."""
-    if keystore:
-        try:
-            blob = json.loads(Path(keystore).read_text())
-        except (OSError, ValueError) as exc:
-            raise AgentKeyError(f"cannot read keystore `{keystore}`: {exc}") from exc
-        password = os.environ.get(password_env or "", "") if password_env else ""
-        try:
-            account: LocalAccount = Account.from_key(Account.decrypt(blob, password))
-            return account
-        except ValueError as exc:
-            raise AgentKeyError(f"cannot decrypt keystore `{keystore}`: wrong password?") from exc
-    if key_env:
-        raw = os.environ.get(key_env)
-        if not raw:
-            raise AgentKeyError(f"environment variable `{key_env}` is not set")
-        try:
-            loaded: LocalAccount = Account.from_key(raw.strip())
-            return loaded
-        except (ValueError, TypeError) as exc:
-            raise AgentKeyError(f"`{key_env}` does not hold a private key") from exc
-    raise AgentKeyError("no agent key: pass --key-env VAR or --keystore FILE")
+    return load_key(keystore=keystore, password_env=password_env, key_env=key_env,
+                    what="agent key")
 
 
 class RpcError(Exception):

@@ -7,6 +7,7 @@ high-s form (the malleability attack the guard must refuse).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,17 +15,11 @@ from typing import Any
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
+from interlock.compiler import eip712
+
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
-OPERATION_TYPES = {
-    "Operation": [
-        {"name": "power", "type": "uint16"},
-        {"name": "targets", "type": "uint256"},
-        {"name": "value", "type": "int256"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
+OPERATION_TYPES = eip712.message_types()
 
 
 @dataclass(frozen=True)
@@ -41,13 +36,8 @@ class Operation:
 
 
 def domain(protocol: str, chain_id: int, guard: str) -> dict[str, Any]:
-    """The guard's EIP-712 domain: name `<Protocol>Guard`, version `1`."""
-    return {
-        "name": f"{protocol}Guard",
-        "version": "1",
-        "chainId": chain_id,
-        "verifyingContract": guard,
-    }
+    """The guard's EIP-712 domain (`interlock.compiler.eip712`)."""
+    return eip712.domain(protocol, chain_id, guard)
 
 
 def sign_one(op: Operation, key: bytes | str, dom: dict[str, Any]) -> tuple[str, bytes]:
@@ -55,13 +45,7 @@ def sign_one(op: Operation, key: bytes | str, dom: dict[str, Any]) -> tuple[str,
     msg = encode_typed_data(
         domain_data=dom,
         message_types=OPERATION_TYPES,
-        message_data={
-            "power": op.power,
-            "targets": op.targets,
-            "value": op.value,
-            "nonce": op.nonce,
-            "deadline": op.deadline,
-        },
+        message_data=eip712.message(dataclasses.asdict(op)),
     )
     signed = Account.sign_message(msg, key)
     sig = signed.r.to_bytes(32, "big") + signed.s.to_bytes(32, "big") + bytes([signed.v])

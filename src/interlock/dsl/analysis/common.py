@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -11,7 +10,7 @@ from eth_utils.address import is_checksum_address, to_checksum_address
 
 from interlock.dsl import ast
 from interlock.ir import codes as C
-from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.diagnostics import Diagnostic, Label, did_you_mean
 from interlock.ir.nodes import Span
 
 KEYWORDS = frozenset(
@@ -91,9 +90,8 @@ class Symbols:
         what = " or ".join(f"a {KIND_WORD[k]}" for k in kinds)
         sym = self.table.get(name.text)
         if sym is None:
-            close = difflib.get_close_matches(name.text, self.names_of(kinds), n=1, cutoff=0.6)
             self.sink.error(C.UNKNOWN_NAME, f"unknown name `{name.text}`, expected {what}",
-                            name.span, help=f"did you mean `{close[0]}`?" if close else None)
+                            name.span, help=did_you_mean(name.text, self.names_of(kinds)))
             return None
         if sym.kind not in kinds:
             self.sink.error(C.WRONG_KIND,

@@ -1,0 +1,278 @@
+"""What `interlock op ...` runs: each function prints its result and returns the exit code.
+
+Exit codes: 0 done; 1 the guard refuses (or refused) the operation (nothing sent, the sentence
+printed); 2 bad input (unreadable or edited file, unknown power or signer, another chain or
+guard, no key) -- nothing sent.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from interlock.ir.nodes import Program
+from interlock.operations import opfile, signing
+from interlock.operations.chain import (
+    ChainError,
+    Guard,
+    Refused,
+    connect,
+    digest,
+    open_guard,
+    plan,
+    predicted_refusals,
+    read_abi,
+    send,
+    simulate,
+)
+from interlock.operations.describe import UnknownPower, fmt_time, power_of
+from interlock.operations.opstatus import op_status, render
+from interlock.operations.words import WordsError, parse_duration, resolve
+from interlock.runtime.deploy import BuildDirError, BuiltProtocol, find_protocol, recorded_guard
+from interlock.runtime.keys import KeyLoadError, load_key
+
+Echo = Callable[[str], None]
+BAD_INPUT = (WordsError, opfile.OpFileError, signing.SigningError, KeyLoadError, BuildDirError,
+             ChainError, UnknownPower)
+
+
+@dataclass(frozen=True)
+class Io:
+    out: Echo  # results (stdout)
+    err: Echo  # errors and progress (stderr)
+    prompt: Callable[[str], str] | None = None  # a hidden password prompt
+
+
+@dataclass(frozen=True)
+class Target:
+    build_dir: Path
+    protocol: str | None = None
+    rpc: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyOptions:
+    keystore: str | None = None
+    password_env: str | None = None
+    key_env: str | None = None
+
+
+def guarded(fn: Callable[[], int], io: Io) -> int:
+    """Run a command body; turn the known failures into one line and an exit code."""
+    try:
+        return fn()
+    except Refused as exc:
+        io.err(f"refused: {exc.sentence}")
+        io.err("nothing was sent")
+        return 1
+    except BAD_INPUT as exc:
+        io.err(f"error: {exc}")
+        return 2
+
+
+def _built(t: Target) -> tuple[BuiltProtocol, Program]:
+    built = find_protocol(t.build_dir, t.protocol)
+    return built, built.program
+
+
+def propose(t: Target, words: Sequence[str], io: Io, *, role: str | None, deadline: str,
+            guard: str | None, chain_id: int | None, nonce: int | None,
+            out_path: str | None) -> int:
+    def run() -> int:
+        built, program = _built(t)
+        r = resolve(program, words, role)
+        cid, address, now, live = _where(built, t.rpc, guard, chain_id)
+        n = nonce if nonce is not None else _fresh_nonce(live)
+        values = {"power": r.power.id, "targets": r.targets, "value": r.value, "nonce": n,
+                  "deadline": now + parse_duration(deadline)}
+        return _write_new(program, cid, address, values, out_path, io)
+    return guarded(run, io)
+
+
+def _write_new(program: Program, cid: int, address: str, values: dict[str, int],
+               out_path: str | None, io: Io) -> int:
+    f = opfile.new_file(program, cid, address, values)
+    path = Path(out_path or f"op-{values['nonce']}.json")
+    opfile.save(f, path)
+    io.out(str(path))
+    io.err(f"proposed: {f.summary}")
+    power = power_of(program, values["power"])
+    io.err(f"role `{power.role}` must sign it: `interlock op sign {path}`")
+    return 0
+
+
+def _where(built: BuiltProtocol, rpc: str | None, guard: str | None,
+           chain_id: int | None) -> tuple[int, str, int, Guard | None]:
+    """(chain id, guard address, now, live guard or None) for a new operation."""
+    if rpc is not None:
+        w3_guard = _connect_recorded(built, rpc, guard)
+        return int(w3_guard.w3.eth.chain_id), w3_guard.contract.address, w3_guard.now(), w3_guard
+    records = _records(built)
+    if chain_id is None:
+        if len(records) != 1:
+            raise ChainError("give --rpc, or --chain-id and --guard (no single deployment is "
+                             f"recorded in {built.deployment_record})")
+        chain_id = int(next(iter(records)))
+    address = guard or recorded_guard(built, chain_id)
+    if address is None:
+        raise ChainError(f"no --guard given and no deployment on chain {chain_id} recorded")
+    return chain_id, address, int(time.time()), None
+
+
+def _records(built: BuiltProtocol) -> dict[str, object]:
+    try:
+        data = json.loads(built.deployment_record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _connect_recorded(built: BuiltProtocol, rpc: str, guard: str | None) -> Guard:
+    abi = read_abi(built.guard_artifact)
+    if guard is None:
+        probe = connect_chain_id(rpc)
+        guard = recorded_guard(built, probe)
+        if guard is None:
+            raise ChainError(f"no --guard given and no deployment on chain {probe} recorded in "
+                             f"{built.deployment_record}")
+    return connect(built.program, abi, rpc, guard)
+
+
+def connect_chain_id(rpc: str) -> int:
+    from web3 import Web3
+
+    try:
+        return int(Web3(Web3.HTTPProvider(rpc, request_kwargs={"timeout": 30})).eth.chain_id)
+    except Exception as exc:  # an unreachable node raises transport-specific types
+        raise ChainError(f"cannot reach the node at {rpc}: {exc}") from exc
+
+
+def _fresh_nonce(live: Guard | None) -> int:
+    """A random 48-bit nonce, checked unused on the guard when connected."""
+    while True:
+        n = secrets.randbits(48)
+        if live is None or not live.contract.functions.nonceUsed(n).call():
+            return n
+
+
+def cancel(t: Target, queued_path: str, io: Io, *, deadline: str, nonce: int | None,
+           out_path: str | None) -> int:
+    """A new operation that cancels the queued operation in `queued_path`."""
+    def run() -> int:
+        built, program = _built(t)
+        queued = opfile.load(queued_path)
+        opfile.check_file(program, queued)
+        role = power_of(program, int(queued.message["power"])).role
+        words = ["cancel", role, "0x" + digest(queued).hex()]
+        r = resolve(program, words)
+        live = _connect_recorded(built, t.rpc, queued.guard) if t.rpc else None
+        now = live.now() if live else int(time.time())
+        values = {"power": r.power.id, "targets": 0, "value": r.value,
+                  "nonce": nonce if nonce is not None else _fresh_nonce(live),
+                  "deadline": now + parse_duration(deadline)}
+        return _write_new(program, queued.chain_id, queued.guard, values, out_path, io)
+    return guarded(run, io)
+
+
+def sign(t: Target, path: str, io: Io, keys: KeyOptions, *, signature: str | None,
+         signer: str | None, out_path: str | None) -> int:
+    def run() -> int:
+        _, program = _built(t)
+        f = opfile.load(path)
+        opfile.check_file(program, f)
+        if int(f.message["deadline"]) < time.time():
+            raise opfile.OpFileError(f"the operation expired at {fmt_time(f.message['deadline'])}"
+                                     " (local clock): propose it again")
+        io.err(f"signing: {f.summary}")
+        io.err(f"on chain {f.chain_id}, guard {f.guard}")
+        if signature is not None:
+            f = signing.add(program, f, signature, signer)
+        else:
+            account = load_key(keystore=keys.keystore, password_env=keys.password_env,
+                               key_env=keys.key_env, prompt=io.prompt)
+            f = signing.sign(program, f, account)
+        opfile.save(f, out_path or path)
+        io.out(f"{f.signatures[-1].signer} signed; {out_path or path} has "
+               f"{len(f.signatures)} signature(s)")
+        return 0
+    return guarded(run, io)
+
+
+def _merged(program: Program, paths: Sequence[str]) -> opfile.OperationFile:
+    files = [opfile.load(p) for p in paths]
+    return signing.merge(program, files)
+
+
+def status(t: Target, paths: Sequence[str], io: Io, *, as_json: bool) -> int:
+    def run() -> int:
+        built, program = _built(t)
+        f = _merged(program, paths)
+        guard = open_guard(program, read_abi(built.guard_artifact), t.rpc, f) if t.rpc else None
+        st = op_status(program, f, guard)
+        if as_json:
+            io.out(json.dumps(st, indent=2))
+        else:
+            for line in render(program, st):
+                io.out(line)
+        return 0
+    return guarded(run, io)
+
+
+def submit(t: Target, paths: Sequence[str], io: Io, keys: KeyOptions, *,
+           dry_run: bool, force: bool = False) -> int:
+    def run() -> int:
+        built, program = _built(t)
+        f = _merged(program, paths)
+        if t.rpc is None:
+            raise ChainError("give --rpc URL")
+        g = open_guard(program, read_abi(built.guard_artifact), t.rpc, f)
+        account = load_key(keystore=keys.keystore, password_env=keys.password_env,
+                           key_env=keys.key_env, prompt=io.prompt)
+        method, args = plan(g, f)
+        simulate(g, method, args, account.address)
+        refusals = predicted_refusals(g, method, args, account.address)
+        for refusal in refusals:
+            io.err(f"refused: {refusal}")
+        if refusals and not force:
+            io.err("nothing was sent (the nonce would be spent for nothing; --force sends)")
+            return 1
+        io.err(f"simulated `{method}`: the guard accepts it")
+        if dry_run:
+            io.out(f"dry run: would call `{method}` for {f.summary}")
+            return 0
+        sent = send(g, method, args, account)
+        io.out(f"{method}: tx {sent.tx_hash} (block {sent.block})")
+        for note in sent.notes:
+            io.out(note)
+        for refusal in sent.refusals:
+            io.err(f"refused: {refusal}")
+        return 1 if sent.refusals else 0
+    return guarded(run, io)
+
+
+def guard_status(t: Target, io: Io, *, guard: str | None, as_json: bool,
+                 watch: float | None, from_block: int) -> int:
+    """`interlock status`: print the guard's live state (every `watch` seconds, until ^C)."""
+    from interlock.operations.guard_status import read_status
+    from interlock.operations.guard_status_text import render_status
+
+    def run() -> int:
+        built, _ = _built(t)
+        if t.rpc is None:
+            raise ChainError("give --rpc URL")
+        g = _connect_recorded(built, t.rpc, guard)
+        while True:
+            st = read_status(g, from_block)
+            text = json.dumps(st, indent=2) if as_json else "\n".join(render_status(st))
+            io.out(("\x1b[2J\x1b[H" if watch and not as_json else "") + text)
+            if not watch:
+                return 0
+            try:
+                time.sleep(watch)
+            except KeyboardInterrupt:
+                return 0
+    return guarded(run, io)

@@ -1,0 +1,135 @@
+"""The operation file: one proposed use of a power, its EIP-712 typed data and its signatures.
+
+    {"format": "interlock-operation/1", "protocol": "PerpVenue", "rules_sha256": "...",
+     "summary": "pause withdrawals for 6h -- power 0 ...", "chain_id": 1, "guard": "0x...",
+     "typed_data": {types, domain, primaryType, message}, "signatures": [{signer, address,
+     signature}]}
+
+`typed_data` is exactly what `eth_signTypedData_v4` (or `cast wallet sign --data --from-file`
+on the extracted JSON) signs. `check_file` holds a file to the rules it names: the typed data
+must be `compiler.eip712.typed_data` of its own message and the summary `describe.summary` of
+it; every signature must recover to a distinct signer of the rules. The JSON Schema is
+`docs/operation.schema.json` (`file_json_schema`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from interlock.compiler import eip712
+from interlock.ir.nodes import Program
+from interlock.operations.describe import UnknownPower, summary
+
+FORMAT: Literal["interlock-operation/1"] = "interlock-operation/1"
+SCHEMA_ID = "https://interlock.dev/schema/operation-v1.json"
+HEX_SIG = r"^0x[0-9a-fA-F]{130}$"
+ADDRESS = r"^0x[0-9a-fA-F]{40}$"
+
+
+class OpFileError(Exception):
+    """The operation file is unreadable or does not hold what it claims (message says why)."""
+
+
+class SignatureEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    signer: str = Field(description="the signer's name in the rules")
+    address: str = Field(pattern=ADDRESS, description="the address the signature recovers to")
+    signature: str = Field(pattern=HEX_SIG, description="65 bytes r || s || v, low-s, v 27/28")
+
+
+class OperationFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    format: Literal["interlock-operation/1"] = FORMAT
+    protocol: str
+    rules_sha256: str = Field(description="sha256 of the rule file the power ids refer to")
+    summary: str = Field(description="what the typed data signs, in words")
+    chain_id: int
+    guard: str = Field(pattern=ADDRESS)
+    typed_data: dict[str, Any] = Field(description="eth_signTypedData_v4 JSON", json_schema_extra={
+        "required": ["types", "primaryType", "domain", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "types": {"type": "object", "additionalProperties": {"type": "array", "items": {
+                "type": "object", "required": ["name", "type"],
+                "properties": {"name": {"type": "string"}, "type": {"type": "string"}}}}},
+            "primaryType": {"const": eip712.PRIMARY_TYPE},
+            "domain": {"type": "object"},
+            "message": {"type": "object", "required": [n for n, _ in eip712.OPERATION_FIELDS],
+                        "additionalProperties": {"type": "integer"}},
+        }})
+    signatures: tuple[SignatureEntry, ...] = ()
+
+    @property
+    def message(self) -> dict[str, Any]:
+        msg = self.typed_data.get("message")
+        return msg if isinstance(msg, dict) else {}
+
+
+def file_json_schema() -> dict[str, Any]:
+    schema = OperationFile.model_json_schema(mode="serialization")
+    return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": SCHEMA_ID, "title": "Interlock operation file v1"}
+
+
+def file_json_schema_text() -> str:
+    return json.dumps(file_json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+def new_file(program: Program, chain_id: int, guard: str, chosen: dict[str, int]) -> OperationFile:
+    """A new operation from the proposer's `eip712.CHOSEN_FIELDS` (power, targets, ...)."""
+    td = eip712.typed_data(program, chain_id, guard, eip712.operation_message(program, chosen))
+    return OperationFile(protocol=program.protocol, rules_sha256=program.source_sha256,
+                         summary=summary(program, td["message"]), chain_id=chain_id,
+                         guard=guard, typed_data=td)
+
+
+def load(path: str | Path) -> OperationFile:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OpFileError(f"cannot read `{path}`: {exc.strerror or exc}") from exc
+    try:
+        return OperationFile.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the file"
+        raise OpFileError(f"`{path}` is not an operation file: {where}: {first['msg']}") from exc
+
+
+def dump(f: OperationFile) -> str:
+    return json.dumps(f.model_dump(mode="json"), indent=2) + "\n"
+
+
+def save(f: OperationFile, path: str | Path) -> None:
+    Path(path).write_text(dump(f), encoding="utf-8")
+
+
+def check_file(program: Program, f: OperationFile) -> None:
+    """Raise `OpFileError` unless `f` is a faithful operation of `program` (see module doc)."""
+    if f.protocol != program.protocol or f.rules_sha256 != program.source_sha256:
+        raise OpFileError(
+            f"the operation was proposed for {f.protocol}'s rules with sha256 "
+            f"{f.rules_sha256[:12]}..., the build holds {program.protocol}'s rules with sha256 "
+            f"{program.source_sha256[:12]}...: power ids may differ, propose it again")
+    try:
+        msg = eip712.operation_message(program, f.message)
+        expected = eip712.typed_data(program, f.chain_id, f.guard, msg)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise OpFileError(f"the typed data's message is not an Operation: {exc}") from exc
+    for key in ("types", "primaryType", "domain", "message"):
+        if f.typed_data.get(key) != expected[key]:
+            raise OpFileError(f"the typed data's `{key}` is not the guard's (expected "
+                              f"{json.dumps(expected[key])}): the file was edited")
+    if set(f.typed_data) != set(expected):
+        raise OpFileError("the typed data has extra entries: the file was edited")
+    try:
+        meant = summary(program, expected["message"])
+    except UnknownPower as exc:
+        raise OpFileError(str(exc)) from exc
+    if f.summary != meant:
+        raise OpFileError(f"the summary does not say what the typed data signs: the typed "
+                          f"data means `{meant}`; the file was edited")

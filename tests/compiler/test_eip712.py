@@ -1,0 +1,25 @@
+"""The guard's Solidity reads the one EIP-712 definition (`interlock.compiler.eip712`): the
+struct, both typehash strings, the encoding in `operationHash` and the domain version."""
+
+from __future__ import annotations
+
+from interlock.compiler import eip712
+from interlock.compiler.solidity import emit_solidity
+from interlock.dsl.frontend import compile_text
+from tests.operations.rules import RULES
+
+
+def test_guard_source_is_generated_from_the_definition() -> None:
+    program = compile_text(RULES, "ops.guard").program
+    assert program is not None
+    source = "\n".join(emit_solidity(program).values())
+    view = eip712.solidity_view()
+    assert f'keccak256("{eip712.type_string("Operation", eip712.OPERATION_FIELDS)}")' in source
+    assert f'keccak256("{eip712.type_string("EIP712Domain", eip712.DOMAIN_FIELDS)}")' in source
+    assert f"abi.encode(OPERATION_TYPEHASH, {view['encoded_fields']})" in source
+    assert all(f"        {field}\n" in source for field in view["struct_fields"])
+    assert f'VERSION_HASH = keccak256("{eip712.DOMAIN_VERSION}")' in source
+    td = eip712.typed_data(program, 5, "0x" + "11" * 20, eip712.operation_message(
+        program, {"power": 1, "targets": 2, "value": 3, "nonce": 4, "deadline": 5}))
+    assert td["domain"]["name"] == f"{program.protocol}Guard"
+    assert eip712.message_tuple(td["message"]) == (1, 2, 3, 4, 5)
