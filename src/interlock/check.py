@@ -48,9 +48,9 @@ def file_report(front: FrontendResult, path: str, options: CheckOptions,
         protocol = None
         return FileReport(path=path, protocol=protocol, source=front.source,
                           diagnostics=front.diagnostics)
-    from interlock.verifier.findings import find, strict
+    from interlock.verifier.findings import accepted, find, strict
 
-    found = find(front.program)
+    found = accepted(front.program, find(front.program))
     diagnostics = front.diagnostics + (strict(found) if options.strict else found)
     results = prove(front.program, options)
     return FileReport(path=path, protocol=front.program.protocol, source=front.source,

@@ -98,6 +98,9 @@ CASES: list[tuple[str, str, int, int]] = [
      "  then pause trading for 1h\n}\n", 8, 8),
     (C.CANCEL_UNTIMELOCKED, HEAD + "role r = 1 of [alice]\nallow r to cancel r\n", 7, 19),
     (C.BAD_AGGREGATE_FIELD, HEAD + "metric m = sum(Borrow(address who) at USDC, 1h)\n", 6, 16),
+    (C.UNKNOWN_FINDING_CODE, HEAD + 'accept W0902 because "reviewed"\n', 6, 8),
+    (C.EMPTY_REASON, HEAD + 'accept W0801 because ""\n', 6, 1),
+    (C.UNKNOWN_NAME, HEAD + 'accept W0801 halt because "kept for drills"\n', 6, 14),
 ]
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from interlock.dsl.frontend import compile_text
 from interlock.report.diagnostic_text import render_diagnostic
-from interlock.verifier.findings import REGISTRY, find
+from interlock.verifier.findings import REGISTRY, accepted, find
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md"
 HEAD = """protocol T
@@ -46,9 +46,16 @@ INTRO = [
     "Built-in findings of the verifier (`interlock.verifier.findings`, SPEC §5): warnings, errors",
     "under `--strict` (then `interlock check` exits 1, like a violated property). Each is decided",
     'with Z3 over free metrics (see docs/verification.md, "Findings"); the docstring of each check',
-    "says exactly what it reports.",
+    "says exactly what it reports. A finding kept on purpose is accepted in the rule file with",
+    '`accept CODE [NAME] because "REASON"` (docs/language.md, "Accepting a finding"): it is then',
+    "reported as accepted and is not an error under `--strict`.",
     "",
 ]
+UNUSED = HEAD + 'accept W0801 because "halt is a drill"\n'
+UNUSED_DOC = (
+    "An `accept` line that matches no finding: the code has no finding in the file, or none "
+    "about the named declaration (a stale acceptance would otherwise outlive its rule)."
+)
 
 
 def findings_part() -> str:
@@ -61,6 +68,11 @@ def findings_part() -> str:
         rendered = render_diagnostic(diag, text).rstrip("\n")
         out += [f"### {f.code}: {f.title}", "", " ".join(f.doc.split()), "", "```", rendered]
         out += ["```", ""]
+    program = compile_text(UNUSED, "rules.guard").program
+    assert program is not None
+    diag = next(d for d in accepted(program, find(program)) if d.code == "W0805")
+    out += ["### W0805: `accept` matches no finding", "", UNUSED_DOC, "", "```"]
+    out += [render_diagnostic(diag, UNUSED).rstrip("\n"), "```", ""]
     return "\n".join(out)
 
 

@@ -178,6 +178,15 @@ def test_every_power_needs_n() -> None:
     assert r3.certificate is not None and "power #0 guardian" in r3.certificate
 
 
+def test_every_power_needs_n_except_kinds() -> None:
+    """`except KIND` leaves those powers out of `every power needs` (as of `no unilateral`)."""
+    prog = spec_program([])
+    kinds = {w.kind for w in prog.powers}
+    need3 = ir.MinCoalitionProp(by="signer", n=3, except_kinds=tuple(sorted(kinds)))
+    inv = ir.Invariant(name="n3", prop=need3, span=SPAN)
+    assert check_coalition(prog, inv).status == "proved"
+
+
 def test_smt_path_matches_enumeration(monkeypatch: pytest.MonkeyPatch) -> None:
     signers = {n: n for n in "abcdefg"}
     roles: dict[str, ir.RoleExpr] = {

@@ -371,6 +371,15 @@ class InvariantDecl(Decl):
     assuming: tuple[Name, ...]
 
 
+@dataclass(frozen=True, kw_only=True)
+class AcceptDecl(Node):
+    """`accept CODE [NAME] because "REASON"`: declares no name; `reason` keeps its quotes."""
+
+    code: Name
+    target: Name | None
+    reason: str
+
+
 Declaration = (
     ProtocolDecl
     | SignerDecl
@@ -386,6 +395,7 @@ Declaration = (
     | BreakerDecl
     | AllowDecl
     | InvariantDecl
+    | AcceptDecl
 )
 
 

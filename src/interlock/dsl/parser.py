@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 from lark.tree import Meta
 
 from interlock.dsl import ast
+from interlock.dsl.keywords import install
 from interlock.dsl.syntax_errors import convert_error
 from interlock.ir import codes as C
 from interlock.ir.diagnostics import Diagnostic
@@ -32,7 +33,7 @@ class ParseResult:
 @cache
 def lark_parser() -> Lark:
     text = resources.files("interlock.dsl").joinpath("grammar.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True)
+    return install(Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=True))
 
 
 MAX_NESTING = 100  # parentheses and brackets; far beyond any real rule, far below the stack
@@ -62,7 +63,7 @@ def parse(text: str, path: str) -> ParseResult:
 
 _DECL_START = re.compile(
     r"(protocol|signer|agent|role|scope|asset|vault|feed|param|metric|score|breaker|allow|"
-    r"invariant)\b")
+    r"invariant|accept)\b")
 
 
 def _later_errors(text: str, path: str, after_line: int) -> list[Diagnostic]:
@@ -186,7 +187,7 @@ class _ToAst(Transformer[Token, Any]):
     def _opt(self, meta: Meta, c: list[Any]) -> Any:
         return c[0] if c else None
 
-    entity_opt = after_opt = field_opt = cooldown_opt = block_from = open_opt = _opt
+    entity_opt = after_opt = accept_target = field_opt = cooldown_opt = block_from = open_opt = _opt
 
     def assuming_opt(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
         return c[0] if c and c[0] is not None else ()
@@ -272,6 +273,9 @@ class _ToAst(Transformer[Token, Any]):
     def invariant_decl(self, meta: Meta, c: list[Any]) -> ast.InvariantDecl:
         return ast.InvariantDecl(name=c[0], prop=c[1], assuming=c[2], span=self._s(meta))
 
+    def accept_decl(self, meta: Meta, c: list[Any]) -> ast.AcceptDecl:
+        return ast.AcceptDecl(code=c[0], target=c[1], reason=str(c[2]), span=self._s(meta))
+
     # --- roles ----------------------------------------------------------------------------------
     def role_name(self, meta: Meta, c: list[Any]) -> ast.RoleName:
         return ast.RoleName(name=c[0], span=self._s(meta))
@@ -340,10 +344,10 @@ class _ToAst(Transformer[Token, Any]):
         return ast.PropAst(kind="no_signer", except_kinds=c[0], span=self._s(meta))
 
     def prop_no_entity(self, meta: Meta, c: list[Any]) -> ast.PropAst:
-        return ast.PropAst(kind="no_entity", span=self._s(meta))
+        return ast.PropAst(kind="no_entity", except_kinds=c[0], span=self._s(meta))
 
     def prop_min(self, meta: Meta, c: list[Any]) -> ast.PropAst:
-        return ast.PropAst(kind="min", n=c[0], unit=c[1], span=self._s(meta))
+        return ast.PropAst(kind="min", n=c[0], unit=c[1], except_kinds=c[2], span=self._s(meta))
 
     def prop_always(self, meta: Meta, c: list[Any]) -> ast.PropAst:
         return ast.PropAst(kind="always", cond=c[0], span=self._s(meta))

@@ -97,14 +97,14 @@ def option(o: ast.Option) -> str:
 
 
 def prop(p: ast.PropAst) -> str:
+    kinds = f" except {names(p.except_kinds)}" if p.except_kinds else ""
     if p.kind == "no_signer":
-        kinds = f" except {names(p.except_kinds)}" if p.except_kinds else ""
         return f"no unilateral signer{kinds}"
     if p.kind == "no_entity":
-        return "no unilateral entity"
+        return f"no unilateral entity{kinds}"
     if p.kind == "min":
         assert p.n is not None
-        return f"every power needs {p.n.raw} {p.unit}"
+        return f"every power needs {p.n.raw} {p.unit}{kinds}"
     if p.kind == "always":
         assert p.cond is not None
         return f"always {expr(p.cond)}"
@@ -189,6 +189,9 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
     if isinstance(d, ast.AllowDecl):
         opts = "".join(" " + option(o) for o in d.options)
         return [_simple(d, f"to {power(d.power)}{opts}", "allow", ["allow", d.role.text])]
+    if isinstance(d, ast.AcceptDecl):
+        target = f" {d.target.text}" if d.target else ""
+        return [_simple(d, f"accept {d.code.text}{target} because {d.reason}")]
     assuming = f" assuming {names(d.assuming)}" if d.assuming else ""
     return [_simple(d, f"{prop(d.prop)}{assuming}", "invariant",
                     ["invariant", d.name.text + ":"])]

@@ -29,7 +29,7 @@ _FRIENDLY = {
 _DECL_KEYWORDS = frozenset(
     [
     "protocol", "signer", "agent", "role", "scope", "asset", "vault", "feed", "param",
-    "metric", "score", "breaker", "allow", "invariant",
+    "metric", "score", "breaker", "allow", "invariant", "accept",
 ]
 )
 _EXPR_START = frozenset(
@@ -101,14 +101,14 @@ def _keyword_taken_as_name(err: UnexpectedToken) -> Token | None:
     The contextual lexer reads a keyword as a name where no keyword fits; the real mistake is
     then that keyword, not the token after it.
     """
-    from interlock.dsl.analysis.common import KEYWORDS
+    from interlock.dsl.keywords import reserved_words
 
     ip = err.interactive_parser
     stack = ip.parser_state.value_stack if ip is not None else []
     last: object = stack[-1] if stack else None
     while isinstance(last, Tree) and last.children:
         last = last.children[-1]
-    if isinstance(last, Token) and last.type == "NAME" and str(last) in KEYWORDS:
+    if isinstance(last, Token) and last.type == "NAME" and str(last) in reserved_words():
         return last
     return None
 

@@ -58,6 +58,22 @@ EMPTY_TARGETS = "E0506"
 NO_REFERENCE = "E0507"
 CANCEL_UNTIMELOCKED = "E0508"
 BAD_AGGREGATE_FIELD = "E0509"
+UNKNOWN_FINDING_CODE = "E0510"
+EMPTY_REASON = "E0511"
+
+# built-in findings (warnings, errors under `--strict`; `interlock.verifier.findings`): the codes
+# an `accept CODE` declaration may name, with their titles
+DEAD_BREAKER = "W0801"
+TIMELOCK_BYPASS = "W0802"
+NO_EARLY_UNPAUSE = "W0803"
+UNUSED_TIER = "W0804"
+UNUSED_ACCEPTANCE = "W0805"  # an `accept` that matches no finding (not itself acceptable)
+FINDINGS: dict[str, str] = {
+    DEAD_BREAKER: "breaker can never fire",
+    TIMELOCK_BYPASS: "power bypasses a timelock",
+    NO_EARLY_UNPAUSE: "scope cannot be unpaused before its pause expires",
+    UNUSED_TIER: "score tier no breaker uses",
+}
 
 TITLES: dict[str, str] = {
     UNREADABLE: "the file cannot be read",
@@ -107,4 +123,6 @@ TITLES: dict[str, str] = {
     NO_REFERENCE: "`deviation` of a feed without a `reference`",
     CANCEL_UNTIMELOCKED: "`cancel` of a role without `after`",
     BAD_AGGREGATE_FIELD: "`sum` without an integer field, or `count` with a field",
+    UNKNOWN_FINDING_CODE: "`accept` names a code that is not a finding",
+    EMPTY_REASON: "`accept` without a reason",
 }

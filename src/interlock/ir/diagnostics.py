@@ -32,6 +32,8 @@ class Diagnostic(BaseModel):
     span: Span
     labels: tuple[Label, ...] = ()
     help: str | None = None  # e.g. "did you mean `alice`?"
+    subjects: tuple[str, ...] = ()  # the declarations a finding is about (`accept CODE NAME`)
+    suppressed: str | None = None  # accepted on purpose: the `accept` declaration's reason
 
     @property
     def is_error(self) -> bool:

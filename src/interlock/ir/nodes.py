@@ -382,6 +382,7 @@ class MinCoalitionProp(Node):
     kind: Literal["min_coalition"] = "min_coalition"
     by: Literal["signer", "entity"]
     n: int
+    except_kinds: tuple[PowerKind, ...] = ()  # `except set`: power kinds left out
 
 
 Property = Annotated[
@@ -393,6 +394,16 @@ Property = Annotated[
 class Invariant(Node):
     name: str
     prop: Property
+    span: Span
+
+
+class Acceptance(Node):
+    """`accept CODE [NAME] because "REASON"`: a finding the team accepts on purpose; `target`
+    is the declaration the finding is about (None: every finding with that code)."""
+
+    code: str
+    target: str | None
+    reason: str
     span: Span
 
 
@@ -417,6 +428,7 @@ class Program(Node):
     powers: tuple[Power, ...]
     invariants: tuple[Invariant, ...]
     span: Span
+    acceptances: tuple[Acceptance, ...] = ()
 
     def signer(self, name: str) -> Signer:
         return next(s for s in self.signers if s.name == name)

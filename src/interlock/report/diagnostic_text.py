@@ -24,6 +24,8 @@ def _caret(line_text: str, column: int, end_column: int) -> str:
 def render_diagnostic(diag: Diagnostic, source: str) -> str:
     span = diag.span
     head = f"{span.file}:{span.line}:{span.column}: {diag.severity}[{diag.code}]: {diag.message}"
+    if diag.suppressed is not None:
+        head += f" (accepted: {diag.suppressed})"
     out = [head]
     lines = source.split("\n")
     if 1 <= span.line <= len(lines) and source:

@@ -17,8 +17,9 @@ Json = dict[str, Any]
 
 
 def diagnostic_json(diag: Diagnostic) -> Json:
+    """SPEC §6's diagnostic object; an accepted finding adds `"suppressed": REASON`."""
     span = diag.span
-    return {
+    out: Json = {
         "code": diag.code,
         "severity": diag.severity,
         "message": diag.message,
@@ -27,6 +28,9 @@ def diagnostic_json(diag: Diagnostic) -> Json:
         "end_line": span.end_line,
         "end_column": span.end_column,
     }
+    if diag.suppressed is not None:
+        out["suppressed"] = diag.suppressed
+    return out
 
 
 def property_json(result: PropertyResult) -> Json:

@@ -121,5 +121,7 @@ def _lines(path: str, diags: list[Diagnostic]) -> str:
     out = []
     for d in diags:
         line = f"{path}:{d.span.line}:{d.span.column}: {d.severity}[{d.code}]: {d.message}"
+        if d.suppressed is not None:
+            line += f" (accepted: {d.suppressed})"
         out.append(line if d.help is None else f"{line}\n  help: {d.help}")
     return "\n".join(out)

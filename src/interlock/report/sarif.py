@@ -118,6 +118,8 @@ def _diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -
             FINGERPRINT_KEY: _fingerprint(file.path, diag.code, f"{key}\0{seen[key]}")
         },
     }
+    if diag.suppressed is not None:  # an `accept` line in the rule file
+        result["suppressions"] = [{"kind": "inSource", "justification": diag.suppressed}]
     if diag.labels:
         result["relatedLocations"] = [
             _location(file.path, label.span, message=label.message, location_id=i + 1)

@@ -189,7 +189,7 @@ def _required(prop: NoUnilateralProp | MinCoalitionProp) -> int:
 
 
 def _in_scope(prop: NoUnilateralProp | MinCoalitionProp, power: Power) -> bool:
-    return not (isinstance(prop, NoUnilateralProp) and power.kind in prop.except_kinds)
+    return power.kind not in prop.except_kinds
 
 
 def _step_value(program: Program, power: Power) -> int | None:

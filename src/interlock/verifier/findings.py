@@ -21,6 +21,7 @@ from typing import Literal
 
 import z3
 
+from interlock.ir import codes as C
 from interlock.ir.conditions import score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
 from interlock.ir.nodes import Power, Program, Span
@@ -77,6 +78,7 @@ def dead_breakers(program: Program) -> Iterator[Diagnostic]:
                 f"breaker `{breaker.name}` can never fire: its condition holds for no metric "
                 "values",
                 breaker.span,
+                subjects=(breaker.name,),
                 help="metrics are never negative (except a custom `sum` over a signed event "
                 "field), a param only takes values its powers and breakers give it, and a score "
                 "is at most the sum of its weights",
@@ -120,6 +122,7 @@ def timelock_bypass(program: Program) -> Iterator[Diagnostic]:
                     f"`{fast.role}` can `{describe_power(program, fast)}` {wait}, bypassing the "
                     f"{fmt_duration(slow.delay)} timelock of `{slow.role}` on `{shared}`",
                     fast.span,
+                    subjects=(fast.role, slow.role),
                     labels=(Label(span=slow.span, message="the timelocked power"),),
                 )
 
@@ -179,6 +182,7 @@ def no_early_unpause(program: Program) -> Iterator[Diagnostic]:
             "W0803",
             f"scope `{scope.name}` stays paused until each pause expires: {why}",
             scope.span,
+            subjects=(scope.name,),
             help=f"add `allow ROLE to unpause {scope.name}` for a role without a long timelock",
         )
 
@@ -207,7 +211,12 @@ def unused_score_tiers(program: Program) -> Iterator[Diagnostic]:
     for score in program.scores:
         readers = [b for b in program.breakers if score.name in score_refs(b.when)]
         if not readers:
-            yield _diag("W0804", f"score `{score.name}` is not used by any breaker", score.span)
+            yield _diag(
+                "W0804",
+                f"score `{score.name}` is not used by any breaker",
+                score.span,
+                subjects=(score.name,),
+            )
             continue
         tiers = range(len(score.tiers))
         idle = [i for i in tiers if not _tier_decides(enc, program, score.name, i)]
@@ -218,6 +227,7 @@ def unused_score_tiers(program: Program) -> Iterator[Diagnostic]:
                 f"score `{score.name}` never decides whether {names} fire(s): no combination "
                 "of its tiers crosses their thresholds",
                 score.span,
+                subjects=(score.name,),
             )
             continue
         for index in idle:
@@ -227,6 +237,7 @@ def unused_score_tiers(program: Program) -> Iterator[Diagnostic]:
                 f"tier `{tier.weight}` of score `{score.name}` never decides whether a breaker "
                 "fires",
                 tier.span,
+                subjects=(score.name,),
             )
 
 
@@ -240,8 +251,47 @@ def find(program: Program) -> tuple[Diagnostic, ...]:
 
 
 def strict(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """`--strict`: every warning becomes an error (its code is unchanged)."""
+    """`--strict`: every warning becomes an error (its code is unchanged), except a finding
+    the rule file accepts (`accept CODE ...`)."""
     return tuple(
-        d.model_copy(update={"severity": "error"}) if d.severity == "warning" else d
+        d.model_copy(update={"severity": "error"})
+        if d.severity == "warning" and d.suppressed is None
+        else d
         for d in diagnostics
     )
+
+
+def accepted(program: Program, found: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """The findings with those the rule file accepts marked `suppressed` (with the reason),
+    and a `W0805` warning for each `accept` that matches none of them.
+
+    `accept CODE NAME` matches a finding with that code about `NAME` (one of its
+    `subjects`); `accept CODE` every finding with that code.
+    """
+    out: list[Diagnostic] = []
+    used: set[int] = set()
+    for d in found:
+        match = next(
+            (
+                i
+                for i, a in enumerate(program.acceptances)
+                if a.code == d.code and (a.target is None or a.target in d.subjects)
+            ),
+            None,
+        )
+        if match is not None:
+            used.add(match)
+            d = d.model_copy(update={"suppressed": program.acceptances[match].reason})
+        out.append(d)
+    for i, a in enumerate(program.acceptances):
+        if i not in used:
+            about = f" about `{a.target}`" if a.target else ""
+            out.append(
+                _diag(
+                    C.UNUSED_ACCEPTANCE,
+                    f"nothing to accept: no `{a.code}` finding{about}",
+                    a.span,
+                    help="remove the `accept` line, or name the declaration the finding is about",
+                )
+            )
+    return tuple(sorted(out, key=lambda d: (d.span.line, d.span.column, d.code)))

@@ -2,8 +2,8 @@
 
 Data flow: `Symbols` (names, unique across kinds) -> plain declarations (`decls`) -> roles
 (`roles`) -> scores, breakers, powers (`rules`, conditions via `conditions`) -> invariants
-(`props`). Every step reports into one `Sink`; `analyze` returns a `Program` only when the
-sink holds no error.
+(`props`) -> acceptances (`accept`). Every step reports into one `Sink`; `analyze` returns a
+`Program` only when the sink holds no error.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from interlock.dsl import ast
 from interlock.dsl.analysis import decls as D
+from interlock.dsl.analysis.accept import acceptance
 from interlock.dsl.analysis.common import Sink, Symbols
 from interlock.dsl.analysis.conditions import CondBuilder
 from interlock.dsl.analysis.props import invariant
@@ -68,6 +69,8 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
               if (w := rules.power(d, i)) is not None]
     invariants = [v for d in _of(module, ast.InvariantDecl)
                   if (v := invariant(d, symbols, sink, conds)) is not None]
+    acceptances = [a for d in _of(module, ast.AcceptDecl)
+                   if (a := acceptance(d, symbols, sink)) is not None]
 
     diags = tuple(sorted(sink.items, key=lambda d: (d.span.line, d.span.column)))
     if sink.has_errors or protocol is None:
@@ -78,7 +81,8 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
         signers=tuple(signers), agents=tuple(agents), roles=tuple(roles), scopes=tuple(scopes),
         assets=tuple(assets), vaults=tuple(vaults), feeds=tuple(feeds), params=tuple(params),
         metrics=tuple(metrics), scores=tuple(scores), breakers=tuple(breakers),
-        powers=tuple(powers), invariants=tuple(invariants), span=module.span)
+        powers=tuple(powers), invariants=tuple(invariants), span=module.span,
+        acceptances=tuple(acceptances))
     return AnalysisResult(program, diags)
 
 

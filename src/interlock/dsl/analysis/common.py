@@ -9,23 +9,10 @@ from fractions import Fraction
 from eth_utils.address import is_checksum_address, to_checksum_address
 
 from interlock.dsl import ast
+from interlock.dsl.keywords import reserved_words
 from interlock.ir import codes as C
 from interlock.ir.diagnostics import Diagnostic, Label, did_you_mean
 from interlock.ir.nodes import Span
-
-KEYWORDS = frozenset(
-    [
-    "protocol", "signer", "agent", "role", "scope", "asset", "vault", "feed", "param",
-    "metric", "score", "breaker", "allow", "invariant", "when", "then", "for", "cooldown",
-    "of", "and", "or", "not", "always", "assuming", "entity", "after", "max", "gap",
-    "decimals", "holds", "reference", "heartbeat", "in", "safer", "lower", "higher", "count",
-    "sum", "at", "indexed", "to", "by", "within", "most", "except", "pause", "unpause",
-    "suspend", "resume", "set", "extend", "cancel", "block", "sender", "from", "alert", "per",
-    "calls", "outflow", "inflow", "tvl", "price", "deviation", "change", "staleness", "paused",
-    "suspended", "no", "unilateral", "every", "power", "needs", "signers", "entities", "never",
-    "locked", "forever", "open",
-]
-)
 
 # what each kind of declaration is called in messages
 KIND_WORD = {
@@ -69,7 +56,7 @@ class Symbols:
             if kind is None or not isinstance(decl, ast.Decl):
                 continue
             name = decl.name
-            if name.text in KEYWORDS:
+            if name.text in reserved_words():
                 sink.error(C.KEYWORD_NAME, f"`{name.text}` is a keyword and cannot be a name",
                            name.span, help=f"rename it, e.g. `{name.text}_`")
                 continue

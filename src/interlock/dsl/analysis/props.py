@@ -43,24 +43,28 @@ def _assuming(names: tuple[ast.Name, ...], symbols: Symbols, sink: Sink) -> tupl
     return tuple(out) if ok else None
 
 
+def _coalition(p: ast.PropAst, sink: Sink) -> ir.Property | None:
+    kinds: list[str] = []
+    for k in p.except_kinds:
+        if k.text in kinds:
+            sink.error(C.LISTED_TWICE, f"`{k.text}` is listed twice", k.span)
+            return None
+        kinds.append(k.text)
+    left_out = tuple(kinds)
+    if p.kind != "min":
+        by = "signer" if p.kind == "no_signer" else "entity"
+        return ir.NoUnilateralProp(by=by, except_kinds=left_out)
+    assert p.n is not None and p.unit is not None
+    n = integer(p.n, sink, "a coalition size", lo=1)
+    by = "signer" if p.unit.startswith("signer") else "entity"
+    return None if n is None else ir.MinCoalitionProp(by=by, n=n, except_kinds=left_out)
+
+
 def _prop(p: ast.PropAst, assuming: tuple[str, ...] | None, symbols: Symbols, sink: Sink,
           conds: CondBuilder) -> ir.Property | None:
     assumed = assuming or ()
-    if p.kind == "no_signer":
-        kinds: list[str] = []
-        for k in p.except_kinds:
-            if k.text in kinds:
-                sink.error(C.LISTED_TWICE, f"`{k.text}` is listed twice", k.span)
-                return None
-            kinds.append(k.text)
-        return ir.NoUnilateralProp(by="signer", except_kinds=tuple(kinds))
-    if p.kind == "no_entity":
-        return ir.NoUnilateralProp(by="entity", except_kinds=())
-    if p.kind == "min":
-        assert p.n is not None and p.unit is not None
-        n = integer(p.n, sink, "a coalition size", lo=1)
-        by = "signer" if p.unit.startswith("signer") else "entity"
-        return None if n is None else ir.MinCoalitionProp(by=by, n=n)
+    if p.kind in COALITION:
+        return _coalition(p, sink)
     if p.kind == "always":
         assert p.cond is not None
         cond = conds.cond(p.cond, ALWAYS, Usage())
