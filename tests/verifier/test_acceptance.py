@@ -66,6 +66,10 @@ def test_sarif_and_json_carry_the_suppression() -> None:
     sarif = json.loads(render_sarif(report))
     (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "W0802"]
     assert result["suppressions"] == [{"kind": "inSource", "justification": "by design"}]
-    (diag,) = json.loads(render_json(report))["files"][0]["diagnostics"]
+    obj = json.loads(render_json(report))
+    from tests.report.test_json_report import validate
+
+    validate(obj)
+    (diag,) = obj["files"][0]["diagnostics"]
     assert diag["suppressed"] == "by design" and diag["severity"] == "warning"
     assert report.summary.errors == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from ir_builders import (
     DEV,
     OUTFLOW,
@@ -42,23 +41,12 @@ from interlock.ir.nodes import (
     Property,
 )
 from interlock.semantics.trace import Advance, UsePower
-from interlock.verifier import temporal_bound
 from interlock.verifier.replay import replay
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.temporal import check_temporal
 
 GUARDIAN = role("guardian", threshold(2, "alice", "carol", "dave"))
 GOVERNOR = role("governor", threshold(3, "alice", "bob", "carol", "dave", "erin"), delay=48 * H)
-
-
-@pytest.fixture(autouse=True)
-def generous_probes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The bound search caps its probes to stay fast; a loaded test machine must not turn the
-    hand-worked tight bounds into looser (still sound) ones."""
-    monkeypatch.setattr(temporal_bound, "QUICK_LASSO_S", 10.0)
-    monkeypatch.setattr(temporal_bound, "PROBE_S", 5.0)
-    monkeypatch.setattr(temporal_bound, "WITNESS_S", 10.0)
-    monkeypatch.setattr(temporal_bound, "REFINE_S", 10.0)
 
 
 def check(p: Program, prop: Property, timeout: float = 20) -> PropertyResult:

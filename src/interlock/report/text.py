@@ -28,7 +28,8 @@ _HEADERS = ("property", "status", "method", "time", "notes")
 def _notes(result: PropertyResult) -> str:
     notes = []
     if result.bound is not None:
-        notes.append(f"bound {fmt_duration(result.bound)}")
+        kind = {True: " (tightest)", False: " (an upper bound)"}.get(result.bound_tight, "")
+        notes.append(f"bound {fmt_duration(result.bound)}{kind}")
     if result.depth is not None:
         notes.append(f"depth {result.depth}")
     if result.status == "unknown":

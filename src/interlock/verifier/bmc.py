@@ -13,7 +13,6 @@ repeats forever and keeps the scope paused forever.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -22,6 +21,7 @@ import z3
 
 from interlock.semantics.state import State
 from interlock.semantics.trace import Advance, Step
+from interlock.verifier.budget import Clock
 from interlock.verifier.symbolic import Action, Applied, Model
 from interlock.verifier.z3ops import to_z3_bool
 
@@ -92,15 +92,20 @@ def _eq(model: Model, a: State, b: State) -> Any:
     return z3.And(*[x == y for x, y in zip(model.vector(a), model.vector(b), strict=True)])
 
 
-def _remaining(deadline: float) -> int:
-    return max(1, int((deadline - time.monotonic()) * 1000))
+def _check(solver: z3.Solver, clock: Clock, seconds: float) -> z3.CheckSatResult:
+    """One budgeted check (`seconds` nominal seconds); `OutOfTime` past the deadline."""
+    clock.arm(solver, seconds)
+    res = solver.check()
+    if res == z3.unknown:
+        clock.gave_up(solver.reason_unknown())
+    return res
 
 
 CHECK_DEPTHS = (0, 1, 2, 3, 4, 6, 8, 10, 13, 16, 20, 25, 32, 40, 50, 64)
 
 
-def bmc(model: Model, bad: BadFn, max_depth: int, deadline: float) -> BmcResult:
-    """A short trace to a `bad` state within `max_depth` layers.
+def bmc(model: Model, bad: BadFn, max_depth: int, clock: Clock, seconds: float) -> BmcResult:
+    """A short trace to a `bad` state within `max_depth` layers, `seconds` per check.
 
     A layer may do nothing (no time, no step), so a check at depth k covers every trace of at
     most k layers; depths are checked on a schedule (`CHECK_DEPTHS`) rather than one by one.
@@ -110,14 +115,11 @@ def bmc(model: Model, bad: BadFn, max_depth: int, deadline: float) -> BmcResult:
     un = Unrolling(model, solver)
     done = 0
     for k in [d for d in CHECK_DEPTHS if d < max_depth] + [max_depth]:
-        if time.monotonic() >= deadline:
-            return BmcResult(None, done)
         while len(un.layers) < k:
             un.extend()
         solver.push()
         solver.add(to_z3_bool(bad(un.states[k])))
-        solver.set("timeout", _remaining(deadline))
-        res = solver.check()
+        res = _check(solver, clock, seconds)
         if res == z3.sat:
             steps, _ = un.decode(solver.model(), k)
             return BmcResult(tuple(steps), k)
@@ -128,7 +130,9 @@ def bmc(model: Model, bad: BadFn, max_depth: int, deadline: float) -> BmcResult:
     return BmcResult(None, done)
 
 
-def follow(model: Model, actions: tuple[int, ...], bad: BadFn, deadline: float) -> BmcResult:
+def follow(
+    model: Model, actions: tuple[int, ...], bad: BadFn, clock: Clock, seconds: float
+) -> BmcResult:
     """Concrete inputs for a given sequence of actions (e.g. Spacer's derivation) ending in a
     `bad` state; no result when the sequence does not reach one."""
     solver = z3.Solver()
@@ -143,8 +147,7 @@ def follow(model: Model, actions: tuple[int, ...], bad: BadFn, deadline: float) 
         chosen.append((act, ap))
         cur = nxt
     solver.add(to_z3_bool(bad(cur)))
-    solver.set("timeout", _remaining(deadline))
-    if solver.check() != z3.sat:
+    if _check(solver, clock, seconds) != z3.sat:
         return BmcResult(None, 0)
     m = solver.model()
     steps: list[Step] = []
@@ -156,14 +159,19 @@ def follow(model: Model, actions: tuple[int, ...], bad: BadFn, deadline: float) 
 
 
 def find_lasso(
-    model: Model, scope: str, horizon: int, max_depth: int, deadline: float, min_shift: int = 1
+    model: Model,
+    scope: str,
+    horizon: int,
+    max_depth: int,
+    clock: Clock,
+    seconds: float,
+    min_shift: int = 1,
 ) -> BmcResult:
-    """A prefix and a loop that keeps `scope` paused forever (see module docstring)."""
+    """A prefix and a loop that keeps `scope` paused forever (see module docstring), with
+    `seconds` per depth."""
     solver = z3.Solver()
     un = Unrolling(model, solver)
     for k in range(1, max_depth + 1):
-        if time.monotonic() >= deadline:
-            return BmcResult(None, k - 1)
         un.extend()
         solver.push()
         loop = [z3.Bool(f"loop@{i}") for i in range(k)]
@@ -179,8 +187,7 @@ def find_lasso(
                 layer = un.layers[j]
                 cond += [_held(un.states[j], scope), _held(layer.pre, scope)]
             solver.add(z3.Implies(b, z3.And(*cond)))
-        solver.set("timeout", _remaining(deadline))
-        res = solver.check()
+        res = _check(solver, clock, seconds)
         if res == z3.sat:
             m = solver.model()
             steps, starts = un.decode(m, k)
@@ -200,7 +207,13 @@ def _held(st: State, scope: str) -> Any:
 
 
 def longest_pause(
-    model: Model, scope: str, cands: list[int], depth: int, deadline: float, tol: float = 0.005
+    model: Model,
+    scope: str,
+    cands: list[int],
+    depth: int,
+    clock: Clock,
+    seconds: float,
+    tol: float = 0.005,
 ) -> tuple[int, int, tuple[Step, ...]]:
     """The longest continuous pause of `scope` BMC witnesses within `depth` layers: binary
     search over `cands`, then over the integers up to the next candidate until within `tol`.
@@ -225,8 +238,7 @@ def longest_pause(
         nonlocal best, witness
         solver.push()
         solver.add(length >= value)
-        solver.set("timeout", _remaining(deadline))
-        res = solver.check()
+        res = _check(solver, clock, seconds)
         if res == z3.sat:
             m = solver.model()
             found = m.eval(length, model_completion=True).as_long()
@@ -236,7 +248,7 @@ def longest_pause(
         return bool(res == z3.sat)
 
     lo, hi = 0, len(cands) - 1
-    while lo <= hi and time.monotonic() < deadline:  # the largest candidate reached
+    while lo <= hi:  # the largest candidate reached
         mid = (lo + hi) // 2
         if reaches(cands[mid]):
             lo = mid + 1
@@ -245,7 +257,7 @@ def longest_pause(
     # then the exact maximum below the first candidate not reached
     top = cands[lo] - 1 if lo < len(cands) else 2 * max(best, 1)
     low = best
-    while top - low > tol * low and time.monotonic() < deadline:
+    while top - low > tol * low:
         mid = (low + top + 1) // 2
         if reaches(mid):
             low = max(mid, best)

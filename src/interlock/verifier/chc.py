@@ -19,6 +19,7 @@ from typing import Any, Literal
 import z3
 
 from interlock.semantics.state import State
+from interlock.verifier.budget import Clock
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.symbolic import Model, var_name
 from interlock.verifier.z3ops import to_z3_bool
@@ -66,12 +67,12 @@ def _encoding(model: Model) -> _Encoding:
     return enc
 
 
-def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
-    """Is a state satisfying `bad` reachable in `model`?"""
+def chc_check(model: Model, bad: BadFn, clock: Clock, seconds: float) -> ChcResult:
+    """Is a state satisfying `bad` reachable in `model`? (`seconds` nominal seconds of Spacer)"""
     enc = _encoding(model)
     fp = z3.Fixedpoint()
     fp.set(engine="spacer")
-    fp.set("timeout", max(1, int(timeout_s * 1000)))
+    clock.arm(fp, seconds)
     inv = enc.inv
     err = z3.Function("Err", z3.BoolSort())
     fp.register_relation(inv)
@@ -83,9 +84,10 @@ def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
     keys = model.keys()
     try:
         answer = fp.query(err())
-    except z3.Z3Exception as exc:  # a time-out surfaces as "canceled"
+    except z3.Z3Exception as exc:  # the budget or the deadline ran out
         text = exc.value.decode() if isinstance(exc.value, bytes) else str(exc.value)
-        why = "timeout" if "cancel" in text else f"spacer failed: {text}"
+        clock.gave_up(text)
+        why = "solver budget exhausted" if "resource" in text else f"spacer failed: {text}"
         return ChcResult("unknown", reason=f"spacer: {why}{_saved(fp, err)}")
     if answer == z3.unsat:
         cover = fp.get_cover_delta(-1, inv)
@@ -94,7 +96,8 @@ def chc_check(model: Model, bad: BadFn, timeout_s: float) -> ChcResult:
         return ChcResult("safe", invariant=text)
     if answer == z3.sat:
         return ChcResult("unsafe", trace=_trace(fp))
-    why = fp.reason_unknown() or "timeout"
+    why = fp.reason_unknown() or "solver budget exhausted"
+    clock.gave_up(why)
     return ChcResult("unknown", reason=f"spacer: {why}{_saved(fp, err)}")
 
 

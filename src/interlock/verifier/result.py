@@ -37,6 +37,7 @@ class PropertyResult(BaseModel):
     seconds: float
     counterexample: Counterexample | None = None
     bound: int | None = None  # `never locked forever`: tightest proved bound, seconds
+    bound_tight: bool | None = None  # the bound is witnessed too (`bound - 1s` is refuted)
     certificate: str | None = None  # the invariant or k, in the language's terms (--explain)
     reason: str | None = None  # why `unknown` (timeout, depth)
     span: Span

@@ -6,9 +6,13 @@ model checking (`bmc`) looks for a counterexample, which is replayed on the conc
 (`replay`) before it is reported. A bounded search without a counterexample is `unknown` with
 its depth, never `proved`.
 
-`never locked forever` (`temporal_bound`) searches the tightest bound B for which `paused at
-most B` is proved, or a lasso (a loop of steps after which the state repeats shifted in time)
-keeping the scope paused forever (`temporal_common`).
+A duration property looks for the cheap answers first (`temporal_bound`): a pause that can
+last forever (a lasso) violates every `paused at most D`, and a longer pause than `D` witnessed
+by a shallow BMC run violates it too; only then come the proofs. `never locked forever`
+searches the tightest bound B for which `paused at most B` is proved, or a lasso.
+
+Every solver call has a budget in solver steps (`budget`), not in seconds, so a result does not
+depend on machine load; the time limit is a safety net that makes the property `unknown`.
 """
 
 from __future__ import annotations
@@ -21,19 +25,21 @@ from interlock.ir.nodes import AlwaysProp, Invariant, NeverLockedProp, PausedAtM
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.state import State
 from interlock.verifier.bmc import BmcResult, bmc, follow
+from interlock.verifier.budget import Clock, OutOfTime
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay_breaks
 from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.symbolic import Model, Slice
-from interlock.verifier.temporal_bound import check_never_locked, prove_tighter
-from interlock.verifier.temporal_common import (
-    MAX_BMC_DEPTH,
-    result,
-    share,
-    unroll_lasso,
-    valid_lasso,
+from interlock.verifier.temporal_bound import (
+    WITNESS_DEPTH,
+    candidate_bounds,
+    check_never_locked,
+    never_ending,
+    prove_tighter,
+    witness,
 )
+from interlock.verifier.temporal_common import MAX_BMC_DEPTH, result, unroll_lasso
 from interlock.verifier.temporal_props import (
     bad_always,
     bad_paused,
@@ -43,9 +49,11 @@ from interlock.verifier.temporal_props import (
 from interlock.verifier.timeline import timeline
 from interlock.verifier.z3ops import Z3
 
+# budgets in nominal seconds (`budget.RLIMIT_PER_S`)
 QUICK_DEPTH = 16
 QUICK_CHC_S = 2.0
-CHC_SHARE = 0.6  # of the time limit, for the unbounded proof before the bounded search
+BMC_CHECK_S = 1.0  # per BMC check
+CHC_SHARE = 0.3  # of the time limit, for the long unbounded proof before the deep search
 
 
 @dataclass(frozen=True)
@@ -78,51 +86,82 @@ def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
 
 
 def check_temporal(program: Program, invariant: Invariant, timeout_s: float) -> PropertyResult:
-    """Decide one temporal invariant within about `timeout_s` seconds."""
+    """Decide one temporal invariant; `unknown` (timeout) if `timeout_s` seconds pass first."""
     start = time.monotonic()
+    clock = Clock.start(timeout_s)
     prop = invariant.prop
-    if isinstance(prop, NeverLockedProp):
-        return check_never_locked(program, invariant, prop, start, timeout_s)
-    assert isinstance(prop, AlwaysProp | PausedAtMostProp)
-    return _check_safety(program, invariant, _query(program, prop), start, timeout_s)
+    try:
+        if isinstance(prop, NeverLockedProp):
+            return check_never_locked(program, invariant, prop, start, clock)
+        assert isinstance(prop, AlwaysProp | PausedAtMostProp)
+        return _check_safety(program, invariant, _query(program, prop), start, clock, timeout_s)
+    except OutOfTime:
+        return result(invariant, start, status="unknown", method="timeout",
+                      reason=f"timeout after {timeout_s:g}s")
 
 
 def _check_safety(
-    program: Program, invariant: Invariant, q: _Query, start: float, timeout_s: float
+    program: Program, invariant: Invariant, q: _Query, start: float, clock: Clock,
+    timeout_s: float,
 ) -> PropertyResult:
     model = Model.build(program, q.seed, q.assuming)
-    deadline = start + timeout_s
+    if isinstance(q.prop, PausedAtMostProp):
+        cheap = _duration_first(program, invariant, q, q.prop, model, start, clock)
+        if cheap is not None:
+            return cheap
     # short attempts first: most properties are proved, or refuted by a short trace, in a
-    # fraction of a second; then a tighter limit; then Spacer with the rest of its share
-    chc = chc_check(model, q.bad_symbolic, min(QUICK_CHC_S, timeout_s * CHC_SHARE))
+    # fraction of a second; then Spacer with a long budget
+    chc = chc_check(model, q.bad_symbolic, clock, QUICK_CHC_S)
     if chc.status == "unknown":
-        early = bmc(model, q.bad_symbolic, QUICK_DEPTH, share(deadline, 0.15))
+        early = bmc(model, q.bad_symbolic, QUICK_DEPTH, clock, BMC_CHECK_S)
         if early.steps is not None:
             return _violated(program, invariant, q, start, early, "bmc")
-        if isinstance(q.prop, PausedAtMostProp):
-            tighter = prove_tighter(program, model, q.prop, share(deadline, 0.3))
-            if tighter is not None:
-                limit, cert = tighter
-                note = f"proved for the tighter limit {fmt_duration(limit)}: {cert}"
-                return result(
-                    invariant, start, status="proved", method="chc (spacer)", certificate=note
-                )
-        rest = start + timeout_s * CHC_SHARE - time.monotonic()
-        if rest > 0:
-            chc = chc_check(model, q.bad_symbolic, rest)
+        chc = chc_check(model, q.bad_symbolic, clock, timeout_s * CHC_SHARE)
     if chc.status == "safe":
         return result(
             invariant, start, status="proved", method="chc (spacer)", certificate=chc.invariant
         )
-    found, method = _search(program, model, q, chc.trace, deadline)
+    found, method = _search(model, q, chc.trace, clock)
     if found.steps is not None:
         return _violated(program, invariant, q, start, found, method)
     reason = chc.reason or "spacer found a violation that bounded search did not reach"
-    if time.monotonic() >= deadline:
-        reason = f"timeout after {timeout_s:g}s ({reason})"
     return result(
         invariant, start, status="unknown", method="bmc", depth=found.depth, reason=reason
     )
+
+
+def _duration_first(
+    program: Program,
+    invariant: Invariant,
+    q: _Query,
+    prop: PausedAtMostProp,
+    model: Model,
+    start: float,
+    clock: Clock,
+) -> PropertyResult | None:
+    """The cheap answers of `S paused at most D`, before any proof: a pause that never ends
+    (unrolled past `D`), a witnessed pause longer than `D`, or a proof of the witnessed
+    longest pause (or a candidate bound up to `D`) when that is within `D`."""
+    s = prop.scope
+    lasso = never_ending(program, model, s, clock)
+    if lasso.steps is not None:
+        unrolled = unroll_lasso(program, lasso, q.bad_concrete)
+        if unrolled is not None:
+            found = BmcResult(unrolled, lasso.depth, lasso.loop_start)
+            return _violated(program, invariant, q, start, found, "bmc (lasso, unrolled)")
+    cands = candidate_bounds(program, s) or [prop.limit]
+    seen = witness(program, model, s, cands, clock, WITNESS_DEPTH)
+    if seen.length > prop.limit:
+        found = BmcResult(seen.steps, seen.depth)
+        return _violated(program, invariant, q, start, found, "bmc")
+    tighter = prove_tighter(program, model, prop, seen, clock)
+    if tighter is None:
+        return None
+    limit, proof = tighter
+    cert = proof.certificate
+    if limit != prop.limit:
+        cert = f"proved for the tighter limit {fmt_duration(limit)}: {cert}"
+    return result(invariant, start, status="proved", method=proof.method, certificate=cert)
 
 
 def _violated(
@@ -151,27 +190,19 @@ def _violated(
 
 
 def _search(
-    program: Program, model: Model, q: _Query, trace: tuple[int, ...] | None, deadline: float
+    model: Model, q: _Query, trace: tuple[int, ...] | None, clock: Clock
 ) -> tuple[BmcResult, str]:
     """A candidate counterexample, cheapest first: a short BMC run; Spacer's derivation made
-    concrete (any length); for `paused at most`, a pause that never ends (a lasso) unrolled
-    until it is too long; BMC with the rest of the time."""
+    concrete (any length); BMC to the full depth."""
     depth = min(MAX_BMC_DEPTH, len(trace)) if trace else QUICK_DEPTH
-    found = bmc(model, q.bad_symbolic, depth, share(deadline, 0.25))
+    found = bmc(model, q.bad_symbolic, depth, clock, BMC_CHECK_S)
     if found.steps is not None:
         return found, "bmc"
     if trace:
-        followed = follow(model, trace, q.bad_symbolic, deadline)
+        followed = follow(model, trace, q.bad_symbolic, clock, BMC_CHECK_S * 4)
         if followed.steps is not None:
             return followed, "chc (spacer)"
-    if isinstance(q.prop, PausedAtMostProp):
-        for rounds in (20, 500):  # prefer long rounds: a short, readable unrolling
-            shift = max(1, q.prop.limit // rounds)
-            lasso = valid_lasso(program, model, q.prop.scope, share(deadline, 0.2), shift)
-            unrolled = unroll_lasso(program, lasso, q.bad_concrete) if lasso.steps else None
-            if unrolled is not None:
-                return BmcResult(unrolled, lasso.depth), "bmc (lasso, unrolled)"
-    rest = bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, deadline)
+    rest = bmc(model, q.bad_symbolic, MAX_BMC_DEPTH, clock, BMC_CHECK_S * 2)
     return BmcResult(rest.steps, max(rest.depth, found.depth)), "bmc"
 
 

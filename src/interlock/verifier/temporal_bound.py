@@ -1,38 +1,51 @@
-"""`S never locked forever`: the tightest proved bound on a continuous pause, or a lasso.
+"""`S never locked forever`, and the pause-length searches `S paused at most D` shares.
 
-Candidate bounds are sums of the durations that can pause the scope. Spacer proves a bound
-close to the true one quickly but struggles far above or below it, so the search starts from
-the longest pause a shallow BMC run witnesses, gallops up through the candidates with short
-proof attempts, bisects down, and finally asks for the witnessed length itself. A quick lasso
-search runs first: a never-ending pause is usually a loop of one or two steps.
+Every search is budgeted in solver steps (`budget`), so the same file gets the same bound on
+any machine load:
+
+1. a *lasso* (a loop after which the state repeats shifted in time, with `S` held in one pause
+   throughout) keeps `S` paused forever: `never locked forever` is violated, and so is every
+   `paused at most D`, whatever `D` (the loop is unrolled until the pause is longer);
+2. the longest pause a shallow BMC run *witnesses* (exactly, at that depth; replayed on the
+   concrete semantics) rules out every smaller bound;
+3. Spacer proves a bound close to the true one quickly but struggles far above or below it, so
+   the proofs start at the witnessed length — proved there, the bound is the tightest (the
+   witness refutes every smaller one) — then gallop up through the candidate bounds (sums of the
+   durations that can pause `S`) and bisect down;
+4. a bound that is proved but not witnessed is reported as an upper bound only.
 """
 
 from __future__ import annotations
 
 import bisect
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from interlock.ir.nodes import Invariant, NeverLockedProp, PausedAtMostProp, Program
-from interlock.verifier.bmc import longest_pause
+from interlock.semantics.trace import Step
+from interlock.verifier.bmc import BmcResult, longest_pause
+from interlock.verifier.budget import Clock
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration
+from interlock.verifier.induction import houdini, pause_lemmas
 from interlock.verifier.replay import replay
 from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.symbolic import Model
-from interlock.verifier.temporal_common import result, share, valid_lasso
+from interlock.verifier.temporal_common import result, valid_lasso
 from interlock.verifier.temporal_props import bad_paused, seed_paused
 from interlock.verifier.timeline import timeline
 from interlock.verifier.z3ops import Z3
 
-# caps: a search that gives up here only makes a bound less tight (or defers a lasso)
-QUICK_LASSO_S = 0.5
-QUICK_LASSO_DEPTH = 4
-PROBE_S = 0.5
-WITNESS_S = 1.0
+# budgets in nominal seconds (`budget.RLIMIT_PER_S`); a search that gives up here only makes a
+# bound less tight or defers a lasso, never changes a verdict
+LASSO_S = 0.5  # per depth
+LASSO_DEPTH = 4
+DEEP_LASSO_DEPTH = 10
+WITNESS_S = 0.3  # per check
 WITNESS_DEPTH = 3
-REFINE_S = 1.0
-CHC_SHARE = 0.6
+DEEP_WITNESS_DEPTH = 6
+PROBE_S = 1.0  # per candidate bound
+FINAL_S = 6.0  # the largest candidate, when no smaller one was proved
 TIGHTER_TRIES = 3
 
 
@@ -66,57 +79,81 @@ def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[
     return sorted(sums | {total * k for k in (2, 4, 8, 16)} if total else sums)
 
 
-def _bound(
-    invariant: Invariant,
-    start: float,
-    cands: list[int],
-    hit: tuple[int, str],
-    refine: Callable[[int, int, str], tuple[int, str]],
-) -> PropertyResult:
-    """The result for the proved candidate `hit`, refined between the previous candidate (not
-    proved) and it."""
-    index, cert = hit
-    below = cands[index - 1] if index > 0 else 0
-    bound, cert = refine(below, cands[index], cert)
-    return result(
-        invariant, start, status="proved", method="chc (spacer)", bound=bound, certificate=cert
-    )
+def never_ending(
+    program: Program, model: Model, s: str, clock: Clock, max_depth: int = LASSO_DEPTH
+) -> BmcResult:
+    """A lasso keeping `s` paused forever, preferring one whose rounds take long (a breaker
+    re-firing as its pause ends) over one that creeps by a second: same verdict, a timeline
+    people can read."""
+    found = valid_lasso(program, model, s, clock, LASSO_S, 1, max_depth)
+    if found.steps is None:
+        return found
+    longest = max(candidate_items(program, s), default=1)
+    if longest > 2:
+        nicer = valid_lasso(program, model, s, clock, LASSO_S, longest // 2, found.depth)
+        found = nicer if nicer.steps is not None else found
+    return found
 
 
-def _refine(
-    below: int, bound: int, cert: str, top: int, proved: Callable[[int, float], str | None]
-) -> tuple[int, str]:
-    """The witnessed pause length (up to `top`, within 0.5% of a pause that exists) when it is
-    also proved to be the longest; else the proved candidate `bound`. Spacer is fast close to
-    the true bound and slow well above or below it, so one probe is all this costs."""
-    if below < top < bound:
-        c = proved(top, REFINE_S)
-        if c is not None:
-            return top, c
-    return bound, cert
+@dataclass(frozen=True)
+class Witness:
+    """The longest pause of a scope found by BMC within `depth` steps, replayed: `steps`
+    reach a pause of `length`, and no longer pause exists within `depth` steps."""
+
+    length: int
+    steps: tuple[Step, ...]
+    depth: int
 
 
-def _witnessed(
-    program: Program, model: Model, s: str, cands: list[int], deadline: float
-) -> tuple[int, int]:
-    """`(reached, top)`: a shallow BMC run witnesses a pause of `s` of `reached` (replayed
-    concretely), so no smaller candidate can be a bound, and finds none longer than `top`."""
-    length, top, steps = longest_pause(model, s, cands, WITNESS_DEPTH, deadline)
+def witness(
+    program: Program, model: Model, s: str, cands: list[int], clock: Clock, depth: int
+) -> Witness:
+    length, _top, steps = longest_pause(model, s, cands, depth, clock, WITNESS_S, tol=0.0)
     if not (length and steps):
-        return 0, 0
+        return Witness(0, (), depth)
     st = replay(program, steps)
-    return (length, top) if st.paused_until[s] - st.paused_since[s] == length else (0, 0)
+    if st.paused_until[s] - st.paused_since[s] != length:
+        return Witness(0, (), depth)
+    return Witness(length, steps, depth)
 
 
-def _gallop(
-    cands: list[int], lo: int, proved: Callable[[int], str | None], deadline: float
-) -> tuple[int, int, str] | None:
+SPACER = "chc (spacer)"
+INDUCTION = "induction (invariant template)"
+
+
+@dataclass(frozen=True)
+class Proof:
+    method: str
+    certificate: str
+
+
+Prover = Callable[[int, float], "Proof | None"]
+
+
+def _prover(model: Model, s: str, clock: Clock, open_gap: int | None = None) -> Prover:
+    """Spacer with the given budget, then the invariant template (`induction`)."""
+
+    def proved(bound: int, seconds: float = PROBE_S) -> Proof | None:
+        bad = bad_paused(Z3, s, bound, open_gap)
+        res = chc_check(model, bad, clock, seconds)
+        if res.status == "safe" and res.invariant is not None:
+            return Proof(SPACER, res.invariant)
+        if open_gap is None:
+            cert = houdini(model, pause_lemmas(model, s, bound), bad, clock)
+            if cert is not None:
+                return Proof(INDUCTION, cert)
+        return None
+
+    return proved
+
+
+def _gallop(cands: list[int], lo: int, proved: Prover) -> tuple[int, int, Proof] | None:
     """Probe `cands[lo]`, `cands[lo+1]`, `cands[lo+3]`, … until one is proved: (the first
     index not known to fail, the proved index, its certificate), or None."""
     step, hi = 1, len(cands) - 1
-    while lo <= hi and time.monotonic() < deadline:
+    while lo <= hi:
         probe = min(lo + step - 1, hi)
-        cert = proved(cands[probe])
+        cert = proved(cands[probe], PROBE_S)
         if cert is not None:
             return lo, probe, cert
         lo, step = probe + 1, step * 2
@@ -124,17 +161,12 @@ def _gallop(
 
 
 def _bisect(
-    cands: list[int],
-    lo: int,
-    hi: int,
-    cert: str,
-    proved: Callable[[int], str | None],
-    deadline: float,
-) -> tuple[int, str]:
+    cands: list[int], lo: int, hi: int, cert: Proof, proved: Prover
+) -> tuple[int, Proof]:
     """The smallest proved index in `[lo, hi]` (`cands[hi]` is proved, with `cert`)."""
-    while lo < hi and time.monotonic() < deadline:
+    while lo < hi:
         mid = (lo + hi) // 2
-        c = proved(cands[mid])
+        c = proved(cands[mid], PROBE_S)
         if c is not None:
             hi, cert = mid, c
         else:
@@ -142,11 +174,29 @@ def _bisect(
     return hi, cert
 
 
+def smallest_bound(cands: list[int], seen: int, proved: Prover) -> tuple[int, Proof] | None:
+    """The smallest bound proved: the witnessed length `seen` itself, else the smallest
+    candidate above it (gallop up, bisect down), else the largest candidate with a longer
+    budget. None when nothing is proved."""
+    if seen:
+        cert = proved(seen, PROBE_S)
+        if cert is not None:
+            return seen, cert
+    lo = bisect.bisect_right(cands, seen)
+    hit = _gallop(cands, lo, proved)
+    if hit is None and cands and cands[-1] > seen:
+        cert = proved(cands[-1], FINAL_S)
+        hit = None if cert is None else (lo, len(cands) - 1, cert)
+    if hit is None:
+        return None
+    index, cert = _bisect(cands, *hit, proved)
+    return cands[index], cert
+
+
 def check_never_locked(
-    program: Program, invariant: Invariant, prop: NeverLockedProp, start: float, timeout_s: float
+    program: Program, invariant: Invariant, prop: NeverLockedProp, start: float, clock: Clock
 ) -> PropertyResult:
     s = prop.scope
-    deadline = start + timeout_s
     model = Model.build(
         program,
         seed_paused(PausedAtMostProp(scope=s, limit=0, open_gap=None, assuming=prop.assuming)),
@@ -154,100 +204,80 @@ def check_never_locked(
     )
     cands = candidate_bounds(program, s)
     if not cands:  # nothing can pause the scope
-        return result(
-            invariant,
-            start,
-            status="proved",
-            method="chc (spacer)",
-            bound=0,
-            certificate=f"nothing can pause {s}",
-        )
-    # a probe below the true bound needs a deep refutation, which Spacer is slow to find: cap
-    # each probe; a probe that gives up only makes the reported bound less tight
-    budget = min(PROBE_S, timeout_s * CHC_SHARE / max(1, len(cands).bit_length() + 1))
-
-    def proved(bound: int, seconds: float = budget) -> str | None:
-        res = chc_check(model, bad_paused(Z3, s, bound, None), seconds)
-        return res.invariant if res.status == "safe" else None
-
-    # Spacer proves a bound near the true one fast but struggles both far above it and below
-    # it, so: the longest pause BMC can witness rules out every smaller candidate; a quick
-    # lasso search catches the common never-ending loops; short proof attempts gallop up from
-    # the witness; then a longer lasso search, a longer proof of the largest candidate, and
-    # the lasso search with the rest of the time
-    length, top = _witnessed(program, model, s, cands, share(deadline, 0.1, WITNESS_S))
-    lo = bisect.bisect_left(cands, length)
-
-    def refine(below: int, bound: int, cert: str) -> tuple[int, str]:
-        return _refine(below, bound, cert, top, proved)
-
-    found = valid_lasso(
-        program, model, s, share(deadline, 0.1, QUICK_LASSO_S), 1, QUICK_LASSO_DEPTH
-    )
+        note = f"nothing can pause {s}; tightest"
+        return result(invariant, start, status="proved", method=SPACER, bound=0,
+                      bound_tight=True, certificate=note)
+    found = never_ending(program, model, s, clock)
     if found.steps is None:
-        hit = _gallop(cands, lo, proved, share(deadline, 0.3))
+        seen = witness(program, model, s, cands, clock, WITNESS_DEPTH)
+        hit = smallest_bound(cands, seen.length, _prover(model, s, clock))
         if hit is not None:
-            return _bound(invariant, start, cands, _bisect(cands, *hit, proved, deadline), refine)
-        found = valid_lasso(program, model, s, share(deadline, 0.3))
-    if found.steps is None:
-        cert = proved(cands[-1], timeout_s * 0.3)
-        if cert is not None:
-            hi = len(cands) - 1
-            hit2 = _bisect(cands, lo, hi, cert, proved, deadline)
-            return _bound(invariant, start, cands, hit2, refine)
-        found = valid_lasso(program, model, s, deadline)
+            return _bounded(program, model, s, invariant, start, clock, seen, *hit)
+        found = never_ending(program, model, s, clock, DEEP_LASSO_DEPTH)
     if found.steps is not None:
-        # prefer a loop whose rounds take long (a breaker re-firing as its pause ends) over
-        # one that creeps by a second: same verdict, a timeline people can read
-        longest = max(candidate_items(program, s), default=1)
-        nicer = valid_lasso(
-            program, model, s, share(deadline, 0.5, QUICK_LASSO_S), longest // 2, found.depth
-        )
-        found = nicer if nicer.steps is not None else found
-        steps = found.steps
-        assert steps is not None
-        cex = Counterexample(
-            timeline=timeline(program, steps), steps=steps, loop_start=found.loop_start
-        )
-        return result(
-            invariant,
-            start,
-            status="violated",
-            method="bmc (lasso)",
-            depth=found.depth,
-            counterexample=cex,
-        )
+        return _locked_forever(program, invariant, start, found)
     return result(
-        invariant,
-        start,
-        status="unknown",
-        method="bmc (lasso)",
-        depth=found.depth,
-        reason=(f"no bound up to {fmt_duration(cands[-1])} proved and no repeating "
-                "counterexample found"),
+        invariant, start, status="unknown", method="bmc (lasso)", depth=found.depth,
+        reason=(f"no bound up to {fmt_duration(cands[-1])} proved within the solver budget and "
+                "no repeating counterexample found"),
     )
+
+
+def _bounded(
+    program: Program,
+    model: Model,
+    scope: str,
+    invariant: Invariant,
+    start: float,
+    clock: Clock,
+    seen: Witness,
+    bound: int,
+    proof: Proof,
+) -> PropertyResult:
+    """The proved `bound`, tightest when a pause of exactly that length is witnessed (so
+    `bound - 1s` is refuted), else an upper bound (with the longest pause found)."""
+    if seen.length != bound:
+        deeper = witness(program, model, scope, [bound], clock, DEEP_WITNESS_DEPTH)
+        seen = deeper if deeper.length > seen.length else seen
+    tight = seen.length == bound
+    cert = proof.certificate
+    if tight:
+        note = (f"tightest: a pause of exactly {fmt_duration(bound)} is reachable "
+                f"({len(seen.steps)} steps), so no smaller bound holds; invariant: {cert}")
+    else:
+        found = fmt_duration(seen.length) if seen.length else "none"
+        note = (f"an upper bound: the longest pause found within {seen.depth} steps is {found}; "
+                f"invariant: {cert}")
+    return result(invariant, start, status="proved", method=proof.method, bound=bound,
+                  bound_tight=tight, certificate=note)
+
+
+def _locked_forever(
+    program: Program, invariant: Invariant, start: float, found: BmcResult
+) -> PropertyResult:
+    steps = found.steps
+    assert steps is not None
+    cex = Counterexample(timeline=timeline(program, steps), steps=steps,
+                         loop_start=found.loop_start)
+    return result(invariant, start, status="violated", method="bmc (lasso)", depth=found.depth,
+                  counterexample=cex)
 
 
 def prove_tighter(
-    program: Program, model: Model, prop: PausedAtMostProp, deadline: float
-) -> tuple[int, str] | None:
+    program: Program, model: Model, prop: PausedAtMostProp, seen: Witness, clock: Clock
+) -> tuple[int, Proof] | None:
     """`paused at most D` by proving `paused at most D'` for some `D' ≤ D` (same `then open`).
 
     Spacer proves a limit close to the longest possible pause quickly but may not converge on
     a generous one; a proof for a smaller limit implies the property. The limits tried are the
-    longest pause a shallow BMC run witnesses (within 0.5%) and the candidates above it up to D.
-    Returns `(D', certificate)`, or None.
+    witnessed longest pause and the candidates above it up to D. Returns `(D', certificate)`.
     """
     s = prop.scope
-    cands = [c for c in candidate_bounds(program, s) if c <= prop.limit]
-    reached, top = _witnessed(program, model, s, cands or [prop.limit], share(deadline, 0.2))
-    tries = ([top] if reached and top < prop.limit else []) + [c for c in cands if c > top]
-    tries = tries[:TIGHTER_TRIES]
-    for i, limit in enumerate(tries):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        res = chc_check(model, bad_paused(Z3, s, limit, prop.open_gap), left / (len(tries) - i))
-        if res.status == "safe" and res.invariant is not None:
-            return limit, res.invariant
+    cands = [c for c in candidate_bounds(program, s) if seen.length < c <= prop.limit]
+    tries = ([seen.length] if seen.length else []) + cands
+    proved = _prover(model, s, clock, prop.open_gap)
+    for limit in tries[:TIGHTER_TRIES]:
+        proof = proved(limit, PROBE_S)
+        if proof is not None:
+            return limit, proof
     return None

@@ -17,6 +17,7 @@ from interlock.semantics.ops import CONCRETE
 from interlock.semantics.state import State
 from interlock.semantics.trace import Step
 from interlock.verifier.bmc import BmcResult, find_lasso
+from interlock.verifier.budget import Clock
 from interlock.verifier.replay import replay, replay_lasso
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.symbolic import Model
@@ -30,23 +31,18 @@ def result(invariant: Invariant, start: float, **kw: object) -> PropertyResult:
     )
 
 
-def share(deadline: float, fraction: float, cap: float | None = None) -> float:
-    """A deadline `fraction` of the remaining time away (at most `cap` seconds)."""
-    slice_s = max(0.0, deadline - time.monotonic()) * fraction
-    return min(deadline, time.monotonic() + (slice_s if cap is None else min(cap, slice_s)))
-
-
 def valid_lasso(
     program: Program,
     model: Model,
     s: str,
-    deadline: float,
+    clock: Clock,
+    seconds: float,
     min_shift: int = 1,
     max_depth: int = MAX_BMC_DEPTH,
 ) -> BmcResult:
     """A lasso keeping `s` paused forever that replays concretely, round after round; each
-    round advances time by at least `min_shift`."""
-    found = find_lasso(model, s, model.horizon(), max_depth, deadline, min_shift)
+    round advances time by at least `min_shift` (`seconds` per depth searched)."""
+    found = find_lasso(model, s, model.horizon(), max_depth, clock, seconds, min_shift)
     if found.steps is None or found.loop_start is None:
         return BmcResult(None, found.depth)
     horizon = model.horizon()
@@ -60,7 +56,7 @@ def valid_lasso(
 
 
 def unroll_lasso(
-    program: Program, lasso: BmcResult, bad: Callable[[State], object], max_steps: int = 5000
+    program: Program, lasso: BmcResult, bad: Callable[[State], object], max_steps: int = 50_000
 ) -> tuple[Step, ...] | None:
     """The lasso's prefix and as many rounds of its loop as it takes to reach `bad`."""
     assert lasso.steps is not None and lasso.loop_start is not None
