@@ -28,7 +28,8 @@ _HEADERS = ("property", "status", "method", "time", "notes")
 def _notes(result: PropertyResult) -> str:
     notes = []
     if result.bound is not None:
-        kind = {True: " (tightest)", False: " (an upper bound)"}.get(result.bound_tight, "")
+        tight = result.bound_tight
+        kind = "" if tight is None else " (tightest)" if tight else " (an upper bound)"
         notes.append(f"bound {fmt_duration(result.bound)}{kind}")
     if result.depth is not None:
         notes.append(f"depth {result.depth}")
