@@ -177,16 +177,7 @@ def find_lasso(
         loop = [z3.Bool(f"loop@{i}") for i in range(k)]
         solver.add(z3.PbEq([(b, 1) for b in loop], 1))
         for i, b in enumerate(loop):
-            end = un.states[k]
-            start = un.states[i]
-            cond = [
-                end.now - start.now >= min_shift,
-                model.same_up_to_shift(start, end, scope, horizon),
-            ]
-            for j in range(i, k):
-                layer = un.layers[j]
-                cond += [_held(un.states[j], scope), _held(layer.pre, scope)]
-            solver.add(z3.Implies(b, z3.And(*cond)))
+            solver.add(z3.Implies(b, _closes(un, scope, i, k, horizon, min_shift)))
         res = _check(solver, clock, seconds)
         if res == z3.sat:
             m = solver.model()
@@ -197,6 +188,34 @@ def find_lasso(
         if res == z3.unknown:
             return BmcResult(None, k - 1)
     return BmcResult(None, max_depth)
+
+
+def _closes(un: Unrolling, scope: str, i: int, k: int, horizon: int, min_shift: int) -> Any:
+    """Layers `i..k` form a loop: the state after them is the state before them shifted in
+    time by at least `min_shift`, with `scope` held in one pause throughout."""
+    start, end = un.states[i], un.states[k]
+    cond = [end.now - start.now >= min_shift,
+            un.model.same_up_to_shift(start, end, scope, horizon)]
+    for j in range(i, k):
+        cond += [_held(un.states[j], scope), _held(un.layers[j].pre, scope)]
+    return z3.And(*cond)
+
+
+def planned_lasso(
+    model: Model, scope: str, plan: list[Action], loop_at: int, clock: Clock, seconds: float
+) -> BmcResult:
+    """Concrete inputs and waits for a lasso whose actions are fixed (`plan`, the loop from
+    `plan[loop_at]` on): one query with no choice of actions, far easier than `find_lasso`."""
+    solver = z3.Solver()
+    un = Unrolling(model, solver)
+    for act in plan:
+        un.extend()
+        solver.add(un.layers[-1].selector == un.acts.index(act))
+    solver.add(_closes(un, scope, loop_at, len(plan), model.horizon(), 1))
+    if _check(solver, clock, seconds) != z3.sat:
+        return BmcResult(None, 0)
+    steps, starts = un.decode(solver.model(), len(plan))
+    return BmcResult(tuple(steps), len(plan), loop_start=starts[loop_at])
 
 
 def _held(st: State, scope: str) -> Any:

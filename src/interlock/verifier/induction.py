@@ -18,6 +18,7 @@ proof here is a proof for executions of any length.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import z3
@@ -41,7 +42,7 @@ def _pause_of(program: Program, breaker: str, scope: str) -> int:
                default=0)
 
 
-def pause_lemmas(model: Model, scope: str, bound: int) -> list[Lemma]:
+def pause_lemmas(model: Model, scope: str) -> list[Lemma]:
     """Candidate lemmas about the current pause of `scope` (each guarded by `paused_until ≠ 0`)."""
     p = model.program
 
@@ -69,7 +70,6 @@ def pause_lemmas(model: Model, scope: str, bound: int) -> list[Lemma]:
         return lambda st: z3.Implies(st.paused_until[scope] != 0, f(st))
 
     lemmas: list[Lemma] = [
-        held(lambda st: st.paused_until[scope] - st.paused_since[scope] <= bound),
         held(lambda st: st.paused_since[scope] <= st.now),
         held(lambda st: st.paused_since[scope] > 0),
     ]
@@ -98,10 +98,33 @@ def _mark_lemmas(name: str, duration: int, scope: str) -> list[Lemma]:
     return [ahead, within]
 
 
-def houdini(
-    model: Model, lemmas: list[Lemma], bad: Callable[[State], Any], clock: Clock
-) -> str | None:
-    """The conjunction of the inductive subset of `lemmas`, rendered, if it excludes `bad`."""
+@dataclass(frozen=True)
+class Inductive:
+    """An inductive invariant over the symbolic state `x` (its conjuncts), found once."""
+
+    x: State
+    conjuncts: list[Any]
+    subst: list[tuple[Any, Any]]  # the state's variables -> their names in certificates
+
+    def excludes(self, bad: Callable[[State], Any], clock: Clock) -> str | None:
+        """The invariant, rendered, if no state satisfying it is `bad`."""
+        if not _valid(clock, self.conjuncts, to_z3_bool(bad(self.x))):
+            return None
+        return render(z3.simplify(z3.substitute(z3.And(*self.conjuncts), *self.subst)))
+
+
+def pause_invariant(model: Model, scope: str, clock: Clock) -> Inductive | None:
+    """The inductive subset of `pause_lemmas` (cached on the model), or None if empty."""
+    key = f"houdini:{scope}"
+    if key not in model.cache:
+        model.cache[key] = houdini(model, pause_lemmas(model, scope), clock)
+    found = model.cache[key]
+    return found if isinstance(found, Inductive) else None
+
+
+def houdini(model: Model, lemmas: list[Lemma], clock: Clock) -> Inductive | None:
+    """The largest subset of `lemmas` that holds initially and is preserved by every action
+    given the others (the conjunction is then an inductive invariant)."""
     x = model.fresh_state("h")
     t0 = z3.Int("t0@h")
     init = model.initial(t0)
@@ -120,12 +143,11 @@ def houdini(
         alive = keep
     else:
         return None
-    hyp = [lemmas[i](x) for i in alive]
-    if not alive or not _valid(clock, hyp, to_z3_bool(bad(x))):
+    if not alive:
         return None
     names = [z3.Int(var_name(n, k)) for n, k in model.keys()]  # noqa: SIM118 (a method)
     subst = list(zip(model.vector(x), names, strict=True))
-    return render(z3.simplify(z3.substitute(z3.And(*hyp), *subst)))
+    return Inductive(x, [lemmas[i](x) for i in alive], subst)
 
 
 def _valid(clock: Clock, hyp: list[Any], refutation: Any) -> bool:

@@ -27,7 +27,7 @@ from interlock.verifier.bmc import BmcResult, longest_pause
 from interlock.verifier.budget import Clock
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration
-from interlock.verifier.induction import houdini, pause_lemmas
+from interlock.verifier.induction import pause_invariant
 from interlock.verifier.replay import replay
 from interlock.verifier.result import Counterexample, PropertyResult
 from interlock.verifier.symbolic import Model
@@ -40,7 +40,8 @@ from interlock.verifier.z3ops import Z3
 # bound less tight or defers a lasso, never changes a verdict
 LASSO_S = 0.5  # per depth
 LASSO_DEPTH = 4
-DEEP_LASSO_DEPTH = 10
+DEEP_LASSO_S = 2.0
+DEEP_LASSO_DEPTH = 12
 WITNESS_S = 0.3  # per check
 WITNESS_DEPTH = 3
 DEEP_WITNESS_DEPTH = 6
@@ -80,17 +81,22 @@ def candidate_bounds(program: Program, scope: str, max_items: int = 12) -> list[
 
 
 def never_ending(
-    program: Program, model: Model, s: str, clock: Clock, max_depth: int = LASSO_DEPTH
+    program: Program,
+    model: Model,
+    s: str,
+    clock: Clock,
+    max_depth: int = LASSO_DEPTH,
+    seconds: float = LASSO_S,
 ) -> BmcResult:
     """A lasso keeping `s` paused forever, preferring one whose rounds take long (a breaker
     re-firing as its pause ends) over one that creeps by a second: same verdict, a timeline
     people can read."""
-    found = valid_lasso(program, model, s, clock, LASSO_S, 1, max_depth)
+    found = valid_lasso(program, model, s, clock, seconds, 1, max_depth)
     if found.steps is None:
         return found
     longest = max(candidate_items(program, s), default=1)
     if longest > 2:
-        nicer = valid_lasso(program, model, s, clock, LASSO_S, longest // 2, found.depth)
+        nicer = valid_lasso(program, model, s, clock, seconds, longest // 2, found.depth)
         found = nicer if nicer.steps is not None else found
     return found
 
@@ -138,10 +144,10 @@ def _prover(model: Model, s: str, clock: Clock, open_gap: int | None = None) -> 
         res = chc_check(model, bad, clock, seconds)
         if res.status == "safe" and res.invariant is not None:
             return Proof(SPACER, res.invariant)
-        if open_gap is None:
-            cert = houdini(model, pause_lemmas(model, s, bound), bad, clock)
-            if cert is not None:
-                return Proof(INDUCTION, cert)
+        inductive = pause_invariant(model, s, clock) if open_gap is None else None
+        cert = inductive.excludes(bad, clock) if inductive is not None else None
+        if cert is not None:
+            return Proof(INDUCTION, cert)
         return None
 
     return proved
@@ -213,7 +219,7 @@ def check_never_locked(
         hit = smallest_bound(cands, seen.length, _prover(model, s, clock))
         if hit is not None:
             return _bounded(program, model, s, invariant, start, clock, seen, *hit)
-        found = never_ending(program, model, s, clock, DEEP_LASSO_DEPTH)
+        found = never_ending(program, model, s, clock, DEEP_LASSO_DEPTH, DEEP_LASSO_S)
     if found.steps is not None:
         return _locked_forever(program, invariant, start, found)
     return result(

@@ -16,7 +16,8 @@ from interlock.semantics import step
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.state import State
 from interlock.semantics.trace import Step
-from interlock.verifier.bmc import BmcResult, find_lasso
+from interlock.verifier import lasso_plan
+from interlock.verifier.bmc import BmcResult, find_lasso, planned_lasso
 from interlock.verifier.budget import Clock
 from interlock.verifier.replay import replay, replay_lasso
 from interlock.verifier.result import PropertyResult
@@ -41,18 +42,27 @@ def valid_lasso(
     max_depth: int = MAX_BMC_DEPTH,
 ) -> BmcResult:
     """A lasso keeping `s` paused forever that replays concretely, round after round; each
-    round advances time by at least `min_shift` (`seconds` per depth searched)."""
+    round advances time by at least `min_shift` (`seconds` per depth searched). A lasso
+    planned by simulating the pausers (`lasso_plan`) is tried first."""
+    planned = lasso_plan.plan(model, s)
+    if planned is not None and min_shift == 1:
+        guess = planned_lasso(model, s, *planned, clock, seconds)
+        if replays(program, model, s, guess):
+            return guess
     found = find_lasso(model, s, model.horizon(), max_depth, clock, seconds, min_shift)
+    return found if replays(program, model, s, found) else BmcResult(None, found.depth)
+
+
+def replays(program: Program, model: Model, s: str, found: BmcResult) -> bool:
+    """Whether `found` is a lasso that replays concretely, round after round."""
     if found.steps is None or found.loop_start is None:
-        return BmcResult(None, found.depth)
+        return False
     horizon = model.horizon()
 
     def shifted(a: State, b: State) -> object:
         return model.same_up_to_shift(a, b, s, horizon, CONCRETE)
 
-    if not replay_lasso(program, found.steps, found.loop_start, s, shifted):
-        return BmcResult(None, found.depth)
-    return found
+    return replay_lasso(program, found.steps, found.loop_start, s, shifted)
 
 
 def unroll_lasso(
