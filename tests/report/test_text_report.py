@@ -216,3 +216,35 @@ def test_time_rows_are_hidden_and_the_cycle_mark_moves_to_the_next_row() -> None
         "↻ from here the steps repeat forever",
         "+6h  breaker halt  fires: pause trading until +12h",
     ]
+
+
+def _checked_timeline(text: str) -> str:
+    """The text timeline of the file's first property, checked for real."""
+    from interlock.dsl.frontend import compile_text
+    from interlock.verifier.temporal import check_temporal
+
+    program = compile_text(text, "issue18.guard").program
+    assert program is not None
+    result = check_temporal(program, program.invariants[0], 30)
+    assert result.status == "violated" and result.counterexample is not None
+    return "\n".join(timeline(result.counterexample)) + "\n"
+
+
+def test_folded_lasso_timeline_golden() -> None:
+    """A breaker re-pausing every 6h forever: the never-ending loop, marked, in a few lines."""
+    from bench.issue_cases import retrigger
+
+    text = retrigger("30d").replace("paused at most 30d", "never locked forever")
+    lines = _checked_timeline(text)
+    assert len(lines.splitlines()) <= 10
+    check_golden("lasso_folded.txt", lines)
+
+
+def test_long_bounded_counterexample_golden() -> None:
+    """`paused at most 90d` broken by 2,160 firings of a 1h breaker: folded to two lines."""
+    from bench.issue_cases import retrigger
+
+    lines = _checked_timeline(retrigger("90d", "1h"))
+    assert len(lines.splitlines()) <= 10
+    assert "2160 times" in lines
+    check_golden("long_bounded_folded.txt", lines)

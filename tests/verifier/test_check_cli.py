@@ -45,7 +45,8 @@ def test_example_all_proved(capsys: pytest.CaptureFixture[str]) -> None:
     # every power's smallest coalitions, once per file
     assert out.count("smallest coalitions per power:") == 1
     assert "power #3 governor: set max_leverage" in out
-    assert "power #0 guardian: pause * for at most 3d — 2 signers {" in out
+    assert "power #0 guardian: pause * for at most 3d — fewest signers: 2 signers {" in out
+    assert "; fewest entities (a separate witness): 2 entities {" in out
 
 
 def test_violation_exits_1_with_timeline(capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,7 +87,7 @@ def test_explain_prints_the_certificate(capsys: pytest.CaptureFixture[str]) -> N
     code, out, _ = run(capsys, VENUE, "--explain", "no_single_org")
     assert code == 0
     assert "no_single_org: proved by exhaustive" in out
-    assert "power #0 guardian: pause * for at most 3d — 2 signers" in out
+    assert "power #0 guardian: pause * for at most 3d — fewest signers: 2 signers" in out
     code, out, _ = run(capsys, VENUE, "--explain", "withdrawals_escape")
     assert "certificate:" in out or "no certificate" in out
     code, _, err = run(capsys, VENUE, "--explain", "nope")

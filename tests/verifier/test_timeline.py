@@ -41,16 +41,19 @@ def test_rows_match_steps_one_to_one() -> None:
         (
             6 * H,
             "alice, carol",
-            "pause withdrawals, liquidations for 3d (power 0, role guardian)"
+            "pause withdrawals, liquidations for 3d (`allow guardian to pause * for at most 3d`,"
+            " t.guard:1)"
             " — withdrawals refused by its gap (open since +6h)",  # liquidations: paused
         ),
         (6 * H, "time", "passes 2d"),
         (
             54 * H,
             "alice, bob, carol",
-            "extend withdrawals by 1w (power 4, role governor, timelocked)",
+            "extend withdrawals by 1w (`allow governor to extend withdrawals by at most 1w`, "
+            "t.guard:1, timelocked)",
         ),
-        (54 * H, "alice, bob, carol", "set lev to 30 (power 3, role governor, timelocked)"),
+        (54 * H, "alice, bob, carol",
+         "set lev to 30 (`allow governor to set lev within [2, 40]`, t.guard:1, timelocked)"),
     ]
 
 

@@ -17,6 +17,7 @@ Diagnostics are rendered by `interlock.report.diagnostic_text` (one place for ca
 
 from __future__ import annotations
 
+from interlock.report.fold import folded_lines, repeated_run
 from interlock.report.model import FileReport, Report, Summary
 from interlock.verifier.coalition import CERTIFICATE_TITLE
 from interlock.verifier.describe import fmt_duration, fmt_offset
@@ -76,23 +77,33 @@ def loop_row(counterexample: Counterexample) -> int | None:
 
 
 def timeline(counterexample: Counterexample) -> list[str]:
-    """`  +6h  alice, carol  pause withdrawals for 72h`, aligned, cycle marked.
+    """`  +6h  alice, carol  pause withdrawals for 72h`, aligned, cycle marked, repetition
+    folded (`report.fold`: one line for a block of steps repeated many times).
 
     Rows where only time passes are left out: the next row's offset already says it. A cycle
     that starts at such a row is marked before the next row shown.
     """
     cycle = loop_row(counterexample)
-    shown = [(i, e) for i, e in enumerate(counterexample.timeline) if e.actor != "time"]
-    times = [fmt_offset(e.time) for _, e in shown]
-    tw = max((len(t) for t in times), default=0)
-    aw = max((len(e.actor) for _, e in shown), default=0)
+    rows = counterexample.timeline
+    one_to_one = len(rows) >= len(counterexample.steps)
+    run = repeated_run(counterexample.steps) if one_to_one else None
+    cells: list[tuple[int, str, str, str]] = []  # (row index, time, actor, action)
+    for index, entry in enumerate(rows):
+        if run is not None and run.start <= index < run.start + run.rounds * run.period:
+            if index == run.start:
+                cells += [(index, *line) for line in folded_lines(rows, run)]
+            continue
+        if entry.actor != "time":
+            cells.append((index, fmt_offset(entry.time), entry.actor, entry.action))
+    tw = max((len(c[1]) for c in cells), default=0)
+    aw = max((len(c[2]) for c in cells), default=0)
     lines = []
     marked = cycle is None
-    for at, (index, entry) in zip(times, shown, strict=True):
+    for index, at, actor, action in cells:
         if not marked and cycle is not None and index >= cycle:
             lines.append("    ↻ from here the steps repeat forever")
             marked = True
-        lines.append(f"    {at.rjust(tw)}  {entry.actor.ljust(aw)}  {entry.action}".rstrip())
+        lines.append(f"    {at.rjust(tw)}  {actor.ljust(aw)}  {action}".rstrip())
     return lines
 
 

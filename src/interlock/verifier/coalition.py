@@ -223,7 +223,8 @@ def _counterexample(program: Program, pc: PowerCoalitions, by: str) -> Counterex
 
 
 def certificate_lines(program: Program, coalitions: Iterable[PowerCoalitions]) -> list[str]:
-    """One line per power: its smallest coalition of signers and of entities."""
+    """One line per power: its smallest coalition of signers and, as a separate witness (the
+    keys of the fewest entities need not be the fewest keys), its smallest of entities."""
     lines = []
     for pc in coalitions:
         s, e = pc.signers.members, pc.entities.members
@@ -231,7 +232,8 @@ def certificate_lines(program: Program, coalitions: Iterable[PowerCoalitions]) -
         entities = "entity" if len(e) == 1 else "entities"
         lines.append(
             f"power #{pc.power.id} {pc.power.role}: {describe_power(program, pc.power)} — "
-            f"{len(s)} {signers} {{{', '.join(s)}}}, {len(e)} {entities} {{{', '.join(e)}}}"
+            f"fewest signers: {len(s)} {signers} {{{', '.join(s)}}}; "
+            f"fewest entities (a separate witness): {len(e)} {entities} {{{', '.join(e)}}}"
         )
     return lines
 

@@ -60,6 +60,11 @@ def describe_power(program: Program, power: Power) -> str:
     return text
 
 
+def power_source(program: Program, power: Power) -> str:
+    """`allow guardian to pause * for at most 72h`: the rule that grants it."""
+    return f"allow {power.role} to {describe_power(program, power)}"
+
+
 def power_label(program: Program, power: Power) -> str:
     """`guardian: pause * for at most 72h` — the role and what it may do."""
     return f"{power.role}: {describe_power(program, power)}"

@@ -284,7 +284,7 @@ def accepted(program: Program, found: Iterable[Diagnostic]) -> tuple[Diagnostic,
             d = d.model_copy(update={"suppressed": program.acceptances[match].reason})
         out.append(d)
     for i, a in enumerate(program.acceptances):
-        if i not in used:
+        if i not in used and a.code in C.FINDINGS:  # others (`interlock diff`'s) match there
             about = f" about `{a.target}`" if a.target else ""
             out.append(
                 _diag(

@@ -147,7 +147,7 @@ def _duration_first(
     if lasso.steps is not None:
         unrolled = unroll_lasso(program, lasso, q.bad_concrete)
         if unrolled is not None:
-            found = BmcResult(unrolled, lasso.depth, lasso.loop_start)
+            found = BmcResult(unrolled, lasso.depth)  # finite: the fold shows the repetition
             return _violated(program, invariant, q, start, found, "bmc (lasso, unrolled)")
     cands = candidate_bounds(program, s) or [prop.limit]
     seen = witness(program, model, s, cands, clock, WITNESS_DEPTH)

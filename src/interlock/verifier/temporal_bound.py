@@ -95,9 +95,11 @@ def never_ending(
     if found.steps is None:
         return found
     longest = max(candidate_items(program, s), default=1)
-    if longest > 2:
-        nicer = valid_lasso(program, model, s, clock, seconds, longest // 2, found.depth)
-        found = nicer if nicer.steps is not None else found
+    for shift in (longest, longest // 2):
+        if shift > 2:
+            nicer = valid_lasso(program, model, s, clock, seconds, shift, found.depth)
+            if nicer.steps is not None:
+                return nicer
     return found
 
 

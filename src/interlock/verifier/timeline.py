@@ -3,7 +3,8 @@
     +0s    time                passes 2d
     +2d    breaker drain       fires: pause withdrawals until +2d 6h
     +2d 6h agent watcher       fires breaker halt: pause deposits until +2d 12h
-    +3d    alice, carol, dave  pause withdrawals for 72h (power 0, role guardian)
+    +3d    alice, carol, dave  pause withdrawals for 72h (`allow guardian to pause * for at most
+                               72h`, rules.guard:41)
 
 The actor is `breaker NAME` for a breaker the guard evaluates itself, the agent for an
 off-chain breaker, the signers for a power and `time` for time passing. Rows are one-to-one with
@@ -18,7 +19,7 @@ from interlock.ir.nodes import Program
 from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.state import State
 from interlock.semantics.trace import Advance, Fire, Step
-from interlock.verifier.describe import fmt_duration
+from interlock.verifier.describe import fmt_duration, power_source
 from interlock.verifier.replay import T0
 from interlock.verifier.result import TimelineEntry
 
@@ -48,7 +49,9 @@ def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ..
             w = program.powers[s.power]
             what = ", ".join(s.targets) if w.kind != "set" else w.targets[0]
             action = _power_action(w.kind, what, s.value)
-            suffix = f"(power {w.id}, role {w.role}" + (", timelocked)" if w.delay else ")")
+            where = f"{w.span.file}:{w.span.line}"
+            lock = ", timelocked" if w.delay else ""
+            suffix = f"(`{power_source(program, w)}`, {where}{lock})"
             actor = ", ".join(s.signers) or w.role
             row = TimelineEntry(time=t, actor=actor, action=f"{action} {suffix}")
             wanted = {sc: t + (s.value or 0) for sc in s.targets} if w.kind == "pause" else {}
