@@ -38,7 +38,8 @@ def staggered(n: int, pause_h: int = 1, cooldown_h: int = 4) -> str:
     for i in range(n):
         lines.append(f"breaker b{i} {{ when outflow(USDC, 1h) > {i + 1} USDC "
                      f"then pause s for {pause_h}h cooldown {cooldown_h}h }}")
-    lines += [f"invariant p: s paused at most {n * pause_h}h", "invariant q: s never locked forever"]
+    lines += [f"invariant p: s paused at most {n * pause_h}h",
+              "invariant q: s never locked forever"]
     return "\n".join(lines) + "\n"
 
 
