@@ -138,3 +138,10 @@ def test_fmt_of_unparsable_file_exits_2(tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["fmt", _write(tmp_path, "protocol P\nscope s max 7\n")]) == 2
     assert "error[E0101]: expected a duration, found `7`" in capsys.readouterr().err
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from interlock import __version__
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out == f"interlock {__version__}\n"

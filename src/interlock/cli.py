@@ -40,6 +40,23 @@ class Format(StrEnum):
     junit = "junit"
 
 
+def _version(value: bool) -> None:
+    if value:
+        from interlock import __version__
+
+        typer.echo(f"interlock {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="print the version and exit (`interlock --version`)")] = False,
+) -> None:
+    """Compile DeFi guard rules into proofs, a Solidity guard and a monitor."""
+
+
 Files = Annotated[list[str], typer.Argument(help="rule files (*.guard)", show_default=False)]
 
 # `main` reports internal errors, after the command has returned or raised: the `--debug` the
