@@ -1,10 +1,14 @@
 """Time `interlock check`'s verification on the examples and on generated rule files.
 
-    .venv/bin/python bench/verify.py [--jobs N] [--timeout S] [--repeat R] [--quick]
+    .venv/bin/python bench/verify.py [--jobs N] [--timeout S] [--repeat R] [--quick] [--issue18]
 
 For each file: front end, findings, then `verify` (every property in its own worker process),
 and a table of wall-clock times with the count of each status. Targets (docs/performance.md):
-every example fully checked in under 2 s; the 200-breaker file in under 30 s.
+every example fully checked in under 2 s; the 200-breaker file in under 30 s. `--issue18` runs
+issue 18's cases instead (`bench/issue_cases.py`): long counterexamples (7d, 30d, 90d limits;
+1h and 6h pauses), breakers taking turns, 500 and 1,000 breakers over 4 and 20 scopes, and a
+5,000-line file without invariants; targets in CPU seconds: a violated duration property < 2 s,
+1,000 breakers over 4 scopes < 30 s, the 5,000-line file < 1.5 s.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from genrules import generate  # noqa: E402
+from issue_cases import retrigger, staggered, wide  # noqa: E402
 
 from interlock.dsl.frontend import compile_text  # noqa: E402
 from interlock.verifier.engine import verify  # noqa: E402
@@ -113,8 +118,14 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3, help="runs per file; the fastest counts")
     parser.add_argument("--quick", action="store_true", help="examples and 10 breakers only")
+    parser.add_argument("--issue18", action="store_true", help="issue 18's cases only")
     args = parser.parse_args()
     rows: list[Row] = []
+    if args.issue18:
+        for name, text in issue18_cases():
+            rows.append(best_of(args.repeat, name, text, args.jobs, args.timeout))
+        _print(args, rows)
+        return
     for path in sorted((ROOT / "examples").glob("*.guard")):
         rel = str(path.relative_to(ROOT))
         rows.append(best_of(args.repeat, rel, path.read_text(), args.jobs, args.timeout))
@@ -124,6 +135,19 @@ def main() -> None:
             name = f"generated {breakers}b/{scopes}s"
             text = generate(breakers, scopes)
             rows.append(best_of(args.repeat, name, text, args.jobs, args.timeout))
+    _print(args, rows)
+
+
+def issue18_cases() -> list[tuple[str, str]]:
+    cases = [(f"retrigger {limit} ({pause} pauses)", retrigger(limit, pause))
+             for limit in ("7d", "30d", "90d") for pause in ("1h", "6h")]
+    cases += [(f"{n} staggered breakers", staggered(n)) for n in (3, 4, 5, 10)]
+    cases += [(f"generated {b}b/{s}s", generate(b, s)) for b in (500, 1000) for s in (4, 20)]
+    cases.append(("5,000 lines, no invariants", wide(5000)))
+    return cases
+
+
+def _print(args: argparse.Namespace, rows: list[Row]) -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"jobs={args.jobs}, timeout={args.timeout:g}s per property, best of {args.repeat} runs, "
           f"{os.cpu_count()} cores, load average {load:.1f} at the end")

@@ -18,7 +18,6 @@ from functools import cache
 from typing import Any
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedToken
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -57,13 +56,21 @@ def reserved_words() -> frozenset[str]:
 
 
 def _fits(parser_state: Any, tok: Token) -> bool:
-    """Whether the parser can shift `tok` here (after the reductions its lookahead allows)."""
-    trial = parser_state.copy()
-    try:
-        trial.feed_token(tok)
-    except UnexpectedToken:
-        return False
-    return True
+    """Whether the parser can shift `tok` here, after the reductions its lookahead allows:
+    the LALR automaton run on a copy of the state stack alone (no values, so it is cheap)."""
+    states = parser_state.parse_conf.states
+    stack = list(parser_state.state_stack)
+    while True:
+        step = states[stack[-1]].get(tok.type)
+        if step is None:
+            return False
+        action, arg = step
+        if action.name == "Shift":
+            return True
+        size = len(arg.expansion)
+        if size:
+            del stack[-size:]
+        stack.append(states[stack[-1]][arg.origin.name][1])
 
 
 class KeywordsAsNames:

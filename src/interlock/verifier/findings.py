@@ -24,7 +24,7 @@ import z3
 from interlock.ir import codes as C
 from interlock.ir.conditions import score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
-from interlock.ir.nodes import Power, Program, Span
+from interlock.ir.nodes import Atom, Compare, Cond, Power, Program, Span
 from interlock.verifier.condsmt import CondEncoder
 from interlock.verifier.describe import describe_power, fmt_duration
 
@@ -72,6 +72,8 @@ def dead_breakers(program: Program) -> Iterator[Diagnostic]:
     `set` powers' ranges and the breakers' override values."""
     enc = CondEncoder(program)
     for breaker in program.breakers:
+        if _plainly_satisfiable(breaker.when):
+            continue
         if not enc.satisfiable(enc.cond(breaker.when)):
             yield _diag(
                 "W0801",
@@ -83,6 +85,20 @@ def dead_breakers(program: Program) -> Iterator[Diagnostic]:
                 "field), a param only takes values its powers and breakers give it, and a score "
                 "is at most the sum of its weights",
             )
+
+
+def _plainly_satisfiable(cond: Cond) -> bool:
+    """A comparison of metrics alone that one metric can satisfy by growing: a metric has no
+    upper limit and every other can be 0, which is what Z3 would find (decided without it,
+    because a file of a thousand breakers would otherwise pay a thousand solver calls)."""
+    if not isinstance(cond, Compare) or any(t.atom.kind in ("param", "score") for t in cond.terms):
+        return False
+    coefs: dict[Atom, int] = {}
+    for t in cond.terms:
+        coefs[t.atom] = coefs.get(t.atom, 0) + t.coef
+    up = cond.op in (">", ">=", "!=") and any(c > 0 for c in coefs.values())
+    down = cond.op in ("<", "<=", "!=") and any(c < 0 for c in coefs.values())
+    return up or down
 
 
 # --- W0802 ---------------------------------------------------------------------------------
