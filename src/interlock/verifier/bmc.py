@@ -63,12 +63,20 @@ class Unrolling:
         sel = z3.Int(f"sel@{i}")
         self.solver.add(sel >= 0, sel <= len(self.acts))
         applied = []
+        before = self.model.vector(pre)
+        # each variable's next value: an `ite` over the actions that change it, else the same
+        # (a thousand breakers each touch a few variables; equating whole vectors is quadratic)
+        after: list[Any] = list(before)
         for j, act in enumerate(self.acts):
             ap = self.model.apply(act, pre, f"{i}.{j}")
             ok = [to_z3_bool(g) for _, g in ap.guards] + ap.domain
-            self.solver.add(z3.Implies(sel == j, z3.And(*ok, _eq(self.model, post, ap.next))))
+            self.solver.add(z3.Implies(sel == j, z3.And(*ok)))
+            for k, (old, new) in enumerate(zip(before, self.model.vector(ap.next), strict=True)):
+                if not _same(old, new):
+                    after[k] = z3.If(sel == j, new, after[k])
             applied.append(ap)
-        self.solver.add(z3.Implies(sel == len(self.acts), _eq(self.model, post, pre)))
+        for x, y in zip(self.model.vector(post), after, strict=True):
+            self.solver.add(x == y)
         self.layers.append(_Layer(d, pre, post, sel, applied))
         self.states.append(post)
 
@@ -86,6 +94,13 @@ class Unrolling:
                 steps.append(self.model.decode(self.acts[j], layer.applied[j], m))
         starts.append(len(steps))
         return steps, starts
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether two values of a state vector are the same term (not merely equal)."""
+    if isinstance(a, z3.AstRef) and isinstance(b, z3.AstRef):
+        return bool(a.eq(b))
+    return a is b or (not isinstance(a, z3.AstRef) and not isinstance(b, z3.AstRef) and a == b)
 
 
 def _eq(model: Model, a: State, b: State) -> Any:
