@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from interlock.check import CheckOptions, file_report, not_checked
+from interlock.check import CheckOptions, file_report
 from interlock.dsl.frontend import compile_text
 from interlock.report.model import Report
 from interlock.report.sarif import render_sarif
@@ -62,7 +62,7 @@ def test_sarif_and_json_carry_the_suppression() -> None:
     text = RULES + 'accept W0802 guardian because "by design"\n'
     front = compile_text(text, "t.guard")
     report = Report(version="0", files=(
-        file_report(front, "t.guard", CheckOptions(strict=True), not_checked),))
+        file_report(front, "t.guard", CheckOptions(strict=True), lambda _p, _o: ()),))
     sarif = json.loads(render_sarif(report))
     (result,) = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "W0802"]
     assert result["suppressions"] == [{"kind": "inSource", "justification": "by design"}]
