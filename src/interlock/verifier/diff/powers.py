@@ -1,0 +1,145 @@
+"""Powers before and after: who can use each, how soon, how far, how often, and when.
+
+Powers have no names, so old and new powers are paired: a power with the same meaning first,
+then the same kind over the same role and targets, the same targets, the same role with
+targets in common, and finally any targets in common. An unpaired new power is `added`
+(weakens: whoever holds the role has one more move), an unpaired old one `removed`
+(strengthens). A pair is compared aspect by aspect; each aspect that differs is one change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from interlock.ir import codes as C
+from interlock.ir.nodes import Power, Program
+from interlock.verifier.describe import fmt_duration, power_label
+from interlock.verifier.diff.conds import compare_conds, cond_text, evidence_of, verdict_of
+from interlock.verifier.diff.model import (
+    Aspect,
+    Change,
+    Verdict,
+    by_inclusion,
+    by_size,
+    change,
+)
+from interlock.verifier.diff.rename import meaning
+from interlock.verifier.diff.roles import compare_roles
+from interlock.verifier.diff.sides import Side
+
+INF = float("inf")
+BOUNDED = ("pause", "suspend", "extend")
+
+
+def _affinity(old: Power, new: Power) -> int | None:
+    if old.kind != new.kind:
+        return None
+    same_role, a, b = old.role == new.role, set(old.targets), set(new.targets)
+    if meaning(old) == meaning(new):
+        return 5
+    if same_role and a == b:
+        return 4
+    if a == b:
+        return 3
+    if same_role and a & b:
+        return 2
+    return 1 if a & b else None
+
+
+def pair_powers(old: Program, new: Program) -> tuple[list[tuple[Power, Power]], list[Power],
+                                                      list[Power]]:
+    """(pairs, removed old powers, added new powers), greedily by affinity."""
+    ranked = sorted(((a, o.id, n.id, o, n) for o in old.powers for n in new.powers
+                     if (a := _affinity(o, n)) is not None), key=lambda t: (-t[0], t[1], t[2]))
+    used_old: set[int] = set()
+    used_new: set[int] = set()
+    pairs = []
+    for _, oid, nid, o, n in ranked:
+        if oid not in used_old and nid not in used_new:
+            used_old.add(oid)
+            used_new.add(nid)
+            pairs.append((o, n))
+    pairs.sort(key=lambda p: p[1].id)
+    return (pairs, [o for o in old.powers if o.id not in used_old],
+            [n for n in new.powers if n.id not in used_new])
+
+
+def _duration(value: int | None, none: float) -> float:
+    return none if value is None else value
+
+
+def _fmt(value: int | None, none: str) -> str:
+    return none if value is None else fmt_duration(value)
+
+
+def _aspects(old: Side, o: Power, new: Side, n: Power) -> Iterator[Aspect]:
+    """Each aspect of the pair that differs."""
+    roles = compare_roles(old.program, o.role, new.program, n.role)
+    if roles.verdict != "neutral" or roles.before != roles.after:
+        yield Aspect("coalition", roles.before, roles.after, roles.verdict, roles.evidence,
+                     C.POWER_FEWER_KEYS)
+    if o.delay != n.delay:
+        yield Aspect("timelock", _fmt(o.delay or None, "none"), _fmt(n.delay or None, "none"),
+                     by_size(o.delay, n.delay, larger_is_weaker=False),
+                     "the time the other roles have to react (or cancel) before it acts",
+                     C.POWER_SHORTER_TIMELOCK)
+    if set(o.targets) != set(n.targets):
+        yield Aspect("targets", ", ".join(o.targets), ", ".join(n.targets),
+                     by_inclusion(frozenset(o.targets), frozenset(n.targets)),
+                     "what one use of the power can act on", C.POWER_WIDER_REACH)
+    if n.kind in BOUNDED and o.max_duration != n.max_duration:
+        yield Aspect("at most", _fmt(o.max_duration, "unbounded"),
+                     _fmt(n.max_duration, "unbounded"),
+                     by_size(_duration(o.max_duration, INF), _duration(n.max_duration, INF),
+                             larger_is_weaker=True),
+                     f"the longest one use can {n.kind}", C.POWER_WIDER_REACH)
+    if n.kind == "set" and o.within != n.within:
+        yield _within(old.program, o, new.program, n)
+    if o.cooldown != n.cooldown:
+        yield Aspect("cooldown", _fmt(o.cooldown, "none"), _fmt(n.cooldown, "none"),
+                     by_size(_duration(o.cooldown, 0), _duration(n.cooldown, 0),
+                             larger_is_weaker=False),
+                     "how soon the power can be used again on the same target",
+                     C.POWER_SHORTER_COOLDOWN)
+    if meaning(o.when) != meaning(n.when):
+        yield _condition(old, o, new, n)
+
+
+def _range(program: Program, power: Power) -> tuple[int, int]:
+    param = program.param(power.targets[0])
+    return power.within or (param.min, param.max)
+
+
+def _within(old: Program, o: Power, new: Program, n: Power) -> Aspect:
+    (a, b), (c, d) = _range(old, o), _range(new, n)
+    verdict: Verdict = ("neutral" if (a, b) == (c, d) else "weakens" if c <= a and d >= b
+                        else "strengthens" if c >= a and d <= b else "incomparable")
+    return Aspect("within", f"[{a}, {b}]", f"[{c}, {d}]", verdict,
+                  "the base values the role may set", C.POWER_WIDER_REACH)
+
+
+def _condition(old: Side, o: Power, new: Side, n: Power) -> Aspect:
+    imp = compare_conds(old.program, o.when, new.program, n.when)
+    return Aspect("when", cond_text(old.source, o.when), cond_text(new.source, n.when),
+                  verdict_of(imp, more_is_weaker=True), evidence_of(imp, "usable"),
+                  C.POWER_WEAKER_CONDITION)
+
+
+def compare_powers(old: Side, new: Side) -> list[Change]:
+    """Every power added, removed, or changed in some aspect."""
+    pairs, removed, added = pair_powers(old.program, new.program)
+    out = []
+    for n in added:
+        label = power_label(new.program, n)
+        out.append(change("power", n.role, label, Aspect(
+            "added", "—", label, "weakens", "one more move for whoever holds the role",
+            C.POWER_ADDED), n.span))
+    for o in removed:
+        label = power_label(old.program, o)
+        out.append(change("power", o.role, label, Aspect(
+            "removed", label, "—", "strengthens", "one move fewer for whoever held the role",
+            C.POWER_ADDED), None))
+    for o, n in pairs:
+        label = power_label(new.program, n)
+        out += [change("power", n.role, label, a, n.span) for a in _aspects(old, o, new, n)]
+    return out
