@@ -70,7 +70,7 @@ def sarif_log(report: Report) -> Json:
         occurrences: Counter[str] = Counter()
         for diag in file.diagnostics:
             codes.setdefault(diag.code, diag.severity)
-            results.append(_diagnostic_result(file, diag, occurrences))
+            results.append(diagnostic_result(file, diag, occurrences))
         for prop in file.properties:
             if prop.status != "proved":
                 results.append(_property_result(file, prop))
@@ -103,7 +103,7 @@ def sarif_log(report: Report) -> Json:
 # --- results -------------------------------------------------------------------------------
 
 
-def _diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -> Json:
+def diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -> Json:
     snippet = " ".join(_span_text(file.source, diag.span).split())
     key = f"{diag.code}\0{diag.message}\0{snippet}"
     seen[key] += 1
@@ -113,14 +113,14 @@ def _diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -
         "level": "error" if diag.is_error else "warning",
         "kind": "fail",
         "message": {"text": text},
-        "locations": [_location(file.path, diag.span)],
+        "locations": [location(file.path, diag.span)],
         "partialFingerprints": {
-            FINGERPRINT_KEY: _fingerprint(file.path, diag.code, f"{key}\0{seen[key]}")
+            FINGERPRINT_KEY: fingerprint(file.path, diag.code, f"{key}\0{seen[key]}")
         },
     }
     if diag.labels:
         result["relatedLocations"] = [
-            _location(file.path, label.span, message=label.message, location_id=i + 1)
+            location(file.path, label.span, message=label.message, location_id=i + 1)
             for i, label in enumerate(diag.labels)
         ]
     return result
@@ -140,13 +140,13 @@ def _property_result(file: FileReport, prop: PropertyResult) -> Json:
         "level": "error" if prop.status == "violated" else "warning",
         "kind": "fail",
         "message": {"text": property_details(prop)},
-        "locations": [_location(file.path, prop.span)],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(file.path, rule_id, prop.name)},
+        "locations": [location(file.path, prop.span)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(file.path, rule_id, prop.name)},
         "properties": props,
     }
 
 
-def _fingerprint(path: str, rule_id: str, key: str) -> str:
+def fingerprint(path: str, rule_id: str, key: str) -> str:
     data = f"{_uri(path)}\0{rule_id}\0{key}".encode()
     return hashlib.sha256(data).hexdigest()
 
@@ -200,7 +200,7 @@ def _artifact(file: FileReport) -> Json:
 # --- locations ------------------------------------------------------------------------------
 
 
-def _location(
+def location(
     path: str, span: Span, *, message: str | None = None, location_id: int | None = None
 ) -> Json:
     start_line = max(span.line, 1)

@@ -41,6 +41,11 @@ def rename_changes(old: Program, new: Program, names: dict[str, str]) -> list[Ch
     return out
 
 
+def empty_like(program: Program) -> Program:
+    """`program`'s protocol with no declarations: the other side of a new or deleted file."""
+    return program.model_copy(update={kind: () for kind in (*KINDS, "powers")})
+
+
 def compare(old: Side, new: Side, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Change, ...]:
     """Every change from `old` to `new`; `timeout_s` bounds each pause-bound search."""
     names = renames(old.program, new.program)

@@ -52,13 +52,17 @@ def _size(c: Coalition) -> float:
     return len(c.members) or float("inf")  # no coalition at all: nobody can use it
 
 
+def _entities(c: Coalition) -> str:
+    n = len(c.members)
+    return f"{n} entit{'ies' if n != 1 else 'y'} {{{', '.join(c.members)}}}"
+
+
 def describe(signers: Coalition, entities: Coalition) -> str:
     """`2 signers {alice, carol}, 2 entities {foundation, auditor}`."""
     if not signers.members:
         return "nobody"
-    s, e = signers.members, entities.members
-    return (f"{len(s)} signer{'s' * (len(s) != 1)} {{{', '.join(s)}}}, "
-            f"{len(e)} entit{'ies' if len(e) != 1 else 'y'} {{{', '.join(e)}}}")
+    s = signers.members
+    return f"{len(s)} signer{'s' * (len(s) != 1)} {{{', '.join(s)}}}, {_entities(entities)}"
 
 
 def compare_roles(old: Program, old_role: str, new: Program, new_role: str) -> RoleComparison:
@@ -79,7 +83,7 @@ def compare_roles(old: Program, old_role: str, new: Program, new_role: str) -> R
     if fewer:
         evidence.append(f"{{{', '.join(fewer)}}} could use it before and cannot now")
     if by_entities != "neutral":
-        evidence.append(f"the smallest coalition spans {len(new_e.members)} entities "
-                        f"{{{', '.join(new_e.members)}}}, was {len(old_e.members)}")
+        evidence.append(f"the smallest coalition spans {_entities(new_e)}, was "
+                        f"{_entities(old_e)}")
     return RoleComparison(join((by_sets, by_entities)), describe(old_s, old_e),
                           describe(new_s, new_e), "; ".join(evidence))
