@@ -1,0 +1,56 @@
+"""A small rule file and edits of it, shared by the diff tests."""
+
+from __future__ import annotations
+
+from interlock.dsl.frontend import compile_text
+from interlock.verifier.diff.compare import compare
+from interlock.verifier.diff.model import Change
+from interlock.verifier.diff.sides import Side
+
+BASE = """protocol T
+signer alice 0x1111111111111111111111111111111111111111 entity foundation
+signer bob   0x2222222222222222222222222222222222222222 entity foundation
+signer carol 0x3333333333333333333333333333333333333333 entity auditor
+signer dave  0x4444444444444444444444444444444444444444 entity community
+role guardian = 2 of [alice, carol, dave]
+role council = 3 of [alice, bob, carol, dave]
+role governor = council after 48h
+scope withdrawals max 72h gap 24h
+scope trading
+asset USDC 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48 decimals 6
+vault pool 0x7777777777777777777777777777777777777777 holds USDC
+feed ETH_USD 0x5f4ec3df9cbd43714fe2740f5e3616155c5b8419 decimals 8
+  reference 0x8888888888888888888888888888888888888888
+param max_leverage = 20 in [2, 50] safer lower
+breaker drain {
+  when outflow(USDC, 1h) > 10% of tvl(USDC)
+  then pause withdrawals for 6h
+  cooldown 24h
+}
+allow guardian to pause * for at most 72h cooldown 24h
+allow guardian to unpause trading when not suspended(ETH_USD)
+allow governor to set max_leverage
+invariant no_single_key: no unilateral signer
+invariant withdrawals_escape: withdrawals paused at most 72h then open 24h assuming governor
+invariant leverage_bounds: always (max_leverage >= 2 and max_leverage <= 50)
+"""
+
+
+def edit(*replacements: tuple[str, str], text: str = BASE) -> str:
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+def diff(new: str, old: str = BASE) -> list[Change]:
+    a, b = compile_text(old, "old.guard"), compile_text(new, "new.guard")
+    assert a.program is not None, a.diagnostics
+    assert b.program is not None, b.diagnostics
+    return list(compare(Side(a.program, old), Side(b.program, new), timeout_s=10.0))
+
+
+def one(changes: list[Change], aspect: str, name: str | None = None) -> Change:
+    found = [c for c in changes if c.aspect == aspect and (name is None or c.name == name)]
+    assert len(found) == 1, changes
+    return found[0]
