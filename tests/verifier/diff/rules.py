@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 from interlock.dsl.frontend import compile_text
 from interlock.verifier.diff.compare import compare
 from interlock.verifier.diff.model import Change
@@ -54,3 +57,28 @@ def one(changes: list[Change], aspect: str, name: str | None = None) -> Change:
     found = [c for c in changes if c.aspect == aspect and (name is None or c.name == name)]
     assert len(found) == 1, changes
     return found[0]
+
+
+LOWERED = edit(("3 of [alice", "2 of [alice"))  # council needs two keys (line 7)
+STRONGER = edit(("council after 48h", "council after 72h"))
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                   cwd=repo, check=True, capture_output=True)
+
+
+def scratch_repo(tmp_path: Path) -> Path:
+    """Two commits: rules/venue.guard as BASE, then with council lowered to 2 of 4 and a
+    second, new rule file."""
+    repo = tmp_path / "repo"
+    (repo / "rules").mkdir(parents=True)
+    git(repo, "init", "-q")
+    (repo / "rules" / "venue.guard").write_text(BASE, encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "rules")
+    (repo / "rules" / "venue.guard").write_text(LOWERED, encoding="utf-8")
+    (repo / "rules" / "extra.guard").write_text(STRONGER, encoding="utf-8")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "lower the council")
+    return repo

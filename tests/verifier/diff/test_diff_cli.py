@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
-from tests.verifier.diff.rules import BASE, edit
+from tests.verifier.diff.rules import BASE, LOWERED, STRONGER, scratch_repo
 
 from interlock.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = json.loads((ROOT / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-LOWERED = edit(("3 of [alice", "2 of [alice"))  # line 7: council needs two keys now
-STRONGER = edit(("council after 48h", "council after 72h"))
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -91,27 +88,6 @@ def test_sarif_annotates_the_new_files_line(capsys: pytest.CaptureFixture[str],
     assert (code, result["ruleId"], region["startLine"]) == (1, "W1002", 23)
     assert uri.endswith("new.guard")
     assert log["runs"][0]["tool"]["driver"]["rules"][0]["id"] == "W1002"
-
-
-def git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                   cwd=repo, check=True, capture_output=True)
-
-
-def scratch_repo(tmp_path: Path) -> Path:
-    """Two commits: rules/venue.guard as BASE, then with council lowered to 2 of 4 and a
-    second, new rule file."""
-    repo = tmp_path / "repo"
-    (repo / "rules").mkdir(parents=True)
-    git(repo, "init", "-q")
-    (repo / "rules" / "venue.guard").write_text(BASE, encoding="utf-8")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "rules")
-    (repo / "rules" / "venue.guard").write_text(LOWERED, encoding="utf-8")
-    (repo / "rules" / "extra.guard").write_text(STRONGER, encoding="utf-8")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "lower the council")
-    return repo
 
 
 def test_base_compares_the_changed_files_with_the_ref(
