@@ -11,7 +11,8 @@ def _where(file: FileDiff, change: Change) -> str:
     return f"{file.path}:{change.span.line}" if change.span is not None else "(gone)"
 
 
-def _change(file: FileDiff, c: Change) -> list[str]:
+def change_lines(file: FileDiff, c: Change) -> list[str]:
+    """One change: its verdict, code, declaration and aspect, then before, after, evidence."""
     code = f" [{c.code}]" if c.code else ""
     verdict = c.verdict + (" (accepted)" if c.accepted is not None else "")
     lines = [f"{verdict:<13}{code} {c.label} · {c.aspect}  {_where(file, c)}",
@@ -46,7 +47,7 @@ def render_diff_text(report: DiffReport) -> str:
         if not file.changes:
             out.append("    no semantic change")
         for c in file.changes:
-            out += _change(file, c)
+            out += change_lines(file, c)
         out.append("")
     out.append(f"interlock diff: {summary_line(report.summary)}")
     return "\n".join(out) + "\n"

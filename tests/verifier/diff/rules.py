@@ -82,3 +82,29 @@ def scratch_repo(tmp_path: Path) -> Path:
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "lower the council")
     return repo
+
+
+# one edit of BASE per weakening code: (text in BASE, its replacement)
+CODE_CASES: dict[str, tuple[str, str]] = {
+    "W1001": ("allow governor to set", "allow guardian to unpause withdrawals\n"
+                                      "allow governor to set"),
+    "W1002": ("role council = 3 of", "role council = 2 of"),
+    "W1003": ("council after 48h", "council after 24h"),
+    "W1004": ("pause * for at most 72h", "pause * for at most 96h"),
+    "W1005": ("for at most 72h cooldown 24h", "for at most 72h"),
+    "W1006": ("unpause trading when not suspended(ETH_USD)", "unpause trading"),
+    "W1007": ("then pause withdrawals for 6h", "then pause withdrawals for 12h"),
+    "W1008": ("scope withdrawals max 72h", "scope withdrawals max 96h"),
+    "W1009": ("""breaker drain {
+  when outflow(USDC, 1h) > 10% of tvl(USDC)
+  then pause withdrawals for 6h
+  cooldown 24h
+}
+""", ""),
+    "W1010": ("> 10% of tvl(USDC)", "> 20% of tvl(USDC)"),
+    "W1011": ("then pause withdrawals for 6h", "then pause withdrawals for 3h"),
+    "W1012": ("  cooldown 24h\n}", "  cooldown 48h\n}"),
+    "W1013": ("invariant no_single_key: no unilateral signer\n", ""),
+    "W1014": ("withdrawals paused at most 72h", "withdrawals paused at most 96h"),
+    "W1015": ("param max_leverage = 20 in [2, 50]", "param max_leverage = 20 in [1, 60]"),
+}

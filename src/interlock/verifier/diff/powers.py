@@ -92,7 +92,7 @@ def _aspects(old: Side, o: Power, new: Side, n: Power) -> Iterator[Aspect]:
                      _fmt(n.max_duration, "unbounded"),
                      by_size(_duration(o.max_duration, INF), _duration(n.max_duration, INF),
                              larger_is_weaker=True),
-                     f"the longest one use can {n.kind}", C.POWER_WIDER_REACH)
+                     f"how long one use may {n.kind} for", C.POWER_WIDER_REACH)
     if n.kind == "set" and o.within != n.within:
         yield _within(old.program, o, new.program, n)
     if o.cooldown != n.cooldown:

@@ -38,10 +38,14 @@ def _formula(program: Program, role: str, keys: Keys) -> z3.BoolRef:
 
 
 def _smallest(keys: Keys, formula: z3.BoolRef, names: dict[str, str]) -> tuple[str, ...] | None:
-    """The smallest set of keys (by signer name) satisfying `formula`, or None."""
+    """The smallest set of keys satisfying `formula` (by signer name; `names` maps addresses
+    to names in declaration order), or None."""
     opt = z3.Optimize()
     opt.add(formula)
     opt.minimize(z3.Sum([z3.If(v, 1, 0) for v in keys.values()]))
+    # then the set earliest in declaration order, so the witness is the same on every run
+    order = [keys[a] for a in names if a in keys]
+    opt.minimize(z3.Sum([z3.If(v, 2**i, 0) for i, v in enumerate(order)]))
     if opt.check() != z3.sat:
         return None
     model = opt.model()
