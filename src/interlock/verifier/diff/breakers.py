@@ -36,8 +36,8 @@ def _effects(breaker: Breaker) -> dict[EffectKey, Effect]:
             out[("set", e.param)] = e
         elif e.kind == "block":
             out[("block", e.scope or "*")] = e
-        else:
-            out[("alert", e.text)] = e
+        else:  # alerts by position: a rewritten text is the same alert
+            out[("alert", str(sum(k[0] == "alert" for k in out)))] = e
     return out
 
 
@@ -46,7 +46,7 @@ def _words(key: EffectKey, e: Effect) -> str:
     if e.kind == "set":
         return f"set {target} to {e.value} for {fmt_duration(e.duration)}"
     if e.kind == "alert":
-        return f'alert "{target}"'
+        return f'alert "{e.text}"'
     if e.kind == "block":
         return f"block sender from {target} for {fmt_duration(e.duration)}"
     return f"{kind} {target} for {fmt_duration(e.duration)}"
