@@ -233,9 +233,10 @@ def diff(
 ) -> int:
     """Compare two versions of rule files semantically: which changes weaken the guard.
 
-    Example: `interlock diff old.guard new.guard`, or in CI
-    `interlock diff --base origin/main --format markdown`. Exit code 0 nothing weakened,
-    1 a weakening the new file does not accept, 2 invalid input. See docs/diff.md.
+    Example: `interlock diff old.guard new.guard`; in CI:
+    `interlock diff --base origin/main --format markdown`.
+
+    Exit code 0 nothing weakened, 1 a weakening not accepted, 2 invalid input (docs/diff.md).
     """
     from interlock.diff import DiffError, DiffOptions, run_diff
 

@@ -100,7 +100,8 @@ def _aspects(old: Side, o: Breaker, new: Side, n: Breaker) -> Iterator[Aspect]:
     if o.cooldown != n.cooldown:
         yield Aspect("cooldown", _fmt(o.cooldown), _fmt(n.cooldown),
                      by_size(o.cooldown or 0, n.cooldown or 0, larger_is_weaker=True),
-                     "a longer cooldown lets the breaker fire less often",
+                     "it can fire again " + ("later" if (n.cooldown or 0) > (o.cooldown or 0)
+                                             else "sooner") + " after its effects end",
                      C.BREAKER_LONGER_COOLDOWN)
     if o.onchain != n.onchain:
         yield Aspect("on chain", _where(o), _where(n),
