@@ -19,6 +19,7 @@ from interlock.verifier.condsmt import score_refs
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.conds import compare_conds, cond_text, evidence_of, verdict_of
 from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change, join
+from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
 from interlock.verifier.diff.sides import Side
 
@@ -118,20 +119,14 @@ def _where(b: Breaker) -> str:
     return "on-chain evaluable" if b.onchain else "agent only"
 
 
+BREAKERS = Presence("strengthens", "a new automated response", "weakens",
+                    "its protection is gone", C.BREAKER_REMOVED)
+
+
 def compare_breakers(old: Side, new: Side) -> list[Change]:
     """Breakers removed, added, or changed in condition, effects, cooldown or placement."""
-    old_by = {b.name: b for b in old.program.breakers}
-    new_names = {b.name for b in new.program.breakers}
-    out = [change("breaker", o.name, f"breaker {o.name}", Aspect(
-        "removed", f"breaker {o.name}", "—", "weakens", "its protection is gone",
-        C.BREAKER_REMOVED), None) for o in old.program.breakers if o.name not in new_names]
-    for n in new.program.breakers:
-        label = f"breaker {n.name}"
-        o = old_by.get(n.name)
-        if o is None:
-            out.append(change("breaker", n.name, label, Aspect(
-                "added", "—", label, "strengthens", "a new automated response",
-                C.BREAKER_REMOVED), n.span))
-            continue
-        out += [change("breaker", n.name, label, a, n.span) for a in _aspects(old, o, new, n)]
+    out, pairs = by_name("breaker", old.program.breakers, new.program.breakers, BREAKERS)
+    for o, n in pairs:
+        out += [change("breaker", n.name, f"breaker {n.name}", a, n.span)
+                for a in _aspects(old, o, new, n)]
     return out

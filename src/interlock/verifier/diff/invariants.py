@@ -18,6 +18,7 @@ from __future__ import annotations
 from interlock.ir import codes as C
 from interlock.ir.nodes import (
     AlwaysProp,
+    Invariant,
     MinCoalitionProp,
     NeverLockedProp,
     NoUnilateralProp,
@@ -34,6 +35,7 @@ from interlock.verifier.diff.model import (
     change,
     join,
 )
+from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
 from interlock.verifier.diff.sides import Side
 
@@ -89,23 +91,21 @@ def _text(side: Side, span_line: int) -> str:
     return " ".join(line.split(":", 1)[-1].split())
 
 
+INVARIANTS = Presence("strengthens", "one more proof", "weakens", "nothing proves it any more",
+                      C.INVARIANT_REMOVED)
+
+
 def compare_invariants(old: Side, new: Side) -> list[Change]:
     """Invariants removed, added, or changed in strength."""
-    old_by = {i.name: i for i in old.program.invariants}
-    new_names = {i.name for i in new.program.invariants}
-    out = [change("invariant", o.name, f"invariant {o.name}", Aspect(
-        "removed", _text(old, o.span.line), "—", "weakens", "nothing proves it any more",
-        C.INVARIANT_REMOVED), None) for o in old.program.invariants if o.name not in new_names]
-    for n in new.program.invariants:
-        label = f"invariant {n.name}"
-        o = old_by.get(n.name)
-        if o is None:
-            out.append(change("invariant", n.name, label, Aspect(
-                "added", "—", _text(new, n.span.line), "strengthens", "one more proof",
-                C.INVARIANT_REMOVED), n.span))
-        elif meaning(o.prop) != meaning(n.prop):
+    def words(inv: Invariant, is_new: bool) -> str:
+        return _text(new if is_new else old, inv.span.line)
+
+    out, pairs = by_name("invariant", old.program.invariants, new.program.invariants,
+                         INVARIANTS, words)
+    for o, n in pairs:
+        if meaning(o.prop) != meaning(n.prop):
             verdict, why = strength(old, o.prop, new, n.prop)
-            out.append(change("invariant", n.name, label, Aspect(
-                "property", _text(old, o.span.line), _text(new, n.span.line), verdict, why,
+            out.append(change("invariant", n.name, f"invariant {n.name}", Aspect(
+                "property", words(o, False), words(n, True), verdict, why,
                 C.INVARIANT_WEAKER), n.span))
     return out

@@ -13,6 +13,7 @@ from __future__ import annotations
 from interlock.ir import codes as C
 from interlock.ir.nodes import Param, Program
 from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change
+from interlock.verifier.diff.named import Presence, by_name
 
 
 def _aspects(o: Param, n: Param) -> list[Aspect]:
@@ -32,20 +33,13 @@ def _aspects(o: Param, n: Param) -> list[Aspect]:
     return out
 
 
+PARAMS = Presence("neutral", "its users are compared on their own", "neutral",
+                  "its users are compared on their own", C.PARAM_LESS_SAFE)
+
+
 def compare_params(old: Program, new: Program) -> list[Change]:
     """Params added, removed, or changed in range, direction or initial value."""
-    old_by = {p.name: p for p in old.params}
-    new_names = {p.name for p in new.params}
-    out = [change("param", o.name, f"param {o.name}", Aspect(
-        "removed", f"param {o.name}", "—", "neutral", "its users are compared on their own",
-        C.PARAM_LESS_SAFE), None) for o in old.params if o.name not in new_names]
-    for n in new.params:
-        o = old_by.get(n.name)
-        label = f"param {n.name}"
-        if o is None:
-            out.append(change("param", n.name, label, Aspect(
-                "added", "—", label, "neutral", "its users are compared on their own",
-                C.PARAM_LESS_SAFE), n.span))
-        else:
-            out += [change("param", n.name, label, a, n.span) for a in _aspects(o, n)]
+    out, pairs = by_name("param", old.params, new.params, PARAMS)
+    for o, n in pairs:
+        out += [change("param", n.name, f"param {n.name}", a, n.span) for a in _aspects(o, n)]
     return out

@@ -17,6 +17,7 @@ from interlock.ir import codes as C
 from interlock.ir.nodes import Invariant, NeverLockedProp, Program, Scope
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change
+from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.temporal import check_temporal
@@ -86,22 +87,16 @@ def _fmt(value: int | None) -> str:
     return "none" if value is None else fmt_duration(value)
 
 
+SCOPES = Presence("neutral", "a new part of the protocol is guarded", "weakens",
+                  "the guard no longer controls it", C.SCOPE_RELAXED)
+
+
 def compare_scopes(old: Program, new: Program, timeout_s: float) -> list[Change]:
     """Scopes removed, added, with `max`/`gap` changed, or a different pause bound."""
-    old_by = {s.name: s for s in old.scopes}
-    out = [change("scope", n.name, f"scope {n.name}", Aspect(
-        "added", "—", f"scope {n.name}", "neutral", "a new part of the protocol is guarded",
-        C.SCOPE_RELAXED), n.span) for n in new.scopes if n.name not in old_by]
-    new_names = {s.name for s in new.scopes}
-    out += [change("scope", o.name, f"scope {o.name}", Aspect(
-        "removed", f"scope {o.name}", "—", "weakens", "the guard no longer controls it",
-        C.SCOPE_RELAXED), None) for o in old.scopes if o.name not in new_names]
+    out, pairs = by_name("scope", old.scopes, new.scopes, SCOPES)
     automation_changed = any(meaning(getattr(old, k)) != meaning(getattr(new, k))
                              for k in AUTOMATION)
-    for n in new.scopes:
-        o = old_by.get(n.name)
-        if o is None:
-            continue
+    for o, n in pairs:
         aspects = _limits(o, n)
         if automation_changed:
             bound = _bound_aspect(pause_bound(old, n.name, timeout_s),
