@@ -59,8 +59,10 @@ def _file(file: FileDiff) -> list[str]:
 
 def render_diff_markdown(report: DiffReport) -> str:
     s = report.summary
-    status = ("❌ weakens the guard" if report.exit_code() == 1 else
-              "⚠️ invalid rule file" if report.exit_code() == 2 else "✅ nothing weakened")
+    code = report.exit_code()
+    status = ("❌ weakens the guard" if code == 1 else "⚠️ invalid rule file" if code == 2
+              else "✅ weakenings accepted by the rule file" if s.accepted
+              else "✅ nothing weakened")
     out = [MARKER, f"### Interlock diff: {status}", "", summary_line(s) + ".", ""]
     for file in report.files:
         out += _file(file)

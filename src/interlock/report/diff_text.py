@@ -49,5 +49,8 @@ def render_diff_text(report: DiffReport) -> str:
         for c in file.changes:
             out += change_lines(file, c)
         out.append("")
-    out.append(f"interlock diff: {summary_line(report.summary)}")
+    errors = report.summary.errors
+    counts = (f"{errors} error{'s' * (errors != 1)} (invalid files are not compared)" if errors
+              else summary_line(report.summary))
+    out.append(f"interlock diff: {counts}")
     return "\n".join(out) + "\n"
