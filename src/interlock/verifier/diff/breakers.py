@@ -81,14 +81,16 @@ def _effect_aspects(program: Program, o: Breaker, n: Breaker) -> Iterator[Aspect
 
 
 def _condition(old: Side, o: Breaker, new: Side, n: Breaker) -> Aspect | None:
-    scores = score_refs(o.when) | score_refs(n.when)
-    same_scores = all(meaning([s for s in old.program.scores if s.name == name])
-                      == meaning([s for s in new.program.scores if s.name == name])
-                      for name in scores)
-    if meaning(o.when) == meaning(n.when) and same_scores:
+    changed = sorted(name for name in score_refs(o.when) | score_refs(n.when)
+                     if meaning([s for s in old.program.scores if s.name == name])
+                     != meaning([s for s in new.program.scores if s.name == name]))
+    same_text = meaning(o.when) == meaning(n.when)
+    if same_text and not changed:
         return None
+    # the same text over changed score tiers: say so, or before and after would read alike
+    note = f" (score {', '.join(changed)} changed)" if same_text else ""
     imp = compare_conds(old.program, o.when, new.program, n.when)
-    return Aspect("when", cond_text(old.source, o.when), cond_text(new.source, n.when),
+    return Aspect("when", cond_text(old.source, o.when), cond_text(new.source, n.when) + note,
                   verdict_of(imp, more_is_weaker=False), evidence_of(imp, "fires"),
                   C.BREAKER_FEWER_STATES)
 

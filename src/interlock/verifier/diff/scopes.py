@@ -3,10 +3,16 @@
 The bound is the verifier's `never locked forever` search (`temporal_bound`) with every role
 assumed: it is what automation alone (breakers, their cooldowns, `max`, `gap`, time) can
 force on the scope. Powers are compared on their own (`powers`), each with its coalition,
-`at most` and cooldown. The bound is computed only when something it depends on changed
-(scopes, breakers, scores, params); "locked forever" is an infinite bound. A search that
-decides nothing within the time limit makes the change `incomparable`: it cannot be shown
-not to weaken.
+`at most` and cooldown. "Locked forever" is an infinite bound.
+
+The bound is searched only when the scope's cone of influence changed (`symbolic.
+slice_program`: the breakers that can pause it, what their conditions read, the scopes and
+params in it). The search reports the tightest bound it proves, which need not be the exact
+one, so a bound that looks longer is checked against the other version: the new rules are
+asked to prove the old bound (`paused at most`); proved, there is no change; refuted, the
+replayed counterexample is the evidence; undecided, the guarantee that can be proved is
+weaker and the change says so. A shorter bound is checked the same way. A search that
+decides nothing makes the change `incomparable`.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interlock.ir import codes as C
-from interlock.ir.nodes import Invariant, NeverLockedProp, Program, Scope
+from interlock.ir.nodes import Invariant, NeverLockedProp, PausedAtMostProp, Program, Scope
+from interlock.verifier.condsmt import score_refs
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change
 from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
 from interlock.verifier.result import PropertyResult
+from interlock.verifier.symbolic import Slice, slice_program
 from interlock.verifier.temporal import check_temporal
 
 INF = float("inf")
-AUTOMATION = ("scopes", "breakers", "scores", "params")
 
 
 @dataclass(frozen=True)
@@ -35,36 +42,87 @@ class Bound:
     evidence: str
 
 
-def _lasso(result: PropertyResult) -> str:
+def _steps(result: PropertyResult) -> str:
     cex = result.counterexample
     if cex is None:
         return ""
-    rows = [f"+{fmt_duration(r.time)} {r.actor}: {r.action}" for r in cex.timeline]
-    return "; ".join(rows)
+    return "; ".join(f"+{fmt_duration(r.time)} {r.actor}: {r.action}" for r in cex.timeline)
+
+
+def _assume_all(program: Program) -> tuple[str, ...]:
+    return tuple(r.name for r in program.roles)
+
+
+def cone(program: Program, scope: str) -> object:
+    """What the pause bound of `scope` depends on: its cone of influence, by meaning."""
+    sl = slice_program(program, Slice(scopes={scope}, history={scope}), _assume_all(program))
+    scores = sorted({name for b in sl.breakers for name in score_refs(b.when)})
+    return meaning([sorted(sl.breakers, key=lambda b: b.name),
+                    [program.scope(s) for s in sorted(sl.scopes)],
+                    [program.param(p) for p in sorted(sl.params)],
+                    [program.score(n) for n in scores]])
+
+
+def _check(program: Program, prop: NeverLockedProp | PausedAtMostProp,
+           timeout_s: float) -> PropertyResult:
+    inv = Invariant(name=f"{prop.scope} pause bound", prop=prop, span=program.span)
+    return check_temporal(program, inv, timeout_s)
 
 
 def pause_bound(program: Program, scope: str, timeout_s: float) -> Bound:
     """The tightest proved bound on a continuous pause of `scope`, every role assumed."""
-    prop = NeverLockedProp(scope=scope, assuming=tuple(r.name for r in program.roles))
-    inv = Invariant(name=f"{scope} never locked forever", prop=prop, span=program.span)
-    res = check_temporal(program, inv, timeout_s)
+    res = _check(program, NeverLockedProp(scope=scope, assuming=_assume_all(program)), timeout_s)
     if res.status == "proved" and res.bound is not None:
         text = "never paused" if res.bound == 0 else f"at most {fmt_duration(res.bound)}"
         return Bound(res.bound, text, f"{text} ({res.method})")
     if res.status == "violated":
-        return Bound(INF, "locked forever possible", f"paused forever by: {_lasso(res)}")
+        return Bound(INF, "locked forever possible", f"paused forever by: {_steps(res)}")
     return Bound(None, "not decided", res.reason or "no bound proved and no lasso found")
 
 
-def _bound_aspect(old: Bound, new: Bound) -> Aspect | None:
-    if old.value is None or new.value is None:
-        verdict: Verdict = "incomparable"
-    elif old.value == new.value:
+def _holds(program: Program, scope: str, limit: int, timeout_s: float) -> PropertyResult:
+    prop = PausedAtMostProp(scope=scope, limit=limit, open_gap=None,
+                            assuming=_assume_all(program))
+    return _check(program, prop, timeout_s)
+
+
+def _confirmed(old: Program, new: Program, scope: str, b_old: Bound, b_new: Bound,
+               timeout_s: float) -> tuple[Verdict, str] | None:
+    """The verdict of two different bounds once the tighter one is tried on the other
+    version (None: it holds there too, so nothing changed)."""
+    assert b_old.value is not None and b_new.value is not None
+    longer = b_new.value > b_old.value
+    tight, loose = (b_old, b_new) if longer else (b_new, b_old)
+    verdict: Verdict = "weakens" if longer else "strengthens"
+    if tight.value == INF or loose.value == INF or tight.value is None:
+        return verdict, f"before: {b_old.evidence}; now: {b_new.evidence}"
+    other = new if longer else old
+    res = _holds(other, scope, int(tight.value), timeout_s)
+    which = "the new rules" if longer else "the old rules"
+    if res.status == "proved":
         return None
-    else:
-        verdict = by_size(old.value, new.value, larger_is_weaker=True)
-    evidence = f"before: {old.evidence}; now: {new.evidence}"
-    return Aspect("pause bound", old.text, new.text, verdict, evidence, C.SCOPE_LONGER_PAUSE)
+    if res.status == "violated":
+        return verdict, (f"{which} pause it longer than {fmt_duration(int(tight.value))}: "
+                         f"{_steps(res)}")
+    return verdict, (f"{which} are proved to pause it at most {loose.text[len('at most '):]}, "
+                     f"not {fmt_duration(int(tight.value))} (not decided in {timeout_s:g}s)")
+
+
+def _bound_aspect(old: Program, new: Program, scope: str, timeout_s: float) -> Aspect | None:
+    if cone(old, scope) == cone(new, scope):
+        return None
+    b_old, b_new = pause_bound(old, scope, timeout_s), pause_bound(new, scope, timeout_s)
+    if b_old.value is None or b_new.value is None:
+        return Aspect("pause bound", b_old.text, b_new.text, "incomparable",
+                      f"before: {b_old.evidence}; now: {b_new.evidence}", C.SCOPE_LONGER_PAUSE)
+    if b_old.value == b_new.value:
+        return None
+    found = _confirmed(old, new, scope, b_old, b_new, timeout_s)
+    if found is None:
+        return None
+    verdict, evidence = found
+    return Aspect("pause bound", b_old.text, b_new.text, verdict, evidence,
+                  C.SCOPE_LONGER_PAUSE)
 
 
 def _limits(o: Scope, n: Scope) -> list[Aspect]:
@@ -94,13 +152,9 @@ SCOPES = Presence("neutral", "a new part of the protocol is guarded", "weakens",
 def compare_scopes(old: Program, new: Program, timeout_s: float) -> list[Change]:
     """Scopes removed, added, with `max`/`gap` changed, or a different pause bound."""
     out, pairs = by_name("scope", old.scopes, new.scopes, SCOPES)
-    automation_changed = any(meaning(getattr(old, k)) != meaning(getattr(new, k))
-                             for k in AUTOMATION)
     for o, n in pairs:
         aspects = _limits(o, n)
-        if automation_changed:
-            bound = _bound_aspect(pause_bound(old, n.name, timeout_s),
-                                  pause_bound(new, n.name, timeout_s))
-            aspects += [bound] if bound is not None else []
+        bound = _bound_aspect(old, new, n.name, timeout_s)
+        aspects += [bound] if bound is not None else []
         out += [change("scope", n.name, f"scope {n.name}", a, n.span) for a in aspects]
     return out
