@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from interlock.ir import codes as C
+from interlock.ir.conditions import score_refs
 from interlock.ir.nodes import Breaker, Effect, Program
-from interlock.verifier.condsmt import score_refs
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.conds import compare_conds, cond_text, evidence_of, verdict_of
 from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change, join

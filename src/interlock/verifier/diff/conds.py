@@ -14,11 +14,12 @@ from dataclasses import dataclass
 
 import z3
 
-from interlock.ir.nodes import WAD, Atom, Cond, Program, Span
+from interlock.ir.conditions import subconditions
+from interlock.ir.metric_arith import WAD, metric_nonnegative
+from interlock.ir.nodes import Atom, Cond, Program, Span
 from interlock.verifier.condsmt import CondEncoder
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.model import Verdict
-from interlock.verifier.symbolic import metric_nonnegative
 
 TIMEOUT_MS = 5_000
 UNDECIDED = "not decided within 5s"
@@ -47,7 +48,7 @@ class PairEncoder(CondEncoder):
                 self.domain.append(var >= 0)
         return self.metrics[atom]
 
-    def _pred(self, pred: str, target: str) -> z3.BoolRef:
+    def pred(self, pred: str, target: str) -> z3.BoolRef:
         key = (pred, target)
         if key not in self.preds:
             self.preds[key] = z3.Bool(f"{pred}_{target}")
@@ -148,15 +149,7 @@ def _decimal(value: int, decimals: int) -> str:
 
 
 def _leaf_spans(cond: Cond) -> list[Span]:
-    if cond.kind in ("compare", "state"):
-        return [cond.span]
-    if cond.kind == "not":
-        return _leaf_spans(cond.item)
-    if cond.kind == "implies":
-        return _leaf_spans(cond.left) + _leaf_spans(cond.right)
-    if cond.kind in ("and", "or"):
-        return [s for item in cond.items for s in _leaf_spans(item)]
-    return []
+    return [c.span for c in subconditions(cond) if c.kind in ("compare", "state")]
 
 
 def cond_text(source: str, cond: Cond | None) -> str:

@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from interlock.ir import codes as C
+from interlock.ir.conditions import score_refs
 from interlock.ir.nodes import Invariant, NeverLockedProp, PausedAtMostProp, Program, Scope
-from interlock.verifier.condsmt import score_refs
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change
 from interlock.verifier.diff.named import Presence, by_name
