@@ -229,6 +229,8 @@ def diff(
     = DiffFormat.text,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="seconds per pause-bound search")] = 10.0,
+    every: Annotated[bool, typer.Option(
+        "--all", help="also list each compared aspect that did not change")] = False,
     debug: Debug = False,
 ) -> int:
     """Compare two versions of rule files semantically: which changes weaken the guard.
@@ -241,7 +243,7 @@ def diff(
     from interlock.diff import DiffError, DiffOptions, run_diff
 
     try:
-        report = run_diff(files or [], DiffOptions(base=base, timeout_s=timeout))
+        report = run_diff(files or [], DiffOptions(base=base, timeout_s=timeout, every=every))
     except DiffError as err:
         typer.echo(f"error: {err}", err=True)
         return 2

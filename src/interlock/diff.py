@@ -31,6 +31,7 @@ class DiffError(Exception):
 class DiffOptions:
     base: str | None = None  # a git ref; None: the paths are OLD NEW
     timeout_s: float = DEFAULT_TIMEOUT_S  # per pause-bound search
+    every: bool = False  # also the aspects that did not change (`--all`)
 
 
 def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -90,19 +91,19 @@ def _sides(old: FrontendResult | None, new: FrontendResult | None) -> tuple[Side
 
 
 def diff_pair(path: str, old_label: str, old: FrontendResult | None,
-              new: FrontendResult | None, timeout_s: float) -> FileDiff:
+              new: FrontendResult | None, opts: DiffOptions) -> FileDiff:
     """Compare one file's two versions (None: that version does not exist)."""
     errors = tuple(d for f in (old, new) if f is not None for d in f.diagnostics if d.is_error)
     if errors or (old is None and new is None):
         return FileDiff(path=path, old=old_label, protocol=None, diagnostics=errors,
                         sources=_sources(old, new))
     old_side, new_side = _sides(old, new)
-    changes = compare(old_side, new_side, timeout_s)
+    changes = compare(old_side, new_side, opts.timeout_s, opts.every)
     return FileDiff(path=path, old=old_label if old is not None else "",
                     protocol=new_side.program.protocol, deleted=new is None, changes=changes)
 
 
-def _against_base(paths: Sequence[str], ref: str, timeout_s: float) -> list[FileDiff]:
+def _against_base(paths: Sequence[str], ref: str, opts: DiffOptions) -> list[FileDiff]:
     root = _root(Path.cwd())
     _check_ref(ref, root)
     out = []
@@ -111,7 +112,7 @@ def _against_base(paths: Sequence[str], ref: str, timeout_s: float) -> list[File
         label = f"{ref}:{path}"
         old = compile_text(old_text, label) if old_text is not None else None
         new = compile_file(path) if Path(path).exists() else None
-        out.append(diff_pair(path, label, old, new, timeout_s))
+        out.append(diff_pair(path, label, old, new, opts))
     return out
 
 
@@ -122,7 +123,7 @@ def run_diff(paths: Sequence[str], options: DiffOptions | None = None) -> DiffRe
         if len(paths) != 2:
             raise DiffError("give two rule files (OLD NEW), or `--base REF` with files")
         old, new = paths
-        files = [diff_pair(new, old, compile_file(old), compile_file(new), opts.timeout_s)]
+        files = [diff_pair(new, old, compile_file(old), compile_file(new), opts)]
     else:
-        files = _against_base(paths, opts.base, opts.timeout_s)
+        files = _against_base(paths, opts.base, opts)
     return DiffReport(version=__version__, base=opts.base, files=tuple(files))

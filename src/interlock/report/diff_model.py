@@ -39,7 +39,7 @@ class DiffReport(BaseModel):
 
     @property
     def summary(self) -> DiffSummary:
-        changes = [c for f in self.files for c in f.changes]
+        changes = [c for f in self.files for c in f.changes if c.changed]
         count = {v: sum(c.verdict == v for c in changes)
                  for v in ("weakens", "strengthens", "neutral", "incomparable")}
         return DiffSummary(**count, accepted=sum(c.accepted is not None for c in changes),

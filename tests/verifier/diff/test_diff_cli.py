@@ -124,3 +124,22 @@ def test_base_with_an_unknown_ref_exits_2(
     monkeypatch.chdir(scratch_repo(tmp_path))
     code, _, err = run(capsys, "--base", "no-such-ref")
     assert code == 2 and "unknown git ref `no-such-ref`" in err
+
+
+def test_all_lists_every_compared_aspect_side_by_side(capsys: pytest.CaptureFixture[str],
+                                                     tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--all", "--format", "json", *files(tmp_path, LOWERED))
+    data = json.loads(out)
+    changes = data["files"][0]["changes"]
+    unchanged = [c for c in changes if not c["changed"]]
+    assert code == 1 and data["summary"] == {
+        "weakens": 1, "strengthens": 0, "neutral": 0, "incomparable": 0, "accepted": 0,
+        "errors": 0}
+    guardian = {c["aspect"]: c for c in unchanged if c["label"].startswith("guardian: pause")}
+    assert set(guardian) == {"coalition", "timelock", "targets", "at most", "cooldown", "when"}
+    assert guardian["coalition"]["before"] == guardian["coalition"]["after"] == (
+        "2 signers {alice, carol}, 2 entities {foundation, auditor}")
+    scope = {c["aspect"]: c["after"] for c in unchanged if c["subject"] == "scope"
+             and c["name"] == "withdrawals"}
+    assert scope == {"max": "3d", "gap": "1d", "pause bound": "at most 6h"}
+    assert all(c["verdict"] == "neutral" and c["code"] is None for c in unchanged)

@@ -24,7 +24,7 @@ def test_the_broken_variant_weakens_withdrawals() -> None:
     rows = {(c.name, c.aspect, c.verdict, c.code, c.before, c.after)
             for c in report.files[0].changes}
     assert rows == {
-        ("withdrawals", "max", "weakens", "W1008", "3d", "none"),
+        ("withdrawals", "max", "weakens", "W1008", "3d", "unbounded"),
         ("withdrawals", "gap", "weakens", "W1008", "1d", "none"),
         ("withdrawals", "pause bound", "weakens", "W1007", "at most 6h",
          "locked forever possible"),

@@ -18,7 +18,17 @@ from interlock.ir.conditions import score_refs
 from interlock.ir.nodes import Breaker, Effect, Program
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.diff.conds import compare_conds, cond_text, evidence_of, verdict_of
-from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change, join
+from interlock.verifier.diff.model import (
+    Aspect,
+    Change,
+    Verdict,
+    by_size,
+    change,
+    duration,
+    join,
+    same,
+    shown,
+)
 from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
 from interlock.verifier.diff.sides import Side
@@ -68,6 +78,7 @@ def _effect_aspects(program: Program, o: Breaker, n: Breaker) -> Iterator[Aspect
     for key in list(before) + [k for k in after if k not in before]:
         was, now = before.get(key), after.get(key)
         if was is not None and now is not None and meaning(was) == meaning(now):
+            yield same("effect", _words(key, now))
             continue
         if now is None:
             verdict: Verdict = "weakens"
@@ -80,13 +91,13 @@ def _effect_aspects(program: Program, o: Breaker, n: Breaker) -> Iterator[Aspect
                      "what the breaker does when it fires", C.BREAKER_WEAKER_RESPONSE)
 
 
-def _condition(old: Side, o: Breaker, new: Side, n: Breaker) -> Aspect | None:
+def _condition(old: Side, o: Breaker, new: Side, n: Breaker) -> Aspect:
     changed = sorted(name for name in score_refs(o.when) | score_refs(n.when)
                      if meaning([s for s in old.program.scores if s.name == name])
                      != meaning([s for s in new.program.scores if s.name == name]))
     same_text = meaning(o.when) == meaning(n.when)
     if same_text and not changed:
-        return None
+        return same("when", cond_text(new.source, n.when))
     # the same text over changed score tiers: say so, or before and after would read alike
     note = f" (score {', '.join(changed)} changed)" if same_text else ""
     imp = compare_conds(old.program, o.when, new.program, n.when)
@@ -96,25 +107,18 @@ def _condition(old: Side, o: Breaker, new: Side, n: Breaker) -> Aspect | None:
 
 
 def _aspects(old: Side, o: Breaker, new: Side, n: Breaker) -> Iterator[Aspect]:
-    cond = _condition(old, o, new, n)
-    if cond is not None:
-        yield cond
+    yield _condition(old, o, new, n)
     yield from _effect_aspects(new.program, o, n)
-    if o.cooldown != n.cooldown:
-        yield Aspect("cooldown", _fmt(o.cooldown), _fmt(n.cooldown),
-                     by_size(o.cooldown or 0, n.cooldown or 0, larger_is_weaker=True),
-                     "it can fire again " + ("later" if (n.cooldown or 0) > (o.cooldown or 0)
-                                             else "sooner") + " after its effects end",
-                     C.BREAKER_LONGER_COOLDOWN)
+    yield duration("cooldown", o.cooldown, n.cooldown, 0, True,
+                   "how soon it can fire again after its effects end",
+                   C.BREAKER_LONGER_COOLDOWN)
     if o.onchain != n.onchain:
         yield Aspect("on chain", _where(o), _where(n),
                      "weakens" if o.onchain else "strengthens",
                      "an on-chain breaker is checked by the guard itself on every flow",
                      C.BREAKER_WEAKER_RESPONSE)
-
-
-def _fmt(value: int | None) -> str:
-    return "none" if value is None else fmt_duration(value)
+    else:
+        yield same("on chain", _where(n))
 
 
 def _where(b: Breaker) -> str:
@@ -125,10 +129,10 @@ BREAKERS = Presence("strengthens", "a new automated response", "weakens",
                     "its protection is gone", C.BREAKER_REMOVED)
 
 
-def compare_breakers(old: Side, new: Side) -> list[Change]:
+def compare_breakers(old: Side, new: Side, every: bool = False) -> list[Change]:
     """Breakers removed, added, or changed in condition, effects, cooldown or placement."""
     out, pairs = by_name("breaker", old.program.breakers, new.program.breakers, BREAKERS)
     for o, n in pairs:
         out += [change("breaker", n.name, f"breaker {n.name}", a, n.span)
-                for a in _aspects(old, o, new, n)]
+                for a in shown(_aspects(old, o, new, n), every)]
     return out

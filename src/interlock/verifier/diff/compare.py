@@ -46,15 +46,18 @@ def empty_like(program: Program) -> Program:
     return program.model_copy(update={kind: () for kind in (*KINDS, "powers")})
 
 
-def compare(old: Side, new: Side, timeout_s: float = DEFAULT_TIMEOUT_S) -> tuple[Change, ...]:
-    """Every change from `old` to `new`; `timeout_s` bounds each pause-bound search."""
+def compare(old: Side, new: Side, timeout_s: float = DEFAULT_TIMEOUT_S,
+            every: bool = False) -> tuple[Change, ...]:
+    """Every change from `old` to `new`; `timeout_s` bounds each pause-bound search. With
+    `every`, also each compared aspect that did not change (`neutral`, evidence `unchanged`):
+    the side-by-side listing."""
     names = renames(old.program, new.program)
     moved = Side(translate(old.program, names), old.source)
     return tuple(
         rename_changes(old.program, new.program, names)
-        + compare_powers(moved, new)
-        + compare_scopes(moved.program, new.program, timeout_s)
-        + compare_breakers(moved, new)
-        + compare_invariants(moved, new)
-        + compare_params(moved.program, new.program)
+        + compare_powers(moved, new, every)
+        + compare_scopes(moved.program, new.program, timeout_s, every)
+        + compare_breakers(moved, new, every)
+        + compare_invariants(moved, new, every)
+        + compare_params(moved.program, new.program, every)
     )

@@ -34,6 +34,8 @@ from interlock.verifier.diff.model import (
     by_size,
     change,
     join,
+    same,
+    shown,
 )
 from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
@@ -95,7 +97,7 @@ INVARIANTS = Presence("strengthens", "one more proof", "weakens", "nothing prove
                       C.INVARIANT_REMOVED)
 
 
-def compare_invariants(old: Side, new: Side) -> list[Change]:
+def compare_invariants(old: Side, new: Side, every: bool = False) -> list[Change]:
     """Invariants removed, added, or changed in strength."""
     def words(inv: Invariant, is_new: bool) -> str:
         return _text(new if is_new else old, inv.span.line)
@@ -105,7 +107,10 @@ def compare_invariants(old: Side, new: Side) -> list[Change]:
     for o, n in pairs:
         if meaning(o.prop) != meaning(n.prop):
             verdict, why = strength(old, o.prop, new, n.prop)
-            out.append(change("invariant", n.name, f"invariant {n.name}", Aspect(
-                "property", words(o, False), words(n, True), verdict, why,
-                C.INVARIANT_WEAKER), n.span))
+            aspect = Aspect("property", words(o, False), words(n, True), verdict, why,
+                            C.INVARIANT_WEAKER)
+        else:
+            aspect = same("property", words(n, True))
+        out += [change("invariant", n.name, f"invariant {n.name}", a, n.span)
+                for a in shown([aspect], every)]
     return out

@@ -14,10 +14,12 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict
 
 from interlock.ir.nodes import Span
+from interlock.verifier.describe import fmt_duration
 
 Verdict = Literal["weakens", "strengthens", "neutral", "incomparable"]
 Subject = Literal["power", "scope", "breaker", "invariant", "param", "declaration"]
 WEAKENING: frozenset[str] = frozenset({"weakens", "incomparable"})
+INF = float("inf")
 
 
 class Change(BaseModel):
@@ -36,6 +38,7 @@ class Change(BaseModel):
     code: str | None = None  # W10xx, set when the verdict weakens (or is incomparable)
     span: Span | None = None  # where it is in the new file; None when it is gone
     accepted: str | None = None  # the rule file's reason when it accepts this code
+    changed: bool = True  # False: listed by `--all` only, the same before and after
 
     @property
     def fails(self) -> bool:
@@ -80,10 +83,37 @@ class Aspect(NamedTuple):
     verdict: Verdict
     evidence: str
     code: str  # the code this aspect's weakening has
+    changed: bool = True  # False: the same before and after (shown only with `--all`)
+
+
+def same(aspect: str, value: str) -> Aspect:
+    """An aspect that did not change, for the side-by-side listing of `--all`."""
+    return Aspect(aspect, value, value, "neutral", "unchanged", "", changed=False)
+
+
+def shown(aspects: Iterable[Aspect], every: bool) -> list[Aspect]:
+    """The aspects to report: those that changed, or all of them with `every`."""
+    return [a for a in aspects if every or a.changed]
 
 
 def change(subject: Subject, name: str, label: str, a: Aspect, span: Span | None) -> Change:
     """A change; its code is kept only when the verdict weakens (or is incomparable)."""
     return Change(subject=subject, name=name, label=label, aspect=a.aspect, before=a.before,
                   after=a.after, verdict=a.verdict, evidence=a.evidence,
-                  code=a.code if a.verdict in WEAKENING else None, span=span)
+                  code=a.code if a.verdict in WEAKENING else None, span=span,
+                  changed=a.changed)
+
+
+def duration(aspect: str, before: int | None, after: int | None, none: float,
+             larger_is_weaker: bool, why: str, code: str) -> Aspect:
+    """A duration aspect; `none` is what a missing value counts as (0, or INF: unbounded)."""
+    words = "unbounded" if none == INF else "none"
+
+    def fmt(value: int | None) -> str:
+        return words if value is None else fmt_duration(value)
+
+    if before == after:
+        return same(aspect, fmt(after))
+    verdict = by_size(none if before is None else before, none if after is None else after,
+                      larger_is_weaker=larger_is_weaker)
+    return Aspect(aspect, fmt(before), fmt(after), verdict, why, code)

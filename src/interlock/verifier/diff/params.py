@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from interlock.ir import codes as C
 from interlock.ir.nodes import Param, Program
-from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change
+from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change, same, shown
 from interlock.verifier.diff.named import Presence, by_name
 
 
@@ -23,6 +23,8 @@ def _aspects(o: Param, n: Param) -> list[Aspect]:
                             if n.min >= o.min and n.max <= o.max else "incomparable")
         out.append(Aspect("range", f"[{o.min}, {o.max}]", f"[{n.min}, {n.max}]", verdict,
                           "the values the guard accepts for it", C.PARAM_LESS_SAFE))
+    else:
+        out.append(same("range", f"[{n.min}, {n.max}]"))
     if o.safer != n.safer:
         out.append(Aspect("safer", o.safer, n.safer, "incomparable",
                           "automation may now only move it the other way", C.PARAM_LESS_SAFE))
@@ -30,6 +32,8 @@ def _aspects(o: Param, n: Param) -> list[Aspect]:
         verdict = by_size(o.initial, n.initial, larger_is_weaker=n.safer == "lower")
         out.append(Aspect("initial", str(o.initial), str(n.initial), verdict,
                           f"safer {n.safer}", C.PARAM_LESS_SAFE))
+    else:
+        out.append(same("initial", f"{n.initial} (safer {n.safer})"))
     return out
 
 
@@ -37,9 +41,10 @@ PARAMS = Presence("neutral", "its users are compared on their own", "neutral",
                   "its users are compared on their own", C.PARAM_LESS_SAFE)
 
 
-def compare_params(old: Program, new: Program) -> list[Change]:
+def compare_params(old: Program, new: Program, every: bool = False) -> list[Change]:
     """Params added, removed, or changed in range, direction or initial value."""
     out, pairs = by_name("param", old.params, new.params, PARAMS)
     for o, n in pairs:
-        out += [change("param", n.name, f"param {n.name}", a, n.span) for a in _aspects(o, n)]
+        out += [change("param", n.name, f"param {n.name}", a, n.span)
+                for a in shown(_aspects(o, n), every)]
     return out

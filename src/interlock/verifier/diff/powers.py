@@ -13,21 +13,24 @@ from collections.abc import Iterator
 
 from interlock.ir import codes as C
 from interlock.ir.nodes import Power, Program
-from interlock.verifier.describe import fmt_duration, power_label
+from interlock.verifier.coalition import role_coalitions
+from interlock.verifier.describe import power_label
 from interlock.verifier.diff.conds import compare_conds, cond_text, evidence_of, verdict_of
 from interlock.verifier.diff.model import (
+    INF,
     Aspect,
     Change,
     Verdict,
     by_inclusion,
-    by_size,
     change,
+    duration,
+    same,
+    shown,
 )
 from interlock.verifier.diff.rename import meaning
-from interlock.verifier.diff.roles import compare_roles
+from interlock.verifier.diff.roles import compare_roles, describe
 from interlock.verifier.diff.sides import Side
 
-INF = float("inf")
 BOUNDED = ("pause", "suspend", "extend")
 
 
@@ -64,45 +67,37 @@ def pair_powers(old: Program, new: Program) -> tuple[list[tuple[Power, Power]], 
             [n for n in new.powers if n.id not in used_new])
 
 
-def _duration(value: int | None, none: float) -> float:
-    return none if value is None else value
-
-
-def _fmt(value: int | None, none: str) -> str:
-    return none if value is None else fmt_duration(value)
-
-
 def _aspects(old: Side, o: Power, new: Side, n: Power) -> Iterator[Aspect]:
-    """Each aspect of the pair that differs."""
-    roles = compare_roles(old.program, o.role, new.program, n.role)
-    if roles.verdict != "neutral" or roles.before != roles.after:
+    """Every aspect of the pair (`changed` False for one that is the same)."""
+    # a role reads other roles and the signers' entities: the same only if all of them are
+    if o.role == n.role and all(meaning(getattr(old.program, k)) == meaning(getattr(new.program, k))
+                                for k in ("roles", "signers")):
+        yield same("coalition", describe(*role_coalitions(new.program, n.role)[:2]))
+    else:
+        roles = compare_roles(old.program, o.role, new.program, n.role)
         yield Aspect("coalition", roles.before, roles.after, roles.verdict, roles.evidence,
-                     C.POWER_FEWER_KEYS)
-    if o.delay != n.delay:
-        yield Aspect("timelock", _fmt(o.delay or None, "none"), _fmt(n.delay or None, "none"),
-                     by_size(o.delay, n.delay, larger_is_weaker=False),
-                     "the time the other roles have to react (or cancel) before it acts",
-                     C.POWER_SHORTER_TIMELOCK)
+                     C.POWER_FEWER_KEYS, roles.verdict != "neutral" or roles.before != roles.after)
+    yield duration("timelock", o.delay or None, n.delay or None, 0, False,
+                  "the time the other roles have to react (or cancel) before it acts",
+                  C.POWER_SHORTER_TIMELOCK)
     if set(o.targets) != set(n.targets):
         yield Aspect("targets", ", ".join(o.targets), ", ".join(n.targets),
                      by_inclusion(frozenset(o.targets), frozenset(n.targets)),
                      "what one use of the power can act on", C.POWER_WIDER_REACH)
-    if n.kind in BOUNDED and o.max_duration != n.max_duration:
-        yield Aspect("at most", _fmt(o.max_duration, "unbounded"),
-                     _fmt(n.max_duration, "unbounded"),
-                     by_size(_duration(o.max_duration, INF), _duration(n.max_duration, INF),
-                             larger_is_weaker=True),
-                     f"how long one use may {n.kind} for", C.POWER_WIDER_REACH)
-    if n.kind == "set" and o.within != n.within:
+    else:
+        yield same("targets", ", ".join(n.targets))
+    if n.kind in BOUNDED:
+        yield duration("at most", o.max_duration, n.max_duration, INF, True,
+                      f"how long one use may {n.kind} for", C.POWER_WIDER_REACH)
+    if n.kind == "set":
         yield _within(old.program, o, new.program, n)
-    if o.cooldown != n.cooldown:
-        yield Aspect("cooldown", _fmt(o.cooldown, "none"), _fmt(n.cooldown, "none"),
-                     by_size(_duration(o.cooldown, 0), _duration(n.cooldown, 0),
-                             larger_is_weaker=False),
-                     "how soon the power can be used again on the same target",
-                     C.POWER_SHORTER_COOLDOWN)
+    yield duration("cooldown", o.cooldown, n.cooldown, 0, False,
+                  "how soon the power can be used again on the same target",
+                  C.POWER_SHORTER_COOLDOWN)
     if meaning(o.when) != meaning(n.when):
         yield _condition(old, o, new, n)
+    else:
+        yield same("when", cond_text(new.source, n.when))
 
 
 def _range(program: Program, power: Power) -> tuple[int, int]:
@@ -112,6 +107,8 @@ def _range(program: Program, power: Power) -> tuple[int, int]:
 
 def _within(old: Program, o: Power, new: Program, n: Power) -> Aspect:
     (a, b), (c, d) = _range(old, o), _range(new, n)
+    if (a, b) == (c, d):
+        return same("within", f"[{c}, {d}]")
     verdict: Verdict = ("neutral" if (a, b) == (c, d) else "weakens" if c <= a and d >= b
                         else "strengthens" if c >= a and d <= b else "incomparable")
     return Aspect("within", f"[{a}, {b}]", f"[{c}, {d}]", verdict,
@@ -125,7 +122,7 @@ def _condition(old: Side, o: Power, new: Side, n: Power) -> Aspect:
                   C.POWER_WEAKER_CONDITION)
 
 
-def compare_powers(old: Side, new: Side) -> list[Change]:
+def compare_powers(old: Side, new: Side, every: bool = False) -> list[Change]:
     """Every power added, removed, or changed in some aspect."""
     pairs, removed, added = pair_powers(old.program, new.program)
     out = []
@@ -141,5 +138,6 @@ def compare_powers(old: Side, new: Side) -> list[Change]:
             C.POWER_ADDED), None))
     for o, n in pairs:
         label = power_label(new.program, n)
-        out += [change("power", n.role, label, a, n.span) for a in _aspects(old, o, new, n)]
+        out += [change("power", n.role, label, a, n.span)
+                for a in shown(_aspects(old, o, new, n), every)]
     return out

@@ -90,4 +90,5 @@ def compare_roles(old: Program, old_role: str, new: Program, new_role: str) -> R
         evidence.append(f"the smallest coalition spans {_entities(new_e)}, was "
                         f"{_entities(old_e)}")
     return RoleComparison(join((by_sets, by_entities)), describe(old_s, old_e),
-                          describe(new_s, new_e), "; ".join(evidence))
+                          describe(new_s, new_e),
+                          "; ".join(evidence) or "the same key sets and entity coalitions")

@@ -23,14 +23,21 @@ from interlock.ir import codes as C
 from interlock.ir.conditions import score_refs
 from interlock.ir.nodes import Invariant, NeverLockedProp, PausedAtMostProp, Program, Scope
 from interlock.verifier.describe import fmt_duration
-from interlock.verifier.diff.model import Aspect, Change, Verdict, by_size, change
+from interlock.verifier.diff.model import (
+    INF,
+    Aspect,
+    Change,
+    Verdict,
+    change,
+    duration,
+    same,
+    shown,
+)
 from interlock.verifier.diff.named import Presence, by_name
 from interlock.verifier.diff.rename import meaning
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.symbolic import Slice, slice_program
 from interlock.verifier.temporal import check_temporal
-
-INF = float("inf")
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,10 @@ def _confirmed(old: Program, new: Program, scope: str, b_old: Bound, b_new: Boun
                      f"not {fmt_duration(int(tight.value))} (not decided in {timeout_s:g}s)")
 
 
-def _bound_aspect(old: Program, new: Program, scope: str, timeout_s: float) -> Aspect | None:
+def _bound_aspect(old: Program, new: Program, scope: str, timeout_s: float,
+                  every: bool) -> Aspect | None:
     if cone(old, scope) == cone(new, scope):
-        return None
+        return same("pause bound", pause_bound(new, scope, timeout_s).text) if every else None
     b_old, b_new = pause_bound(old, scope, timeout_s), pause_bound(new, scope, timeout_s)
     if b_old.value is None or b_new.value is None:
         return Aspect("pause bound", b_old.text, b_new.text, "incomparable",
@@ -126,35 +134,26 @@ def _bound_aspect(old: Program, new: Program, scope: str, timeout_s: float) -> A
 
 
 def _limits(o: Scope, n: Scope) -> list[Aspect]:
-    out = []
-    if o.max_pause != n.max_pause:
-        verdict = by_size(INF if o.max_pause is None else o.max_pause,
-                          INF if n.max_pause is None else n.max_pause, larger_is_weaker=True)
-        out.append(Aspect("max", _fmt(o.max_pause), _fmt(n.max_pause), verdict,
-                          "the longest continuous pause the guard allows (extend aside)",
-                          C.SCOPE_RELAXED))
-    if o.gap != n.gap:
-        out.append(Aspect("gap", _fmt(o.gap), _fmt(n.gap),
-                          by_size(o.gap or 0, n.gap or 0, larger_is_weaker=False),
-                          "how long the scope stays open after a pause before a new one",
-                          C.SCOPE_RELAXED))
-    return out
-
-
-def _fmt(value: int | None) -> str:
-    return "none" if value is None else fmt_duration(value)
+    return [duration("max", o.max_pause, n.max_pause, INF, True,
+                     "the longest continuous pause the guard allows (extend aside)",
+                     C.SCOPE_RELAXED),
+            duration("gap", o.gap, n.gap, 0, False,
+                     "how long the scope stays open after a pause before a new one",
+                     C.SCOPE_RELAXED)]
 
 
 SCOPES = Presence("neutral", "a new part of the protocol is guarded", "weakens",
                   "the guard no longer controls it", C.SCOPE_RELAXED)
 
 
-def compare_scopes(old: Program, new: Program, timeout_s: float) -> list[Change]:
+def compare_scopes(old: Program, new: Program, timeout_s: float,
+                   every: bool = False) -> list[Change]:
     """Scopes removed, added, with `max`/`gap` changed, or a different pause bound."""
     out, pairs = by_name("scope", old.scopes, new.scopes, SCOPES)
     for o, n in pairs:
         aspects = _limits(o, n)
-        bound = _bound_aspect(old, new, n.name, timeout_s)
+        bound = _bound_aspect(old, new, n.name, timeout_s, every)
         aspects += [bound] if bound is not None else []
-        out += [change("scope", n.name, f"scope {n.name}", a, n.span) for a in aspects]
+        out += [change("scope", n.name, f"scope {n.name}", a, n.span)
+                for a in shown(aspects, every)]
     return out
