@@ -3,10 +3,10 @@ docs/diagnostics.md exactly as the generator renders it."""
 
 from __future__ import annotations
 
+import re
+
 from tests.verifier.diff.gen_diff_doc import DOC, diff_part
 from tests.verifier.diff.rules import CODE_CASES, diff, edit
-
-import re
 
 from interlock.ir.codes import DIFF_TITLES
 
