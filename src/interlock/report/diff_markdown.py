@@ -13,6 +13,7 @@ from interlock.verifier.diff.model import Change
 
 MARKER = "<!-- interlock-diff -->"
 CELL_MAX = 240
+COMMENT_MAX = 60_000  # GitHub refuses a comment over 65536 characters
 _ICON = {"weakens": "🔴", "incomparable": "🟠", "strengthens": "🟢", "neutral": "⚪"}
 _ORDER = {"weakens": 0, "incomparable": 1, "strengthens": 2, "neutral": 3}
 
@@ -66,6 +67,22 @@ def render_diff_markdown(report: DiffReport) -> str:
     out = [MARKER, f"### Interlock diff: {status}", "", summary_line(s) + ".", ""]
     for file in report.files:
         out += _file(file)
+    out = fit_comment(out, COMMENT_MAX)
     out.append("Verdicts and evidence: see docs/diff.md. A deliberate weakening is accepted "
                'in the rule file with `accept CODE NAME because "REASON"`.')
     return "\n".join(out) + "\n"
+
+
+def fit_comment(lines: list[str], budget: int) -> list[str]:
+    """The first lines that fit in `budget` characters, and a note of how many rows are cut
+    (weakening rows come first in each table, so those are kept longest)."""
+    used, kept = 0, list[str]()
+    for line in lines:
+        used += len(line) + 1
+        if used > budget:
+            cut = sum(line.startswith("| ") and not line.startswith("| verdict")
+                      for line in lines[len(kept):])
+            return [*kept, "", f"… {cut} more rows cut to fit a comment: run `interlock diff` "
+                    "to see them all.", ""]
+        kept.append(line)
+    return kept

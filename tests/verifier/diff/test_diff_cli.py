@@ -143,3 +143,18 @@ def test_all_lists_every_compared_aspect_side_by_side(capsys: pytest.CaptureFixt
              and c["name"] == "withdrawals"}
     assert scope == {"max": "3d", "gap": "1d", "pause bound": "at most 6h"}
     assert all(c["verdict"] == "neutral" and c["code"] is None for c in unchanged)
+
+
+def test_markdown_fits_a_github_comment(capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    from interlock.report import diff_markdown
+
+    _, full, _ = run(capsys, "--all", "--format", "markdown", *files(tmp_path, LOWERED))
+    rows = sum(line.startswith("| ") for line in full.splitlines())
+    budget = len(full) // 2
+    lines = full.splitlines()
+    fitted = diff_markdown.fit_comment(lines, budget)
+    assert sum(len(line) + 1 for line in fitted) < budget + 200
+    kept = sum(line.startswith("| ") for line in fitted)
+    assert f"… {rows - kept} more rows cut" in fitted[-2]
+    assert any("W1002" in line for line in fitted)  # the weakening row is kept
