@@ -23,6 +23,7 @@ from interlock.report.sarif import (
     SARIF_VERSION,
     SRCROOT,
     diagnostic_result,
+    diagnostic_rule,
     fingerprint,
     location,
 )
@@ -61,14 +62,11 @@ def _change_result(file: FileDiff, c: Change) -> Json:
 
 
 def _rule(code: str) -> Json:
-    title = DIFF_TITLES.get(code, "interlock diagnostic")
-    return {
-        "id": code,
-        "name": "-".join("".join(ch if ch.isalnum() else " " for ch in title).split()),
-        "shortDescription": {"text": title},
-        "help": {"text": f"see `{code}` in docs/diagnostics.md and docs/diff.md"},
-        "defaultConfiguration": {"level": "error" if code in DIFF_TITLES else "warning"},
-    }
+    rule = diagnostic_rule(code)
+    if code in DIFF_TITLES:  # a weakening fails the diff: an error, documented twice
+        rule["help"] = {"text": f"see `{code}` in docs/diagnostics.md and docs/diff.md"}
+        rule["defaultConfiguration"] = {"level": "error"}
+    return rule
 
 
 def diff_sarif_log(report: DiffReport) -> Json:

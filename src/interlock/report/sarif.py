@@ -74,7 +74,7 @@ def sarif_log(report: Report) -> Json:
         for prop in file.properties:
             if prop.status != "proved":
                 results.append(_property_result(file, prop))
-    rules = [_diagnostic_rule(code) for code in sorted(codes)]
+    rules = [diagnostic_rule(code) for code in sorted(codes)]
     rules += [_property_rule(rule_id) for rule_id in sorted(_PROPERTY_RULES)]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     for result in results:
@@ -157,14 +157,14 @@ def fingerprint(path: str, rule_id: str, key: str) -> str:
 @cache
 def _code_titles() -> dict[str, str]:
     """Code -> its curated title, as docs/diagnostics.md shows it: the front end's
-    `codes.TITLES` and the findings' registered titles."""
-    from interlock.ir.codes import TITLES
+    `codes.TITLES`, the findings' registered titles and `interlock diff`'s `DIFF_TITLES`."""
+    from interlock.ir.codes import DIFF_TITLES, TITLES
     from interlock.verifier.findings import REGISTRY
 
-    return {**TITLES, **{f.code: f.title for f in REGISTRY}}
+    return {**TITLES, **{f.code: f.title for f in REGISTRY}, **DIFF_TITLES}
 
 
-def _diagnostic_rule(code: str) -> Json:
+def diagnostic_rule(code: str) -> Json:
     kind = "error" if code.startswith("E") else "finding"
     title = _code_titles().get(code, f"interlock {kind}")
     return {
