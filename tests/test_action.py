@@ -166,19 +166,24 @@ if "--jq" in sys.argv and os.environ.get("GH_EXISTING"):
 """
 
 
-@pytest.mark.parametrize("existing", ["", "4242"])
-def test_post_step_creates_or_updates_the_comment(existing: str, tmp_path: Path) -> None:
-    # GitHub's API does not run here: a stand-in `gh` records the calls the step makes
+def fake_gh(tmp_path: Path, diff_file: Path, gh_log: Path, existing: str) -> dict[str, str]:
+    """The post step's environment with a stand-in `gh` on PATH (GitHub's API does not run
+    here): it records each call in `gh_log` and lists comment `existing` when asked."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
     (bin_dir / "gh").chmod(0o755)
+    return {"GH_TOKEN": "t", "PR_NUMBER": "7", "REPOSITORY": "o/r", "DIFF_FILE": str(diff_file),
+            "GH_LOG": str(gh_log), "GH_EXISTING": existing,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize("existing", ["", "4242"])
+def test_post_step_creates_or_updates_the_comment(existing: str, tmp_path: Path) -> None:
     diff_file = tmp_path / "diff.md"
     diff_file.write_text("<!-- interlock-diff -->\n| a | b |\n", encoding="utf-8")
     gh_log = tmp_path / "gh.log"
-    env = {"GH_TOKEN": "t", "PR_NUMBER": "7", "REPOSITORY": "o/r", "DIFF_FILE": str(diff_file),
-           "GH_LOG": str(gh_log), "GH_EXISTING": existing,
-           "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    env = fake_gh(tmp_path, diff_file, gh_log, existing)
     code, log, _ = run_step("Post the diff on the pull request", env, tmp_path)
     assert code == 0, log
     calls = [json.loads(line) for line in gh_log.read_text(encoding="utf-8").splitlines()]
@@ -188,6 +193,20 @@ def test_post_step_creates_or_updates_the_comment(existing: str, tmp_path: Path)
         "POST", "repos/o/r/issues/7/comments")
     assert (method, url) == expected
     assert json.loads(calls[1]["stdin"]) == {"body": diff_file.read_text(encoding="utf-8")}
+
+
+def test_post_step_stays_quiet_when_no_rule_file_changed(tmp_path: Path) -> None:
+    repo = scratch_repo(tmp_path)
+    diff_file = tmp_path / "diff.md"
+    env = {"DIFF_BASE": "HEAD", "DIFF_FILE": str(diff_file)}
+    code, log, outputs = run_step("Diff against the pull request's base", env, tmp_path, repo)
+    assert (code, outputs["exit-code"]) == (0, "0"), log
+    assert "No rule file changed." in diff_file.read_text(encoding="utf-8").splitlines()
+    gh_log = tmp_path / "gh.log"
+    env = fake_gh(tmp_path, diff_file, gh_log, "")
+    code, log, _ = run_step("Post the diff on the pull request", env, tmp_path)
+    assert code == 0, log
+    assert len(gh_log.read_text(encoding="utf-8").splitlines()) == 1  # the lookup only
 
 
 def test_pre_commit_hooks_run_interlock_on_guard_files() -> None:

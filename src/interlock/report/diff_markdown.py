@@ -12,6 +12,7 @@ from interlock.report.diff_text import summary_line
 from interlock.verifier.diff.model import Change
 
 MARKER = "<!-- interlock-diff -->"
+NO_FILES = "No rule file changed."  # the action posts no new comment for this alone
 CELL_MAX = 240
 COMMENT_MAX = 60_000  # GitHub refuses a comment over 65536 characters
 _ICON = {"weakens": "🔴", "incomparable": "🟠", "strengthens": "🟢", "neutral": "⚪"}
@@ -67,6 +68,8 @@ def render_diff_markdown(report: DiffReport) -> str:
     out = [MARKER, f"### Interlock diff: {status}", "", summary_line(s) + ".", ""]
     for file in report.files:
         out += _file(file)
+    if not report.files:
+        out += [NO_FILES, ""]
     out = fit_comment(out, COMMENT_MAX)
     out.append("Verdicts and evidence: see docs/diff.md. A deliberate weakening is accepted "
                'in the rule file with `accept CODE NAME because "REASON"`.')
