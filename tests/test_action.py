@@ -15,6 +15,8 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.verifier.diff.rules import scratch_repo
+
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 SCHEMA = json.loads((ROOT / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
@@ -24,7 +26,9 @@ def step(name: str) -> dict[str, Any]:
     return next(s for s in ACTION["runs"]["steps"] if s.get("name") == name)
 
 
-def run_step(name: str, env: dict[str, str], tmp_path: Path) -> tuple[int, str, dict[str, str]]:
+def run_step(
+    name: str, env: dict[str, str], tmp_path: Path, cwd: Path = ROOT
+) -> tuple[int, str, dict[str, str]]:
     output = tmp_path / "github_output"
     output.touch()
     bin_dir = str(Path(sys.executable).parent)
@@ -32,11 +36,11 @@ def run_step(name: str, env: dict[str, str], tmp_path: Path) -> tuple[int, str, 
         **os.environ,
         **env,
         "GITHUB_OUTPUT": str(output),
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', os.environ['PATH'])}",
     }
     proc = subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", step(name)["run"]],
-        cwd=ROOT,
+        cwd=cwd,
         env=full_env,
         capture_output=True,
         text=True,
@@ -120,6 +124,89 @@ def test_fail_step_maps_exit_codes(
         tmp_path,
     )
     assert result == expected
+
+
+@pytest.mark.parametrize(
+    ("diff_code", "fail_on_weaken", "expected"),
+    [("", "true", 0), ("0", "true", 0), ("1", "true", 1), ("1", "false", 0), ("2", "false", 1)],
+)
+def test_fail_step_maps_diff_exit_codes(
+    diff_code: str, fail_on_weaken: str, expected: int, tmp_path: Path
+) -> None:
+    env = {"CODE": "0", "FAIL_ON_UNKNOWN": "true", "DIFF_CODE": diff_code,
+           "FAIL_ON_WEAKEN": fail_on_weaken}
+    result, _, _ = run_step("Fail on violated, invalid or unknown", env, tmp_path)
+    assert result == expected
+
+
+def test_diff_step_on_a_scratch_repository_with_two_commits(tmp_path: Path) -> None:
+    repo = scratch_repo(tmp_path)
+    summary = tmp_path / "summary.md"
+    env = {"DIFF_BASE": "HEAD~1", "DIFF_FILE": str(tmp_path / "diff.md"),
+           "GITHUB_STEP_SUMMARY": str(summary)}
+    code, log, outputs = run_step("Diff against the pull request's base", env, tmp_path, repo)
+    assert code == 0, log  # the step succeeds so that the comment is posted
+    assert outputs["exit-code"] == "1"
+    markdown = (tmp_path / "diff.md").read_text(encoding="utf-8")
+    assert markdown.startswith("<!-- interlock-diff -->\n### Interlock diff: ❌ weakens the guard")
+    assert "#### `rules/venue.guard` against `HEAD~1:rules/venue.guard`" in markdown
+    assert "| 🔴 weakens `W1002` | governor: set max_leverage · coalition | [23] |" in markdown
+    assert "#### `rules/extra.guard` (new file)" in markdown
+    assert summary.read_text(encoding="utf-8") == markdown
+
+
+FAKE_GH = """#!/usr/bin/env python3
+import json, os, sys
+log = os.environ["GH_LOG"]
+with open(log, "a", encoding="utf-8") as f:
+    f.write(json.dumps({"args": sys.argv[1:], "stdin": "" if sys.stdin.isatty() else
+                        sys.stdin.read()}) + "\\n")
+if "--jq" in sys.argv and os.environ.get("GH_EXISTING"):
+    print(os.environ["GH_EXISTING"])
+"""
+
+
+def fake_gh(tmp_path: Path, diff_file: Path, gh_log: Path, existing: str) -> dict[str, str]:
+    """The post step's environment with a stand-in `gh` on PATH (GitHub's API does not run
+    here): it records each call in `gh_log` and lists comment `existing` when asked."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH, encoding="utf-8")
+    (bin_dir / "gh").chmod(0o755)
+    return {"GH_TOKEN": "t", "PR_NUMBER": "7", "REPOSITORY": "o/r", "DIFF_FILE": str(diff_file),
+            "GH_LOG": str(gh_log), "GH_EXISTING": existing,
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize("existing", ["", "4242"])
+def test_post_step_creates_or_updates_the_comment(existing: str, tmp_path: Path) -> None:
+    diff_file = tmp_path / "diff.md"
+    diff_file.write_text("<!-- interlock-diff -->\n| a | b |\n", encoding="utf-8")
+    gh_log = tmp_path / "gh.log"
+    env = fake_gh(tmp_path, diff_file, gh_log, existing)
+    code, log, _ = run_step("Post the diff on the pull request", env, tmp_path)
+    assert code == 0, log
+    calls = [json.loads(line) for line in gh_log.read_text(encoding="utf-8").splitlines()]
+    assert calls[0]["args"][:3] == ["api", "--paginate", "repos/o/r/issues/7/comments"]
+    method, url = calls[1]["args"][2:4]
+    expected = ("PATCH", "repos/o/r/issues/comments/4242") if existing else (
+        "POST", "repos/o/r/issues/7/comments")
+    assert (method, url) == expected
+    assert json.loads(calls[1]["stdin"]) == {"body": diff_file.read_text(encoding="utf-8")}
+
+
+def test_post_step_stays_quiet_when_no_rule_file_changed(tmp_path: Path) -> None:
+    repo = scratch_repo(tmp_path)
+    diff_file = tmp_path / "diff.md"
+    env = {"DIFF_BASE": "HEAD", "DIFF_FILE": str(diff_file)}
+    code, log, outputs = run_step("Diff against the pull request's base", env, tmp_path, repo)
+    assert (code, outputs["exit-code"]) == (0, "0"), log
+    assert "No rule file changed." in diff_file.read_text(encoding="utf-8").splitlines()
+    gh_log = tmp_path / "gh.log"
+    env = fake_gh(tmp_path, diff_file, gh_log, "")
+    code, log, _ = run_step("Post the diff on the pull request", env, tmp_path)
+    assert code == 0, log
+    assert len(gh_log.read_text(encoding="utf-8").splitlines()) == 1  # the lookup only
 
 
 def test_pre_commit_hooks_run_interlock_on_guard_files() -> None:

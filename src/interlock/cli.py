@@ -227,6 +227,55 @@ def demo(
     return 0 if run_demo(console, out=out, cadence_s=cadence).ok else 1
 
 
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    sarif = "sarif"
+
+
+@app.command()
+def diff(
+    files: Annotated[list[str] | None, typer.Argument(
+        help="OLD NEW; with --base, the files to compare (default: the *.guard files that "
+        "differ from GIT_REF)", show_default=False)] = None,
+    base: Annotated[str | None, typer.Option(
+        "--base", metavar="GIT_REF", help="compare each file with its version at GIT_REF")]
+    = None,
+    format: Annotated[DiffFormat, typer.Option("--format", help="output format")]
+    = DiffFormat.text,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="seconds per pause-bound search")] = 10.0,
+    every: Annotated[bool, typer.Option(
+        "--all", help="also list each compared aspect that did not change")] = False,
+    debug: Debug = False,
+) -> int:
+    """Compare two versions of rule files semantically: which changes weaken the guard.
+
+    Example: `interlock diff old.guard new.guard`; in CI:
+    `interlock diff --base origin/main --format markdown`.
+
+    Exit code 0 nothing weakened, 1 a weakening not accepted, 2 invalid input (docs/diff.md).
+    """
+    from interlock.diff import DiffError, DiffOptions, run_diff
+
+    try:
+        report = run_diff(files or [], DiffOptions(base=base, timeout_s=timeout, every=every))
+    except DiffError as err:
+        typer.echo(f"error: {err}", err=True)
+        return 2
+    if format is DiffFormat.json:
+        from interlock.report.diff_json import render_diff_json as render
+    elif format is DiffFormat.markdown:
+        from interlock.report.diff_markdown import render_diff_markdown as render
+    elif format is DiffFormat.sarif:
+        from interlock.report.diff_sarif import render_diff_sarif as render
+    else:
+        from interlock.report.diff_text import render_diff_text as render
+    typer.echo(render(report), nl=False)
+    return report.exit_code()
+
+
 BuildDir = Annotated[Path, typer.Argument(help="a directory written by `interlock build`",
                                           show_default=False)]
 Rpc = Annotated[str, typer.Option("--rpc", help="node URL: http(s):// or ws(s)://")]

@@ -21,7 +21,8 @@ INTRO = """# Diagnostics
 
 Every problem Interlock reports has a stable code. Front-end errors (`E0xxx`) mean invalid
 input: `interlock check` exits with 2 and verifies nothing. Built-in findings (`W0xxx`) are
-warnings, errors under `--strict` (see the Findings section).
+warnings, errors under `--strict` (see the Findings section). Changes that `interlock diff`
+finds weakening the guard (`W10xx`) are in the Diff section.
 
 Text output is `file:line:col: error[CODE]: message`, the source line and a caret under the
 span, then notes and `help:` when there are any; `--format json` carries the same code,

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.verifier.gen_findings_doc
 
-Everything before the `## Findings` heading (the front end's part) is kept as it is.
+Everything before the `## Findings` heading (the front end's part) and from the `## Diff`
+heading on (`tests.verifier.diff.gen_diff_doc`'s part) is kept as it is.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def main() -> None:
     text = DOC.read_text("utf-8")
     head = text[: text.index("\n## Findings")] if "\n## Findings" in text else text
     head = head.rstrip()
-    DOC.write_text(head + "\n\n" + findings_part() + "\n", "utf-8")
+    tail = text[text.index("\n## Diff") + 1:] if "\n## Diff" in text else ""  # gen_diff_doc
+    DOC.write_text(head + "\n\n" + findings_part() + "\n" + tail, "utf-8")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,40 @@ TITLES: dict[str, str] = {
     UNKNOWN_FINDING_CODE: "`accept` names a code that is not a finding",
     EMPTY_REASON: "`accept` without a reason",
 }
+
+# --- `interlock diff`: kinds of change that weaken the guard (docs/diff.md) -----------------
+# One code per kind so that a rule file can accept a deliberate weakening with a reason.
+
+POWER_ADDED = "W1001"
+POWER_FEWER_KEYS = "W1002"
+POWER_SHORTER_TIMELOCK = "W1003"
+POWER_WIDER_REACH = "W1004"
+POWER_SHORTER_COOLDOWN = "W1005"
+POWER_WEAKER_CONDITION = "W1006"
+SCOPE_LONGER_PAUSE = "W1007"
+SCOPE_RELAXED = "W1008"
+BREAKER_REMOVED = "W1009"
+BREAKER_FEWER_STATES = "W1010"
+BREAKER_WEAKER_RESPONSE = "W1011"
+BREAKER_LONGER_COOLDOWN = "W1012"
+INVARIANT_REMOVED = "W1013"
+INVARIANT_WEAKER = "W1014"
+PARAM_LESS_SAFE = "W1015"
+
+DIFF_TITLES: dict[str, str] = {
+    POWER_ADDED: "a power is added",
+    POWER_FEWER_KEYS: "a power can be used by more sets of signers or by fewer entities",
+    POWER_SHORTER_TIMELOCK: "a power's timelock is shorter",
+    POWER_WIDER_REACH: "a power reaches more targets, longer durations or a wider range",
+    POWER_SHORTER_COOLDOWN: "a power's cooldown is shorter or gone",
+    POWER_WEAKER_CONDITION: "a power's `when` holds in more states",
+    SCOPE_LONGER_PAUSE: "a scope can stay paused longer",
+    SCOPE_RELAXED: "a scope is removed or its `max` or `gap` is relaxed",
+    BREAKER_REMOVED: "a breaker is removed",
+    BREAKER_FEWER_STATES: "a breaker fires in fewer states",
+    BREAKER_WEAKER_RESPONSE: "a breaker's effects are shorter, fewer or off chain only",
+    BREAKER_LONGER_COOLDOWN: "a breaker's cooldown is longer",
+    INVARIANT_REMOVED: "an invariant is removed",
+    INVARIANT_WEAKER: "an invariant asserts less",
+    PARAM_LESS_SAFE: "a param's range is wider or its initial value less safe",
+}

@@ -70,11 +70,11 @@ def sarif_log(report: Report) -> Json:
         occurrences: Counter[str] = Counter()
         for diag in file.diagnostics:
             codes.setdefault(diag.code, diag.severity)
-            results.append(_diagnostic_result(file, diag, occurrences))
+            results.append(diagnostic_result(file, diag, occurrences))
         for prop in file.properties:
             if prop.status != "proved":
                 results.append(_property_result(file, prop))
-    rules = [_diagnostic_rule(code) for code in sorted(codes)]
+    rules = [diagnostic_rule(code) for code in sorted(codes)]
     rules += [_property_rule(rule_id) for rule_id in sorted(_PROPERTY_RULES)]
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     for result in results:
@@ -103,7 +103,7 @@ def sarif_log(report: Report) -> Json:
 # --- results -------------------------------------------------------------------------------
 
 
-def _diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -> Json:
+def diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -> Json:
     snippet = " ".join(_span_text(file.source, diag.span).split())
     key = f"{diag.code}\0{diag.message}\0{snippet}"
     seen[key] += 1
@@ -113,16 +113,16 @@ def _diagnostic_result(file: FileReport, diag: Diagnostic, seen: Counter[str]) -
         "level": "error" if diag.is_error else "warning",
         "kind": "fail",
         "message": {"text": text},
-        "locations": [_location(file.path, diag.span)],
+        "locations": [location(file.path, diag.span)],
         "partialFingerprints": {
-            FINGERPRINT_KEY: _fingerprint(file.path, diag.code, f"{key}\0{seen[key]}")
+            FINGERPRINT_KEY: fingerprint(file.path, diag.code, f"{key}\0{seen[key]}")
         },
     }
     if diag.suppressed is not None:  # an `accept` line in the rule file
         result["suppressions"] = [{"kind": "inSource", "justification": diag.suppressed}]
     if diag.labels:
         result["relatedLocations"] = [
-            _location(file.path, label.span, message=label.message, location_id=i + 1)
+            location(file.path, label.span, message=label.message, location_id=i + 1)
             for i, label in enumerate(diag.labels)
         ]
     return result
@@ -142,13 +142,13 @@ def _property_result(file: FileReport, prop: PropertyResult) -> Json:
         "level": "error" if prop.status == "violated" else "warning",
         "kind": "fail",
         "message": {"text": property_details(prop)},
-        "locations": [_location(file.path, prop.span)],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(file.path, rule_id, prop.name)},
+        "locations": [location(file.path, prop.span)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(file.path, rule_id, prop.name)},
         "properties": props,
     }
 
 
-def _fingerprint(path: str, rule_id: str, key: str) -> str:
+def fingerprint(path: str, rule_id: str, key: str) -> str:
     data = f"{_uri(path)}\0{rule_id}\0{key}".encode()
     return hashlib.sha256(data).hexdigest()
 
@@ -159,14 +159,14 @@ def _fingerprint(path: str, rule_id: str, key: str) -> str:
 @cache
 def _code_titles() -> dict[str, str]:
     """Code -> its curated title, as docs/diagnostics.md shows it: the front end's
-    `codes.TITLES` and the findings' registered titles."""
-    from interlock.ir.codes import TITLES
+    `codes.TITLES`, the findings' registered titles and `interlock diff`'s `DIFF_TITLES`."""
+    from interlock.ir.codes import DIFF_TITLES, TITLES
     from interlock.verifier.findings import REGISTRY
 
-    return {**TITLES, **{f.code: f.title for f in REGISTRY}}
+    return {**TITLES, **{f.code: f.title for f in REGISTRY}, **DIFF_TITLES}
 
 
-def _diagnostic_rule(code: str) -> Json:
+def diagnostic_rule(code: str) -> Json:
     kind = "error" if code.startswith("E") else "finding"
     title = _code_titles().get(code, f"interlock {kind}")
     return {
@@ -202,7 +202,7 @@ def _artifact(file: FileReport) -> Json:
 # --- locations ------------------------------------------------------------------------------
 
 
-def _location(
+def location(
     path: str, span: Span, *, message: str | None = None, location_id: int | None = None
 ) -> Json:
     start_line = max(span.line, 1)

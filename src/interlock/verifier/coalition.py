@@ -106,15 +106,16 @@ def _enumeration_cost(n: int, answer_hint: int | None = None) -> int:
     return sum(comb(n, k) for k in range(1, top + 1))
 
 
-def _z3_role(program: Program, expr: RoleExpr, var: Callable[[str], z3.BoolRef]) -> z3.BoolRef:
+def role_formula(program: Program, expr: RoleExpr, var: Callable[[str], z3.BoolRef]) -> z3.BoolRef:
+    """`expr` as a Z3 formula over one boolean per signer (`var(name)`: the signer signs)."""
     if isinstance(expr, SignerMember):
         return var(expr.name)
     if isinstance(expr, RoleMember):
-        return _z3_role(program, program.role(expr.name).expr, var)
+        return role_formula(program, program.role(expr.name).expr, var)
     if isinstance(expr, Threshold):
-        parts = [z3.If(_z3_role(program, m, var), 1, 0) for m in expr.members]
+        parts = [z3.If(role_formula(program, m, var), 1, 0) for m in expr.members]
         return z3.Sum(parts) >= expr.k
-    parts_b = [_z3_role(program, m, var) for m in expr.items]
+    parts_b = [role_formula(program, m, var) for m in expr.items]
     return z3.And(parts_b) if isinstance(expr, AllOf) else z3.Or(parts_b)
 
 
@@ -124,7 +125,7 @@ def _optimize(
     """Minimum number of `units` (signers or entities) whose keys satisfy `expr`."""
     ctx_vars = {u: z3.Bool(f"u_{i}") for i, u in enumerate(units)}
     opt = z3.Optimize()
-    opt.add(_z3_role(program, expr, lambda signer: ctx_vars[unit_of(signer)]))
+    opt.add(role_formula(program, expr, lambda signer: ctx_vars[unit_of(signer)]))
     opt.minimize(z3.Sum([z3.If(v, 1, 0) for v in ctx_vars.values()]))
     if opt.check() != z3.sat:
         return None
