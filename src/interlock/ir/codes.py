@@ -163,3 +163,6 @@ DIFF_TITLES: dict[str, str] = {
     INVARIANT_WEAKER: "an invariant asserts less",
     PARAM_LESS_SAFE: "a param's range is wider or its initial value less safe",
 }
+
+# what `accept CODE` may name: a finding, or a kind of weakening `interlock diff` reports
+ACCEPTABLE: dict[str, str] = {**FINDINGS, **DIFF_TITLES}

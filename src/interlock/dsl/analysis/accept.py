@@ -1,6 +1,7 @@
 """`accept CODE [NAME] because "REASON"` -> `ir.Acceptance`.
 
-The code must be a finding's (`codes.FINDINGS`): errors of the front end cannot be accepted.
+The code must be a finding's or a diff weakening's (`codes.ACCEPTABLE`): errors of the front
+end cannot be accepted.
 NAME, when given, is any declared name. Whether a finding matches is decided after the
 findings ran (`interlock.verifier.acceptance`).
 """
@@ -18,8 +19,8 @@ from interlock.ir import nodes as ir
 def acceptance(d: ast.AcceptDecl, symbols: Symbols, sink: Sink) -> ir.Acceptance | None:
     code = d.code.text
     ok = True
-    if code not in C.FINDINGS:
-        close = difflib.get_close_matches(code, sorted(C.FINDINGS), n=1, cutoff=0.6)
+    if code not in C.ACCEPTABLE:
+        close = difflib.get_close_matches(code, sorted(C.ACCEPTABLE), n=1, cutoff=0.6)
         sink.error(C.UNKNOWN_FINDING_CODE, f"`{code}` is not the code of a finding", d.code.span,
                    help=f"did you mean `{close[0]}`?" if close else
                    f"findings are {', '.join(sorted(C.FINDINGS))}")

@@ -6,7 +6,7 @@ old program is translated into the new names, and each kind is compared on its o
 
 from __future__ import annotations
 
-from interlock.ir.nodes import Program, Span
+from interlock.ir.nodes import Acceptance, Program, Span
 from interlock.verifier.diff.breakers import compare_breakers
 from interlock.verifier.diff.invariants import compare_invariants
 from interlock.verifier.diff.model import Aspect, Change, change
@@ -46,6 +46,17 @@ def empty_like(program: Program) -> Program:
     return program.model_copy(update={kind: () for kind in (*KINDS, "powers")})
 
 
+def accept(changes: list[Change], acceptances: tuple[Acceptance, ...]) -> list[Change]:
+    """The weakenings the new rule file accepts (`accept CODE [NAME] because "REASON"`, NAME
+    the change's role, scope, breaker, invariant or param) marked with the reason."""
+    out = []
+    for c in changes:
+        found = next((a for a in acceptances if c.code is not None and a.code == c.code
+                      and a.target in (None, c.name)), None)
+        out.append(c if found is None else c.model_copy(update={"accepted": found.reason}))
+    return out
+
+
 def compare(old: Side, new: Side, timeout_s: float = DEFAULT_TIMEOUT_S,
             every: bool = False) -> tuple[Change, ...]:
     """Every change from `old` to `new`; `timeout_s` bounds each pause-bound search. With
@@ -53,11 +64,11 @@ def compare(old: Side, new: Side, timeout_s: float = DEFAULT_TIMEOUT_S,
     the side-by-side listing."""
     names = renames(old.program, new.program)
     moved = Side(translate(old.program, names), old.source)
-    return tuple(
+    return tuple(accept(
         rename_changes(old.program, new.program, names)
         + compare_powers(moved, new, every)
         + compare_scopes(moved.program, new.program, timeout_s, every)
         + compare_breakers(moved, new, every)
         + compare_invariants(moved, new, every)
-        + compare_params(moved.program, new.program, every)
-    )
+        + compare_params(moved.program, new.program, every),
+        new.program.acceptances))
