@@ -49,7 +49,7 @@ def _coalition(o: Coalition, n: Coalition) -> tuple[Verdict, str]:
     def norm(p: Coalition) -> tuple[str, int, frozenset[object]]:
         if isinstance(p, NoUnilateralProp):
             return p.by, 2, frozenset(p.except_kinds)
-        return p.by, p.n, frozenset()
+        return p.by, p.n, frozenset(p.except_kinds)
 
     (ob, on, oe), (nb, nn, ne) = norm(o), norm(n)
     by: Verdict = ("neutral" if ob == nb else "strengthens" if nb == "entity" else "weakens")
