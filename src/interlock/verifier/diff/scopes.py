@@ -81,7 +81,9 @@ def pause_bound(program: Program, scope: str, timeout_s: float) -> Bound:
     res = _check(program, NeverLockedProp(scope=scope, assuming=_assume_all(program)), timeout_s)
     if res.status == "proved" and res.bound is not None:
         text = "never paused" if res.bound == 0 else f"at most {fmt_duration(res.bound)}"
-        return Bound(res.bound, text, f"{text} ({res.method})")
+        tight = bool(res.bound_tight) or res.bound == 0
+        kind = "tight" if tight else "an upper bound"
+        return Bound(res.bound, text, f"{text} ({kind}, {res.method})")
     if res.status == "violated":
         return Bound(INF, "locked forever possible", f"paused forever by: {_steps(res)}")
     return Bound(None, "not decided", res.reason or "no bound proved and no lasso found")
