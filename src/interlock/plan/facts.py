@@ -80,13 +80,13 @@ def load_facts(program: Program) -> FactsResult:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         line, col = _toml_position(str(e))
-        return _failed(name, text, codes.SYNTAX, f"invalid TOML: {str(e).split(' (at')[0]}",
+        return _failed(name, text, codes.SYNTAX, f"invalid TOML: {str(e).split(' (at')[0].lower()}",
                        line, col)
     try:
         facts = PlanFacts.model_validate(raw)
     except ValidationError as e:
         err = e.errors()[0]
-        keys = [str(k) for k in err["loc"] if isinstance(k, str)]
+        keys = [k for k in err["loc"] if isinstance(k, str) and not k.startswith("[")]
         line, col = _find(text, keys[-1] if keys else "")
         where = ".".join(keys) or "the file"
         return _failed(name, text, codes.UNKNOWN_FIELD, f"`{where}`: {err['msg'].lower()}",
