@@ -66,7 +66,8 @@ def test_bad_sidecars(tmp_path: Path, sidecar: str, expected: str) -> None:
 def test_cli_reports_file_line_and_exits_2(tmp_path: Path) -> None:
     rules = _venue(tmp_path, '# who decides\n[incidents.key_compromise]\nowner = "councl"\n')
     run = subprocess.run(
-        [str(Path(sys.executable).parent / "interlock"), "plan", str(rules), "-o", str(tmp_path / "out")],
+        [str(Path(sys.executable).parent / "interlock"), "plan", str(rules),
+         "-o", str(tmp_path / "out")],
         capture_output=True, text=True, cwd=tmp_path, check=False,
     )
     assert run.returncode == 2, run.stderr
