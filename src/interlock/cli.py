@@ -439,6 +439,26 @@ def plan(
 
 
 @app.command()
+def drill(
+    build_dir: BuildDir,
+    protocol: Protocol = None,
+    debug: Debug = False,
+) -> int:
+    """Rehearse the plan on a local Anvil: deploy the built guard with stand-ins and test keys,
+    trigger each breaker, walk each manual step (propose, sign, submit), report each step's
+    outcome and timing; exit 1 when a step fails (docs/plan.md).
+
+    \b
+    Example: interlock drill build/
+    """
+    from interlock.drill.run import render, run_drill
+
+    rehearsals = run_drill(build_dir, protocol)
+    typer.echo(render(rehearsals), nl=False)
+    return 0 if all(s.ok for r in rehearsals for s in r.steps) else 1
+
+
+@app.command()
 def record(
     build_dir: BuildDir,
     rpc: Rpc,

@@ -22,14 +22,14 @@ TITLES = {
     "feed_outage": "Feed outage",
 }
 # The manual powers that contain (then recover from) each class, by kind.
-_CONTAIN = {
+CONTAIN = {
     "fund_drain": ("pause", "extend"),
     "oracle_manipulation": ("suspend", "pause", "set"),
     "key_compromise": ("pause", "cancel"),
     "governance_attack": ("cancel", "pause"),
     "feed_outage": ("suspend", "pause", "set"),
 }
-_RECOVER = {
+RECOVER = {
     "fund_drain": ("unpause",),
     "oracle_manipulation": ("resume", "unpause", "set"),
     "key_compromise": ("unpause", "resume"),
@@ -108,8 +108,8 @@ def build_plan(program: Program, report: FileReport, facts: PlanFacts,
     incidents = []
     for key in INCIDENT_CLASSES:
         mine = tuple(r for r in rs if key in r.classes)
-        contain = tuple(a for k in _CONTAIN[key] for a in acts if a.kind == k)
-        recover = tuple(a for k in _RECOVER[key] for a in acts if a.kind == k)
+        contain = tuple(a for k in CONTAIN[key] for a in acts if a.kind == k)
+        recover = tuple(a for k in RECOVER[key] for a in acts if a.kind == k)
         inc = facts.incidents.get(key)
         incidents.append(IncidentPlan(
             key=key, title=TITLES[key],
