@@ -1,15 +1,17 @@
 """The packages of `interlock` import one another only down the layer order (README, "Layers").
 
     ir → dsl → semantics → {verifier, compiler} → {runtime, report}
-       → {check, build, cli, demo, backtest, diff, operations} → testing
+       → {check, build, cli, demo, backtest, diff, operations, plan, drill} → testing
 
 A module may import its own package and any package of an earlier layer; packages of one layer
 do not import each other, except where `SIBLINGS` says (the entry points: `cli` calls `check`,
-`build`, `demo`, `backtest` and `operations`; `build` and `demo` run `check`, `demo` runs
-`build` and `backtest`). On top of the order: only `demo` (and the tests and bench scripts,
-which are not under src/) import `interlock.testing`; `runtime` never imports `verifier`, and
-z3 is imported only by `verifier` (the monitor must run without either). Every import counts,
-also those inside functions (the CLI's lazy ones) and under `if TYPE_CHECKING:`.
+`build`, `demo`, `backtest`, `operations` and `plan`; `build` and `demo` run `check`, `demo` runs
+`build` and `backtest`; `build` writes the `plan`, which runs `check`; `drill` builds, reads the
+`plan` and runs `operations`). On top of the order: only `demo` and `drill` (and the tests and
+bench scripts, which are not under src/) import `interlock.testing`;
+`runtime` never imports `verifier`, and z3 is imported only by `verifier` (the monitor must run
+without either). Every import counts, also those inside functions (the CLI's lazy ones) and under
+`if TYPE_CHECKING:`.
 """
 
 from __future__ import annotations
@@ -33,14 +35,18 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"semantics"}),
     frozenset({"verifier", "compiler"}),
     frozenset({"runtime", "report"}),
-    frozenset({"check", "build", "cli", "demo", "backtest", "diff", "operations"}),
+    frozenset({"check", "build", "cli", "demo", "backtest", "diff", "operations", "plan",
+               "drill"}),
     frozenset({"testing"}),
 )
 # Entry points of one layer that call one another; `runtime` and `report` do not.
 SIBLINGS = {("cli", "check"), ("cli", "build"), ("cli", "demo"), ("cli", "backtest"),
             ("cli", "diff"), ("cli", "operations"), ("build", "check"), ("demo", "check"),
-            ("demo", "build"), ("demo", "backtest")}
-EXTRA = {("demo", "testing")}  # the demo's stand-in venue is the tests' (one family)
+            ("demo", "build"), ("demo", "backtest"), ("cli", "plan"), ("build", "plan"),
+            ("plan", "check"), ("cli", "drill"), ("drill", "build"), ("drill", "plan"),
+            ("drill", "operations")}
+# the demo's and the drill's stand-in venues are the tests' (one family)
+EXTRA = {("demo", "testing"), ("drill", "testing")}
 FORBIDDEN = {("runtime", "verifier"): "the monitor runs without the checker"}
 Z3_USERS = frozenset({"verifier"})
 

@@ -11,6 +11,7 @@ Per protocol `NAME`, the output directory receives (flat, names prefixed by the 
 | the monitor module(s) | the web3.py monitor (`emit_monitor`) |
 | `NAME.ir.json` | the checked IR |
 | `NAME.proofs.json` | the proof report: SPEC §6's JSON for this file, without `seconds` |
+| `NAME.plan.md`, `NAME.plan.html` | the incident response plan (`interlock.plan`, docs/plan.md) |
 | `manifest.json` | sha256 of each source and output, the tool, IR and solc versions |
 
 Reproducible: every output is a function of the source text, the tool version and the pinned
@@ -43,6 +44,8 @@ from interlock.compiler.solc import EVM_VERSION, compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_file
 from interlock.ir.nodes import IR_VERSION, Program
+from interlock.plan.command import facts_report, plan_files
+from interlock.plan.facts import sidecar_path
 from interlock.report.json_report import file_json
 from interlock.report.model import FileReport, Report
 from interlock.verifier.engine import DEFAULT_TIMEOUT_S
@@ -93,6 +96,7 @@ def build(
         files.append(file)
         if program is not None:
             programs.append(program)
+    files += _sidecar_reports(programs)
     report = Report(version=__version__, files=tuple(files))
     code = report.exit_code()
     if code == 2:
@@ -139,6 +143,11 @@ def source_name(path: str) -> str:
         with contextlib.suppress(ValueError):
             p = p.relative_to(Path.cwd())
     return p.as_posix()
+
+
+def _sidecar_reports(programs: list[Program]) -> list[FileReport]:
+    """The plan sidecars' errors (an unknown role or entity...): invalid input, like the rules'."""
+    return [r for r in map(facts_report, programs) if r is not None]
 
 
 def _duplicate_protocol(programs: list[Program]) -> str | None:
@@ -203,18 +212,16 @@ def render_outputs(
         own.update({name: text.encode() for name, text in emit_monitor(program).items()})
         own[f"{program.protocol}.ir.json"] = dumps(program.model_dump(mode="json"))
         own[f"{program.protocol}.proofs.json"] = dumps(proof_report(by_path[program.source_path]))
+        own.update(plan_files(program, by_path[program.source_path]))
         for name in own:
             if name in outputs or name == MANIFEST:
                 raise ValueError(f"two outputs are named `{name}`")
         outputs.update(own)
-        source_bytes = Path(program.source_path).read_bytes()
         protocols.append(
             {
                 "name": program.protocol,
-                "source": {
-                    "path": _relative(program.source_path, out_dir),
-                    "sha256": sha256(source_bytes),
-                },
+                "source": _source_entry(Path(program.source_path), out_dir),
+                **_sidecar_entry(program, out_dir),
                 "outputs": sorted(own),
             }
         )
@@ -227,6 +234,16 @@ def render_outputs(
     }
     outputs[MANIFEST] = dumps(manifest)
     return outputs
+
+
+def _source_entry(path: Path, out_dir: Path) -> Json:
+    return {"path": _relative(str(path), out_dir), "sha256": sha256(path.read_bytes())}
+
+
+def _sidecar_entry(program: Program, out_dir: Path) -> Json:
+    """The plan sidecar, when there is one, is a source of the build too."""
+    path = sidecar_path(program.source_path)
+    return {"plan_facts": _source_entry(path, out_dir)} if path.exists() else {}
 
 
 def _artifact_name(protocol: str, contract: str) -> str:

@@ -404,6 +404,60 @@ def backtest(
     return code
 
 
+class PlanFormat(StrEnum):
+    md = "md"
+    html = "html"
+    both = "both"
+
+
+@app.command()
+def plan(
+    rules: Annotated[str, typer.Argument(help="a rule file (*.guard)", show_default=False)],
+    out: Annotated[Path, typer.Option("-o", "--out", help="directory to write the plan to")]
+    = Path("."),
+    format: Annotated[PlanFormat, typer.Option("--format", help="md, html or both")]
+    = PlanFormat.both,
+    backtest: Annotated[Path | None, typer.Option(
+        "--backtest", help="a result of `interlock backtest --format json`, for known limits")]
+    = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="seconds per property")] = 60.0,
+    debug: Debug = False,
+) -> int:
+    """Write the incident response plan of a rule file (and its sidecar NAME.plan.toml):
+    per incident class the automated response, the `interlock op` commands, signers, delays,
+    proved bounds and recovery (docs/plan.md).
+
+    \b
+    Example: interlock plan examples/perp_venue.guard -o plan/ --format html
+    """
+    from interlock.check import CheckOptions
+    from interlock.plan.command import FORMATS, PlanOptions, run_plan
+
+    formats = FORMATS if format is PlanFormat.both else (format.value,)
+    options = PlanOptions(out, formats, backtest, CheckOptions(timeout_s=timeout))  # type: ignore[arg-type]
+    return run_plan(rules, options)
+
+
+@app.command()
+def drill(
+    build_dir: BuildDir,
+    protocol: Protocol = None,
+    debug: Debug = False,
+) -> int:
+    """Rehearse the plan on a local Anvil: deploy the built guard with stand-ins and test keys,
+    trigger each breaker, walk each manual step (propose, sign, submit), report each step's
+    outcome and timing; exit 1 when a step fails (docs/plan.md).
+
+    \b
+    Example: interlock drill build/
+    """
+    from interlock.drill.run import render, run_drill
+
+    rehearsals = run_drill(build_dir, protocol)
+    typer.echo(render(rehearsals), nl=False)
+    return 0 if all(s.ok for r in rehearsals for s in r.steps) else 1
+
+
 @app.command()
 def record(
     build_dir: BuildDir,

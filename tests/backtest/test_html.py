@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from interlock.cli import main
+from tests.browser import headless
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = str(ROOT / "examples" / "perp_venue.guard")
 TRACES = [str(ROOT / "examples" / "traces" / f"{n}.jsonl.gz")
           for n in ("euler-2023-03", "beanstalk-2022-04", "benign-whale-withdrawals")]
-
-
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("chromium is missing (make setup installs it)")
-        pytest.skip("chromium is not installed")
-    return found
-
-
-def _browser(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-                           "--no-first-run", "--disable-dev-shm-usage", *args],
-                          capture_output=True, text=True, timeout=120, check=True)
 
 
 def test_charts_are_written_as_svg_and_png(tmp_path: Path) -> None:
@@ -45,7 +27,7 @@ def test_the_html_report_renders_in_chromium(tmp_path: Path) -> None:
     page = tmp_path / "report.html"
     assert main(["backtest", RULES, *TRACES, "--format", "html", "-o", str(page),
                  "--sweep", "drain.threshold=5%..15%/5%"]) == 0
-    dom = _browser("--dump-dom", page.as_uri()).stdout
+    dom = headless("--dump-dom", page.as_uri()).stdout
     assert dom.count("<svg") == 3  # one chart per trace, parsed as SVG elements
     summary = re.search(r'<table id="summary">(.*?)</table>', dom, re.S)
     assert summary is not None and summary.group(1).count("<tr>") == 4
@@ -54,6 +36,6 @@ def test_the_html_report_renders_in_chromium(tmp_path: Path) -> None:
     assert sweep is not None and sweep.group(1).count("<tr>") == 4
     assert "governance code" in dom  # the incident the rules cannot contain says why
     shot = tmp_path / "shot.png"
-    _browser(f"--screenshot={shot}", "--window-size=1200,2400", page.as_uri())
+    headless(f"--screenshot={shot}", "--window-size=1200,2400", page.as_uri())
     image = Image.open(shot).convert("RGB")
     assert len(set(image.get_flattened_data())) > 50  # text and charts, not a blank page

@@ -167,12 +167,20 @@ class Sent:
     refusals: tuple[str, ...]  # effects the guard refused without reverting
 
 
+GAS_MARGIN = 25_000  # on top of 25% of the estimate
+
+
 def send(g: Guard, method: str, args: tuple[Any, ...], account: LocalAccount) -> Sent:
     fn = getattr(g.contract.functions, method)(*args)
     try:
+        estimate = int(fn.estimate_gas({"from": account.address}))
         tx = fn.build_transaction({
             "from": account.address, "chainId": int(g.w3.eth.chain_id),
             "nonce": g.w3.eth.get_transaction_count(account.address, "pending"),
+            # the estimate is made at the latest block's time; the guard's cost depends on the
+            # time it is mined at (a pause clamped or not, a window rolled): without a margin a
+            # `pause *` ran out of gas in `interlock drill`
+            "gas": estimate * 5 // 4 + GAS_MARGIN,
         })
         tx_hash = g.w3.eth.send_raw_transaction(account.sign_transaction(tx).raw_transaction)
     except Exception as exc:  # the node refused it (funds, fees, nonce): web3 raises many types
