@@ -7,8 +7,11 @@ from typing import Any
 
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
+    GUARD_ERRORS,
+    GUARD_EVENTS,
     GUARD_FUNCTIONS,
     TOKEN_FUNCTIONS,
+    Event,
     Function,
 )
 from interlock.compiler.solc import compile_sources
@@ -49,6 +52,29 @@ def test_compiled_abi_is_the_definition() -> None:
         assert _compiled(result.contract(name).abi) == _defined(GUARD_FUNCTIONS), name
     assert _compiled(result.contract("IGuardFeed").abi) == _defined(FEED_FUNCTIONS)
     assert _compiled(result.contract("IGuardToken").abi) == _defined(TOKEN_FUNCTIONS)
+
+
+def _compiled_events(abi: list[dict[str, Any]]) -> set[tuple[str, str, tuple[Any, ...]]]:
+    return {
+        (x["type"], x["name"],
+         tuple((_type(i), i["name"], bool(i.get("indexed", False))) for i in x["inputs"]))
+        for x in abi
+        if x["type"] in ("event", "error")
+    }
+
+
+def _defined_events(events: tuple[Event, ...]) -> set[tuple[str, str, tuple[Any, ...]]]:
+    return {(e.kind, e.name, tuple((p.abi_type, p.name, p.indexed) for p in e.inputs))
+            for e in events}
+
+
+def test_compiled_events_and_errors_are_the_definition() -> None:
+    front = compile_file(GOLDEN)
+    assert front.program is not None, front.diagnostics
+    result = compile_sources(emit_solidity(front.program), allow_warnings=False)
+    for name in (f"{front.program.protocol}Guard", f"I{front.program.protocol}Guard"):
+        compiled = _compiled_events(result.contract(name).abi)
+        assert compiled == _defined_events(GUARD_EVENTS + GUARD_ERRORS), name
 
 
 def test_signatures_and_encoding() -> None:

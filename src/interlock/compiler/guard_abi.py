@@ -21,6 +21,7 @@ Mutability = Literal["view", "nonpayable"]
 class Param:
     type: str  # a Solidity type; `Operation` is the struct below
     name: str = ""
+    indexed: bool = False  # an event's topic
 
     @property
     def abi_type(self) -> str:
@@ -32,7 +33,8 @@ class Param:
     def declaration(self) -> str:
         """`uint8 scope`; reference types of an external function's inputs are `calldata`."""
         location = "calldata" if self.type == "Operation" or self.type.endswith("[]") else ""
-        return " ".join(part for part in (self.type, location, self.name) if part)
+        indexed = "indexed" if self.indexed else ""
+        return " ".join(part for part in (self.type, location, indexed, self.name) if part)
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,36 @@ class Function:
         return [f"function {self.name}({params})", "external", *view, *returns]
 
 
+@dataclass(frozen=True)
+class Event:
+    """An event the guard emits, or an error it reverts with (`kind`); the monitor decodes
+    both from these definitions (`runtime.guard_events`)."""
+
+    kind: Literal["event", "error"]
+    name: str
+    inputs: tuple[Param, ...]
+
+    @property
+    def signature(self) -> str:
+        """`BreakerFired(uint256,address,uint64)`: its topic (event) or selector (error)."""
+        return f"{self.name}({','.join(p.abi_type for p in self.inputs)})"
+
+    @property
+    def declaration(self) -> str:
+        params = ", ".join(p.declaration for p in self.inputs)
+        return f"{self.kind} {self.name}({params});"
+
+
 def _params(text: str) -> tuple[Param, ...]:
-    """`"uint8 scope, address sender"` -> its params (a bare type is an unnamed one)."""
-    return tuple(Param(*part.split()) for part in text.split(",") if part.strip())
+    """`"uint8 scope, address indexed sender"` -> its params (a bare type is an unnamed one)."""
+    out = []
+    for part in text.split(","):
+        words = part.split()
+        if words:
+            indexed = "indexed" in words
+            kept = [w for w in words if w != "indexed"]
+            out.append(Param(kept[0], kept[1] if len(kept) > 1 else "", indexed))
+    return tuple(out)
 
 
 def _view(name: str, inputs: str = "", returns: str = "") -> Function:
@@ -124,6 +153,72 @@ FEED_FUNCTIONS: tuple[Function, ...] = (
     ),
 )
 TOKEN_FUNCTIONS: tuple[Function, ...] = (_view("balanceOf", "address account", "uint256"),)
+
+
+def _event(name: str, inputs: str = "") -> Event:
+    return Event("event", name, _params(inputs))
+
+
+def _error(name: str, inputs: str = "") -> Event:
+    return Event("error", name, _params(inputs))
+
+
+GUARD_EVENTS: tuple[Event, ...] = (
+    _event("Paused", "uint8 indexed scope, uint64 until, uint64 since"),
+    _event("PauseRefused", "uint8 indexed scope"),
+    _event("Unpaused", "uint8 indexed scope"),
+    _event("Suspended", "uint8 indexed feed, uint64 until"),
+    _event("Resumed", "uint8 indexed feed"),
+    _event("ParamBaseSet", "uint8 indexed param, int256 value"),
+    _event("ParamOverridden", "uint8 indexed param, uint256 indexed ruleId, int256 value,"
+           " uint64 until"),
+    _event("SenderBlocked", "address indexed sender, uint8 indexed scope, uint64 until"),
+    _event("BreakerFired", "uint256 indexed ruleId, address indexed caller, uint64 firedUntil"),
+    _event("FlowRefused", "address indexed vault, address indexed asset, uint256 amount,"
+           " bool outflow"),
+    _event("OperationExecuted", "bytes32 indexed opHash, uint16 indexed power"),
+    _event("OperationQueued", "bytes32 indexed opHash, uint16 indexed power, uint64 eta"),
+    _event("OperationCancelled", "bytes32 indexed opHash"),
+)
+
+GUARD_ERRORS: tuple[Event, ...] = (
+    _error("ScopePaused", "uint8 scope, uint64 until"),
+    _error("SenderIsBlocked", "address sender, uint8 scope, uint64 until"),
+    _error("UnknownScope", "uint8 scope"),
+    _error("UnknownFeed", "uint8 feed"),
+    _error("UnknownParam", "uint8 param"),
+    _error("UnknownRule", "uint256 ruleId"),
+    _error("UnknownPower", "uint16 power"),
+    _error("UnknownWindow", "address asset, uint64 window"),
+    _error("UnknownSigner", "address signer"),
+    _error("NotVault", "address caller"),
+    _error("AssetNotHeld", "address vault, address asset"),
+    _error("NotAgent", "address caller"),
+    _error("AmountTooLarge", "uint256 amount"),
+    _error("OnchainRule", "uint256 ruleId"),
+    _error("NotOnchainRule", "uint256 ruleId"),
+    _error("SenderRequired", "uint256 ruleId"),
+    _error("NoSenderEffect", "uint256 ruleId"),
+    _error("RuleCooldown", "uint256 ruleId, uint64 readyAt"),
+    _error("ConditionNotMet", "uint256 ruleId"),
+    _error("Reentrancy"),
+    _error("Expired", "uint256 deadline"),
+    _error("NonceUsed", "uint256 nonce"),
+    _error("TooManySignatures", "uint256 count"),
+    _error("BadSignature", "uint256 index"),
+    _error("HighS", "uint256 index"),
+    _error("SignersNotSorted", "uint256 index"),
+    _error("RoleNotSatisfied", "uint16 power"),
+    _error("Timelocked", "uint16 power"),
+    _error("NotTimelocked", "uint16 power"),
+    _error("NotQueued", "bytes32 opHash"),
+    _error("TooEarly", "bytes32 opHash, uint64 eta"),
+    _error("WrongRole", "bytes32 opHash"),
+    _error("InvalidTargets", "uint16 power, uint256 targets"),
+    _error("InvalidValue", "uint16 power, int256 value"),
+    _error("PowerConditionFalse", "uint16 power"),
+    _error("PowerCooldown", "uint16 power, uint8 target, uint64 readyAt"),
+)
 
 _BY_NAME = {f.name: f for f in (*GUARD_FUNCTIONS, *FEED_FUNCTIONS, *TOKEN_FUNCTIONS)}
 

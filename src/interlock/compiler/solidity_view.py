@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from interlock.compiler import eip712
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
+    GUARD_ERRORS,
+    GUARD_EVENTS,
     GUARD_FUNCTIONS,
     TOKEN_FUNCTIONS,
     Function,
@@ -80,6 +82,8 @@ class GuardView:
     guard_functions: list[str]
     feed_functions: list[str]
     token_functions: list[str]
+    guard_events: list[str]
+    guard_errors: list[str]
     series: tuple[Series, ...] = field(default=())
 
 
@@ -224,6 +228,8 @@ def build_view(program: Program, version: str) -> GuardView:
         guard_functions=[_declaration(f) for f in GUARD_FUNCTIONS],
         feed_functions=[_declaration(f) for f in FEED_FUNCTIONS],
         token_functions=[_declaration(f) for f in TOKEN_FUNCTIONS],
+        guard_events=[e.declaration for e in GUARD_EVENTS],
+        guard_errors=[e.declaration for e in GUARD_ERRORS],
         series=series,
     )
 
