@@ -334,7 +334,18 @@ def monitor(
     password_env: Annotated[str | None, typer.Option(
         "--password-env", help="env var with the keystore password")] = None,
     confirmations: Annotated[int, typer.Option("--confirmations", help="reorg depth")] = 0,
-    webhook: Annotated[str | None, typer.Option("--webhook", help="POST alerts here")] = None,
+    webhook: Annotated[str | None, typer.Option(
+        "--webhook", help="POST alerts here (schemas/alert.v1.json)")] = None,
+    webhook_secret_env: Annotated[str | None, typer.Option(
+        "--webhook-secret-env", help="env var with the webhook's HMAC secret")] = None,
+    slack_webhook: Annotated[str | None, typer.Option(
+        "--slack-webhook", help="Slack incoming-webhook URL")] = None,
+    discord_webhook: Annotated[str | None, typer.Option(
+        "--discord-webhook", help="Discord webhook URL")] = None,
+    pagerduty_key_env: Annotated[str | None, typer.Option(
+        "--pagerduty-key-env", help="env var with a PagerDuty Events v2 routing key")] = None,
+    severity: Annotated[list[str] | None, typer.Option(
+        "--severity", help="NAME=LEVEL: a breaker's, power's or event's alert severity")] = None,
     from_block: Annotated[int | None, typer.Option(
         "--from-block", help="first block on a fresh checkpoint")] = None,
     scope_contract: Annotated[list[str] | None, typer.Option(
@@ -347,6 +358,7 @@ def monitor(
     """Run the monitor of a built protocol against a node and its deployed guard."""
     from interlock.runtime.deploy import BuildDirError, find_protocol, recorded_guard
     from interlock.runtime.entry import OptionError, make_options, run
+    from interlock.runtime.sinks import SinkOptions
 
     try:
         built = find_protocol(build_dir, protocol)
@@ -357,9 +369,10 @@ def monitor(
             built.program, rpc=rpc, guard=address, key_env=key_env, keystore=keystore,
             password_env=password_env, dry_run=dry_run, checkpoint=checkpoint,
             confirmations=confirmations, metrics_port=metrics_port, metrics_host=metrics_host,
-            webhook=webhook,
             from_block=from_block, scope_contract=scope_contract or (),
-            poll_interval=poll_interval,
+            poll_interval=poll_interval, severity=severity or (),
+            sinks=SinkOptions(webhook, webhook_secret_env, slack_webhook, discord_webhook,
+                              pagerduty_key_env),
         )
     except (BuildDirError, OptionError) as err:
         typer.echo(f"error: {err}", err=True)

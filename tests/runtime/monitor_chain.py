@@ -8,6 +8,7 @@ addresses, then wires the vault to the guard. `MonitorThread`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,7 +90,9 @@ def _guard_contract(program: Program) -> Any:
     return _GUARDS[key]
 
 
-def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC) -> Venue:
+def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC,
+                 addresses: Mapping[str, str] | None = None) -> Venue:
+    """`addresses` overrides the rule file's other addresses (signers, say)."""
     w3 = Web3(Web3.HTTPProvider(node.http_url, request_kwargs={"timeout": 30}))
     accounts = list(w3.eth.accounts)
     deployer, users = accounts[0], accounts[3:8]
@@ -101,6 +104,7 @@ def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC) -> Venue:
     program = venue_program({
         "USDC": token.address, "pool": vault.address, "ETH_USD": feed.address,
         "ETH_REF": ref.address, "watcher": Account.from_key(AGENT_KEY).address,
+        **(addresses or {}),
     })
     compiled = _guard_contract(program)
     guard_addr = _deploy_raw(w3, compiled.abi, compiled.bytecode, deployer)

@@ -12,16 +12,8 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from interlock.runtime.ops import (
-    Health,
-    MonitorMetrics,
-    OpsServer,
-    StdoutSink,
-    WebhookSink,
-    dispatch_alert,
-    log,
-    make_logger,
-)
+from interlock.runtime.ops import Health, MonitorMetrics, OpsServer, log, make_logger
+from interlock.runtime.sinks import StdoutSink, WebhookSink, dispatch_alert
 
 
 def test_logs_are_one_json_object_per_line() -> None:
@@ -91,7 +83,7 @@ def test_alert_sinks_stdout_and_webhook() -> None:
     logger = make_logger("interlock.monitor.test_ops_hook", logs)
     url = f"http://127.0.0.1:{hook.server_address[1]}/alerts"
     dead = WebhookSink("http://127.0.0.1:9/unreachable", logger, timeout_s=1)
-    alert = {"rule": "watch", "texts": ["large outflow"]}
+    alert = {"id": "1:rule:4::7", "rule": "watch", "texts": ["large outflow"]}
     try:
         asyncio.run(dispatch_alert([StdoutSink(out), WebhookSink(url, logger), dead], alert))
     finally:

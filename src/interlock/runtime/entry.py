@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import signal
 import sys
 from collections.abc import Sequence
@@ -20,16 +21,10 @@ from eth_utils.address import is_address, to_checksum_address
 
 from interlock.ir.nodes import Program
 from interlock.runtime.executor import AgentKeyError, load_agent_key
+from interlock.runtime.guard_events import Severities, parse_severities
 from interlock.runtime.monitor import GuardMissing, Monitor, MonitorConfig
-from interlock.runtime.ops import (
-    AlertSink,
-    Health,
-    MonitorMetrics,
-    OpsServer,
-    StdoutSink,
-    WebhookSink,
-    make_logger,
-)
+from interlock.runtime.ops import Health, MonitorMetrics, OpsServer, make_logger
+from interlock.runtime.sinks import PAGERDUTY_URL, SinkConfigError, SinkOptions
 
 
 def load_program(ir_json: str) -> Program:
@@ -43,7 +38,8 @@ class RunOptions:
     keystore: str | None
     password_env: str | None
     metrics_port: int | None
-    webhook: str | None
+    sinks: SinkOptions
+    severities: Severities
     metrics_host: str = "127.0.0.1"
 
 
@@ -63,7 +59,17 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     p.add_argument("--metrics-port", type=int, help="serve /metrics and /health on this port")
     p.add_argument("--metrics-host", default="127.0.0.1",
                    help="address the metrics server binds (0.0.0.0: every interface)")
-    p.add_argument("--webhook", help="POST every alert and trip as JSON to this URL")
+    p.add_argument("--webhook", help="POST every alert as JSON to this URL (schemas/alert.v1.json)")
+    p.add_argument("--webhook-secret-env", metavar="VAR",
+                   help="environment variable holding the webhook's HMAC secret")
+    p.add_argument("--slack-webhook", metavar="URL", help="a Slack incoming-webhook URL")
+    p.add_argument("--discord-webhook", metavar="URL", help="a Discord webhook URL")
+    p.add_argument("--pagerduty-key-env", metavar="VAR",
+                   help="environment variable holding a PagerDuty Events v2 routing key")
+    p.add_argument("--pagerduty-url", default=PAGERDUTY_URL, help=argparse.SUPPRESS)
+    p.add_argument("--severity", action="append", default=[], metavar="NAME=LEVEL",
+                   help="severity of a breaker's, a power's (`'guardian pause'`) or an event's "
+                   "alerts: info, warning, error, critical (repeatable)")
     p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
     p.add_argument("--scope-contract", action="append", default=[], metavar="SCOPE=ADDRESS",
                    help="a contract whose transactions count as calls of SCOPE (repeatable; "
@@ -92,6 +98,8 @@ def make_options(
     webhook: str | None = None,
     poll_interval: float = 0.1,
     scope_contract: Sequence[str] = (),
+    sinks: SinkOptions | None = None,
+    severity: Sequence[str] = (),
 ) -> RunOptions:
     if not rpc.startswith(("http://", "https://", "ws://", "wss://")):
         raise OptionError(f"--rpc `{rpc}` is not an http(s):// or ws(s):// URL")
@@ -107,6 +115,13 @@ def make_options(
         scopes.setdefault(scope, set()).add(addr.lower())
     if confirmations < 0:
         raise OptionError("--confirmations must be >= 0")
+    try:
+        severities = parse_severities(program, severity)
+    except ValueError as exc:
+        raise OptionError(str(exc)) from exc
+    sinks = sinks or SinkOptions()
+    if webhook:
+        sinks = dataclasses.replace(sinks, webhook=webhook)
     config = MonitorConfig(
         rpc=rpc,
         guard=to_checksum_address(guard),
@@ -117,7 +132,7 @@ def make_options(
         poll_interval_s=poll_interval,
         scope_contracts={k: frozenset(v) for k, v in scopes.items()},
     )
-    return RunOptions(config, key_env, keystore, password_env, metrics_port, webhook,
+    return RunOptions(config, key_env, keystore, password_env, metrics_port, sinks, severities,
                       metrics_host)
 
 
@@ -130,9 +145,11 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
             program, rpc=ns.rpc, guard=ns.guard, key_env=ns.key_env, keystore=ns.keystore,
             password_env=ns.password_env, dry_run=ns.dry_run, checkpoint=ns.checkpoint,
             confirmations=ns.confirmations, from_block=ns.from_block,
-            metrics_port=ns.metrics_port, metrics_host=ns.metrics_host, webhook=ns.webhook,
-            poll_interval=ns.poll_interval,
-            scope_contract=ns.scope_contract,
+            metrics_port=ns.metrics_port, metrics_host=ns.metrics_host,
+            poll_interval=ns.poll_interval, scope_contract=ns.scope_contract,
+            sinks=SinkOptions(ns.webhook, ns.webhook_secret_env, ns.slack_webhook,
+                              ns.discord_webhook, ns.pagerduty_key_env, ns.pagerduty_url),
+            severity=ns.severity,
         )
     except OptionError as exc:
         p.error(str(exc))
@@ -147,14 +164,16 @@ def run(program: Program, opts: RunOptions) -> int:
         if not opts.config.dry_run:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    sinks: list[AlertSink] = [StdoutSink()]
-    if opts.webhook:
-        sinks.append(WebhookSink(opts.webhook, logger))
+    try:
+        sinks = opts.sinks.build(logger)
+    except SinkConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     metrics, health = MonitorMetrics(), Health()
     server = (OpsServer(metrics, health, opts.metrics_port, opts.metrics_host).start()
               if opts.metrics_port else None)
     monitor = Monitor(program, opts.config, account, sinks=sinks, logger=logger,
-                      metrics=metrics, health=health)
+                      metrics=metrics, health=health, severities=opts.severities)
     try:
         asyncio.run(_run_until_signal(monitor))
     except GuardMissing as exc:

@@ -22,6 +22,7 @@ from eth_account.signers.local import LocalAccount
 from interlock.compiler.guard_abi import function
 from interlock.runtime.abi import call_data
 from interlock.runtime.evaluate import Decision
+from interlock.runtime.guard_events import decode_revert
 from interlock.runtime.keys import KeyLoadError, load_key
 
 Request = Callable[[str, list[Any]], Awaitable[Any]]
@@ -228,6 +229,18 @@ class Executor:
                     raise
             self._nonce = nonce + 1
         return SendResult(decision, "sent", tx_hash=tx_hash, nonce=nonce)
+
+    async def revert_reason(self, tx_hash: str, receipt: dict[str, Any]) -> str:
+        """Why a mined transaction reverted: the call replayed on the state of its block
+        (the node keeps no revert data in receipts), decoded with the guard's errors."""
+        tx = await self.request("eth_getTransactionByHash", [tx_hash])
+        call = {"from": tx["from"], "to": tx["to"], "data": tx.get("input", tx.get("data"))}
+        try:
+            await self.request("eth_call", [call, receipt["blockNumber"]])
+        except RpcError as exc:
+            data = exc.data if isinstance(exc.data, str) else ""
+            return decode_revert(bytes.fromhex(data[2:])) if data else exc.message
+        return "reverted when mined; the call succeeds on the block's final state"
 
     async def wait_receipt(self, tx_hash: str, timeout_s: float = 60.0,
                            poll_s: float = 0.02) -> dict[str, Any] | None:

@@ -297,7 +297,7 @@ class Node:
         if isinstance(logs_raw, BaseException):
             raise ConnectionLost(f"eth_getLogs failed at block {number}: {logs_raw}")
         block_hash = _hex(block["hash"])
-        logs = tuple(_log_entry(x) for x in (logs_raw if addresses else []))
+        logs = tuple(log_entry(x) for x in (logs_raw if addresses else []))
         if any(_hex(x.get("blockHash", block_hash)) != block_hash
                for x in (logs_raw if addresses else [])):
             raise ConnectionLost(f"block {number} changed while it was read (reorg)")
@@ -343,7 +343,7 @@ def _ok(raw: Any) -> bytes:
     return data
 
 
-def _log_entry(raw: Any) -> LogEntry:
+def log_entry(raw: Any) -> LogEntry:
     data = raw.get("data", "0x")
     return LogEntry(
         address=_hex(raw["address"]),
@@ -352,3 +352,13 @@ def _log_entry(raw: Any) -> LogEntry:
         tx_hash=_hex(raw.get("transactionHash", "")),
         log_index=_int(raw.get("logIndex", 0)),
     )
+
+
+def guard_logs(raw: Any, number: int, block_hash: str) -> tuple[LogEntry, ...]:
+    """The guard's own logs of block `number` from an `eth_getLogs` reply in its batch."""
+    if isinstance(raw, BaseException) or raw is None:
+        raise ConnectionLost(f"the guard's logs at block {number} are not available: {raw}")
+    logs = tuple(log_entry(x) for x in raw)
+    if any(str(x.get("blockHash", block_hash)).lower() != block_hash for x in raw):
+        raise ConnectionLost(f"block {number} changed while it was read (reorg)")
+    return logs

@@ -378,3 +378,21 @@ class MetricState:
 
 
 __all__ = ["MetricPlan", "MetricState", "event_topic", "program_atoms"]
+
+
+def metric_key(atom: Atom) -> str:
+    """`outflow(USDC, 1h)`: an atom as logs and metrics name it, window included, so the 1h and
+    24h outflows of one asset never share a key."""
+    parts = [atom.target]
+    if atom.window is not None:
+        parts.append(_window(atom.window))
+    if atom.per_sender:
+        parts.append("per sender")
+    return f"{atom.kind}({', '.join(parts)})"
+
+
+def _window(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

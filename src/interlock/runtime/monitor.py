@@ -13,30 +13,31 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from interlock.ir.nodes import Atom, Program
+from interlock.ir.nodes import Program
+from interlock.runtime.alerts import (
+    AlertContext,
+    Alerter,
+    decision_alert,
+    event_alert,
+    rule_alert,
+)
 from interlock.runtime.checkpoint import Checkpoint, CheckpointStore
 from interlock.runtime.evaluate import Decision, RulePlan, decide
-from interlock.runtime.executor import Executor, RpcError, SendResult
-from interlock.runtime.ingest import ConnectionLost, Node
-from interlock.runtime.metrics import MetricPlan, MetricState
+from interlock.runtime.executor import Executor, RpcError
+from interlock.runtime.guard_events import Severities, guard_events
+from interlock.runtime.ingest import ConnectionLost, Node, guard_logs
+from interlock.runtime.metrics import MetricPlan, MetricState, metric_key
 from interlock.runtime.mirror import decode_guard, guard_calls, param_mismatches, to_state
-from interlock.runtime.observe import BlockObservation
-from interlock.runtime.ops import (
-    AlertSink,
-    Health,
-    MonitorMetrics,
-    StdoutSink,
-    dispatch_alert,
-    log,
-    make_logger,
-)
+from interlock.runtime.monitor_stats import Stats
+from interlock.runtime.observe import BlockObservation, LogEntry
+from interlock.runtime.ops import Health, MonitorMetrics, log, make_logger
+from interlock.runtime.sinks import AlertSink, StdoutSink
 
 
 @dataclass(frozen=True)
@@ -54,36 +55,12 @@ class MonitorConfig:
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-KEEP_VALUES = 4096
-
-
 class GuardMissing(Exception):
     """There is no contract at the guard address on this chain."""
 
 
 class Reorg(Exception):
     """The block to process does not extend the last processed one."""
-
-
-@dataclass
-class Stats:
-    """What a run did, for tests and the benchmark (bounded: a monitor runs for months)."""
-
-    blocks: int = 0
-    results: deque[SendResult] = field(default_factory=lambda: deque(maxlen=KEEP_VALUES))
-    mined: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=KEEP_VALUES))
-    latencies_s: deque[float] = field(default_factory=lambda: deque(maxlen=KEEP_VALUES))
-    reconnects: int = 0
-    values: dict[int, Mapping[Atom, int]] = field(default_factory=dict)  # last blocks' metrics
-    holding: dict[int, frozenset[tuple[str, str | None]]] = field(default_factory=dict)
-
-    def record(self, block: int, values: Mapping[Atom, int],
-               holding: frozenset[tuple[str, str | None]]) -> None:
-        self.values[block] = values
-        self.holding[block] = holding
-        for old in [b for b in self.values if b <= block - KEEP_VALUES]:
-            del self.values[old]
-            self.holding.pop(old, None)
 
 
 class Monitor:
@@ -97,11 +74,14 @@ class Monitor:
         logger: logging.Logger | None = None,
         metrics: MonitorMetrics | None = None,
         health: Health | None = None,
+        severities: Severities | None = None,
     ) -> None:
         self.program = program
         self.config = config
         self.account = account
-        self.sinks = list(sinks) if sinks is not None else [StdoutSink()]
+        self.alerter = Alerter(sinks if sinks is not None else [StdoutSink()])
+        self.severities = severities or Severities({})
+        self.ctx: AlertContext | None = None  # once connected (it needs the chain id)
         self.logger = logger or make_logger()
         self.metrics = metrics or MonitorMetrics()
         self.health = health or Health()
@@ -191,6 +171,9 @@ class Monitor:
         if not code or code == "0x":
             log(self.logger, logging.ERROR, "guard_not_found", guard=self.config.guard)
             raise GuardMissing(f"no contract at the guard address {self.config.guard}")
+        chain_id = int(str(await node.request("eth_chainId", [])), 16)
+        self.ctx = AlertContext(chain_id, self.config.guard, self.program, self.severities,
+                                self.config.dry_run)
         agents = [a.address.lower() for a in self.program.agents]
         if self.account is not None and self.account.address.lower() not in agents:
             log(self.logger, logging.WARNING, "key_not_agent", address=self.account.address,
@@ -245,10 +228,15 @@ class Monitor:
         views = self.guard_calls
         at_head = number >= self.head_seen
         pre_requests = executor.precheck_requests(list(self.armed), number) if at_head else []
+        tag = hex(number)
+        own_logs = ("eth_getLogs", [{"fromBlock": tag, "toBlock": tag,
+                                     "address": self.config.guard}])
         obs, replies = await node.fetch(
-            self.plan, number, [(self.config.guard, c.data) for c in views], pre_requests
+            self.plan, number, [(self.config.guard, c.data) for c in views],
+            [own_logs, *pre_requests],
         )
-        replies, pre_replies = replies[: len(views)], replies[len(views):]
+        own = guard_logs(replies[len(views)], number, obs.block_hash)
+        replies, pre_replies = replies[: len(views)], replies[len(views) + 1:]
         prechecks = {d.key: (r, pre_replies[-1])
                      for d, r in zip(self.armed, pre_replies, strict=False)}
         fetched = time.perf_counter()
@@ -275,6 +263,7 @@ class Monitor:
             self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
         await asyncio.gather(*(self._act(executor, d, obs, received, prechecks.get(d.key))
                                for d in outcome.decisions))
+        self._alert_events(number, own)
         self.holding = outcome.holding
         for key in [k for k, b in self._settling.items() if b <= number]:
             del self._settling[key]
@@ -292,7 +281,19 @@ class Monitor:
                 fetch_ms=round((fetched - received) * 1000, 2),
                 total_ms=round((time.perf_counter() - received) * 1000, 2),
                 cpu_ms=round((time.process_time() - cpu0) * 1000, 2),
-                metrics={f"{a.kind}({a.target})": v for a, v in values.items()})
+                metrics={metric_key(a): v for a, v in values.items()})
+
+    def _alert_events(self, number: int, logs: Sequence[LogEntry]) -> None:
+        for ev in guard_events(self.program, number, logs):
+            log(self.logger, logging.INFO, "guard_event", name=ev.name, rule=ev.subject,
+                source=ev.source, block=number, tx=ev.tx_hash, args=ev.args)
+            self._spawn(self.alerter.send(event_alert(self._ctx, ev)))
+
+    @property
+    def _ctx(self) -> AlertContext:
+        if self.ctx is None:
+            raise RuntimeError("alert context used before connecting")
+        return self.ctx
 
     def snapshot(self) -> dict[str, Any]:
         return {
@@ -332,11 +333,8 @@ class Monitor:
 
     async def _act(self, executor: Executor, d: Decision, obs: BlockObservation,
                    received: float, precheck: tuple[Any, Any] | None = None) -> None:
-        alert: dict[str, Any] = {"rule": d.breaker, "rule_id": d.rule_id, "method": d.method,
-                                 "sender": d.sender, "block": d.block, "texts": list(d.alerts),
-                                 "dry_run": self.config.dry_run}
         if d.method == "alert":
-            self._spawn(dispatch_alert(self.sinks, alert))
+            self._spawn(self.alerter.send(rule_alert(self._ctx, d)))
             return
         self.in_flight.add(d.key)
         result = await executor.submit(d, obs.base_fee, precheck)
@@ -351,14 +349,17 @@ class Monitor:
             self.stats.latencies_s.append(latency)
             self.metrics.trips_sent.labels(d.breaker, d.method).inc(
                 1 if result.status == "sent" else 0)
-            self._spawn(dispatch_alert(self.sinks, {**alert, "status": result.status,
-                                                    "tx": result.tx_hash}))
+            if result.status == "dry-run":
+                self._spawn(self.alerter.send(decision_alert(
+                    self._ctx, d, status="dry-run", block=d.block, reason=result.reason)))
         if result.status == "sent" and result.tx_hash:
             self._spawn(self._watch(executor, d, result.tx_hash, received))
         else:
             self.in_flight.discard(d.key)
             if result.status == "failed":
                 self.metrics.errors.labels("send").inc()
+                self._spawn(self.alerter.send(decision_alert(
+                    self._ctx, d, status="failed", block=d.block, reason=result.reason)))
 
     async def _watch(self, executor: Executor, d: Decision, tx_hash: str,
                      received: float) -> None:
@@ -374,10 +375,15 @@ class Monitor:
             log(self.logger, logging.WARNING, "trip_not_mined", rule=d.breaker, tx=tx_hash)
             return
         ok = int(str(receipt.get("status", "0x0")), 16) == 1
-        info = {"rule": d.breaker, "tx": tx_hash, "ok": ok,
+        info: dict[str, Any] = {"rule": d.breaker, "tx": tx_hash, "ok": ok,
                 "block": int(str(receipt["blockNumber"]), 16),
                 "mined_s": time.perf_counter() - received}
         self.stats.mined.append(info)
+        if not ok:  # a confirmed trip is alerted by the guard's own BreakerFired log
+            info["reason"] = await executor.revert_reason(tx_hash, receipt)
+            self._spawn(self.alerter.send(decision_alert(
+                self._ctx, d, status="failed", block=int(info["block"]), tx=tx_hash,
+                reason=str(info["reason"]))))
         log(self.logger, logging.INFO if ok else logging.WARNING, "trip_mined", **info)
 
     def _spawn(self, coro: Any) -> None:

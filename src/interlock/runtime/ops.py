@@ -1,4 +1,5 @@
-"""Operations: structured JSON logs, Prometheus metrics, a health endpoint and alert sinks.
+"""Operations: structured JSON logs, Prometheus metrics and a health endpoint (alert sinks:
+`runtime.sinks`).
 
 Every log line is one JSON object (`ts`, `level`, `event`, then the event's fields), so a log
 pipeline can index them. Metrics live in a registry of their own per monitor (two monitors in one
@@ -8,18 +9,15 @@ process do not share counters); `OpsServer` serves `/metrics` (Prometheus text f
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sys
 import threading
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol, TextIO
+from typing import Any, TextIO
 
-import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
@@ -168,44 +166,3 @@ def _make_handler(metrics: MonitorMetrics, health: Health) -> type[BaseHTTPReque
             return
 
     return Handler
-
-
-# --- alert sinks -------------------------------------------------------------------------------
-
-
-class AlertSink(Protocol):
-    async def send(self, alert: dict[str, Any]) -> None: ...
-
-
-class StdoutSink:
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream
-
-    async def send(self, alert: dict[str, Any]) -> None:
-        out = self.stream or sys.stdout
-        out.write(json.dumps({"alert": alert}, default=str) + "\n")
-        out.flush()
-
-
-class WebhookSink:
-    """POSTs each alert as JSON; a failing webhook is logged, never fatal."""
-
-    def __init__(self, url: str, logger: logging.Logger, timeout_s: float = 5.0) -> None:
-        self.url = url
-        self.logger = logger
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
-
-    async def send(self, alert: dict[str, Any]) -> None:
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=self.timeout) as session,
-                session.post(self.url, json=alert) as resp,
-            ):
-                if resp.status >= 300:
-                    log(self.logger, logging.WARNING, "webhook_refused", status=resp.status)
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log(self.logger, logging.WARNING, "webhook_failed", url=self.url, error=str(exc))
-
-
-async def dispatch_alert(sinks: Sequence[AlertSink], alert: dict[str, Any]) -> None:
-    await asyncio.gather(*(s.send(alert) for s in sinks))

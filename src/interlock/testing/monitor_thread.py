@@ -19,7 +19,8 @@ from eth_account import Account
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import DEFAULT_KEYS
 from interlock.runtime.monitor import Monitor, MonitorConfig
-from interlock.runtime.ops import Health, MonitorMetrics, StdoutSink, make_logger
+from interlock.runtime.ops import Health, MonitorMetrics, make_logger
+from interlock.runtime.sinks import StdoutSink
 
 AGENT_KEY = DEFAULT_KEYS[1]
 

@@ -1,0 +1,53 @@
+"""Alert building blocks without a chain: severities, revert decoding, metric keys, dedup."""
+
+from __future__ import annotations
+
+import pytest
+from eth_abi.abi import encode
+from monitor_kit import CALLS, OUTFLOW, venue_program
+
+from interlock.ir.nodes import Atom
+from interlock.runtime.abi import selector
+from interlock.runtime.alerts import Deduper
+from interlock.runtime.guard_events import decode_revert, parse_severities
+from interlock.runtime.metrics import metric_key
+from interlock.runtime.sinks import sign
+
+
+def test_severities_by_rule_power_or_event() -> None:
+    sev = parse_severities(venue_program(), ["drain=info", "guardian pause=error",
+                                             "Unpaused=critical"])
+    assert sev.of("BreakerFired", "drain") == "info"
+    assert sev.of("Paused", "guardian pause") == "error"
+    assert sev.of("Unpaused", "guardian unpause") == "critical"
+    assert sev.of("BreakerFired", "inrush") == "critical"  # the default
+    for bad in ("nosuch=info", "drain=loud", "drain"):
+        with pytest.raises(ValueError, match="--severity"):
+            parse_severities(venue_program(), [bad])
+
+
+def test_revert_reasons_are_decoded_from_the_guard_errors() -> None:
+    data = selector("RuleCooldown(uint256,uint64)") + encode(["uint256", "uint64"], [3, 99])
+    assert decode_revert(data) == "RuleCooldown(ruleId=3, readyAt=99)"
+    assert decode_revert(selector("Reentrancy()")) == "Reentrancy()"
+    assert decode_revert(b"\x01\x02\x03\x04") == "0x01020304"
+    assert decode_revert(b"") == "reverted without data"
+
+
+def test_metric_keys_name_the_window() -> None:
+    assert metric_key(OUTFLOW) == "outflow(USDC, 1h)"
+    assert metric_key(Atom(kind="outflow", target="USDC", window=86400)) == "outflow(USDC, 1d)"
+    assert metric_key(CALLS) == "calls(deposits, 1h, per sender)"
+    assert metric_key(Atom(kind="tvl", target="USDC")) == "tvl(USDC)"
+    assert metric_key(Atom(kind="outflow", target="USDC", window=90)) == "outflow(USDC, 90s)"
+
+
+def test_each_alert_id_once() -> None:
+    d = Deduper(keep=2)
+    assert d.first("a") and not d.first("a") and d.first("b") and d.first("c")
+    assert d.first("a")  # forgotten after `keep` newer ids
+
+
+def test_webhook_signature_covers_timestamp_and_body() -> None:
+    assert sign(b"k", "1", b"{}") != sign(b"k", "2", b"{}") != sign(b"k", "1", b"{ }")
+    assert sign(b"k", "1", b"{}").startswith("sha256=")
