@@ -51,3 +51,19 @@ def test_each_alert_id_once() -> None:
 def test_webhook_signature_covers_timestamp_and_body() -> None:
     assert sign(b"k", "1", b"{}") != sign(b"k", "2", b"{}") != sign(b"k", "1", b"{ }")
     assert sign(b"k", "1", b"{}").startswith("sha256=")
+
+
+def test_options_carry_sinks_severities_and_health_threshold() -> None:
+    from interlock.runtime.entry import parse_options
+
+    guard = "0x" + "11" * 20
+    opts = parse_options(venue_program(), [
+        "--rpc", "ws://127.0.0.1:1", "--guard", guard, "--webhook", "http://127.0.0.1:2/h",
+        "--webhook-secret-env", "HOOK_SECRET", "--slack-webhook", "http://127.0.0.1:3/s",
+        "--pagerduty-key-env", "PD_KEY", "--severity", "drain=info", "--max-silence", "6"])
+    assert opts.sinks.webhook == "http://127.0.0.1:2/h" and opts.sinks.pagerduty_key_env == "PD_KEY"
+    assert opts.severities.of("BreakerFired", "drain") == "info"
+    assert opts.max_silence_s == 6.0
+    with pytest.raises(SystemExit):
+        parse_options(venue_program(), ["--rpc", "ws://x", "--guard", guard,
+                                        "--severity", "drain=loud"])

@@ -41,6 +41,7 @@ class RunOptions:
     sinks: SinkOptions
     severities: Severities
     metrics_host: str = "127.0.0.1"
+    max_silence_s: float = 60.0
 
 
 def parser(prog: str = "monitor") -> argparse.ArgumentParser:
@@ -70,6 +71,9 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     p.add_argument("--severity", action="append", default=[], metavar="NAME=LEVEL",
                    help="severity of a breaker's, a power's (`'guardian pause'`) or an event's "
                    "alerts: info, warning, error, critical (repeatable)")
+    p.add_argument("--max-silence", type=float, default=60.0, metavar="S",
+                   help="/health turns degraded after S seconds without a processed block "
+                   "(set it to a few block times)")
     p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
     p.add_argument("--scope-contract", action="append", default=[], metavar="SCOPE=ADDRESS",
                    help="a contract whose transactions count as calls of SCOPE (repeatable; "
@@ -100,6 +104,7 @@ def make_options(
     scope_contract: Sequence[str] = (),
     sinks: SinkOptions | None = None,
     severity: Sequence[str] = (),
+    max_silence: float = 60.0,
 ) -> RunOptions:
     if not rpc.startswith(("http://", "https://", "ws://", "wss://")):
         raise OptionError(f"--rpc `{rpc}` is not an http(s):// or ws(s):// URL")
@@ -115,6 +120,8 @@ def make_options(
         scopes.setdefault(scope, set()).add(addr.lower())
     if confirmations < 0:
         raise OptionError("--confirmations must be >= 0")
+    if max_silence <= 0:
+        raise OptionError("--max-silence must be > 0")
     try:
         severities = parse_severities(program, severity)
     except ValueError as exc:
@@ -133,7 +140,7 @@ def make_options(
         scope_contracts={k: frozenset(v) for k, v in scopes.items()},
     )
     return RunOptions(config, key_env, keystore, password_env, metrics_port, sinks, severities,
-                      metrics_host)
+                      metrics_host, max_silence)
 
 
 def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor"
@@ -149,7 +156,7 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
             poll_interval=ns.poll_interval, scope_contract=ns.scope_contract,
             sinks=SinkOptions(ns.webhook, ns.webhook_secret_env, ns.slack_webhook,
                               ns.discord_webhook, ns.pagerduty_key_env, ns.pagerduty_url),
-            severity=ns.severity,
+            severity=ns.severity, max_silence=ns.max_silence,
         )
     except OptionError as exc:
         p.error(str(exc))
@@ -169,7 +176,7 @@ def run(program: Program, opts: RunOptions) -> int:
     except SinkConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    metrics, health = MonitorMetrics(), Health()
+    metrics, health = MonitorMetrics(), Health(max_silence_s=opts.max_silence_s)
     server = (OpsServer(metrics, health, opts.metrics_port, opts.metrics_host).start()
               if opts.metrics_port else None)
     monitor = Monitor(program, opts.config, account, sinks=sinks, logger=logger,
