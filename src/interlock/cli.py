@@ -345,7 +345,9 @@ def monitor(
     pagerduty_key_env: Annotated[str | None, typer.Option(
         "--pagerduty-key-env", help="env var with a PagerDuty Events v2 routing key")] = None,
     max_silence: Annotated[float, typer.Option(
-        "--max-silence", help="/health degraded after S seconds without a block")] = 60.0,
+        "--max-silence", help="/health degraded after S seconds without a head")] = 60.0,
+    max_lag: Annotated[int, typer.Option(
+        "--max-lag", help="/health degraded when more than N blocks are left")] = 10,
     severity: Annotated[list[str] | None, typer.Option(
         "--severity", help="NAME=LEVEL: a breaker's, power's or event's alert severity")] = None,
     from_block: Annotated[int | None, typer.Option(
@@ -373,6 +375,7 @@ def monitor(
             confirmations=confirmations, metrics_port=metrics_port, metrics_host=metrics_host,
             from_block=from_block, scope_contract=scope_contract or (),
             poll_interval=poll_interval, severity=severity or (), max_silence=max_silence,
+            max_lag=max_lag,
             sinks=SinkOptions(webhook, webhook_secret_env, slack_webhook, discord_webhook,
                               pagerduty_key_env),
         )

@@ -91,13 +91,16 @@ def _guard_contract(program: Program) -> Any:
 
 
 def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC,
-                 addresses: Mapping[str, str] | None = None) -> Venue:
-    """`addresses` overrides the rule file's other addresses (signers, say)."""
+                 addresses: Mapping[str, str] | None = None,
+                 token_kit: tuple[Any, str] | None = None) -> Venue:
+    """`addresses` overrides the rule file's other addresses (signers, say); `token_kit`
+    (compiled contracts, name) replaces the TestToken by a contract of the same constructor."""
     w3 = Web3(Web3.HTTPProvider(node.http_url, request_kwargs={"timeout": 30}))
     accounts = list(w3.eth.accounts)
     deployer, users = accounts[0], accounts[3:8]
     kit = compile_testkit()
-    token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", 6, sender=deployer)
+    token_from, token_name = token_kit or (kit, "TestToken")
+    token = deploy_compiled(w3, token_from, token_name, "USD Coin", "USDC", 6, sender=deployer)
     feed = deploy_compiled(w3, kit, "TestFeed", 8, PRICE, sender=deployer)
     ref = deploy_compiled(w3, kit, "TestFeed", 8, PRICE, sender=deployer)
     vault = deploy_compiled(w3, kit, "TestVault", token.address, 0, 1, sender=deployer)

@@ -4,7 +4,8 @@
   drops every live connection and refuses new ones until `restore()`.
 - `RpcProxy` is an HTTP JSON-RPC proxy that can answer the next requests with a JSON-RPC error
   (`fail_next`) and corrupt the `Transfer` logs it passes on (`corrupt_logs`): the node's answers
-  are real, the faults are injected on the wire.
+  are real, the faults are injected on the wire. `null_results` names methods whose results
+  it replaces by `null` (a node answering `eth_estimateGas` with nothing).
 """
 
 from __future__ import annotations
@@ -96,6 +97,8 @@ class RpcProxy:
         self.target_url = target_url
         self.fail_budget = 0
         self.corrupt_logs = False
+        self.null_results: set[str] = set()
+        self.nulled = 0
         self.failed = 0
         self.corrupted = 0
         proxy = self
@@ -132,11 +135,17 @@ class RpcProxy:
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as resp:
             raw = resp.read()
-        if not self.corrupt_logs or not isinstance(request, list):
+        if not (self.corrupt_logs or self.null_results) or not isinstance(request, list):
             return bytes(raw)
         replies = json.loads(raw)
         for req_item, rep in zip(request, replies, strict=False):
-            if req_item.get("method") == "eth_getLogs" and isinstance(rep.get("result"), list):
+            if req_item.get("method") in self.null_results:
+                rep.pop("error", None)
+                rep["result"] = None
+                self.nulled += 1
+        for req_item, rep in zip(request, replies, strict=False):
+            logs = req_item.get("method") == "eth_getLogs" and isinstance(rep.get("result"), list)
+            if self.corrupt_logs and logs:
                 for log in rep["result"]:
                     if log["topics"] and log["topics"][0] == TRANSFER_TOPIC:
                         log["data"] = "0x01"  # a Transfer without its amount

@@ -57,7 +57,11 @@ def test_plan_lists_what_to_watch() -> None:
     plan = MetricPlan.from_program(PROGRAM)
     assert set(program_atoms(PROGRAM)) == {OUTFLOW, INFLOW, TVL, DEV, CHANGE, CALLS, PRICE,
                                            STALENESS}
-    assert plan.log_addresses() == (USDC,)
+    vault = "0x" + POOL[2:].rjust(64, "0")
+    assert plan.log_filters() == (  # the vault's Transfers only, out and in
+        {"address": USDC, "topics": [TRANSFER_TOPIC, [vault]]},
+        {"address": USDC, "topics": [TRANSFER_TOPIC, None, [vault]]},
+    )
     assert plan.balance_reads() == ((USDC, POOL),)
     assert plan.feed_reads() == tuple(sorted((FEED, REF)))
     assert plan.needs_transactions()

@@ -88,10 +88,14 @@ def test_price_history_change_uses_the_last_price_at_or_before_the_window_start(
     assert h.change(11_000 + H, H, 1_500) == 5 * 10**17
 
 
-def test_price_history_refuses_out_of_order_points() -> None:
+def test_price_history_survives_a_timestamp_going_back() -> None:
     h = PriceHistory(H)
     h.observe(10, 1)
     h.observe(10, 2)  # same block timestamp: the later read wins
     assert h.points == [(10, 2)]
-    with pytest.raises(ValueError):
-        h.observe(9, 1)
+    h.observe(20, 3)
+    h.observe(30, 4)
+    h.observe(15, 5)  # fault 2: a header from the past: the later points are dropped
+    assert h.points == [(10, 2), (15, 5)]
+    h.observe(40, 6)  # and the next blocks go on from there
+    assert h.points == [(10, 2), (15, 5), (40, 6)]

@@ -32,6 +32,16 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 KEEP = 64
 
 
+class CheckpointError(Exception):
+    """The checkpoint file cannot be trusted (the message says why and what to do)."""
+
+    def __init__(self, path: str, why: str) -> None:
+        super().__init__(
+            f"checkpoint `{path}` is unusable: {why}. Its windows cannot be trusted: move it "
+            "away and start again (the monitor then starts at the head, or at --from-block N "
+            "to rebuild the windows from an earlier block)")
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     block: int
@@ -42,24 +52,43 @@ class Checkpoint:
 class CheckpointStore:
     """One SQLite file may hold the checkpoints of several guards (keyed by address)."""
 
-    def __init__(self, path: str | Path, guard: str) -> None:
+    def __init__(self, path: str | Path, guard: str, *, refuse_empty: bool = False) -> None:
+        """`refuse_empty`: a zero-length file is an error (a monitor starting on it would start
+        with empty windows; SQLite leaves a file empty only between creating and initialising
+        it), not a new checkpoint."""
         self.path = str(path)
         self.guard = guard.lower()
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            file = Path(self.path)
+            file.parent.mkdir(parents=True, exist_ok=True)
+            if refuse_empty and file.exists() and file.stat().st_size == 0:
+                raise CheckpointError(self.path, "the file is empty (zero bytes)")
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise CheckpointError(self.path, f"not a checkpoint database ({exc})") from exc
 
     def _row(self, where: str, args: tuple[Any, ...]) -> Checkpoint | None:
-        row = self._db.execute(
-            "SELECT block, block_hash, state FROM checkpoints WHERE guard = ? " + where,
-            (self.guard, *args),
-        ).fetchone()
+        try:
+            row = self._db.execute(
+                "SELECT block, block_hash, state FROM checkpoints WHERE guard = ? " + where,
+                (self.guard, *args),
+            ).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise CheckpointError(self.path, f"the database is damaged ({exc})") from exc
         if row is None:
             return None
-        return Checkpoint(int(row[0]), str(row[1]), json.loads(row[2]))
+        try:
+            state = json.loads(row[2])
+        except ValueError as exc:
+            raise CheckpointError(self.path, f"block {row[0]}'s state is not JSON") from exc
+        if not isinstance(state, dict):
+            raise CheckpointError(self.path, f"block {row[0]}'s state is not an object")
+        return Checkpoint(int(row[0]), str(row[1]), state)
 
     def load(self) -> Checkpoint | None:
         """The newest checkpoint."""

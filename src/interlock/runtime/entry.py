@@ -20,9 +20,10 @@ from dataclasses import dataclass
 from eth_utils.address import is_address, to_checksum_address
 
 from interlock.ir.nodes import Program
+from interlock.runtime.checkpoint import CheckpointError
 from interlock.runtime.executor import AgentKeyError, load_agent_key
 from interlock.runtime.guard_events import Severities, parse_severities
-from interlock.runtime.monitor import GuardMissing, Monitor, MonitorConfig
+from interlock.runtime.monitor import Monitor, MonitorConfig, StartRefused
 from interlock.runtime.ops import Health, MonitorMetrics, OpsServer, make_logger
 from interlock.runtime.sinks import PAGERDUTY_URL, SinkConfigError, SinkOptions
 
@@ -42,6 +43,7 @@ class RunOptions:
     severities: Severities
     metrics_host: str = "127.0.0.1"
     max_silence_s: float = 60.0
+    max_lag_blocks: int = 10
 
 
 def parser(prog: str = "monitor") -> argparse.ArgumentParser:
@@ -74,6 +76,8 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     p.add_argument("--max-silence", type=float, default=60.0, metavar="S",
                    help="/health turns degraded after S seconds without a processed block "
                    "(set it to a few block times)")
+    p.add_argument("--max-lag", type=int, default=10, metavar="N",
+                   help="/health turns degraded when more than N blocks are left to process")
     p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
     p.add_argument("--scope-contract", action="append", default=[], metavar="SCOPE=ADDRESS",
                    help="a contract whose transactions count as calls of SCOPE (repeatable; "
@@ -105,6 +109,7 @@ def make_options(
     sinks: SinkOptions | None = None,
     severity: Sequence[str] = (),
     max_silence: float = 60.0,
+    max_lag: int = 10,
 ) -> RunOptions:
     if not rpc.startswith(("http://", "https://", "ws://", "wss://")):
         raise OptionError(f"--rpc `{rpc}` is not an http(s):// or ws(s):// URL")
@@ -120,8 +125,8 @@ def make_options(
         scopes.setdefault(scope, set()).add(addr.lower())
     if confirmations < 0:
         raise OptionError("--confirmations must be >= 0")
-    if max_silence <= 0:
-        raise OptionError("--max-silence must be > 0")
+    if max_silence <= 0 or max_lag < 0:
+        raise OptionError("--max-silence must be > 0 and --max-lag >= 0")
     try:
         severities = parse_severities(program, severity)
     except ValueError as exc:
@@ -140,7 +145,7 @@ def make_options(
         scope_contracts={k: frozenset(v) for k, v in scopes.items()},
     )
     return RunOptions(config, key_env, keystore, password_env, metrics_port, sinks, severities,
-                      metrics_host, max_silence)
+                      metrics_host, max_silence, max_lag)
 
 
 def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor"
@@ -156,7 +161,7 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
             poll_interval=ns.poll_interval, scope_contract=ns.scope_contract,
             sinks=SinkOptions(ns.webhook, ns.webhook_secret_env, ns.slack_webhook,
                               ns.discord_webhook, ns.pagerduty_key_env, ns.pagerduty_url),
-            severity=ns.severity, max_silence=ns.max_silence,
+            severity=ns.severity, max_silence=ns.max_silence, max_lag=ns.max_lag,
         )
     except OptionError as exc:
         p.error(str(exc))
@@ -176,14 +181,15 @@ def run(program: Program, opts: RunOptions) -> int:
     except SinkConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    metrics, health = MonitorMetrics(), Health(max_silence_s=opts.max_silence_s)
+    metrics, health = MonitorMetrics(), Health(max_silence_s=opts.max_silence_s,
+                                              max_lag_blocks=opts.max_lag_blocks)
     server = (OpsServer(metrics, health, opts.metrics_port, opts.metrics_host).start()
               if opts.metrics_port else None)
-    monitor = Monitor(program, opts.config, account, sinks=sinks, logger=logger,
-                      metrics=metrics, health=health, severities=opts.severities)
     try:
+        monitor = Monitor(program, opts.config, account, sinks=sinks, logger=logger,
+                          metrics=metrics, health=health, severities=opts.severities)
         asyncio.run(_run_until_signal(monitor))
-    except GuardMissing as exc:
+    except (StartRefused, CheckpointError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:

@@ -271,7 +271,7 @@ class Node:
         """Everything the metrics need of block `number`, in one batch, plus the results of
         the `extra` calls `(to, calldata)` at that block and of the raw `requests` (results or
         `RpcError`s, in that order)."""
-        addresses = list(plan.log_addresses())
+        filters = plan.log_filters()
         reads = plan.balance_reads()
         feeds = plan.feed_reads()
         tag = hex(number)
@@ -281,35 +281,29 @@ class Node:
 
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
-            ("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, "address": addresses}]),
+            *(("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, **f}]) for f in filters),
             *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])))
               for asset, vault in reads),
             *(call(feed, call_data(_LATEST_ROUND)) for feed in feeds),
             *(call(to, data) for to, data in extra),
             *requests,
         ]
-        if not addresses:
-            calls[1] = ("eth_blockNumber", [])
         results = await self.batch(calls)
-        block, logs_raw = results[0], results[1]
+        block = results[0]
         if isinstance(block, BaseException) or block is None:
             raise ConnectionLost(f"block {number} not available: {block}")
-        if isinstance(logs_raw, BaseException):
-            raise ConnectionLost(f"eth_getLogs failed at block {number}: {logs_raw}")
         block_hash = _hex(block["hash"])
-        logs = tuple(log_entry(x) for x in (logs_raw if addresses else []))
-        if any(_hex(x.get("blockHash", block_hash)) != block_hash
-               for x in (logs_raw if addresses else [])):
-            raise ConnectionLost(f"block {number} changed while it was read (reorg)")
+        logs = _merge_logs(results[1 : 1 + len(filters)], number, block_hash)
+        start = 1 + len(filters)
         errors: list[str] = []
         balances: dict[tuple[str, str], int] = {}
-        for key, raw in zip(reads, results[2 : 2 + len(reads)], strict=True):
+        for key, raw in zip(reads, results[start : start + len(reads)], strict=True):
             try:
                 balances[key] = int(decode_result(_BALANCE_OF, _ok(raw))[0])
             except Exception as exc:
                 errors.append(f"balanceOf({key[1]}) on {key[0]}: {exc}")
         rounds = {}
-        start = 2 + len(reads)
+        start += len(reads)
         for feed, raw in zip(feeds, results[start : start + len(feeds)], strict=True):
             try:
                 _, answer, _, updated, _ = decode_result(_LATEST_ROUND, _ok(raw))
@@ -334,6 +328,20 @@ class Node:
         return obs, results[start + len(feeds) :]
 
 
+def _merge_logs(replies: Sequence[Any], number: int, block_hash: str) -> tuple[LogEntry, ...]:
+    """The logs of several filters of one block, each once, in block order."""
+    seen: dict[tuple[str, int], LogEntry] = {}
+    for raw in replies:
+        if isinstance(raw, BaseException) or raw is None:
+            raise ConnectionLost(f"eth_getLogs failed at block {number}: {raw}")
+        if any(_hex(x.get("blockHash", block_hash)) != block_hash for x in raw):
+            raise ConnectionLost(f"block {number} changed while it was read (reorg)")
+        for x in raw:
+            entry = log_entry(x)
+            seen.setdefault((entry.tx_hash, entry.log_index), entry)
+    return tuple(sorted(seen.values(), key=lambda e: e.log_index))
+
+
 def _ok(raw: Any) -> bytes:
     if isinstance(raw, BaseException):
         raise raw
@@ -356,9 +364,4 @@ def log_entry(raw: Any) -> LogEntry:
 
 def guard_logs(raw: Any, number: int, block_hash: str) -> tuple[LogEntry, ...]:
     """The guard's own logs of block `number` from an `eth_getLogs` reply in its batch."""
-    if isinstance(raw, BaseException) or raw is None:
-        raise ConnectionLost(f"the guard's logs at block {number} are not available: {raw}")
-    logs = tuple(log_entry(x) for x in raw)
-    if any(str(x.get("blockHash", block_hash)).lower() != block_hash for x in raw):
-        raise ConnectionLost(f"block {number} changed while it was read (reorg)")
-    return logs
+    return _merge_logs([raw], number, block_hash)

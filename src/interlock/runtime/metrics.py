@@ -140,10 +140,22 @@ class MetricPlan:
         out |= {r for f in feeds if a_kind_uses_ref(self, f) and (r := self.feed_reference[f])}
         return tuple(sorted(out))
 
-    def log_addresses(self) -> tuple[str, ...]:
-        out = {self.asset_address[a.target] for a in self.atoms if a.kind in ("outflow", "inflow")}
-        out |= {d.address for d in self.decoders.values()}
-        return tuple(sorted(out))
+    def log_filters(self) -> tuple[dict[str, Any], ...]:
+        """`eth_getLogs` filters (without the block range) for exactly the logs the metrics
+        read: an asset's `Transfer`s from its vaults (outflow) and to them (inflow), and each
+        custom metric's event at its address. A block's other logs, however many, are never
+        fetched (docs/performance.md, "Monitor under log load")."""
+        out: list[dict[str, Any]] = []
+        for kind, position in (("outflow", 1), ("inflow", 2)):
+            assets = sorted({a.target for a in self.atoms if a.kind == kind})
+            for asset in assets:
+                vaults = ["0x" + v[2:].rjust(64, "0") for v in self.vaults_of[asset]]
+                topics: list[Any] = [TRANSFER_TOPIC, None, None][: position + 1]
+                topics[position] = vaults
+                out.append({"address": self.asset_address[asset], "topics": topics})
+        out += [{"address": d.address, "topics": [d.topic]}
+                for _, d in sorted(self.decoders.items())]
+        return tuple(out)
 
     def needs_transactions(self) -> bool:
         return "calls" in self.kinds()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,18 +20,13 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
-from interlock.ir.nodes import Program
-from interlock.runtime.alerts import (
-    AlertContext,
-    Alerter,
-    decision_alert,
-    event_alert,
-    rule_alert,
-)
-from interlock.runtime.checkpoint import Checkpoint, CheckpointStore
-from interlock.runtime.evaluate import Decision, RulePlan, decide
+from interlock.ir.nodes import Atom, Program
+from interlock.runtime.acting import Acting, Key
+from interlock.runtime.alerts import AlertContext, Alerter
+from interlock.runtime.checkpoint import Checkpoint, CheckpointError, CheckpointStore
+from interlock.runtime.evaluate import Decision, Outcome, RulePlan, decide
 from interlock.runtime.executor import Executor, RpcError
-from interlock.runtime.guard_events import Severities, guard_events
+from interlock.runtime.guard_events import Severities
 from interlock.runtime.ingest import ConnectionLost, Node, guard_logs
 from interlock.runtime.metrics import MetricPlan, MetricState, metric_key
 from interlock.runtime.mirror import decode_guard, guard_calls, param_mismatches, to_state
@@ -38,6 +34,7 @@ from interlock.runtime.monitor_stats import Stats
 from interlock.runtime.observe import BlockObservation, LogEntry
 from interlock.runtime.ops import Health, MonitorMetrics, log, make_logger
 from interlock.runtime.sinks import AlertSink, StdoutSink
+from interlock.semantics import State
 
 
 @dataclass(frozen=True)
@@ -55,15 +52,23 @@ class MonitorConfig:
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-class GuardMissing(Exception):
+class StartRefused(Exception):
+    """The monitor must not run against this node (the message says why)."""
+
+
+class GuardMissing(StartRefused):
     """There is no contract at the guard address on this chain."""
+
+
+class ChainMismatch(StartRefused):
+    """The checkpoint was written on another chain (chain id or genesis block differ)."""
 
 
 class Reorg(Exception):
     """The block to process does not extend the last processed one."""
 
 
-class Monitor:
+class Monitor(Acting):
     def __init__(
         self,
         program: Program,
@@ -82,14 +87,17 @@ class Monitor:
         self.alerter = Alerter(sinks if sinks is not None else [StdoutSink()])
         self.severities = severities or Severities({})
         self.ctx: AlertContext | None = None  # once connected (it needs the chain id)
+        self.receipt_timeout_s = config.receipt_timeout_s
         self.logger = logger or make_logger()
         self.metrics = metrics or MonitorMetrics()
         self.health = health or Health()
         self.plan = MetricPlan.from_program(program, config.scope_contracts)
         self.rules = RulePlan.for_program(program)
         self.guard_calls = guard_calls(program)
-        self.store = CheckpointStore(config.checkpoint, config.guard)
+        self.store = CheckpointStore(config.checkpoint, config.guard, refuse_empty=True)
         self.state = MetricState(self.plan)
+        self._committed: dict[str, Any] = self.state.to_json()  # as of the last processed block
+        self.chain: tuple[int, str] | None = None  # (chain id, genesis hash) of the checkpoint
         self.holding: frozenset[tuple[str, str | None]] = frozenset()
         self.in_flight: set[tuple[str, str | None]] = set()
         self.next_block: int | None = None
@@ -108,11 +116,21 @@ class Monitor:
         cp = self.store.load()
         if cp is None:
             return
-        self._apply_checkpoint(cp)
+        missing = [k for k in ("metrics", "holding", "timestamp") if k not in cp.state]
+        if missing:
+            raise CheckpointError(self.store.path,
+                                  f"block {cp.block}'s state lacks {', '.join(missing)}")
+        try:
+            self._apply_checkpoint(cp)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(self.store.path, f"block {cp.block}'s windows: {exc!r}") from exc
+        chain = cp.state.get("chain")  # absent in checkpoints of older monitors
+        self.chain = (int(chain[0]), str(chain[1])) if chain else None
         log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
 
     def _apply_checkpoint(self, cp: Checkpoint) -> None:
         self.state = MetricState.from_json(self.plan, cp.state.get("metrics", {}))
+        self._committed = cp.state.get("metrics", {})
         self.holding = frozenset((b, s) for b, s in cp.state.get("holding", []))
         self.next_block = cp.block + 1
         self.last_hash = cp.block_hash
@@ -133,15 +151,18 @@ class Monitor:
         backoff = 0.1
         while not stop.is_set():
             node = Node(self.config.rpc)
+            blocks_before = self.stats.blocks
             try:
                 await node.connect()
                 mode = "websocket" if node.sub_w3 is not None else "http-polling"
                 self.health.connected, self.health.mode = True, mode
                 log(self.logger, logging.INFO, "connected", rpc=self.config.rpc, mode=mode,
                     dry_run=self.config.dry_run, guard=self.config.guard)
-                backoff = 0.1
                 await self._session(node, stop)
             except (ConnectionLost, RpcError) as exc:
+                # the backoff restarts only once a session made progress: a node that accepts
+                # connections and then fails every block is not hammered 10 times a second
+                backoff = 0.1 if self.stats.blocks > blocks_before else backoff
                 lost = isinstance(exc, ConnectionLost)
                 self.health.connected = not lost
                 self.metrics.reconnects.inc()
@@ -151,9 +172,10 @@ class Monitor:
                     error=str(exc), block=self.next_block, retry_in_s=backoff)
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self.config.max_backoff_s)
-            except GuardMissing:
+            except StartRefused:
                 raise
             except Exception as exc:  # a bug or data we did not expect: keep watching
+                backoff = 0.1 if self.stats.blocks > blocks_before else backoff
                 self.metrics.errors.labels("internal").inc()
                 log(self.logger, logging.ERROR, "internal_error", error=repr(exc),
                     block=self.next_block, retry_in_s=backoff)
@@ -167,13 +189,7 @@ class Monitor:
             await asyncio.wait(self._tasks, timeout=5)
 
     async def _session(self, node: Node, stop: asyncio.Event) -> None:
-        code = await node.request("eth_getCode", [self.config.guard, "latest"])
-        if not code or code == "0x":
-            log(self.logger, logging.ERROR, "guard_not_found", guard=self.config.guard)
-            raise GuardMissing(f"no contract at the guard address {self.config.guard}")
-        chain_id = int(str(await node.request("eth_chainId", [])), 16)
-        self.ctx = AlertContext(chain_id, self.config.guard, self.program, self.severities,
-                                self.config.dry_run)
+        await self._check_node(node)
         agents = [a.address.lower() for a in self.program.agents]
         if self.account is not None and self.account.address.lower() not in agents:
             log(self.logger, logging.WARNING, "key_not_agent", address=self.account.address,
@@ -201,6 +217,40 @@ class Monitor:
             elif ev.kind == "lost":
                 raise ConnectionLost(ev.error)
 
+    async def _check_node(self, node: Node) -> None:
+        """The node serves the checkpoint's chain and the guard is there. At start, a mismatch
+        stops the monitor; later (a node behind a load balancer lagging, or restarted) it is
+        reported and retried: `/health` is degraded meanwhile and nothing is processed."""
+        started = self.ctx is not None
+        chain_id = int(str(await node.request("eth_chainId", [])), 16)
+        genesis = await node.request("eth_getBlockByNumber", ["0x0", False])
+        ident = (chain_id, str((genesis or {}).get("hash", "")).lower())
+        if self.chain is not None and ident != self.chain:
+            why = (f"the node is on chain {ident[0]} (genesis {ident[1]}), the checkpoint on "
+                   f"chain {self.chain[0]} (genesis {self.chain[1]})")
+            self._refuse("chain", "chain_mismatch", why, started, ChainMismatch(
+                f"{why}: point --rpc at the checkpoint's chain, or move `"
+                f"{self.config.checkpoint}` away to start afresh"))
+        code = await node.request("eth_getCode", [self.config.guard, "latest"])
+        if not code or code == "0x":
+            self._refuse("guard", "guard_not_found", f"no contract at {self.config.guard}",
+                         started, GuardMissing(
+                             f"no contract at the guard address {self.config.guard}"))
+        self.chain = ident
+        self.health.problems.pop("chain", None)
+        self.health.problems.pop("guard", None)
+        self.ctx = AlertContext(chain_id, self.config.guard, self.program, self.severities,
+                                self.config.dry_run)
+
+    def _refuse(self, problem: str, event: str, why: str, started: bool,
+                fatal: StartRefused) -> None:
+        log(self.logger, logging.ERROR, event, error=why, guard=self.config.guard,
+            fatal=not started)
+        if not started:
+            raise fatal
+        self.health.problems[problem] = why
+        raise ConnectionLost(why)
+
     async def _catch_up(self, node: Node, executor: Executor, head: int,
                         stop: asyncio.Event) -> None:
         received = time.perf_counter()
@@ -210,6 +260,7 @@ class Monitor:
         if self.next_block is None:
             start = self.config.start_block
             self.next_block = start if start is not None else max(target, 0)
+        self.health.contact(max(target - self.next_block + 1, 0))
         while self.next_block <= target and not stop.is_set():
             try:
                 await self._process(node, executor, self.next_block, received)
@@ -217,7 +268,9 @@ class Monitor:
                 await self._rewind(node, self.next_block)
                 continue
             self.next_block += 1
-            self.metrics.lag_blocks.set(max(target - self.next_block + 1, 0))
+            lag = max(target - self.next_block + 1, 0)
+            self.metrics.lag_blocks.set(lag)
+            self.health.contact(lag)
             received = time.perf_counter()
 
     # --- one block ----------------------------------------------------------------------------
@@ -249,7 +302,28 @@ class Monitor:
         guard_state = to_state(self.program, view)
         for name in param_mismatches(self.program, view, guard_state):
             log(self.logger, logging.WARNING, "param_mirror_mismatch", block=number, param=name)
+        committed = self._committed
         counted = self.state.apply(obs)
+        try:
+            outcome, values = await self._decide_and_act(
+                executor, obs, guard_state, received, prechecks, own)
+        except BaseException:  # the block will be re-read: its events must not count twice
+            self.state = MetricState.from_json(self.plan, committed)
+            raise
+        self._commit(obs)
+        if counted or outcome.decisions:
+            log(self.logger, logging.INFO, "block", number=number, events=counted,
+                decisions=[d.breaker for d in outcome.decisions],
+                fetch_ms=round((fetched - received) * 1000, 2),
+                total_ms=round((time.perf_counter() - received) * 1000, 2),
+                cpu_ms=round((time.process_time() - cpu0) * 1000, 2),
+                metrics={metric_key(a): v for a, v in values.items()})
+
+    async def _decide_and_act(self, executor: Executor, obs: BlockObservation,
+                              guard_state: State, received: float,
+                              prechecks: dict[Key, tuple[Any, Any]],
+                              own: Sequence[LogEntry]) -> tuple[Outcome, Mapping[Atom, int]]:
+        number = obs.number
         self._report_malformed(number)
         self.metrics.events_seen.labels("log").inc(len(obs.logs))
         self.metrics.events_seen.labels("tx").inc(len(obs.txs))
@@ -269,37 +343,38 @@ class Monitor:
             del self._settling[key]
             self.in_flight.discard(key)
         self.stats.record(number, values, outcome.holding)
+        return outcome, values
+
+    def _commit(self, obs: BlockObservation) -> None:
+        """Block `obs` is processed: remember it, and checkpoint it if the disk lets us. A
+        checkpoint that cannot be written (disk full) does not stop the monitor: it keeps
+        deciding from memory, reports `checkpoint_failed` and a degraded `/health` until a
+        write succeeds (a restart meanwhile resumes from the last checkpoint written)."""
+        snap = self.snapshot()
+        self._committed = snap["metrics"]
         self.last_hash, self.last_timestamp = obs.block_hash, obs.timestamp
-        self.store.save(number, obs.block_hash, self.snapshot())
+        try:
+            self.store.save(obs.number, obs.block_hash, snap)
+        except (sqlite3.Error, OSError) as exc:
+            self.metrics.errors.labels("checkpoint").inc()
+            if "checkpoint" not in self.health.problems:
+                log(self.logger, logging.ERROR, "checkpoint_failed", block=obs.number,
+                    error=str(exc), path=self.config.checkpoint)
+            self.health.problems["checkpoint"] = f"checkpoint not written: {exc}"
+        else:
+            if self.health.problems.pop("checkpoint", None):
+                log(self.logger, logging.INFO, "checkpoint_recovered", block=obs.number)
         self.metrics.blocks_processed.inc()
-        self.metrics.last_block.set(number)
-        self.health.progress(number)
+        self.metrics.last_block.set(obs.number)
+        self.health.progress(obs.number)
         self.stats.blocks += 1
-        if counted or outcome.decisions:
-            log(self.logger, logging.INFO, "block", number=number, events=counted,
-                decisions=[d.breaker for d in outcome.decisions],
-                fetch_ms=round((fetched - received) * 1000, 2),
-                total_ms=round((time.perf_counter() - received) * 1000, 2),
-                cpu_ms=round((time.process_time() - cpu0) * 1000, 2),
-                metrics={metric_key(a): v for a, v in values.items()})
-
-    def _alert_events(self, number: int, logs: Sequence[LogEntry]) -> None:
-        for ev in guard_events(self.program, number, logs):
-            log(self.logger, logging.INFO, "guard_event", name=ev.name, rule=ev.subject,
-                source=ev.source, block=number, tx=ev.tx_hash, args=ev.args)
-            self._spawn(self.alerter.send(event_alert(self._ctx, ev)))
-
-    @property
-    def _ctx(self) -> AlertContext:
-        if self.ctx is None:
-            raise RuntimeError("alert context used before connecting")
-        return self.ctx
 
     def snapshot(self) -> dict[str, Any]:
         return {
             "metrics": self.state.to_json(),
             "holding": sorted([b, s] for b, s in self.holding),
             "timestamp": self.last_timestamp,
+            "chain": list(self.chain) if self.chain else None,
         }
 
     async def _rewind(self, node: Node, number: int) -> None:
@@ -328,68 +403,6 @@ class Monitor:
             self.metrics.errors.labels("malformed_log").inc()
             log(self.logger, logging.WARNING, "malformed_log", block=number, error=msg)
         self.state.malformed.clear()
-
-    # --- acting ------------------------------------------------------------------------------
-
-    async def _act(self, executor: Executor, d: Decision, obs: BlockObservation,
-                   received: float, precheck: tuple[Any, Any] | None = None) -> None:
-        if d.method == "alert":
-            self._spawn(self.alerter.send(rule_alert(self._ctx, d)))
-            return
-        self.in_flight.add(d.key)
-        result = await executor.submit(d, obs.base_fee, precheck)
-        latency = time.perf_counter() - received
-        self.stats.results.append(result)
-        log(self.logger, logging.INFO if result.status in ("sent", "dry-run") else
-            logging.WARNING, "decision", rule=d.breaker, method=d.method, sender=d.sender,
-            block=d.block, status=result.status, reason=result.reason, tx=result.tx_hash,
-            latency_ms=round(latency * 1000, 3))
-        if result.status in ("sent", "dry-run"):
-            self.metrics.decision_latency.observe(latency)
-            self.stats.latencies_s.append(latency)
-            self.metrics.trips_sent.labels(d.breaker, d.method).inc(
-                1 if result.status == "sent" else 0)
-            if result.status == "dry-run":
-                self._spawn(self.alerter.send(decision_alert(
-                    self._ctx, d, status="dry-run", block=d.block, reason=result.reason)))
-        if result.status == "sent" and result.tx_hash:
-            self._spawn(self._watch(executor, d, result.tx_hash, received))
-        else:
-            self.in_flight.discard(d.key)
-            if result.status == "failed":
-                self.metrics.errors.labels("send").inc()
-                self._spawn(self.alerter.send(decision_alert(
-                    self._ctx, d, status="failed", block=d.block, reason=result.reason)))
-
-    async def _watch(self, executor: Executor, d: Decision, tx_hash: str,
-                     received: float) -> None:
-        receipt = None
-        try:
-            receipt = await executor.wait_receipt(tx_hash, self.config.receipt_timeout_s)
-        finally:
-            if receipt is None:
-                self.in_flight.discard(d.key)
-            else:  # in flight until the monitor has processed the block that mined it
-                self._settling[d.key] = int(str(receipt["blockNumber"]), 16)
-        if receipt is None:
-            log(self.logger, logging.WARNING, "trip_not_mined", rule=d.breaker, tx=tx_hash)
-            return
-        ok = int(str(receipt.get("status", "0x0")), 16) == 1
-        info: dict[str, Any] = {"rule": d.breaker, "tx": tx_hash, "ok": ok,
-                "block": int(str(receipt["blockNumber"]), 16),
-                "mined_s": time.perf_counter() - received}
-        self.stats.mined.append(info)
-        if not ok:  # a confirmed trip is alerted by the guard's own BreakerFired log
-            info["reason"] = await executor.revert_reason(tx_hash, receipt)
-            self._spawn(self.alerter.send(decision_alert(
-                self._ctx, d, status="failed", block=int(info["block"]), tx=tx_hash,
-                reason=str(info["reason"]))))
-        log(self.logger, logging.INFO if ok else logging.WARNING, "trip_mined", **info)
-
-    def _spawn(self, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

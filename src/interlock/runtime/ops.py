@@ -99,29 +99,48 @@ class MonitorMetrics:
 
 @dataclass
 class Health:
-    """What `/health` reports; the monitor updates it as it goes."""
+    """What `/health` reports; the monitor updates it as it goes.
+
+    `ok` needs all of: connected; the node answered (a head) within `max_silence_s`, so an idle
+    chain without new blocks stays healthy; at most `max_lag_blocks` blocks left to process,
+    so a monitor stuck behind the head does not; no standing problem (a checkpoint that cannot
+    be written, a guard that is gone)."""
 
     max_silence_s: float = 60.0
+    max_lag_blocks: int = 10
     started_at: float = field(default_factory=time.time)
     last_progress: float = 0.0
+    last_contact: float = 0.0
     last_block: int | None = None
+    lag_blocks: int = 0
     connected: bool = False
     mode: str = "starting"
+    problems: dict[str, str] = field(default_factory=dict)
 
     def progress(self, block: int) -> None:
         self.last_block = block
         self.last_progress = time.time()
 
+    def contact(self, lag_blocks: int) -> None:
+        """The node told us its head; `lag_blocks` are left to process."""
+        self.last_contact = time.time()
+        self.lag_blocks = lag_blocks
+
     def snapshot(self) -> dict[str, Any]:
         now = time.time()
         since = now - (self.last_progress or self.started_at)
-        ok = self.connected and self.last_progress > 0 and since <= self.max_silence_s
+        silent = now - (self.last_contact or self.started_at)
+        ok = (self.connected and self.last_progress > 0 and silent <= self.max_silence_s
+              and self.lag_blocks <= self.max_lag_blocks and not self.problems)
         return {
             "status": "ok" if ok else "degraded",
             "connected": self.connected,
             "mode": self.mode,
             "last_block": self.last_block,
+            "lag_blocks": self.lag_blocks,
             "seconds_since_progress": round(since, 3),
+            "seconds_since_node": round(silent, 3),
+            "problems": dict(self.problems),
         }
 
 

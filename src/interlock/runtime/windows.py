@@ -97,8 +97,12 @@ class PriceHistory:
     points: list[tuple[int, int]] = field(default_factory=list)
 
     def observe(self, timestamp: int, price: int) -> None:
-        if self.points and self.points[-1][0] > timestamp:
-            raise ValueError("prices must be observed in block order")
+        """A block's price. A timestamp earlier than the last one (a reorg deeper than the kept
+        checkpoints, or a node lying about one header) drops the later points: they belong to
+        a history that is no longer the chain's. Raising instead would wedge every later block,
+        and the checkpoint would keep it wedged after a restart."""
+        while self.points and self.points[-1][0] > timestamp:
+            self.points.pop()
         if self.points and self.points[-1][0] == timestamp:
             self.points[-1] = (timestamp, price)
         else:
