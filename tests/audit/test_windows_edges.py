@@ -38,7 +38,7 @@ feed F 0x00000000000000000000000000000000000000c3 decimals 8
   reference 0x00000000000000000000000000000000000000c4
 breaker dev { when deviation(F) > 3% then pause w for 1h }
 # 2**128 base units of F (8 decimals)
-breaker hi { when price(F) > 3_402_823_669_209_384_634_633_746_074_317.68211456 F
+breaker hi { when price(F) >= 3_402_823_669_209_384_634_633_746_074_317.68211456 F
              then pause w for 1h }
 """
 BASE = 1_900_800_000  # a multiple of 3600 (and so of both bucket sizes, 10 s and 300 s)
@@ -146,12 +146,13 @@ def test_huge_feed_answers_guard_and_monitor_agree(deployed: tuple[TestChain, De
 
 
 def test_price_above_2_128_guard_and_monitor_agree(deployed: tuple[TestChain, Deployed]) -> None:
-    """`price(F) > 2**128` (in F's base units) with an answer of 2**129: both sides saturate
-    `price` at 2**128 (docs/semantics.md), so neither fires `hi`. (Was the B2 residual: the
-    monitor measured 2**129 and poked, the guard refused; fixed in 984484c.)"""
+    """`price(F) >= 2**128` (in F's base units) with an answer of 2**129: both sides saturate
+    `price` at 2**128 (docs/semantics.md), so both fire `hi`. (Was the B2 residual: the
+    monitor measured 2**129 and poked, the guard refused; fixed in 984484c. `price(F) > 2**128`
+    never holds and is now error E0413.)"""
     chain, d = deployed
     ts, values, decided = _feeds_on_both_sides(chain, d, 2**129, 2**129)
     assert values[Atom(kind="price", target="F")] == 2**128
     poke = chain.call_fn(d.guard.functions.poke(d.program.breaker("hi").id), chain.accounts[0],
                          timestamp=ts + 1)
-    assert ("hi", "poke") not in decided and poke.ok is False
+    assert ("hi", "poke") in decided and poke.ok is True

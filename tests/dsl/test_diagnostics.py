@@ -44,6 +44,7 @@ CASES: list[tuple[str, str, int, int]] = [
      HEAD + "metric m = sum(Borrow(address who, uint256 amount).amt at USDC, 1h)\n",
      6, 52),
     (C.BAD_EVENT_TYPE, HEAD + "metric m = count(Borrow(adress who) at USDC, 1h)\n", 6, 25),
+    (C.ZERO_SIGNER, HEAD + "signer z 0x0000000000000000000000000000000000000000\n", 6, 1),
     # --- types and units ------------------------------------------------------------------------
     (C.UNIT_MISMATCH, HEAD + FEEDS + "breaker b {\n  when tvl(USDC) > price(F)\n"
      "  then pause trading for 1h\n}\n", 8, 8),
@@ -83,6 +84,9 @@ CASES: list[tuple[str, str, int, int]] = [
      "  when tvl(USDC) > 0\n  then set p to 0 for 1h\n}\n", 9, 17),
     (C.DIVISION_BY_ZERO, HEAD + "breaker b {\n  when tvl(USDC) / 0 > 0\n"
      "  then pause trading for 1h\n}\n", 7, 20),
+    (C.TOO_MANY, HEAD + "".join(f"scope s{i}\n" for i in range(255)), 260, 1),
+    (C.BEYOND_SATURATION, HEAD + "feed F 0x3333333333333333333333333333333333333333 decimals 36\n"
+     "breaker b {\n  when price(F) > 5000 F\n  then pause trading for 1h\n}\n", 8, 8),
     # --- rules ----------------------------------------------------------------------------------
     (C.ROLE_CYCLE, HEAD + "role a = b\nrole b = 1 of [a, alice]\n", 6, 6),
     (C.UNSAFE_DIRECTION, HEAD + "param p = 5 in [1, 9] safer lower\nbreaker b {\n"

@@ -26,6 +26,7 @@ LISTED_TWICE = "E0208"
 AGENT_IN_ROLE = "E0209"
 UNKNOWN_FIELD = "E0210"
 BAD_EVENT_TYPE = "E0211"
+ZERO_SIGNER = "E0212"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -48,6 +49,8 @@ FRACTION_DOES_NOT_FIT = "E0408"
 BAD_WITHIN = "E0409"
 SET_OUT_OF_RANGE = "E0410"
 DIVISION_BY_ZERO = "E0411"
+TOO_MANY = "E0412"
+BEYOND_SATURATION = "E0413"
 
 ROLE_CYCLE = "E0501"
 UNSAFE_DIRECTION = "E0502"
@@ -94,6 +97,7 @@ TITLES: dict[str, str] = {
     AGENT_IN_ROLE: "an agent as a role member",
     UNKNOWN_FIELD: "an event field that the event does not have",
     BAD_EVENT_TYPE: "an event parameter type that is not an ABI type",
+    ZERO_SIGNER: "a signer at address 0",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -114,6 +118,8 @@ TITLES: dict[str, str] = {
     BAD_WITHIN: "a `within` range outside the param's range",
     SET_OUT_OF_RANGE: "a `set` value outside the param's range",
     DIVISION_BY_ZERO: "division by zero",
+    TOO_MANY: "more signers, scopes or feeds than a guard holds",
+    BEYOND_SATURATION: "a comparison saturated metrics never satisfy",
     ROLE_CYCLE: "roles that contain themselves",
     UNSAFE_DIRECTION: "automation that moves a param in its unsafe direction",
     BLOCK_WITHOUT_PER_SENDER: "`block sender` in a breaker without `per sender`",

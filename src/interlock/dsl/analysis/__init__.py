@@ -17,6 +17,7 @@ from interlock.dsl.analysis import decls as D
 from interlock.dsl.analysis.accept import acceptance
 from interlock.dsl.analysis.common import Sink, Symbols
 from interlock.dsl.analysis.conditions import CondBuilder
+from interlock.dsl.analysis.limits import check_counts, check_saturation, check_signers
 from interlock.dsl.analysis.props import invariant
 from interlock.dsl.analysis.roles import build_roles
 from interlock.dsl.analysis.rules import RuleBuilder
@@ -71,6 +72,9 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
                   if (v := invariant(d, symbols, sink, conds)) is not None]
     acceptances = [a for d in _of(module, ast.AcceptDecl)
                    if (a := acceptance(d, symbols, sink)) is not None]
+    check_counts(sink, signers, scopes, feeds)
+    check_signers(sink, signers)
+    check_saturation(sink, breakers)
 
     diags = tuple(sorted(sink.items, key=lambda d: (d.span.line, d.span.column)))
     if sink.has_errors or protocol is None:
