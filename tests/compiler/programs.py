@@ -143,7 +143,7 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
                         span=SP),), 24 * H, False),
         _breaker(4, "spam", _cmp([(1, CALLS)], -100, ">"), (
             BlockEffect(scope="trading", duration=H, span=SP),), None, False),
-        _breaker(5, "mint_flood", _cmp([(1, IN_1H), (-2, TVL)], 0, ">"), (
+        _breaker(5, "mint_flood", _cmp([(2, IN_1H), (-1, TVL)], 0, ">"), (
             PauseEffect(scopes=("deposits",), duration=H, span=SP),), H, True),
         _breaker(6, "collateral_up", _cmp([(1, CHANGE)], -WAD // 10, ">"), (
             SetEffect(param="min_collateral", value=200, duration=H, span=SP),), None, False),

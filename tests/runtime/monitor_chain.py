@@ -53,6 +53,13 @@ class Venue:
     def withdraw(self, user: str, amount: int) -> dict[str, Any]:
         return self.tx(self.vault.functions.withdraw(amount), user)
 
+    def lose(self, amount: int) -> None:
+        """The vault loses `amount` without reporting it (an exploit past the vault's code):
+        the only way a rule on `tvl` becomes true for `poke` when every report allowed its
+        flow, since a report sees the balance after its flow (docs/semantics.md)."""
+        balance = int(self.token.functions.balanceOf(self.vault.address).call())
+        self.tx(self.token.functions.setBalance(self.vault.address, balance - amount))
+
     def set_price(self, answer: int, reference: int | None = None) -> None:
         self.tx(self.feed.functions.setAnswer(answer))
         if reference is not None:

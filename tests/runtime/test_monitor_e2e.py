@@ -58,10 +58,11 @@ def test_benign_traffic_trips_nothing(venue: Venue, tmp_path: Path) -> None:
 def test_drain_is_poked_and_pauses_withdrawals(venue: Venue, tmp_path: Path) -> None:
     m = start(venue, tmp_path)
     whale = venue.users[0]
-    # 95k out of 1M: the guard allows it (it reads tvl before the transfer), but after the
-    # transfer outflow * 10 = 950k > tvl = 905k: only a poke notices
-    receipt = venue.withdraw(whale, 95_000 * USDC)
+    # 90k out of 1M: the guard allows it (90k <= 10% of the 910k left); then the vault loses
+    # 100k it does not report: outflow * 10 = 900k > tvl = 810k, and only a poke notices
+    receipt = venue.withdraw(whale, 90_000 * USDC)
     assert receipt["status"] == 1
+    venue.lose(100_000 * USDC)
     wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
     (fired,) = venue.guard.events.BreakerFired.get_logs(from_block=receipt["blockNumber"])
     assert fired["args"]["caller"] == Account.from_key(AGENT_KEY).address  # the monitor's poke,

@@ -30,7 +30,8 @@ def test_two_replicas_send_no_conflicting_effects(tmp_path: Path) -> None:
                 name=f"interlock.monitor.replica{i}").start()
             for i in range(2)
         ]
-        venue.withdraw(venue.users[1], 95_000 * USDC)  # drain (poke)
+        venue.withdraw(venue.users[1], 90_000 * USDC)
+        venue.lose(100_000 * USDC)  # drain (poke)
         venue.set_price(PRICE * 104 // 100)  # divergence (poke) and the risk tier (trip)
         wait_for(lambda: all(venue.fired_until(r) > 0 for r in (0, 1, 2)), 30,
                  replicas[0].log.getvalue()[-2000:])

@@ -194,7 +194,6 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("NotVault", "address caller"),
     _error("AssetNotHeld", "address vault, address asset"),
     _error("NotAgent", "address caller"),
-    _error("AmountTooLarge", "uint256 amount"),
     _error("OnchainRule", "uint256 ruleId"),
     _error("NotOnchainRule", "uint256 ruleId"),
     _error("SenderRequired", "uint256 ruleId"),

@@ -247,9 +247,10 @@ def _flow_blocks(
             checks = [b.id for b in flow_checked(p, asset.name, direction)]
             blocks.append({
                 "test": f"asset == {names.asset[asset.name]} && {flag}",
-                "record": [f"_seriesAdd({s.index}, {s.bucket}, amount);" for s in mine],
+                "record": [f"uint256 added{s.index} = _seriesAdd({s.index}, {s.bucket}, amount);"
+                           for s in mine],
                 "checks": [f"_try({i})" for i in checks],
-                "undo": [f"_seriesUndo({s.index}, amount);" for s in mine],
+                "undo": [f"_seriesUndo({s.index}, added{s.index});" for s in mine],
             })
     return blocks
 
@@ -263,5 +264,7 @@ def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:
             for v in p.vaults
             if a.name in v.holds
         ]
+        if lines:  # the rules see the balance after the flow being reported
+            lines.append(f"sum = _afterFlow({names.asset[a.name]}, sum);")
         out.append({"index": i, "asset_name": a.name, "lines": lines or ["sum = 0;"]})
     return out

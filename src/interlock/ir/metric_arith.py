@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 WAD = 10**18  # ratios are WAD-scaled integers: 10**18 is 100%
 SATURATION = 2**128  # the guard's `SAT`: the largest value a saturated metric takes
+# The most one window bucket holds: a bucket's flows beyond it saturate (the guard never reverts
+# a report for its size), so a window's 12 buckets sum to at most 12 * BUCKET_CAP < 2**108.
+BUCKET_CAP = 2**104 - 1
 SATURATED_KINDS = frozenset({"outflow", "inflow", "tvl", "price", "deviation", "staleness"})
 
 _SIGNED_INT = re.compile(r"int[0-9]*$")
@@ -48,8 +51,9 @@ def change(start: int | None, price_now: int) -> int:
 
 
 def staleness(now: int, updated_at: int) -> int:
-    """Seconds since the feed's last update, 0 when that is in the future."""
-    return max(now - updated_at, 0)
+    """Seconds since the feed's last update; an update time in the future (a feed reporting
+    milliseconds, a broken clock) reads as the saturation bound: as stale as can be."""
+    return SATURATION if updated_at > now else now - updated_at
 
 
 def metric_nonnegative(program: Program, atom: Atom) -> bool:

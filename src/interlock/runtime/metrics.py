@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interlock.ir.conditions import atoms
-from interlock.ir.metric_arith import SATURATED_KINDS, deviation, price_of, saturate, staleness
+from interlock.ir.metric_arith import (
+    BUCKET_CAP,
+    SATURATED_KINDS,
+    deviation,
+    price_of,
+    saturate,
+    staleness,
+)
 from interlock.ir.nodes import Atom, Program
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
 from interlock.runtime.customlogs import CustomDecoder
@@ -185,7 +192,7 @@ class MetricState:
         for atom in self.plan.atoms:
             w = atom.window or 0
             if atom.kind in ("outflow", "inflow"):
-                self.flows.setdefault(atom, WindowSum(w))
+                self.flows.setdefault(atom, WindowSum(w, cap=BUCKET_CAP))
             elif atom.kind == "calls" and atom.per_sender:
                 self.calls_by_sender.setdefault(atom, KeyedWindowSum(w))
             elif atom.kind == "calls":
@@ -375,7 +382,8 @@ class MetricState:
             for raw, buckets in data.get(name, {}).items():
                 atom = Atom.model_validate_json(raw)
                 if atom in target:
-                    target[atom] = WindowSum.from_json(target[atom].window, buckets)
+                    old = target[atom]
+                    target[atom] = WindowSum.from_json(old.window, buckets, old.cap)
         for raw, sums in data.get("calls_by_sender", {}).items():
             atom = Atom.model_validate_json(raw)
             if atom in state.calls_by_sender:

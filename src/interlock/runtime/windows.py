@@ -2,10 +2,10 @@
 
 A window of `W` seconds is 12 buckets of `b = W / 12` seconds. An amount observed at block
 timestamp `t` lands in bucket `t // b`; the window's sum at `now` adds the buckets `k` with
-`now // b - 12 < k <= now // b`. The guard computes `outflow`/`inflow` this way from the vaults'
-reports, the monitor from `Transfer` logs: the same amounts at the same timestamps give the same
-sums. `PriceHistory` keeps what `change(FEED, W)` needs: the last price observed at a block with
-timestamp `<= now - W`.
+`now // b - 12 < k <= now // b`; a flow bucket saturates at `metric_arith.BUCKET_CAP`. The
+guard computes `outflow`/`inflow` this way from the vaults' reports, the monitor from `Transfer`
+logs: the same amounts at the same timestamps give the same sums. `PriceHistory` keeps what
+`change(FEED, W)` needs: the last price observed at a block with timestamp `<= now - W`.
 """
 
 from __future__ import annotations
@@ -28,10 +28,12 @@ def bucket_size(window: int) -> int:
 
 @dataclass
 class WindowSum:
-    """A trailing sum over `window` seconds, kept as at most 12 live buckets."""
+    """A trailing sum over `window` seconds, kept as at most 12 live buckets; a bucket holds at
+    most `cap` when one is given (flows: the guard's `BUCKET_CAP`)."""
 
     window: int
     buckets: dict[int, int] = field(default_factory=dict)
+    cap: int | None = None
 
     @property
     def size(self) -> int:
@@ -39,7 +41,8 @@ class WindowSum:
 
     def add(self, timestamp: int, amount: int) -> None:
         key = timestamp // self.size
-        self.buckets[key] = self.buckets.get(key, 0) + amount
+        held = self.buckets.get(key, 0) + amount
+        self.buckets[key] = held if self.cap is None else min(held, self.cap)
 
     def total(self, now: int) -> int:
         top = now // self.size
@@ -55,8 +58,8 @@ class WindowSum:
         return {str(k): v for k, v in sorted(self.buckets.items())}
 
     @classmethod
-    def from_json(cls, window: int, data: dict[str, int]) -> WindowSum:
-        return cls(window, {int(k): int(v) for k, v in data.items()})
+    def from_json(cls, window: int, data: dict[str, int], cap: int | None = None) -> WindowSum:
+        return cls(window, {int(k): int(v) for k, v in data.items()}, cap)
 
 
 @dataclass

@@ -142,7 +142,8 @@ def _set_feed(d: ChainDriver, feed: str, want: dict[str, int]) -> None:
         answer = quiet
     updated = d.now
     if "staleness" in want:
-        updated = d.now - want["staleness"] if 0 <= want["staleness"] <= d.now else 0
+        s = want["staleness"]
+        updated = d.now - s if 0 <= s <= d.now else d.now + 1 if s >= SATURATION else 0
     ref = d.h.references.get(feed)
     if "deviation" in want and ref is not None:
         r = want["deviation"]
@@ -180,6 +181,15 @@ def _set_tvl(d: ChainDriver, asset: str, value: int) -> None:
         _send(d, token.functions.setBalance(d.h.vaults[v.name].address, value if i == 0 else 0))
 
 
+def _balance(d: ChainDriver, vault: str, asset: str) -> int:
+    token = d.h.tokens[asset]
+    return int(token.functions.balanceOf(d.h.vaults[vault].address).call())
+
+
+def _set_balance(d: ChainDriver, vault: str, asset: str, value: int) -> None:
+    _send(d, d.h.tokens[asset].functions.setBalance(d.h.vaults[vault].address, value))
+
+
 def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
     """Report the flow that brings the window sum to `value`; the sum the guard then saw.
 
@@ -193,7 +203,15 @@ def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
     vault = d.h.vaults[holders[0].name]
     token = d.h.tokens[a.target].address
     fn = vault.functions.reportOutflow if a.kind == "outflow" else vault.functions.reportInflow
-    fired = fired_rules(d, _send(d, fn(token, value - current)))
+    amount = value - current
+    # The rules see the balance after the reported flow, and the report moves no tokens: hold
+    # the flow in the vault (outflow) or out of it (inflow) while reporting, so the guard sees
+    # the tvl that was set.
+    tvl = _balance(d, holders[0].name, a.target)
+    shifted = tvl + amount if a.kind == "outflow" else max(tvl - amount, 0)
+    _set_balance(d, holders[0].name, a.target, shifted)
+    fired = fired_rules(d, _send(d, fn(token, amount)))
+    _set_balance(d, holders[0].name, a.target, tvl)
     d.fired_by_reports.extend(fired)
     if fired:  # the report fired a breaker: the guard took it back
         key = (a.kind, a.target)
