@@ -21,7 +21,7 @@ signer s1 0x00000000000000000000000000000000000000a1
 scope w
 asset USDC 0x00000000000000000000000000000000000000c1 decimals 6
 vault pool 0x00000000000000000000000000000000000000c2 holds USDC
-breaker never { when outflow(USDC, 12s) > 1_000_000_000_000 USDC then pause w for 1h }
+breaker quiet { when outflow(USDC, 12s) > 1_000_000_000_000 USDC then pause w for 1h }
 """
 BASE = 2**32 + 100  # 2106
 
