@@ -628,10 +628,10 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         }
     }
 
-    /// @dev `staleness`: now - updatedAt, 0 when updatedAt is in the future.
+    /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
     function _rawStaleness(address feed) private view returns (uint256) {
         (, uint256 updatedAt) = _answer(feed);
-        return updatedAt >= block.timestamp ? 0 : block.timestamp - updatedAt;
+        return updatedAt > block.timestamp ? SAT : block.timestamp - updatedAt;
     }
 
     function _staleness(address feed) private view returns (int256) {
