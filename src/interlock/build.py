@@ -7,6 +7,7 @@ Per protocol `NAME`, the output directory receives (flat, names prefixed by the 
 | file | what |
 | --- | --- |
 | `NAMEGuard.sol`, `INAMEGuard.sol`, `NAMEGuarded.sol` | the Solidity guard (`emit_solidity`) |
+| `NAMEReferenceVault.sol` | a vault that checks entitlement before reporting (`emit_reference_vault`) |
 | `<Contract>.json` | each contract compiled from them: ABI, creation and runtime bytecode |
 | the monitor module(s) | the web3.py monitor (`emit_monitor`) |
 | `NAME.ir.json` | the checked IR |
@@ -41,7 +42,7 @@ from interlock import __version__
 from interlock.check import CheckOptions, file_report, verify_properties
 from interlock.compiler.monitor_gen import emit_monitor
 from interlock.compiler.solc import EVM_VERSION, compile_sources
-from interlock.compiler.solidity import emit_solidity
+from interlock.compiler.solidity import emit_reference_vault, emit_solidity
 from interlock.dsl.frontend import compile_file
 from interlock.ir.nodes import IR_VERSION, Program
 from interlock.plan.command import facts_report, plan_files
@@ -193,7 +194,7 @@ def render_outputs(
     by_path = {f.path: f for f in files}
     for program in sorted(programs, key=lambda p: p.protocol):
         own: dict[str, bytes] = {}
-        sources = emit_solidity(program)
+        sources = {**emit_solidity(program), **emit_reference_vault(program)}
         own.update({name: text.encode() for name, text in sources.items()})
         compiled = compile_sources(sources)
         solc_version = compiled.version

@@ -292,7 +292,7 @@ def deploy(
     debug: Debug = False,
 ) -> int:
     """Deploy the built guard; print its address and record it in BUILD_DIR."""
-    from interlock.runtime.deploy import BuildDirError, deploy_guard, find_protocol
+    from interlock.runtime.deploy import BuildDirError, DecimalsError, deploy_guard, find_protocol
     from interlock.runtime.executor import AgentKeyError, RpcError, load_agent_key
     from interlock.runtime.ingest import ConnectionLost
 
@@ -302,6 +302,9 @@ def deploy(
         dep = deploy_guard(built, rpc, account)
     except (BuildDirError, AgentKeyError) as err:
         typer.echo(f"error: {err}", err=True)
+        return 2
+    except DecimalsError as err:
+        typer.echo(f"error: deployment refused: {err}", err=True)
         return 2
     except (RpcError, ConnectionLost) as err:
         typer.echo(f"error: deployment failed: {err}", err=True)

@@ -16,7 +16,7 @@ from web3 import EthereumTesterProvider, Web3
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity, guard_file_names
 from interlock.dsl.frontend import compile_file
-from interlock.testing.contracts import deploy
+from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
 from interlock.testing.signing import Operation, domain, sign_operation
 from tests.compiler.conftest import SIGNER_KEYS, T0, Chain, expect_revert
 from tests.compiler.programs import Addresses, venue_program
@@ -84,9 +84,14 @@ contract SampleVenue is PerpVenueGuarded {
 def test_inherited_guard_enforces_pauses_in_the_protocol() -> None:
     tester = EthereumTester(PyEVMBackend())
     chain = Chain(Web3(EthereumTesterProvider(tester)), tester=tester)
+    kit = compile_testkit()  # the constructor checks the token's and feeds' decimals
+    token = deploy_compiled(chain.w3, kit, "TestToken", "USD Coin", "USDC", 6)
+    feed = deploy_compiled(chain.w3, kit, "TestFeed", 8, 2000 * 10**8)
+    ref = deploy_compiled(chain.w3, kit, "TestFeed", 8, 2000 * 10**8)
     addrs = Addresses(
         signers=tuple(Account.from_key(k).address for k in SIGNER_KEYS),
-        agent=chain.accounts[1], token=_ad(7), vault=_ad(8), feed=_ad(9), reference=_ad(10),
+        agent=chain.accounts[1], token=token.address, vault=_ad(8), feed=feed.address,
+        reference=ref.address,
     )
     program = venue_program(addrs)
     files = {**emit_solidity(program), "SampleVenue.sol": SAMPLE}

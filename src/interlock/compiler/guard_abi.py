@@ -151,8 +151,12 @@ FEED_FUNCTIONS: tuple[Function, ...] = (
         "uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt,"
         " uint80 answeredInRound",
     ),
+    _view("decimals", "", "uint8"),
 )
-TOKEN_FUNCTIONS: tuple[Function, ...] = (_view("balanceOf", "address account", "uint256"),)
+TOKEN_FUNCTIONS: tuple[Function, ...] = (
+    _view("balanceOf", "address account", "uint256"),
+    _view("decimals", "", "uint8"),
+)
 
 
 def _event(name: str, inputs: str = "") -> Event:
@@ -183,6 +187,7 @@ GUARD_EVENTS: tuple[Event, ...] = (
 
 GUARD_ERRORS: tuple[Event, ...] = (
     _error("ScopePaused", "uint8 scope, uint64 until"),
+    _error("WrongDecimals", "address target, uint8 expected, uint8 actual"),
     _error("SenderIsBlocked", "address sender, uint8 scope, uint64 until"),
     _error("UnknownScope", "uint8 scope"),
     _error("UnknownFeed", "uint8 feed"),

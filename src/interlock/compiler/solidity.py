@@ -5,6 +5,7 @@ Three files per protocol NAME (docs/guard.md):
 - `NAMEGuarded.sol`: the guard, an abstract contract a protocol inherits (its state in the
   protocol's own storage; `whenActive(scope)` modifier);
 - `NAMEGuard.sol`: `contract NAMEGuard is NAMEGuarded {}`, the standalone guard a protocol calls.
+`emit_reference_vault` adds `NAMEReferenceVault.sol`, a vault integration to copy.
 
 The interface's functions come from `guard_abi`, the one definition the monitor also uses.
 
@@ -37,3 +38,11 @@ def render(view: GuardView) -> dict[str, str]:
 def emit_solidity(program: Program) -> dict[str, str]:
     """The guard's Solidity sources for `program` (file name -> source text)."""
     return render(build_view(program, __version__))
+
+
+def emit_reference_vault(program: Program) -> dict[str, str]:
+    """`NAMEReferenceVault.sol`: a vault integration that checks the caller's entitlement
+    before reporting (`interlock build` emits it beside the guard; self-contained)."""
+    view = build_view(program, __version__)
+    text = _env().get_template("ReferenceVault.sol.j2").render(v=view)
+    return {f"{program.protocol}ReferenceVault.sol": text}

@@ -180,7 +180,10 @@ def build_view(program: Program, version: str) -> GuardView:
         len_breakers=max(1, len(program.breakers)),
         len_series=max(1, len(series)),
         constants=constant_lines(program, names),
-        constructor_lines=[f"_paramBase[{p.index}] = {p.initial};" for p in program.params],
+        constructor_lines=[
+            *_decimals_checks(program, names),
+            *(f"_paramBase[{p.index}] = {p.initial};" for p in program.params),
+        ],
         param_value_lines=param_value_lines(program, slots),
         vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),
         vault_holds_check=_holds_check(program, names),
@@ -253,6 +256,17 @@ def _flow_blocks(
                 "undo": [f"_seriesUndo({s.index}, added{s.index});" for s in mine],
             })
     return blocks
+
+
+def _decimals_checks(p: Program, names: ConstNames) -> list[str]:
+    """The constructor refuses feeds and tokens whose `decimals()` differ from the rule file's
+    (an 18-decimals reference against an 8-decimals feed reads as ~100% deviation)."""
+    checks = [(names.asset[a.name], "IGuardToken", a.decimals) for a in p.assets]
+    for f in p.feeds:
+        checks.append((names.feed_addr[f.name], "IGuardFeed", f.decimals))
+        if f.reference is not None:
+            checks.append((names.feed_ref[f.name], "IGuardFeed", f.decimals))
+    return [f"_requireDecimals({c}, {d}, {i}({c}).decimals());" for c, i, d in checks]
 
 
 def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:

@@ -19,9 +19,15 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from interlock.compiler.guard_abi import function
 from interlock.ir.nodes import Program
+from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.ingest import Node
+
+
+class DecimalsError(Exception):
+    """A feed's or token's `decimals()` on chain differs from the rule file's."""
 
 
 class BuildDirError(Exception):
@@ -97,16 +103,44 @@ def deploy_guard(built: BuiltProtocol, rpc: str, account: LocalAccount,
         bytecode = str(artifact["bytecode"])
     except (OSError, ValueError, KeyError) as exc:
         raise BuildDirError(f"cannot read `{built.guard_artifact}`: {exc}") from exc
-    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program.protocol, timeout_s))
+    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program, timeout_s))
     _record(built, dep)
     return dep
 
 
-async def _deploy(rpc: str, account: LocalAccount, bytecode: str, protocol: str,
+def decimals_targets(program: Program) -> list[tuple[str, str, int]]:
+    """(what, address, decimals the rule file declares) for every token, feed and reference:
+    the guard's constructor checks the same list (compiler/solidity_view._decimals_checks)."""
+    out = [(f"asset `{a.name}`", a.address, a.decimals) for a in program.assets]
+    for f in program.feeds:
+        out.append((f"feed `{f.name}`", f.address, f.decimals))
+        if f.reference is not None:
+            out.append((f"the reference of feed `{f.name}`", f.reference, f.decimals))
+    return out
+
+
+async def _check_decimals(node: Node, program: Program) -> None:
+    """Refuse to deploy (before sending anything) when a `decimals()` read differs."""
+    fn = function("decimals")
+    for what, address, expected in decimals_targets(program):
+        try:
+            raw = await node.request("eth_call", [
+                {"to": address, "data": "0x" + call_data(fn).hex()}, "latest"])
+            (actual,) = decode_result(fn, bytes.fromhex(str(raw).removeprefix("0x")))
+        except (RpcError, ValueError, TypeError) as exc:
+            raise DecimalsError(f"cannot read `decimals()` of {what} at {address}: {exc}") from exc
+        if int(actual) != expected:
+            raise DecimalsError(f"{what} at {address} has {actual} decimals on chain, the rule "
+                                f"file says {expected}: the guard would misread it")
+
+
+async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Program,
                   timeout_s: float) -> Deployment:
+    protocol = program.protocol
     node = Node(rpc, timeout_s=30)
     await node.connect()
     try:
+        await _check_decimals(node, program)
         chain_id = int(await node.request("eth_chainId", []), 16)
         nonce = int(await node.request("eth_getTransactionCount",
                                        [account.address, "pending"]), 16)

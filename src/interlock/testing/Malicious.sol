@@ -31,6 +31,7 @@ abstract contract Reentrant {
 /// With `bubble` set, a refused re-entry's revert data is re-thrown, so the tests can see why
 /// it was refused.
 contract ReentrantToken is Reentrant {
+    uint8 public constant decimals = 6;
     mapping(address => uint256) private _balances;
     bool public bubble;
 
@@ -52,6 +53,7 @@ contract ReentrantToken is Reentrant {
 
 /// @notice A Chainlink-style feed whose `latestRoundData` tries to re-enter the guard.
 contract ReentrantFeed is Reentrant {
+    uint8 public constant decimals = 8;
     int256 public answer;
 
     constructor(int256 answer_) {

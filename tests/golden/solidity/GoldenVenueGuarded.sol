@@ -102,11 +102,18 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     bytes32 private immutable _cachedDomainSeparator;
 
     constructor() {
+        _requireDecimals(ASSET_USDC, 6, IGuardToken(ASSET_USDC).decimals());
+        _requireDecimals(FEED_ETH_USD_ADDRESS, 8, IGuardFeed(FEED_ETH_USD_ADDRESS).decimals());
+        _requireDecimals(FEED_ETH_USD_REFERENCE, 8, IGuardFeed(FEED_ETH_USD_REFERENCE).decimals());
         _paramBase[0] = 20;
         _paramBase[1] = 100;
         _cachedChainId = block.chainid;
         _cachedThis = address(this);
         _cachedDomainSeparator = _buildDomainSeparator();
+    }
+
+    function _requireDecimals(address target, uint8 expected, uint8 actual) private pure {
+        if (actual != expected) revert WrongDecimals(target, expected, actual);
     }
 
     modifier guardNonReentrant() {

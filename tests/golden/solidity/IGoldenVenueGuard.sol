@@ -10,11 +10,13 @@ interface IGuardFeed {
         external
         view
         returns (uint80 roundId, int256 answer, uint256 startedAt, uint256 updatedAt, uint80 answeredInRound);
+    function decimals() external view returns (uint8);
 }
 
 /// @notice The ERC-20 balance read the guard uses for `tvl`.
 interface IGuardToken {
     function balanceOf(address account) external view returns (uint256);
+    function decimals() external view returns (uint8);
 }
 
 /// @title IGoldenVenueGuard
@@ -46,6 +48,7 @@ interface IGoldenVenueGuard {
     event OperationCancelled(bytes32 indexed opHash);
 
     error ScopePaused(uint8 scope, uint64 until);
+    error WrongDecimals(address target, uint8 expected, uint8 actual);
     error SenderIsBlocked(address sender, uint8 scope, uint64 until);
     error UnknownScope(uint8 scope);
     error UnknownFeed(uint8 feed);
