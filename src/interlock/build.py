@@ -7,7 +7,7 @@ Per protocol `NAME`, the output directory receives (flat, names prefixed by the 
 | file | what |
 | --- | --- |
 | `NAMEGuard.sol`, `INAMEGuard.sol`, `NAMEGuarded.sol` | the Solidity guard (`emit_solidity`) |
-| `NAMEReferenceVault.sol` | a vault checking entitlement before it reports (`emit_reference_vault`) |
+| `NAMEReferenceVault.sol` | a vault that checks entitlement first (`emit_reference_vault`) |
 | `<Contract>.json` | each contract compiled from them: ABI, creation and runtime bytecode |
 | the monitor module(s) | the web3.py monitor (`emit_monitor`) |
 | `NAME.ir.json` | the checked IR |
