@@ -40,6 +40,10 @@ CASES = {
     "W0802": HEAD + "allow dao to set lev within [5, 40]\nallow ops to set lev\n",
     "W0803": HEAD + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n",
     "W0804": HEAD + "score risk {\n  40 when deviation(ETH) > 2%\n}\n",
+    "W0810": HEAD + "asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6\n"
+    "vault pool 0x3333333333333333333333333333333333333333 holds USDC\n"
+    "breaker bank_run {\n  when outflow(USDC, 1h) > inflow(USDC, 1h) + 15% of tvl(USDC)\n"
+    "  then pause s for 6h\n}\n",
 }
 INTRO = [
     "## Findings",

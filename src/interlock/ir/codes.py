@@ -71,11 +71,13 @@ TIMELOCK_BYPASS = "W0802"
 NO_EARLY_UNPAUSE = "W0803"
 UNUSED_TIER = "W0804"
 UNUSED_ACCEPTANCE = "W0805"  # an `accept` that matches no finding (not itself acceptable)
+FLASH_OFFSET = "W0810"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
     NO_EARLY_UNPAUSE: "scope cannot be unpaused before its pause expires",
     UNUSED_TIER: "score tier no breaker uses",
+    FLASH_OFFSET: "flash liquidity can offset a rule's outflow",
 }
 
 TITLES: dict[str, str] = {

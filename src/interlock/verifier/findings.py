@@ -11,6 +11,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0802 | power bypasses a timelock |
 | W0803 | scope cannot be unpaused before its pause expires |
 | W0804 | score tier no breaker uses |
+| W0810 | flash liquidity can offset a rule's outflow |
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Literal
 import z3
 
 from interlock.ir import codes as C
-from interlock.ir.conditions import score_refs
+from interlock.ir.conditions import compares, score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
 from interlock.ir.nodes import Atom, Compare, Cond, Power, Program, Span
 from interlock.verifier.condsmt import CondEncoder
@@ -255,6 +256,39 @@ def unused_score_tiers(program: Program) -> Iterator[Diagnostic]:
                 tier.span,
                 subjects=(score.name,),
             )
+
+
+# --- W0810 ---------------------------------------------------------------------------------
+
+
+def _offset_by_inflow(cond: Cond) -> str | None:
+    """The asset of a comparison that fires on `outflow(A)` rising and is held back by
+    `inflow(A)` rising, if `cond` has one."""
+    for c in compares(cond):
+        up = 1 if c.op in (">", ">=") else -1 if c.op in ("<", "<=") else 0
+        outs = {t.atom.target for t in c.terms if t.atom.kind == "outflow" and t.coef * up > 0}
+        for t in c.terms:
+            if t.atom.kind == "inflow" and t.coef * up < 0 and t.atom.target in outs:
+                return t.atom.target
+    return None
+
+
+@finding("W0810", "flash liquidity can offset a rule's outflow")
+def flash_offset(program: Program) -> Iterator[Diagnostic]:
+    """A breaker whose condition compares `outflow(A)` with a threshold that `inflow(A)` raises
+    (`outflow > inflow + 15% of tvl`): a deposit and its withdrawal in one transaction (flash
+    liquidity) add the same amount to both sides, so the attacker's real outflow hides behind
+    borrowed inflow and the rule never fires (docs/language.md, "Flash liquidity")."""
+    for b in program.breakers:
+        asset = _offset_by_inflow(b.when)
+        if asset is not None:
+            yield _diag(
+                "W0810",
+                f"breaker `{b.name}` subtracts `inflow({asset})` from its outflow: a flash "
+                "deposit withdrawn in the same transaction offsets any real outflow",
+                b.span, subjects=(b.name,),
+                help=f"compare `outflow({asset}, W)` with a share of `tvl({asset})` alone, and "
+                     f"limit deposits with an on-chain rule on `inflow({asset}, W)`")
 
 
 # --- running them --------------------------------------------------------------------------

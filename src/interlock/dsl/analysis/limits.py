@@ -40,11 +40,13 @@ def check_signers(sink: Sink, signers: Iterable[ir.Signer]) -> None:
 
 
 def check_saturation(sink: Sink, breakers: Iterable[ir.Breaker]) -> None:
-    """A comparison over saturated metrics only (each in `[0, 2**128]`) that no value in
-    that range decides differently: its constant lies beyond what the metrics can read."""
+    """A comparison over saturated metrics only (each in `[0, 2**128]`) that some metric
+    values would satisfy but none the guard can read: its constant lies beyond the saturation.
+    (One that no value at all satisfies is finding W0801's business.)"""
     for b in breakers:
         for c in compares(b.when):
-            if c.terms and all(t.atom.kind in SATURATED_KINDS for t in c.terms) and never(c):
+            if c.terms and all(t.atom.kind in SATURATED_KINDS for t in c.terms) and never(
+                    c, SATURATION) and not never(c, None):
                 sink.error(C.BEYOND_SATURATION,
                            "this comparison never holds: its metrics read at most 2**128 "
                            "(saturated)", c.span,
@@ -52,9 +54,10 @@ def check_saturation(sink: Sink, breakers: Iterable[ir.Breaker]) -> None:
                                 "check the feed's or asset's decimals")
 
 
-def never(c: ir.Compare) -> bool:
-    """No values of the terms in `[0, SAT]` make `c` hold."""
-    lo = c.constant + sum(min(t.coef, 0) for t in c.terms) * SATURATION
-    hi = c.constant + sum(max(t.coef, 0) for t in c.terms) * SATURATION
+def never(c: ir.Compare, bound: int | None) -> bool:
+    """No values of the terms in `[0, bound]` (unbounded above for None) make `c` hold."""
+    big = bound if bound is not None else 2**1024  # beyond any constant a rule file can write
+    lo = c.constant + sum(min(t.coef, 0) for t in c.terms) * big
+    hi = c.constant + sum(max(t.coef, 0) for t in c.terms) * big
     return {">": hi <= 0, ">=": hi < 0, "<": lo >= 0, "<=": lo > 0,
             "==": lo > 0 or hi < 0, "!=": lo == hi == 0}[c.op]
