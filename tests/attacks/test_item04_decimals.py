@@ -61,20 +61,21 @@ def test_deploy_command_refuses_wrong_decimals(
 ) -> None:
     with Anvil() as node:
         w3, kit = Web3(Web3.HTTPProvider(node.http_url)), compile_testkit()
+        accounts = list(w3.eth.accounts)
         token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", 6)
         feed = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
         ref = deploy_compiled(w3, kit, "TestFeed", 18, 2000 * 10**18)  # not the rule file's 8
         program = venue_program(Addresses(
             signers=tuple(Account.from_key(k).address for k in SIGNER_KEYS),
-            agent=w3.eth.accounts[1], token=token.address, vault=w3.eth.accounts[2],
+            agent=accounts[1], token=token.address, vault=accounts[2],
             feed=feed.address, reference=ref.address), protocol="Dec")
         c = compile_sources(emit_solidity(program)).contract("DecGuard")
         (tmp_path / "Dec.ir.json").write_text(program.model_dump_json())
         (tmp_path / "DecGuard.json").write_text(json.dumps({"abi": c.abi,
                                                             "bytecode": c.bytecode}))
         monkeypatch.setenv("DEPLOYER", DEFAULT_KEYS[0])
-        nonce = w3.eth.get_transaction_count(w3.eth.accounts[0])
+        nonce = w3.eth.get_transaction_count(accounts[0])
         code = main(["deploy", str(tmp_path), "--rpc", node.http_url, "--key-env", "DEPLOYER"])
         err = capsys.readouterr().err
         assert code == 2 and "deployment refused" in err and "18 decimals" in err, err
-        assert w3.eth.get_transaction_count(w3.eth.accounts[0]) == nonce  # nothing was sent
+        assert w3.eth.get_transaction_count(accounts[0]) == nonce  # nothing was sent
