@@ -44,5 +44,5 @@ def emit_reference_vault(program: Program) -> dict[str, str]:
     """`NAMEReferenceVault.sol`: a vault integration that checks the caller's entitlement
     before reporting (`interlock build` emits it beside the guard; self-contained)."""
     view = build_view(program, __version__)
-    text = _env().get_template("ReferenceVault.sol.j2").render(v=view)
+    text = template("ReferenceVault.sol.j2").render(v=view)
     return {f"{program.protocol}ReferenceVault.sol": text}
