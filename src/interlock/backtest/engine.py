@@ -173,7 +173,10 @@ class Engine:
                   if a.kind == direction and a.target == flow.asset]
         for w in series:
             w.add(b.time, flow.amount)
-        values = self.guard.values(self._observation(b, (), ()))
+        # the report sees the tvl after its flow, as poke and the monitor do (docs/semantics.md)
+        pair = self.world.pair(flow.vault, flow.asset)
+        after = {pair: flow.amount if direction == "inflow" else -flow.amount}
+        values = self.guard.values(self._observation(b, (), (), after))
         fired = False
         for breaker in self.checks[(flow.asset, direction)]:
             fired |= not self._fire(b, breaker, values, "flow", flow.sender.lower(), None)
@@ -233,9 +236,11 @@ class Engine:
             if d.method != "alert":
                 self.pending.append(d)
 
-    def _observation(self, b: Block, logs: tuple[LogEntry, ...],
-                     txs: tuple[TxEntry, ...]) -> BlockObservation:
-        balances = {p: v + self.offset.get(p, 0) for p, v in self.recorded.items()}
+    def _observation(self, b: Block, logs: tuple[LogEntry, ...], txs: tuple[TxEntry, ...],
+                     pending: Mapping[Pair, int] | None = None) -> BlockObservation:
+        """The block as the node serves it; `pending`: a reported flow not yet recorded."""
+        balances = {p: v + self.offset.get(p, 0) + (pending or {}).get(p, 0)
+                    for p, v in self.recorded.items()}
         return BlockObservation(b.block, "", "", b.time, logs, txs, balances, dict(self.rounds))
 
     def _rounds(self, feeds: Mapping[str, object], refs: Mapping[str, object]) -> None:

@@ -102,8 +102,8 @@ def containment(run: Run, monitor_ms: float | None) -> Panel:
     if c is None:
         return Panel("[bold red]the breaker never fired[/]", border_style="red")
     who = (
-        "the monitor's [bold]poke[/] (the guard's own check at the withdrawal compared the "
-        "outflow with the TVL before the transfer; the monitor saw the TVL after it)"
+        "the monitor's [bold]poke[/] (the guard's own checks at the withdrawals had allowed "
+        "each flow; the condition became true between reports)"
         if c.by == "monitor"
         else "the guard itself, when the vault reported the flow (the withdrawal was refused)"
     )
