@@ -925,7 +925,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     {
         _checkTargets(op, allowed);
         uint64 d = _duration(op, maxD);
-        for (uint8 s = 0; s < N_SCOPES; ++s) {
+        for (uint256 i = 0; i < N_SCOPES; ++i) {
+            uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
             if ((op.targets >> s) & 1 == 0) continue;
             _use(op.power, s, hasCd, cd, d);
             _pause(s, _now() + d);
@@ -937,7 +938,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     {
         _checkTargets(op, allowed);
         uint64 d = _duration(op, maxD);
-        for (uint8 s = 0; s < N_SCOPES; ++s) {
+        for (uint256 i = 0; i < N_SCOPES; ++i) {
+            uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
             if ((op.targets >> s) & 1 == 0) continue;
             _use(op.power, s, hasCd, cd, d);
             _extend(s, d);
@@ -946,7 +948,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     function _powerUnpause(Operation calldata op, uint256 allowed, bool hasCd, uint64 cd) private {
         _checkTargets(op, allowed);
-        for (uint8 s = 0; s < N_SCOPES; ++s) {
+        for (uint256 i = 0; i < N_SCOPES; ++i) {
+            uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
             if ((op.targets >> s) & 1 == 0) continue;
             _use(op.power, s, hasCd, cd, 0);
             _unpause(s);
@@ -958,7 +961,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     {
         _checkTargets(op, allowed);
         uint64 d = _duration(op, maxD);
-        for (uint8 f = 0; f < N_FEEDS; ++f) {
+        for (uint256 i = 0; i < N_FEEDS; ++i) {
+            uint8 f = uint8(i); // N_FEEDS <= 256 (E0412)
             if ((op.targets >> f) & 1 == 0) continue;
             _use(op.power, f, hasCd, cd, d);
             _suspend(f, _now() + d);
@@ -967,7 +971,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     function _powerResume(Operation calldata op, uint256 allowed, bool hasCd, uint64 cd) private {
         _checkTargets(op, allowed);
-        for (uint8 f = 0; f < N_FEEDS; ++f) {
+        for (uint256 i = 0; i < N_FEEDS; ++i) {
+            uint8 f = uint8(i); // N_FEEDS <= 256 (E0412)
             if ((op.targets >> f) & 1 == 0) continue;
             _use(op.power, f, hasCd, cd, 0);
             _resume(f);
