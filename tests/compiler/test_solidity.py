@@ -242,3 +242,16 @@ def test_flow_reports_check_only_rules_with_on_chain_effects() -> None:
     view = build_view(program, "test")
     checks = [c for block in view.flow_blocks for c in block["checks"]]  # type: ignore[attr-defined]
     assert checks == [f"_try({program.breaker('drain').id})"]
+
+
+def test_the_pragma_floats_from_the_lowest_release_the_code_needs() -> None:
+    """`^0.8.28` (transient state variables; docs/guard.md), satisfied by the pinned solc."""
+    from interlock.compiler.solc import SOLC_VERSION
+
+    front = compile_file(str(EXAMPLES[0]))
+    assert front.program is not None
+    for name, text in emit_solidity(front.program).items():
+        assert "\npragma solidity ^0.8.28;\n" in text, name
+    assert "transient" in emit_solidity(front.program)[f"{front.program.protocol}Guarded.sol"]
+    major, minor, patch = map(int, SOLC_VERSION.split("."))
+    assert (major, minor) == (0, 8) and patch >= 28
