@@ -140,9 +140,19 @@ contract Erc7265StyleLimiter {
     }
 }
 
-/// @notice A vault whose `withdraw` only does its own bookkeeping: the unguarded reference.
+interface ITransfer {
+    function transfer(address to, uint256 amount) external returns (bool);
+}
+
+/// @notice A vault whose `withdraw` does its own bookkeeping and transfers the tokens (the
+/// testkit's `TestToken`): the unguarded reference.
 contract PlainVault {
+    address public immutable token;
     mapping(address account => uint256) public balances;
+
+    constructor(address token_) {
+        token = token_;
+    }
 
     function deposit(uint256 amount) external {
         balances[msg.sender] += amount;
@@ -150,6 +160,7 @@ contract PlainVault {
 
     function withdraw(uint256 amount) external {
         balances[msg.sender] -= amount;
+        ITransfer(token).transfer(msg.sender, amount);
     }
 }
 
@@ -172,5 +183,6 @@ contract Erc7265Vault {
     function withdraw(uint256 amount) external {
         balances[msg.sender] -= amount;
         limiter.onTokenOutflow(token, amount);
+        ITransfer(token).transfer(msg.sender, amount);
     }
 }

@@ -40,10 +40,12 @@ from typing import Any
 
 from interlock import __version__
 from interlock.check import CheckOptions, file_report, verify_properties
+from interlock.compiler.codesize import size_diagnostic, too_large
 from interlock.compiler.monitor_gen import emit_monitor
-from interlock.compiler.solc import EVM_VERSION, compile_sources
+from interlock.compiler.solc import EVM_VERSION, OPTIMIZER_RUNS, compile_sources
 from interlock.compiler.solidity import emit_reference_vault, emit_solidity
 from interlock.dsl.frontend import compile_file
+from interlock.ir.diagnostics import Diagnostic
 from interlock.ir.nodes import IR_VERSION, Program
 from interlock.plan.command import facts_report, plan_files
 from interlock.plan.facts import sidecar_path
@@ -64,6 +66,7 @@ class BuildOptions:
     timeout_s: float = DEFAULT_TIMEOUT_S
     jobs: int = 1
     progress: bool = False  # the verifier's progress on stderr, as `check` shows it
+    optimizer_runs: int = OPTIMIZER_RUNS  # solc's optimizer `runs` (lower: smaller code)
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,11 @@ def build(
         return BuildResult(1, report, notes=(note + " writes anyway",))
     notes = _unknown_notes(report)
     say("compiling the guard with solc")
-    outputs = render_outputs(programs, files, options.out_dir)
+    oversize = _size_errors(programs, files, options.optimizer_runs)
+    if oversize is not None:
+        note = "a contract exceeds EIP-170's code size limit: nothing was built"
+        return BuildResult(2, oversize, notes=(note,))
+    outputs = render_outputs(programs, files, options.out_dir, runs=options.optimizer_runs)
     if options.check:
         stale, removed = compare(outputs, options.out_dir)
         if stale or removed:
@@ -172,6 +179,23 @@ def _unknown_notes(report: Report) -> list[str]:
     ]
 
 
+def _size_errors(programs: list[Program], files: list[FileReport], runs: int) -> Report | None:
+    """The report with an E0601 for each contract too large to deploy (None: all fit)."""
+    extra: dict[str, list[Diagnostic]] = {}
+    for program in programs:
+        compiled = compile_sources(emit_solidity(program), runs=runs)
+        found = [size_diagnostic(program, r) for r in too_large(program, compiled)]
+        if found:
+            extra[program.source_path] = found
+    if not extra:
+        return None
+    updated = tuple(
+        f.model_copy(update={"diagnostics": (*f.diagnostics, *extra.get(f.path, ()))})
+        for f in files
+    )
+    return Report(version=__version__, files=updated)
+
+
 # --- rendering -------------------------------------------------------------------------------
 
 
@@ -185,7 +209,8 @@ def sha256(data: bytes) -> str:
 
 
 def render_outputs(
-    programs: list[Program], files: list[FileReport], out_dir: Path
+    programs: list[Program], files: list[FileReport], out_dir: Path,
+    *, runs: int = OPTIMIZER_RUNS,
 ) -> dict[str, bytes]:
     """Every output file of the build, in memory (file name -> bytes), manifest included."""
     outputs: dict[str, bytes] = {}
@@ -196,7 +221,7 @@ def render_outputs(
         own: dict[str, bytes] = {}
         sources = {**emit_solidity(program), **emit_reference_vault(program)}
         own.update({name: text.encode() for name, text in sources.items()})
-        compiled = compile_sources(sources)
+        compiled = compile_sources(sources, runs=runs)
         solc_version = compiled.version
         for key, contract in sorted(compiled.contracts.items()):
             if ":" not in key:
@@ -229,7 +254,7 @@ def render_outputs(
     manifest = {
         "interlock": __version__,
         "ir_version": IR_VERSION,
-        "solc": {"version": solc_version, "evm_version": EVM_VERSION},
+        "solc": {"version": solc_version, "evm_version": EVM_VERSION, "optimizer_runs": runs},
         "protocols": protocols,
         "files": {name: sha256(data) for name, data in sorted(outputs.items())},
     }

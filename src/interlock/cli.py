@@ -188,16 +188,26 @@ def build(
     strict: Annotated[bool, typer.Option("--strict", help="findings are errors")] = False,
     timeout: Annotated[float, typer.Option("--timeout", help="seconds per property")] = 60.0,
     jobs: Annotated[int, typer.Option("--jobs", help="properties proved in parallel")] = 1,
+    optimizer_runs: Annotated[
+        int, typer.Option("--optimizer-runs", min=1,
+                          help="solc optimizer runs: lower gives smaller code, dearer calls")
+    ] = 200,
     debug: Debug = False,
 ) -> int:
     """Check, then write the guard, its compiled artifacts, the monitor, the IR, the proof
-    report and a manifest of hashes (byte-identical on rebuild)."""
+    report and a manifest of hashes (byte-identical on rebuild). A contract over EIP-170's
+    24,576 bytes fails the build (E0601) with the rules that cost the most bytes.
+
+    \b
+    Example: interlock build examples/lending_market.guard -o build --optimizer-runs 50
+    """
     from interlock.build import BuildOptions, summary_lines
     from interlock.build import build as run_build
     from interlock.report.text import render_text
 
     options = BuildOptions(out_dir=out, check=check_only, force=force, strict=strict,
-                           timeout_s=timeout, jobs=jobs, progress=True)
+                           timeout_s=timeout, jobs=jobs, progress=True,
+                           optimizer_runs=optimizer_runs)
     result = run_build(files, options)
     typer.echo(render_text(result.report), nl=False, err=result.exit_code != 0)
     for line in summary_lines(result, out, check=check_only):

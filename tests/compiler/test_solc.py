@@ -52,3 +52,24 @@ def test_missing_compiler_is_an_error_not_a_skip(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(solc, "__file__", str(tmp_path) + "/solc.py")
     with pytest.raises(SolcError, match="solcjs not found"):
         solc.find_solcjs()
+
+
+def test_imports_resolve_from_node_modules_offline() -> None:
+    """OpenZeppelin v5 (npm, pinned) through `with_imports`: the package's relative imports
+    (`../utils/Context.sol`) are followed, and the files keep their import names."""
+    from interlock.compiler.solc_imports import with_imports
+
+    src = ('// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\nimport {Pausable} from '
+           '"@openzeppelin/contracts/utils/Pausable.sol";\n'
+           "contract P is Pausable { function f() external whenNotPaused {} }\n")
+    sources = with_imports({"P.sol": src})
+    assert set(sources) == {"P.sol", "@openzeppelin/contracts/utils/Pausable.sol",
+                            "@openzeppelin/contracts/utils/Context.sol"}
+    assert compile_sources(sources, allow_warnings=False).contract("P").deployed_bytecode
+
+
+def test_a_missing_import_is_an_error() -> None:
+    from interlock.compiler.solc_imports import with_imports
+
+    with pytest.raises(SolcError, match=r"`@nope/x\.sol` not found"):
+        with_imports({"Q.sol": 'import "@nope/x.sol";\n'})

@@ -13,6 +13,7 @@ from eth_account import Account
 from eth_tester import EthereumTester, PyEVMBackend
 from web3 import EthereumTesterProvider, Web3
 
+from interlock.compiler.codesize import too_large
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity, guard_file_names
 from interlock.dsl.frontend import compile_file
@@ -25,7 +26,6 @@ pytestmark = pytest.mark.evm
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.guard"))
-EIP170 = 24_576
 
 
 def _ad(i: int) -> str:
@@ -56,8 +56,7 @@ def test_examples_compile_without_warnings(path: Path) -> None:
     assert all(sha in text for text in files.values())
     result = compile_sources(files, allow_warnings=False)
     assert not result.messages
-    guard = result.contract(f"{program.protocol}Guard")
-    assert (len(guard.deployed_bytecode) - 2) // 2 < EIP170
+    assert too_large(program, result) == []  # every contract under EIP-170, as `build` checks
     # every external or public function of the guard carries NatSpec
     text = files[f"{program.protocol}Guard.sol"]
     for m in re.finditer(r"\n([^\n]*)\n\s+function (\w+)\(([^{;]*)\{", text):
@@ -248,3 +247,16 @@ def test_flow_reports_check_only_rules_with_on_chain_effects() -> None:
     view = build_view(program, "test")
     checks = [c for block in view.flow_blocks for c in block["checks"]]  # type: ignore[attr-defined]
     assert checks == [f"_try({program.breaker('drain').id})"]
+
+
+def test_the_pragma_floats_from_the_lowest_release_the_code_needs() -> None:
+    """`^0.8.28` (transient state variables; docs/guard.md), satisfied by the pinned solc."""
+    from interlock.compiler.solc import SOLC_VERSION
+
+    front = compile_file(str(EXAMPLES[0]))
+    assert front.program is not None
+    for name, text in emit_solidity(front.program).items():
+        assert "\npragma solidity ^0.8.28;\n" in text, name
+    assert "transient" in emit_solidity(front.program)[f"{front.program.protocol}Guarded.sol"]
+    major, minor, patch = map(int, SOLC_VERSION.split("."))
+    assert (major, minor) == (0, 8) and patch >= 28

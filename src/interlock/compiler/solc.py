@@ -60,6 +60,7 @@ class CompiledContract:
     abi: list[dict[str, Any]]
     bytecode: str  # creation code, 0x-prefixed
     deployed_bytecode: str  # runtime code, 0x-prefixed
+    source_map: str = ""  # solc's source map of the runtime code (compiler/codesize.py)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class CompileResult:
     version: str
     contracts: dict[str, CompiledContract]  # keyed by contract name (and "file:name")
     messages: tuple[SolcMessage, ...] = field(default=())
+    sources: dict[str, str] = field(default_factory=dict)  # the input: file name -> text
+    source_ids: dict[str, int] = field(default_factory=dict)  # solc's file ids (source maps)
 
     @property
     def errors(self) -> tuple[SolcMessage, ...]:
@@ -108,7 +111,8 @@ def standard_input(sources: Mapping[str, str], *, runs: int = OPTIMIZER_RUNS) ->
             "optimizer": {"enabled": True, "runs": runs},
             "metadata": {"bytecodeHash": "none", "appendCBOR": False},
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object",
-                                            "evm.deployedBytecode.object"]}},
+                                            "evm.deployedBytecode.object",
+                                            "evm.deployedBytecode.sourceMap"]}},
         },
     }
 
@@ -141,7 +145,7 @@ def compile_sources(
     result = _CACHE.get(key)
     if result is None:
         version, output = run_standard_json(input_json)
-        result = _parse_output(version, output)
+        result = _parse_output(version, output, dict(sources))
         _CACHE[key] = result
     if result.errors:
         raise SolcError(_summary(result.errors), result.messages)
@@ -154,7 +158,9 @@ def _summary(messages: tuple[SolcMessage, ...]) -> str:
     return "solc: " + "\n".join(m.formatted or m.message for m in messages)
 
 
-def _parse_output(version: str, output: Mapping[str, Any]) -> CompileResult:
+def _parse_output(
+    version: str, output: Mapping[str, Any], sources: dict[str, str]
+) -> CompileResult:
     messages = tuple(
         SolcMessage(
             severity=e.get("severity", "error"),
@@ -173,7 +179,9 @@ def _parse_output(version: str, output: Mapping[str, Any]) -> CompileResult:
                 abi=c.get("abi", []),
                 bytecode="0x" + c["evm"]["bytecode"]["object"],
                 deployed_bytecode="0x" + c["evm"]["deployedBytecode"]["object"],
+                source_map=c["evm"]["deployedBytecode"].get("sourceMap", ""),
             )
             contracts[f"{file_name}:{name}"] = cc
             contracts.setdefault(name, cc)
-    return CompileResult(version=version, contracts=contracts, messages=messages)
+    ids = {name: int(s["id"]) for name, s in output.get("sources", {}).items()}
+    return CompileResult(version, contracts, messages, sources, ids)

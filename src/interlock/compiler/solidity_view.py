@@ -32,7 +32,11 @@ from interlock.ir.flow import Direction, flow_checked
 from interlock.ir.nodes import Program
 from interlock.ir.trip import trip_precondition
 
-PRAGMA = "0.8.37"
+# The lowest release the generated code compiles with: `bool private transient _locked` (the
+# reentrancy lock) needs transient state variables, code-generated from 0.8.28 on (0.8.27 only
+# parsed them; EIP-1153's opcodes alone came in 0.8.24). Floating, so a protocol inheriting
+# NAMEGuarded may pick its own 0.8 patch release; our builds use the pinned solc (SOLC_VERSION).
+PRAGMA = "^0.8.28"
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,11 @@ DIFF_TITLES: dict[str, str] = {
 
 # what `accept CODE` may name: a finding, or a kind of weakening `interlock diff` reports
 ACCEPTABLE: dict[str, str] = {**FINDINGS, **DIFF_TITLES}
+
+# Build errors (E06xx): the rules check, but what they compile to cannot be used. Reported by
+# `interlock build` (exit 2); listed under "Build" in docs/diagnostics.md.
+TOO_LARGE = "E0601"
+
+BUILD_TITLES: dict[str, str] = {
+    TOO_LARGE: "a generated contract exceeds EIP-170's 24,576-byte code size limit",
+}

@@ -17,6 +17,7 @@ from interlock.report.diff_text import change_lines
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "diagnostics.md"
 HEADING = "\n## Diff"
+BUILD = "\n## Build"
 INTRO = [
     "## Diff",
     "",
@@ -49,7 +50,8 @@ def diff_part() -> str:
 def main() -> None:
     text = DOC.read_text("utf-8")
     head = text[: text.index(HEADING)] if HEADING in text else text
-    DOC.write_text(head.rstrip() + "\n\n" + diff_part(), "utf-8")
+    tail = text[text.index(BUILD):] if BUILD in text else ""  # build errors, written by hand
+    DOC.write_text(head.rstrip() + "\n\n" + diff_part() + tail, "utf-8")
 
 
 if __name__ == "__main__":
