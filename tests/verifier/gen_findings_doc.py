@@ -40,6 +40,9 @@ CASES = {
     "W0802": HEAD + "allow dao to set lev within [5, 40]\nallow ops to set lev\n",
     "W0803": HEAD + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n",
     "W0804": HEAD + "score risk {\n  40 when deviation(ETH) > 2%\n}\n",
+    "W0806": HEAD.replace("scope s\n", "scope s gap 12h\n")
+    + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n"
+    + "allow ops to pause s for at most 1d\nallow ops to unpause s\n",
 }
 INTRO = [
     "## Findings",

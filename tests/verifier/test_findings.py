@@ -42,8 +42,8 @@ def only(body: str, code: str) -> list[Diagnostic]:
     return [d for d in find(program(body)) if d.code == code]
 
 
-def test_registry_has_the_four_findings_documented() -> None:
-    assert [f.code for f in REGISTRY] == ["W0801", "W0802", "W0803", "W0804"]
+def test_registry_has_the_findings_documented() -> None:
+    assert [f.code for f in REGISTRY] == ["W0801", "W0802", "W0803", "W0804", "W0806"]
     assert all(f.doc and f.title and f.severity == "warning" for f in REGISTRY)
 
 
@@ -192,7 +192,9 @@ def test_examples_have_no_findings() -> None:
     for path in sorted(root.glob("*.guard")):
         result = compile_file(str(path))
         assert result.program is not None
-        assert find(result.program) == (), path.name
+        # W0806 (a `gap` shuts the guardian out after a pause) is a trade-off an example
+        # states with a `can pause` invariant; tests/test_examples.py checks that
+        assert [d for d in find(result.program) if d.code != "W0806"] == [], path.name
 
 
 def test_docs_list_every_finding() -> None:

@@ -11,6 +11,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0802 | power bypasses a timelock |
 | W0803 | scope cannot be unpaused before its pause expires |
 | W0804 | score tier no breaker uses |
+| W0806 | no pause possible after a pause ends |
 """
 
 from __future__ import annotations
@@ -255,6 +256,38 @@ def unused_score_tiers(program: Program) -> Iterator[Diagnostic]:
                 tier.span,
                 subjects=(score.name,),
             )
+
+
+# --- W0806 ---------------------------------------------------------------------------------
+
+
+@finding("W0806", "no pause possible after a pause ends")
+def gap_lockout(program: Program) -> Iterator[Diagnostic]:
+    """A scope with `gap G` that a breaker can pause and a `pause` power can pause: for G
+    after every pause ends, every pause of it is refused (only `extend` goes beyond `gap`), and
+    whoever can make the breaker fire — anyone who moves funds, for an on-chain rule; the agent
+    key, for an off-chain one — chooses when that window opens. Not reported when a role
+    without a timelock can `extend` the scope. The message gives the window's length; the
+    property `ROLE can pause S within D` shows what it costs the guardian."""
+    for scope in program.scopes:
+        if scope.gap is None:
+            continue
+        pausers = [b.name for b in program.breakers for e in b.effects
+                   if e.kind == "pause" and scope.name in e.scopes]
+        powers = [w for w in program.powers if w.kind == "pause" and scope.name in w.targets]
+        extends = [w for w in program.powers if w.kind == "extend"
+                   and scope.name in w.targets and w.delay == 0]
+        if not pausers or not powers or extends:
+            continue
+        window = fmt_duration(scope.gap)
+        yield _diag(
+            "W0806",
+            f"for {window} after every pause of `{scope.name}` ends no power can pause it "
+            f"(`gap {window}`), and breaker `{pausers[0]}` can start such a pause",
+            scope.span,
+            help=f"check `{powers[0].role} can pause {scope.name} within D` to see the "
+            f"guardian's worst case; a shorter `gap` or an `extend` power narrows the window",
+        )
 
 
 # --- running them --------------------------------------------------------------------------
