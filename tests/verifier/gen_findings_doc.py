@@ -43,6 +43,7 @@ CASES = {
     "W0806": HEAD.replace("scope s\n", "scope s gap 12h\n")
     + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n"
     + "allow ops to pause s for at most 1d\nallow ops to unpause s\n",
+    "W0807": HEAD + "allow dao to set lev\nallow dao to cancel dao\n",
 }
 INTRO = [
     "## Findings",

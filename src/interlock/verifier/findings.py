@@ -12,6 +12,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0803 | scope cannot be unpaused before its pause expires |
 | W0804 | score tier no breaker uses |
 | W0806 | no pause possible after a pause ends |
+| W0807 | cancel power cannot win the race |
 """
 
 from __future__ import annotations
@@ -288,6 +289,30 @@ def gap_lockout(program: Program) -> Iterator[Diagnostic]:
             help=f"check `{powers[0].role} can pause {scope.name} within D` to see the "
             f"guardian's worst case; a shorter `gap` or an `extend` power narrows the window",
         )
+
+
+# --- W0807 ---------------------------------------------------------------------------------
+
+
+@finding("W0807", "cancel power cannot win the race")
+def slow_cancel(program: Program) -> Iterator[Diagnostic]:
+    """A `cancel R` power whose own role is timelocked at least as long as R: the cancel is
+    queued no earlier than the operation it targets and becomes executable no sooner after it,
+    so anyone can execute the operation first (`allow gov to cancel gov` with `gov`
+    timelocked can never stop one of gov's operations)."""
+    for w in program.powers:
+        if w.kind != "cancel" or w.delay == 0:
+            continue
+        target = program.role(w.targets[0])
+        if w.delay >= target.delay:
+            yield _diag(
+                "W0807",
+                f"`{w.role}` waits {fmt_duration(w.delay)} to cancel, no less than "
+                f"`{target.name}`'s {fmt_duration(target.delay)}: its cancel can never land "
+                f"before the operation it cancels",
+                w.span,
+                help=f"let a role without a timelock (a guardian) cancel `{target.name}`",
+            )
 
 
 # --- running them --------------------------------------------------------------------------
