@@ -68,11 +68,15 @@ TIMELOCK_BYPASS = "W0802"
 NO_EARLY_UNPAUSE = "W0803"
 UNUSED_TIER = "W0804"
 UNUSED_ACCEPTANCE = "W0805"  # an `accept` that matches no finding (not itself acceptable)
+GAP_LOCKOUT = "W0806"
+SLOW_CANCEL = "W0807"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
     NO_EARLY_UNPAUSE: "scope cannot be unpaused before its pause expires",
     UNUSED_TIER: "score tier no breaker uses",
+    GAP_LOCKOUT: "no pause possible after a pause ends",
+    SLOW_CANCEL: "cancel power cannot win the race",
 }
 
 TITLES: dict[str, str] = {

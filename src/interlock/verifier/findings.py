@@ -286,6 +286,7 @@ def gap_lockout(program: Program) -> Iterator[Diagnostic]:
             f"for {window} after every pause of `{scope.name}` ends no power can pause it "
             f"(`gap {window}`), and breaker `{pausers[0]}` can start such a pause",
             scope.span,
+            subjects=(scope.name,),
             help=f"check `{powers[0].role} can pause {scope.name} within D` to see the "
             f"guardian's worst case; a shorter `gap` or an `extend` power narrows the window",
         )
@@ -311,6 +312,7 @@ def slow_cancel(program: Program) -> Iterator[Diagnostic]:
                 f"`{target.name}`'s {fmt_duration(target.delay)}: its cancel can never land "
                 f"before the operation it cancels",
                 w.span,
+                subjects=(w.role, target.name),
                 help=f"let a role without a timelock (a guardian) cancel `{target.name}`",
             )
 
