@@ -63,6 +63,7 @@ def check_every_property_of_the_spec_example_is_proved(
         "withdrawals_escape",
         "feed_halts_liqs",
         "leverage_bounds",
+        "withdrawals_pausable",
     ]
 
 

@@ -62,7 +62,7 @@ EDGES: dict[str, Edge] = {
     # y: paused 0..2h, unpaused at 1h; crash at 1h re-pauses at the very timestamp the pause
     # ended -> continuation (since 0), clamped by max 3h to 3h. At 3h (= paused_until) the
     # guardian's pause cooldown (used_until 2h + 1h) has just elapsed; its pause continues the
-    # same pause and is clamped to nothing (still a use). The governor's extend (timelock 2h
+    # same pause and is clamped to nothing (not a use). The governor's extend (timelock 2h
     # elapsed) at the exact end continues the pause beyond max: 4h, since 0.
     "unpause then re-pause at the same timestamp continues the pause": Edge(
         [use("pause", "guardian", ("y",), 2 * H), adv(H), use("unpause", "guardian", ("y",)),
@@ -84,23 +84,25 @@ EDGES: dict[str, Edge] = {
          ("paused_until", "y"): 8 * H - 1, ("paused_since", "y"): 6 * H - 1,
          ("fired_until", "crash"): 10 * H - 1, ("param_value", "lev"): 10},
     ),
-    # nocool has no cooldown: it re-fires while its effects last (x continues, since 0).
-    # solo's unpause of x is refused while F is suspended; the guardian resumes F at 1.5h-1,
-    # and at that same timestamp F is no longer suspended, so solo may unpause; nocool then
-    # fires at the very timestamp x's pause ended: a continuation (since stays 0).
+    # nocool has no cooldown, but it reads F, which it suspends: it does not fire while F is
+    # suspended (docs/semantics.md, "Failed reads"), and fires again at the very timestamp the
+    # suspension ends (1h: x's pause continues, since 0, until 2h). solo's unpause of x is
+    # refused while F is suspended; the guardian resumes F at 2h-1, and at that same timestamp
+    # F is no longer suspended, so solo may unpause; nocool then fires at the very timestamp
+    # x's pause ended: a continuation (since stays 0).
     "when not suspended at the exact resume time; no-cooldown breaker re-fires": Edge(
-        [fire("nocool"), adv(30 * M), fire("nocool"), adv(H - 1),
-         use("unpause", "solo", ("x",), signers=("s1", "s3")),
+        [fire("nocool"), adv(30 * M), fire("nocool"), adv(30 * M), fire("nocool"),
+         adv(H - 1), use("unpause", "solo", ("x",), signers=("s1", "s3")),
          use("resume", "guardian", ("F",)),
          use("unpause", "solo", ("x",), signers=("s1", "s3")), fire("nocool")],
-        [True, True, True, True, False, True, True, True],
-        {("paused_until", "x"): 150 * M - 1, ("paused_since", "x"): 0,
-         ("suspended_until", "F"): 150 * M - 1, ("fired_until", "nocool"): 150 * M - 1},
+        [True, True, False, True, True, True, False, True, True, True],
+        {("paused_until", "x"): 3 * H - 1, ("paused_since", "x"): 0,
+         ("suspended_until", "F"): 3 * H - 1, ("fired_until", "nocool"): 3 * H - 1},
     ),
     # the governor's timelock (2h) refuses one second early; extend of an open scope starts a
     # pause; extend at the exact end continues it; `set` clamps to `within`; crash continues
     # w's pause (max from since 2h); a guardian pause at the exact end is refused by gap (a
-    # use all the same); extend ignores gap and max.
+    # refused pause does not use the guardian's cooldown); extend ignores gap and max.
     "timelock at exactly its delay; extend ignores gap and max": Edge(
         [adv(2 * H - 1), use("extend", "governor", ("w",), H), adv(1),
          use("extend", "governor", ("w",), H), adv(H), use("extend", "governor", ("w",), 30 * M),

@@ -300,10 +300,19 @@ EDGES: dict[str, Edge] = {
         [False, False, False, False, False, True],
         {("paused_until", "deposits"): H},
     ),
-    "suspend, resume, and a breaker's suspension never shortens a longer one": Edge(
+    # docs/semantics.md, "Failed reads": a broken feed makes `stale` hold (it has no state part)
+    # on the guard and in the semantics alike; while the guardian suspends ETH_USD it does not
+    "a failed read fires a rule; a suspended feed is not read": Edge(
+        [Fire(breaker="stale", failed_reads=True), _use("suspend", "ETH_USD", H, "s1", "s2"),
+         Fire(breaker="stale", failed_reads=True)],
+        [True, True, False],
+        {("paused_until", "deposits"): 2 * H, ("suspended_until", "ETH_USD"): H},
+    ),
+    # docs/semantics.md, "Failed reads": `suspend F` stops every read of F
+    "suspend, resume, and a rule that reads a suspended feed does not fire": Edge(
         [_use("suspend", "ETH_USD", 2 * H, "s1", "s2"), _fire("divergence", (DEV, 10 * PCT)),
          Advance(seconds=600), _use("resume", "ETH_USD", None, "s2", "s3")],
-        [True] * 4,
+        [True, False, True, True],
         {("suspended_until", "ETH_USD"): 600},
     ),
     "one flow report fires every breaker that reads the flow": Edge(

@@ -149,7 +149,9 @@ def test_oracle_poke_and_agent_limits(d: Deployed) -> None:
     assert g.suspendedUntil(0).call() == T0 + 10 + 1800
     expect_revert(d.chain, d.guard, g.trip(0), d.agent, "OnchainRule")
     expect_revert(d.chain, d.guard, g.trip(2), d.user, "NotAgent")
-    d.chain.tx(g.trip(2), d.agent, at=T0 + 20)
+    # rule 2 reads ETH_USD, which rule 1 suspended: it does not fire until the suspension ends
+    expect_revert(d.chain, d.guard, g.trip(2), d.agent, "ConditionNotMet", at=T0 + 20)
+    d.chain.tx(g.trip(2), d.agent, at=T0 + 10 + 1800)
     assert g.paramValue(0).call() == 10
 
 

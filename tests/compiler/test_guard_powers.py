@@ -83,8 +83,11 @@ def test_gap_refuses_a_new_pause_but_not_other_targets(venue: Venue) -> None:
     assert [e["args"]["scope"] for e in refused] == [WITHDRAWALS]
     assert g.pausedUntil(WITHDRAWALS).call() == T0 + H
     assert g.pausedUntil(DEPOSITS).call() == T0 + 3 * H  # the other target is paused
-    # the refused use still counts for the power's cooldown (docs/semantics.md)
-    assert g.usedUntil(P_PAUSE, WITHDRAWALS).call() == T0 + 3 * H
+    # the refused pause does not use the power's cooldown (docs/semantics.md; issue 16,
+    # item 3: a griefer must not lock the guardian out through a refused pause); the applied
+    # one does
+    assert g.usedUntil(P_PAUSE, WITHDRAWALS).call() == 0
+    assert g.usedUntil(P_PAUSE, DEPOSITS).call() == T0 + 3 * H
 
 
 def test_timelocked_extend_goes_beyond_max_after_delay(venue: Venue) -> None:

@@ -128,4 +128,4 @@ def test_check_format_junit_end_to_end(capsys: pytest.CaptureFixture[str]) -> No
     root = ET.fromstring(capsys.readouterr().out.split("\n", 1)[1])
     (suite,) = root.findall("testsuite")
     assert suite.attrib["failures"] == "0" and suite.attrib["errors"] == "0"
-    assert len(cases(suite)) == 1 + 5
+    assert len(cases(suite)) == 1 + 6

@@ -44,6 +44,10 @@ CASES = {
     "vault pool 0x3333333333333333333333333333333333333333 holds USDC\n"
     "breaker bank_run {\n  when outflow(USDC, 1h) > inflow(USDC, 1h) + 15% of tvl(USDC)\n"
     "  then pause s for 6h\n}\n",
+    "W0806": HEAD.replace("scope s\n", "scope s gap 12h\n")
+    + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n"
+    + "allow ops to pause s for at most 1d\nallow ops to unpause s\n",
+    "W0807": HEAD + "allow dao to set lev\nallow dao to cancel dao\n",
 }
 INTRO = [
     "## Findings",

@@ -40,8 +40,8 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_example_all_proved(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, VENUE, "--jobs", "2")
     assert code == 0, out
-    assert out.rstrip().endswith("5 proved, 0 violated, 0 unknown, 0 error(s)")
-    assert "[5/5]" in err or "5/5" in err  # progress went to stderr
+    assert out.rstrip().endswith("6 proved, 0 violated, 0 unknown, 0 error(s)")
+    assert "[6/6]" in err or "6/6" in err  # progress went to stderr
     # every power's smallest coalitions, once per file
     assert out.count("smallest coalitions per power:") == 1
     assert "power #3 governor: set max_leverage" in out
@@ -76,7 +76,7 @@ def test_json_format_is_clean_json(capsys: pytest.CaptureFixture[str], tmp_path:
     code, out, _ = run(capsys, str(path), BROKEN, "--format", "json")
     assert code == 1
     obj = json.loads(out)
-    assert obj["summary"] == {"proved": 5, "violated": 1, "unknown": 0, "errors": 0}
+    assert obj["summary"] == {"proved": 6, "violated": 1, "unknown": 0, "errors": 0}
     assert obj["files"][0]["diagnostics"][0]["code"] == "W0804"
     broken = {p["name"]: p for p in obj["files"][1]["properties"]}
     steps = broken["withdrawals_escape"]["counterexample"]["steps"]

@@ -205,6 +205,7 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("NoSenderEffect", "uint256 ruleId"),
     _error("RuleCooldown", "uint256 ruleId, uint64 readyAt"),
     _error("ConditionNotMet", "uint256 ruleId"),
+    _error("ReadGasTooLow"),
     _error("Reentrancy"),
     _error("Expired", "uint256 deadline"),
     _error("NonceUsed", "uint256 nonce"),

@@ -29,6 +29,7 @@ from interlock.compiler.solidity_rules import (
 )
 from interlock.ir.conditions import expanded_atoms, score_refs
 from interlock.ir.flow import Direction, flow_checked
+from interlock.ir.inputs import FEED_KINDS, READ_GAS, TOKEN_KINDS, feeds_read, reads_inputs
 from interlock.ir.nodes import Program
 from interlock.ir.trip import trip_precondition
 
@@ -59,6 +60,9 @@ class GuardView:
     condition_mutability: str
     state_part_mutability: str
     state_parts: list[dict[str, object]]
+    suspension_mutability: str
+    suspension_checks: list[dict[str, object]]
+    read_gas: int
     apply_mutability: str
     len_scopes: int
     len_feeds: int
@@ -107,13 +111,33 @@ def _addr_check(var: str, addresses: list[str]) -> str:
 
 
 def _state_parts(program: Program, ex: ExprCompiler) -> list[dict[str, object]]:
-    """Per off-chain rule, the part of its condition `trip` checks on chain (`ir.trip`)."""
+    """Per off-chain rule, the part of its condition `trip` checks on chain (`ir.trip`); per
+    on-chain rule that reads a feed or token, what its condition is when a read fails."""
     out: list[dict[str, object]] = []
     for b in program.breakers:
-        cond = None if b.onchain else trip_precondition(program, b)
+        needed = not b.onchain or reads_inputs(program, b)
+        cond = trip_precondition(program, b) if needed else None
         if cond is not None:
             out.append({"id": b.id, "name": b.name, "cond_lines": ex.return_lines(cond)})
     return out
+
+
+def _suspension_checks(program: Program) -> list[dict[str, object]]:
+    """Per rule that reads feeds: `_isSuspended(i) || ...` (docs/semantics.md, "Failed reads")."""
+    out: list[dict[str, object]] = []
+    for b in program.breakers:
+        feeds = feeds_read(program, b)
+        if feeds:
+            test = " || ".join(f"_isSuspended({program.feed(f).index})" for f in feeds)
+            out.append({"id": b.id, "test": test})
+    return out
+
+
+def _condition_mutability(program: Program) -> str:
+    onchain = [b for b in program.breakers if b.onchain]
+    if any(reads_inputs(program, b) for b in onchain):
+        return ""  # a failed read writes the transient `_readFailed`
+    return " view" if onchain else " pure"
 
 
 def _holds_check(p: Program, names: ConstNames) -> str:
@@ -144,11 +168,18 @@ def _onchain_scores(program: Program) -> set[str]:
     return {name for b in program.breakers if b.onchain for name in score_refs(b.when)}
 
 
+def _score_reads_inputs(program: Program, name: str) -> bool:
+    kinds = FEED_KINDS | TOKEN_KINDS
+    tiers = program.score(name).tiers
+    return any(a.kind in kinds for t in tiers for a in expanded_atoms(program, t.when))
+
+
 def build_view(program: Program, version: str) -> GuardView:
     series = collect_series(program)
     names = ConstNames.of(program)
     ex = ExprCompiler(program, series, names)
     state_parts = _state_parts(program, ex)
+    suspension = _suspension_checks(program)
     slots = override_slots(program)
     name = program.protocol
     header = (
@@ -173,9 +204,12 @@ def build_view(program: Program, version: str) -> GuardView:
         n_signers=len(program.signers),
         n_breakers=len(program.breakers),
         n_powers=len(program.powers),
-        condition_mutability="view" if any(b.onchain for b in program.breakers) else "pure",
+        condition_mutability=_condition_mutability(program),
         state_part_mutability="view" if state_parts else "pure",
         state_parts=state_parts,
+        suspension_mutability="view" if suspension else "pure",
+        suspension_checks=suspension,
+        read_gas=READ_GAS,
         apply_mutability="" if program.powers else " pure",
         len_scopes=max(1, len(program.scopes)),
         len_feeds=max(1, len(program.feeds)),
@@ -207,6 +241,7 @@ def build_view(program: Program, version: str) -> GuardView:
                 "name": s.name,
                 "index": i,
                 "lines": [f"if ({ex.cond(t.when)}) s += {t.weight};" for t in s.tiers],
+                "mutability": "" if _score_reads_inputs(program, s.name) else " view",
             }
             for i, s in enumerate(program.scores)
             if s.name in _onchain_scores(program)
@@ -277,8 +312,7 @@ def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for i, a in enumerate(p.assets):
         lines = [
-            f"sum = _addSat(sum, IGuardToken({names.asset[a.name]})"
-            f".balanceOf({names.vault[v.name]}));"
+            f"sum = _addSat(sum, _balance({names.asset[a.name]}, {names.vault[v.name]}));"
             for v in p.vaults
             if a.name in v.holds
         ]

@@ -246,7 +246,8 @@ class Option(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class PropAst(Node):
-    kind: str  # no_signer no_entity min always paused never_locked
+    kind: str  # no_signer no_entity min always paused never_locked can_pause
+    role: Name | None = None  # `ROLE can pause S within D`
     except_kinds: tuple[Name, ...] = ()
     n: Number | None = None
     unit: str | None = None  # signers entities (as written)

@@ -359,6 +359,10 @@ class _ToAst(Transformer[Token, Any]):
     def prop_never_locked(self, meta: Meta, c: list[Any]) -> ast.PropAst:
         return ast.PropAst(kind="never_locked", scope=c[0], span=self._s(meta))
 
+    def prop_can_pause(self, meta: Meta, c: list[Any]) -> ast.PropAst:
+        return ast.PropAst(kind="can_pause", role=c[0], scope=c[1], limit=c[2],
+                           span=self._s(meta))
+
     # --- expressions ----------------------------------------------------------------------------
     def implies(self, meta: Meta, c: list[Any]) -> ast.BoolOp:
         return ast.BoolOp(op="->", left=c[0], right=c[1], span=self._s(meta))

@@ -111,6 +111,9 @@ def prop(p: ast.PropAst) -> str:
     assert p.scope is not None
     if p.kind == "never_locked":
         return f"{p.scope.text} never locked forever"
+    if p.kind == "can_pause":
+        assert p.role is not None and p.limit is not None
+        return f"{p.role.text} can pause {p.scope.text} within {p.limit.raw}"
     assert p.limit is not None
     gap = f" then open {p.open_gap.raw}" if p.open_gap else ""
     return f"{p.scope.text} paused at most {p.limit.raw}{gap}"

@@ -72,12 +72,16 @@ NO_EARLY_UNPAUSE = "W0803"
 UNUSED_TIER = "W0804"
 UNUSED_ACCEPTANCE = "W0805"  # an `accept` that matches no finding (not itself acceptable)
 FLASH_OFFSET = "W0810"
+GAP_LOCKOUT = "W0806"
+SLOW_CANCEL = "W0807"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
     NO_EARLY_UNPAUSE: "scope cannot be unpaused before its pause expires",
     UNUSED_TIER: "score tier no breaker uses",
     FLASH_OFFSET: "flash liquidity can offset a rule's outflow",
+    GAP_LOCKOUT: "no pause possible after a pause ends",
+    SLOW_CANCEL: "cancel power cannot win the race",
 }
 
 TITLES: dict[str, str] = {

@@ -372,6 +372,18 @@ class NeverLockedProp(Node):
     assuming: tuple[str, ...]
 
 
+class CanPauseProp(Node):
+    """`ROLE can pause S within D`: in every reachable state, S is paused or one of ROLE's
+    `pause`/`extend` powers over S (without a `when`) could pause it within D, time passing
+    alone (its cooldown, S's `gap` and the role's timelock all allowing it by then)."""
+
+    kind: Literal["can_pause"] = "can_pause"
+    role: str
+    scope: str
+    within: int
+    assuming: tuple[str, ...]
+
+
 class NoUnilateralProp(Node):
     kind: Literal["no_unilateral"] = "no_unilateral"
     by: Literal["signer", "entity"]
@@ -386,7 +398,12 @@ class MinCoalitionProp(Node):
 
 
 Property = Annotated[
-    AlwaysProp | PausedAtMostProp | NeverLockedProp | NoUnilateralProp | MinCoalitionProp,
+    AlwaysProp
+    | PausedAtMostProp
+    | NeverLockedProp
+    | CanPauseProp
+    | NoUnilateralProp
+    | MinCoalitionProp,
     Field(discriminator="kind"),
 ]
 

@@ -8,6 +8,10 @@ evaluated once per sender with a non-zero count and triggers `tripSender` for th
 On-chain evaluable breakers are sent as `poke` (the guard re-checks them itself), the others as
 `trip` with the agent key. Breakers whose only effects are alerts produce no transaction: they
 alert once each time their condition becomes true.
+
+Failed and suspended reads follow docs/semantics.md, "Failed reads", as the guard does: a
+breaker that reads a suspended feed is not evaluated; one whose feed or token read failed at
+this block holds when its state part does (`ir.trip.trip_precondition`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from interlock.compiler.triggers import Method, method_of
-from interlock.ir.conditions import uses_per_sender
-from interlock.ir.nodes import Atom, Breaker, Program
+from interlock.ir.conditions import expanded_atoms, uses_per_sender
+from interlock.ir.inputs import feeds_read
+from interlock.ir.nodes import Atom, Breaker, Cond, Program
+from interlock.ir.trip import trip_precondition
 from interlock.runtime.metrics import AtomValues
 from interlock.semantics import State, StepRefused, eval_cond, score_value
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import cooldown_ok
+
+READ_KINDS = frozenset({"price", "deviation", "staleness", "tvl"})  # a call at this block
 
 
 @dataclass(frozen=True)
@@ -58,14 +66,23 @@ class RulePlan:
     per_sender: bool
     method: Method
     alerts: tuple[str, ...]
+    feeds: tuple[str, ...] = ()  # feeds it reads: suspended, the rule is not evaluated
+    reads: tuple[Atom, ...] = ()  # its atoms that are feed or token reads
+    state_part: Cond | None = None  # what it is when one of those reads failed
 
     @classmethod
     def for_program(cls, program: Program) -> tuple[RulePlan, ...]:
         out = []
         for b in program.breakers:
             ps = uses_per_sender(program, b.when)
-            out.append(cls(b, ps, method_of(b, ps), alert_texts(b)))
+            reads = tuple(a for a in expanded_atoms(program, b.when) if a.kind in READ_KINDS)
+            out.append(cls(b, ps, method_of(b, ps), alert_texts(b), feeds_read(program, b),
+                           reads, trip_precondition(program, b)))
         return tuple(out)
+
+    def suspended(self, state: State) -> str | None:
+        return next((f for f in self.feeds if f in state.suspended_until
+                     and state.suspended(f)), None)
 
 
 def decide(
@@ -92,10 +109,14 @@ def decide(
             [(s, _merge(metrics, vals)) for s, vals in ordered_senders]
             if rule.per_sender else no_sender
         )
+        suspended = rule.suspended(state)
+        if suspended is not None:
+            skipped.append((b.name, f"reads suspended feed {suspended}"))
+            continue
         for sender, values in senders:
             evaluated += 1
             try:
-                if not eval_cond(program, when, state, values):
+                if not _holds(program, rule, when, state, values):
                     continue
             except StepRefused as exc:  # a metric it needs could not be read at this block
                 skipped.append((b.name, f"unavailable: {exc.reason}"))
@@ -108,6 +129,16 @@ def decide(
                 continue
             decisions.append(Decision(b.name, b.id, rule.method, sender, rule.alerts, block))
     return Outcome(tuple(decisions), evaluated, frozenset(holding), tuple(skipped))
+
+
+def _holds(
+    program: Program, rule: RulePlan, when: Cond, state: State, values: Mapping[Atom, int]
+) -> bool:
+    """The condition; with a failed feed or token read, its state part (as on chain)."""
+    if any(a not in values for a in rule.reads):
+        pre = rule.state_part
+        return pre is None or eval_cond(program, pre, state, values)
+    return eval_cond(program, when, state, values)
 
 
 def _merge(metrics: Mapping[Atom, int], extra: Mapping[Atom, int]) -> Mapping[Atom, int]:

@@ -23,6 +23,7 @@ from web3.providers.persistent import WebSocketProvider
 from web3.providers.rpc import AsyncHTTPProvider
 
 from interlock.compiler.guard_abi import function
+from interlock.ir.inputs import READ_GAS
 from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.metrics import MetricPlan
@@ -30,6 +31,10 @@ from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxE
 
 _BALANCE_OF = function("balanceOf")
 _LATEST_ROUND = function("latestRoundData")
+# The guard gives a feed or token read READ_GAS gas; an `eth_call`'s gas also pays the
+# transaction's intrinsic cost, so a read that needs more than the guard allows fails here too
+# (within a few hundred gas).
+_READ_TX_GAS = READ_GAS + 21_000 + 16 * 36
 
 
 class ConnectionLost(ConnectionError):
@@ -276,15 +281,18 @@ class Node:
         feeds = plan.feed_reads()
         tag = hex(number)
 
-        def call(to: str, data: bytes) -> tuple[str, list[Any]]:
-            return ("eth_call", [{"to": to, "data": "0x" + data.hex()}, tag])
+        def call(to: str, data: bytes, gas: int | None = None) -> tuple[str, list[Any]]:
+            tx: dict[str, str] = {"to": to, "data": "0x" + data.hex()}
+            if gas is not None:
+                tx["gas"] = hex(gas)
+            return ("eth_call", [tx, tag])
 
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
             *(("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, **f}]) for f in filters),
-            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])))
+            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])), _READ_TX_GAS)
               for asset, vault in reads),
-            *(call(feed, call_data(_LATEST_ROUND)) for feed in feeds),
+            *(call(feed, call_data(_LATEST_ROUND), _READ_TX_GAS) for feed in feeds),
             *(call(to, data) for to, data in extra),
             *requests,
         ]

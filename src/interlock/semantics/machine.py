@@ -91,8 +91,8 @@ def _fire(program: Program, state: State, s: Fire) -> tuple[Guards, State]:
     if breaker is None:
         raise StepRefused(f"no breaker `{s.breaker}`")
     metrics = {m.atom: m.value for m in s.metrics}
-    lookup = _metric_lookup(metrics)
-    return fire(CONCRETE, program, state, breaker, lookup, s.sender)
+    lookup = (lambda atom: metrics.get(atom, 0)) if s.failed_reads else _metric_lookup(metrics)
+    return fire(CONCRETE, program, state, breaker, lookup, s.sender, s.failed_reads)
 
 
 def _use(program: Program, state: State, s: UsePower) -> tuple[Guards, State]:

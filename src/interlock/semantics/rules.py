@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 
+from interlock.ir.inputs import feeds_read, reads_inputs
 from interlock.ir.nodes import Breaker, Power, Program
 from interlock.ir.trip import trip_precondition
 from interlock.semantics.cond import MetricFn, cond_g
@@ -35,10 +36,14 @@ def _start(o: Ops, d: State, scope: str) -> tuple[BoolVal, Val]:
     return new, o.ite(new, d.now, d.paused_since[scope])
 
 
-def pause_scope(o: Ops, program: Program, d: State, scope: str, u: Val, en: BoolVal) -> None:
-    """Pause `scope` until `u` (when `en`): continuation, gap refusal, max clamp, never shorten."""
+def pause_scope(o: Ops, program: Program, d: State, scope: str, u: Val, en: BoolVal) -> BoolVal:
+    """Pause `scope` until `u` (when `en`): continuation, gap refusal, max clamp, never shorten.
+
+    Returns whether the pause applied (it moved `paused_until`): a pause that `gap` refused or
+    that changed nothing does not count for a power's cooldown.
+    """
     if scope not in d.paused_until:
-        return
+        return en
     sc = program.scope(scope)
     pu = d.paused_until[scope]
     new, since = _start(o, d, scope)
@@ -49,6 +54,7 @@ def pause_scope(o: Ops, program: Program, d: State, scope: str, u: Val, en: Bool
         u = o.min_(u, since + sc.max_pause)
     apply = o.and_(en, o.not_(refused), u > pu, u > d.now)
     _set_pause(o, d, scope, apply, new, u, since)
+    return apply
 
 
 def extend_scope(o: Ops, d: State, scope: str, by: Val, en: BoolVal) -> None:
@@ -108,20 +114,36 @@ def cooldown_ok(o: Ops, mark: Val, now: Val, cooldown: int | None) -> BoolVal:
 
 
 def fire(
-    o: Ops, program: Program, st: State, b: Breaker, metric: MetricFn, sender: str | None = None
+    o: Ops,
+    program: Program,
+    st: State,
+    b: Breaker,
+    metric: MetricFn,
+    sender: str | None = None,
+    failed: BoolVal = False,
 ) -> tuple[Guards, State]:
-    """Breaker `b` fires with metric values `metric` (adversarial in the symbolic run)."""
+    """Breaker `b` fires with metric values `metric` (adversarial in the symbolic run).
+
+    `failed`: an external read of the condition failed (docs/semantics.md, "Failed reads");
+    it matters only for an on-chain rule that reads a feed or a token.
+    """
     guards: Guards = []
     if b.cooldown is not None and b.name in st.fired_until:
         guards.append(("cooldown", cooldown_ok(o, st.fired_until[b.name], st.now, b.cooldown)))
+    for f in feeds_read(program, b):
+        if f in st.suspended_until:
+            guards.append((f"`{f}` is suspended", o.not_(st.now < st.suspended_until[f])))
+    # The guard checks only this much when the agent trips the rule, or when a read of an
+    # on-chain rule fails, so either fires whenever this holds, whatever the metrics.
+    pre = trip_precondition(program, b)
+    holds = cond_g(o, program, pre, st, metric) if pre is not None else True
     if b.onchain:
-        guards.append(("condition does not hold", cond_g(o, program, b.when, st, metric)))
-    else:
-        # The guard checks only this much when the agent trips the rule, so a compromised agent
-        # fires it whenever this holds, whatever the metrics (docs/semantics.md).
-        pre = trip_precondition(program, b)
-        if pre is not None:
-            guards.append(("condition does not hold", cond_g(o, program, pre, st, metric)))
+        full = cond_g(o, program, b.when, st, metric)
+        if reads_inputs(program, b):
+            full = o.ite(failed, holds, full)
+        guards.append(("condition does not hold", full))
+    elif pre is not None:
+        guards.append(("condition does not hold", holds))
     d = draft(st)
     for e in b.effects:
         if e.kind == "pause":
@@ -175,19 +197,21 @@ def use_power(
     guards = power_guards(o, program, st, w, include, value)
     d = draft(st)
     for t, en in include.items():
-        _apply_power(o, program, d, w, t, en, value)
+        counts = _apply_power(o, program, d, w, t, en, value)
         if (w.id, t) in d.used_until:
             held = value if w.kind in DURATION_POWERS else 0
-            d.used_until[(w.id, t)] = o.ite(en, st.now + held, d.used_until[(w.id, t)])
+            d.used_until[(w.id, t)] = o.ite(counts, st.now + held, d.used_until[(w.id, t)])
     return guards, d
 
 
 def _apply_power(
     o: Ops, program: Program, d: State, w: Power, t: str, en: BoolVal, value: Val
-) -> None:
+) -> BoolVal:
+    """Apply `w` to target `t` (when `en`); whether the use counts for the power's cooldown
+    (docs/semantics.md: a pause that applied nothing does not)."""
     if w.kind == "pause":
-        pause_scope(o, program, d, t, d.now + value, en)
-    elif w.kind == "extend":
+        return pause_scope(o, program, d, t, d.now + value, en)
+    if w.kind == "extend":
         extend_scope(o, d, t, value, en)
     elif w.kind == "unpause":
         unpause_scope(o, d, t, en)
@@ -201,3 +225,4 @@ def _apply_power(
         lo, hi = max(lo, param.min), min(hi, param.max)
         d.base[t] = o.ite(en, o.max_(lo, o.min_(value, hi)), d.base[t])
     # `cancel` removes queued operations only; the verifier's model has none to remove
+    return en

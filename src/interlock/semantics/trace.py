@@ -37,6 +37,9 @@ class Fire(_Step):
     breaker: str
     metrics: tuple[MetricValue, ...] = ()
     sender: str | None = None  # for `block sender` effects
+    # an external read of the condition failed (docs/semantics.md, "Failed reads"): the
+    # metrics are then not read, and an on-chain rule holds when its state part does
+    failed_reads: bool = False
 
 
 class UsePower(_Step):

@@ -7,6 +7,7 @@ contract TestFeed {
     int256 public answer;
     uint256 public updatedAt;
     uint80 public roundId;
+    bool public broken; // `latestRoundData` reverts: a failed read (docs/semantics.md)
 
     constructor(uint8 decimals_, int256 answer_) {
         decimals = decimals_;
@@ -28,7 +29,13 @@ contract TestFeed {
         roundId += 1;
     }
 
+    /// @notice Break (or mend) the feed: a broken one reverts, as a failed read does.
+    function setBroken(bool broken_) external {
+        broken = broken_;
+    }
+
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
+        require(!broken, "broken");
         return (roundId, answer, updatedAt, updatedAt, roundId);
     }
 }

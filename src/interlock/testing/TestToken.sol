@@ -7,8 +7,9 @@ contract TestToken {
     string public symbol;
     uint8 public immutable decimals;
     uint256 public totalSupply;
-    mapping(address => uint256) public balanceOf;
+    mapping(address => uint256) private _balances;
     mapping(address => mapping(address => uint256)) public allowance;
+    bool public broken; // `balanceOf` reverts: a failed read (docs/semantics.md)
 
     event Transfer(address indexed from, address indexed to, uint256 value);
     event Approval(address indexed owner, address indexed spender, uint256 value);
@@ -19,17 +20,27 @@ contract TestToken {
         decimals = decimals_;
     }
 
+    function balanceOf(address account) external view returns (uint256) {
+        require(!broken, "broken");
+        return _balances[account];
+    }
+
+    /// @notice Break (or mend) `balanceOf`: a broken one reverts, as a failed read does.
+    function setBroken(bool broken_) external {
+        broken = broken_;
+    }
+
     function mint(address to, uint256 amount) external {
         totalSupply += amount;
-        balanceOf[to] += amount;
+        _balances[to] += amount;
         emit Transfer(address(0), to, amount);
     }
 
     /// @notice Sets `account`'s balance, emitting the mint or burn transfer (a chain driver
     /// makes a vault's balance, the guard's `tvl`, exactly what a step needs).
     function setBalance(address account, uint256 amount) external {
-        uint256 old = balanceOf[account];
-        balanceOf[account] = amount;
+        uint256 old = _balances[account];
+        _balances[account] = amount;
         if (amount >= old) {
             totalSupply += amount - old;
             emit Transfer(address(0), account, amount - old);
@@ -58,8 +69,8 @@ contract TestToken {
     }
 
     function _move(address from, address to, uint256 amount) private {
-        balanceOf[from] -= amount;
-        balanceOf[to] += amount;
+        _balances[from] -= amount;
+        _balances[to] += amount;
         emit Transfer(from, to, amount);
     }
 }

@@ -32,7 +32,9 @@ from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from interlock.ir.nodes import Program
+from interlock.ir.conditions import expanded_atoms
+from interlock.ir.inputs import FEED_KINDS, TOKEN_KINDS
+from interlock.ir.nodes import Breaker, Program
 from interlock.runtime.mirror import SHOWN_BY
 from interlock.semantics import State, effective_param
 from interlock.semantics.trace import Advance, Fire, Step, UsePower
@@ -215,6 +217,8 @@ class ChainDriver:
         if breaker is None:
             return Outcome(ok=False, step=s)
         self.undone_flows, self.fired_by_reports = {}, []
+        if s.failed_reads and breaker.onchain:
+            return self._fire_broken(breaker, s)
         realized = realize_metrics(self, breaker, s.metrics)
         step = Fire(breaker=s.breaker, metrics=realized, sender=s.sender)
         by_id = {b.id: b for b in self.program.breakers}
@@ -238,6 +242,27 @@ class ChainDriver:
                 fn = self.guard.functions.trip(breaker.id)
         out = self.chain.call_fn(fn, sender, timestamp=self.now)
         return Outcome(ok=out.ok, step=step, gas_used=out.gas_used, implicit=implicit)
+
+    def _fire_broken(self, breaker: Breaker, s: Fire) -> Outcome:
+        """`poke` with every feed and token the rule reads broken (they revert), then mended."""
+        broken = self._inputs_of(breaker)
+        self.sync_clock()
+        for c in broken:
+            self.chain.call_fn(c.functions.setBroken(True), self.sender, timestamp=self.now)
+        out = self.chain.call_fn(self.guard.functions.poke(breaker.id), self.sender,
+                                 timestamp=self.now)
+        for c in broken:
+            self.chain.call_fn(c.functions.setBroken(False), self.sender, timestamp=self.now)
+        step = Fire(breaker=s.breaker, failed_reads=True, sender=s.sender)
+        return Outcome(ok=out.ok, step=step, gas_used=out.gas_used)
+
+    def _inputs_of(self, breaker: Breaker) -> list[Any]:
+        atoms = expanded_atoms(self.program, breaker.when)
+        feeds = {a.target for a in atoms if a.kind in FEED_KINDS}
+        assets = sorted({a.target for a in atoms if a.kind in TOKEN_KINDS})
+        refs = [self.h.references[f] for f in sorted(feeds) if f in self.h.references]
+        return [*(self.h.feeds[f] for f in sorted(feeds)), *refs,
+                *(self.h.tokens[a] for a in assets)]
 
     def _use(self, s: UsePower, index: int | None) -> Outcome:
         if not 0 <= s.power < len(self.program.powers):

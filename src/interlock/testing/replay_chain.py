@@ -6,7 +6,9 @@ repeated a few times) and records the guard's state after every transaction;
 from the semantics): an `always` predicate false in an observed state, a continuous pause
 longer than the bound or a reopening shorter than `then open G` in the guard's own
 `pausedSince`/`pausedUntil`, a pause that grows with every loop iteration, or a power the
-guard accepted from too few keys or entities.
+guard accepted from too few keys or entities. For `ROLE can pause S within D` the replay ends
+with a probe: time passes by D and every untimelocked pausing power of ROLE is tried on S; the
+property is broken on chain when none of them pauses it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from interlock.ir.conditions import CondFold, compare_zero
-from interlock.ir.nodes import Compare, Cond, Invariant, Program, StatePred
+from interlock.ir.nodes import CanPauseProp, Compare, Cond, Invariant, Program, StatePred
 from interlock.semantics.trace import Advance, Step, UsePower
 from interlock.testing.chain_driver import ChainDriver, GuardView
+from interlock.verifier.can_pause import pausing_powers
 from interlock.verifier.result import PropertyResult
+from interlock.verifier.symbolic import minimal_signers
 
 LOOP_ITERATIONS = 3
 
@@ -39,6 +43,7 @@ class ChainReplay:
     # metrics as realized on chain
     loop_starts: tuple[int, ...]  # indices where each loop iteration begins
     observations: tuple[Observation, ...]
+    probe: str | None = None  # `can pause ... within D`: why no power paused (None: one did)
 
 
 def replay_steps(program: Program, result: PropertyResult) -> tuple[list[Step], list[int]]:
@@ -68,8 +73,26 @@ def replay_on_chain(driver: ChainDriver, result: PropertyResult) -> ChainReplay:
         applied.append(out.implicit + (() if out.in_implicit else (out.step,)))
         if not isinstance(s, Advance):
             obs.append(Observation(index=i, now=driver.now, ok=out.ok, view=driver.read()))
+    prop = next((v.prop for v in driver.program.invariants if v.name == result.name), None)
+    probe = _probe_can_pause(driver, prop) if isinstance(prop, CanPauseProp) else None
     return ChainReplay(steps=tuple(steps), applied=tuple(applied), loop_starts=tuple(starts),
-                       observations=tuple(obs))
+                       observations=tuple(obs), probe=probe)
+
+
+def _probe_can_pause(driver: ChainDriver, prop: CanPauseProp) -> str | None:
+    """At now + D, try each untimelocked pausing power of ROLE on S (a timelocked one would
+    need its queue: not probed); why none paused S, or None when one did."""
+    driver.apply(Advance(seconds=prop.within))
+    for w in pausing_powers(driver.program, prop):
+        if w.delay > 0:
+            continue
+        before = driver.read().paused_until[prop.scope]
+        use = UsePower(power=w.id, targets=(prop.scope,), value=w.max_duration or 3600,
+                       signers=minimal_signers(driver.program, w.role))
+        if driver.apply(use).ok and driver.read().paused_until[prop.scope] > before:
+            return None
+    return (f"at {driver.now}, {prop.within}s later, no power of `{prop.role}` pauses "
+            f"`{prop.scope}`")
 
 
 # --- the property, judged on chain observations ---------------------------------------------
@@ -125,6 +148,8 @@ def breach_on_chain(program: Program, invariant: Invariant, replay: ChainReplay)
         return _pause_breach(prop.scope, prop.limit, prop.open_gap, obs)
     if prop.kind == "never_locked":
         return _growing_pause(prop.scope, replay)
+    if prop.kind == "can_pause":
+        return replay.probe
     step = replay.steps[obs[-1].index] if obs else None
     if isinstance(step, UsePower):  # a coalition property: the guard took too few keys
         return f"the guard accepted power {step.power} signed by {', '.join(step.signers)}"

@@ -12,6 +12,8 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0803 | scope cannot be unpaused before its pause expires |
 | W0804 | score tier no breaker uses |
 | W0810 | flash liquidity can offset a rule's outflow |
+| W0806 | no pause possible after a pause ends |
+| W0807 | cancel power cannot win the race |
 """
 
 from __future__ import annotations
@@ -289,6 +291,62 @@ def flash_offset(program: Program) -> Iterator[Diagnostic]:
                 b.span, subjects=(b.name,),
                 help=f"compare `outflow({asset}, W)` with a share of `tvl({asset})` alone, and "
                      f"limit deposits with an on-chain rule on `inflow({asset}, W)`")
+# --- W0806 ---------------------------------------------------------------------------------
+
+
+@finding("W0806", "no pause possible after a pause ends")
+def gap_lockout(program: Program) -> Iterator[Diagnostic]:
+    """A scope with `gap G` that a breaker can pause and a `pause` power can pause: for G
+    after every pause ends, every pause of it is refused (only `extend` goes beyond `gap`), and
+    whoever can make the breaker fire — anyone who moves funds, for an on-chain rule; the agent
+    key, for an off-chain one — chooses when that window opens. Not reported when a role
+    without a timelock can `extend` the scope. The message gives the window's length; the
+    property `ROLE can pause S within D` shows what it costs the guardian."""
+    for scope in program.scopes:
+        if scope.gap is None:
+            continue
+        pausers = [b.name for b in program.breakers for e in b.effects
+                   if e.kind == "pause" and scope.name in e.scopes]
+        powers = [w for w in program.powers if w.kind == "pause" and scope.name in w.targets]
+        extends = [w for w in program.powers if w.kind == "extend"
+                   and scope.name in w.targets and w.delay == 0]
+        if not pausers or not powers or extends:
+            continue
+        window = fmt_duration(scope.gap)
+        yield _diag(
+            "W0806",
+            f"for {window} after every pause of `{scope.name}` ends no power can pause it "
+            f"(`gap {window}`), and breaker `{pausers[0]}` can start such a pause",
+            scope.span,
+            subjects=(scope.name,),
+            help=f"check `{powers[0].role} can pause {scope.name} within D` to see the "
+            f"guardian's worst case; a shorter `gap` or an `extend` power narrows the window",
+        )
+
+
+# --- W0807 ---------------------------------------------------------------------------------
+
+
+@finding("W0807", "cancel power cannot win the race")
+def slow_cancel(program: Program) -> Iterator[Diagnostic]:
+    """A `cancel R` power whose own role is timelocked at least as long as R: the cancel is
+    queued no earlier than the operation it targets and becomes executable no sooner after it,
+    so anyone can execute the operation first (`allow gov to cancel gov` with `gov`
+    timelocked can never stop one of gov's operations)."""
+    for w in program.powers:
+        if w.kind != "cancel" or w.delay == 0:
+            continue
+        target = program.role(w.targets[0])
+        if w.delay >= target.delay:
+            yield _diag(
+                "W0807",
+                f"`{w.role}` waits {fmt_duration(w.delay)} to cancel, no less than "
+                f"`{target.name}`'s {fmt_duration(target.delay)}: its cancel can never land "
+                f"before the operation it cancels",
+                w.span,
+                subjects=(w.role, target.name),
+                help=f"let a role without a timelock (a guardian) cancel `{target.name}`",
+            )
 
 
 # --- running them --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import Any
 import z3
 
 from interlock.ir.conditions import reads
+from interlock.ir.inputs import feeds_read, reads_inputs
 from interlock.ir.metric_arith import metric_nonnegative
 from interlock.ir.nodes import Atom, Breaker, Cond, Power, Program
 from interlock.semantics import role_satisfied
@@ -27,6 +28,7 @@ from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.verifier.z3ops import Z3
 
 _fresh = itertools.count()
+FAILED = "failed_reads"  # the input naming a fire step's failed external read
 
 
 @dataclass
@@ -96,6 +98,7 @@ def slice_program(program: Program, seed: Slice, assuming: Iterable[str]) -> Sli
             if b.name not in kept_b and _breaker_writes(b, sl):
                 kept_b.add(b.name)
                 cond_reads(program, b.when, sl)
+                sl.feeds |= set(feeds_read(program, b))  # a suspended feed stops the rule
                 changed = True
         for w in powers:
             if w.id not in kept_w and _power_writes(w, sl):
@@ -173,11 +176,15 @@ class Model:
             ("override_until", k) for k in override_keys(p) if k[0] in sl.params and k[1] in kept
         ]
         out += [("fired_until", b.name) for b in sl.breakers if b.cooldown is not None]
+        # a target outside the slice: its effect is skipped, so its cooldown (which could
+        # only refuse that target) is left out too, an over-approximation
+        inside = sl.scopes | sl.feeds | sl.params | {r.name for r in p.roles}
         out += [
             ("used_until", (w.id, t))
             for w in sl.powers
             if w.cooldown is not None
             for t in w.targets
+            if t in inside
         ]
         return out
 
@@ -270,9 +277,14 @@ class Model:
                 metrics[atom] = z3.Int(f"m{next(_fresh)}_{atom.kind}_{atom.target}@{tag}")
             return metrics[atom]
 
-        guards, nxt = fire(Z3, self.program, st, b, metric)
-        inputs = {str(i): v for i, v in enumerate(metrics.values())}
+        failed: Any = False
+        if b.onchain and reads_inputs(self.program, b):
+            failed = z3.Bool(f"failed_reads_{b.id}@{tag}")
+        guards, nxt = fire(Z3, self.program, st, b, metric, failed=failed)
+        inputs: dict[str, Any] = {str(i): v for i, v in enumerate(metrics.values())}
         atoms = {str(i): a for i, a in enumerate(metrics)}
+        if failed is not False:
+            inputs[FAILED] = failed
         domain = [v >= 0 for a, v in metrics.items() if metric_nonnegative(self.program, a)]
         return Applied(guards, nxt, inputs, domain, atoms)
 
@@ -298,11 +310,15 @@ class Model:
         if action.kind == "advance":
             return Advance(seconds=val(applied.inputs["seconds"]))
         if action.breaker is not None:
+            failed = FAILED in applied.inputs and z3.is_true(
+                m.eval(applied.inputs[FAILED], model_completion=True)
+            )
             metrics = tuple(
                 MetricValue(atom=applied.metric_atoms[k], value=val(v))
                 for k, v in applied.inputs.items()
+                if k != FAILED and not failed
             )
-            return Fire(breaker=action.breaker.name, metrics=metrics)
+            return Fire(breaker=action.breaker.name, metrics=metrics, failed_reads=failed)
         w = action.power
         assert w is not None
         targets = tuple(

@@ -1,4 +1,5 @@
-"""Temporal properties: `always PRED`, `S paused at most D [then open G]`, `S never locked forever`.
+"""Temporal properties: `always PRED`, `S paused at most D [then open G]`, `S never locked forever`,
+`ROLE can pause S within D` (`can_pause`).
 
 Each property is a safety query (`temporal_props`) over the sliced transition relation
 (`symbolic`). Spacer (`chc`) proves it for executions of any length; when it does not, bounded
@@ -21,11 +22,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from interlock.ir.nodes import AlwaysProp, Invariant, NeverLockedProp, PausedAtMostProp, Program
+from interlock.ir.nodes import (
+    AlwaysProp,
+    CanPauseProp,
+    Invariant,
+    NeverLockedProp,
+    PausedAtMostProp,
+    Program,
+)
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.state import State
 from interlock.verifier.bmc import BmcResult, bmc, follow
 from interlock.verifier.budget import Clock, OutOfTime
+from interlock.verifier.can_pause import bad_can_pause, seed_can_pause
 from interlock.verifier.chc import chc_check
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay_breaks
@@ -63,10 +72,18 @@ class _Query:
     assuming: tuple[str, ...]
     bad_symbolic: Callable[[State], object]
     bad_concrete: Callable[[State], object]
-    prop: AlwaysProp | PausedAtMostProp
+    prop: AlwaysProp | PausedAtMostProp | CanPauseProp
 
 
-def _query(program: Program, prop: AlwaysProp | PausedAtMostProp) -> _Query:
+def _query(program: Program, prop: AlwaysProp | PausedAtMostProp | CanPauseProp) -> _Query:
+    if isinstance(prop, CanPauseProp):
+        return _Query(
+            seed_can_pause(prop),
+            prop.assuming,
+            bad_can_pause(Z3, program, prop),
+            bad_can_pause(CONCRETE, program, prop),
+            prop,
+        )
     if isinstance(prop, AlwaysProp):
         return _Query(
             seed_always(program, prop),
@@ -94,7 +111,7 @@ def check_temporal(program: Program, invariant: Invariant, timeout_s: float) -> 
     try:
         if isinstance(prop, NeverLockedProp):
             return check_never_locked(program, invariant, prop, start, clock)
-        assert isinstance(prop, AlwaysProp | PausedAtMostProp)
+        assert isinstance(prop, AlwaysProp | PausedAtMostProp | CanPauseProp)
         return _check_safety(program, invariant, _query(program, prop), start, clock, timeout_s)
     except OutOfTime:
         return result(invariant, start, status="unknown", method="timeout",

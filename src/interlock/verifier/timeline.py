@@ -112,6 +112,8 @@ def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
         else:
             effects.append(f'alert "{e.text}"')
     inputs = ", ".join(f"{m.atom.kind}({m.atom.target})={m.value}" for m in s.metrics)
+    if s.failed_reads:
+        inputs = "a feed or token read failed"
     what = "; ".join(effects) + (f" [{inputs}]" if inputs else "")
     if b.onchain or not program.agents:
         return TimelineEntry(time=t, actor=f"breaker {b.name}", action=f"fires: {what}")

@@ -49,6 +49,10 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint8 private constant ALL_SCOPES = 255;
     uint256 private constant SAT = 2 ** 128;
     uint256 private constant BUCKET_CAP = 2 ** 104 - 1;
+    /// @dev Gas one feed or token read may use; the caller must leave enough for it
+    /// (docs/semantics.md, "Failed reads").
+    uint256 private constant READ_GAS = 100000;
+    uint256 private constant READ_GAS_NEEDED = READ_GAS * 64 / 63 + 5000;
     uint256 private constant WAD = 1e18;
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     bytes32 private constant DOMAIN_TYPEHASH =
@@ -96,6 +100,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     address private transient _flowAsset;
     uint256 private transient _flowAmount;
     bool private transient _flowOut;
+    /// @dev Set when a feed or token read fails while a rule's condition is evaluated.
+    bool private transient _readFailed;
 
     uint256 private immutable _cachedChainId;
     address private immutable _cachedThis;
@@ -251,7 +257,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         (bool onchain,, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!onchain) revert NotOnchainRule(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
-        if (!_condition(ruleId)) revert ConditionNotMet(ruleId);
+        if (_inputSuspended(ruleId) || !_holds(ruleId)) revert ConditionNotMet(ruleId);
         _fire(ruleId, address(0));
     }
 
@@ -264,7 +270,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (onchain) revert OnchainRule(ruleId);
         if (needsSender) revert SenderRequired(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
-        if (!_statePart(ruleId)) revert ConditionNotMet(ruleId);
+        if (_inputSuspended(ruleId) || !_statePart(ruleId)) revert ConditionNotMet(ruleId);
         _fire(ruleId, address(0));
     }
 
@@ -274,7 +280,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         (, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!needsSender) revert NoSenderEffect(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
-        if (!_statePart(ruleId)) revert ConditionNotMet(ruleId);
+        if (_inputSuspended(ruleId) || !_statePart(ruleId)) revert ConditionNotMet(ruleId);
         _fire(ruleId, sender);
     }
 
@@ -371,7 +377,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     // Internal: state transitions (docs/semantics.md, "Steps")
     // ---------------------------------------------------------------------------------------
 
-    function _pause(uint8 scope, uint64 until) private {
+    /// @dev Whether the pause applied: a pause `gap` refuses, or that changes nothing, does not
+    /// count for a power's cooldown.
+    function _pause(uint8 scope, uint64 until) private returns (bool) {
         (bool hasMax, uint64 maxPause, uint64 gap) = _scopeLimits(scope);
         ScopeState memory st = _scopes[scope];
         uint64 t = _now();
@@ -380,13 +388,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         bool fresh = !continues || t == st.pausedUntil;
         if (fresh && gap != 0 && st.pausedUntil != 0 && t < uint256(st.pausedUntil) + gap) {
             emit PauseRefused(scope);
-            return;
+            return false;
         }
         if (hasMax && uint256(until) > uint256(since) + maxPause) until = since + maxPause;
-        if (until > st.pausedUntil && until > t) {
-            _scopes[scope] = ScopeState(until, since);
-            emit Paused(scope, until, since);
-        }
+        if (until <= st.pausedUntil || until <= t) return false;
+        _scopes[scope] = ScopeState(until, since);
+        emit Paused(scope, until, since);
+        return true;
     }
 
     function _extend(uint8 scope, uint64 duration) private {
@@ -563,8 +571,42 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         return int256(x > SAT ? SAT : x);
     }
 
-    function _answer(address feed) private view returns (int256 answer, uint256 updatedAt) {
-        (, answer,, updatedAt,) = IGuardFeed(feed).latestRoundData();
+    /// @dev One `latestRoundData()` read with at most READ_GAS gas and no return data copied
+    /// beyond its five words; a revert, an out-of-gas or a short answer is a failed read
+    /// (`_readFailed`) and reads as zeros.
+    function _answer(address feed) private returns (int256 answer, uint256 updatedAt) {
+        if (gasleft() < READ_GAS_NEEDED) revert ReadGasTooLow();
+        bool ok;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, shl(224, 0xfeaf968c))
+            ok := staticcall(READ_GAS, feed, p, 4, p, 0xa0)
+            ok := and(ok, iszero(lt(returndatasize(), 0xa0)))
+            answer := mload(add(p, 0x20))
+            updatedAt := mload(add(p, 0x60))
+        }
+        if (!ok) {
+            _readFailed = true;
+            return (0, 0);
+        }
+    }
+
+    /// @dev One `balanceOf(account)` read, bounded as `_answer`.
+    function _balance(address token, address account) private returns (uint256 amount) {
+        if (gasleft() < READ_GAS_NEEDED) revert ReadGasTooLow();
+        bool ok;
+        assembly ("memory-safe") {
+            let p := mload(0x40)
+            mstore(p, shl(224, 0x70a08231))
+            mstore(add(p, 4), account)
+            ok := staticcall(READ_GAS, token, p, 0x24, p, 0x20)
+            ok := and(ok, iszero(lt(returndatasize(), 0x20)))
+            amount := mload(p)
+        }
+        if (!ok) {
+            _readFailed = true;
+            return 0;
+        }
     }
 
     function _addSat(uint256 a, uint256 b) private pure returns (uint256) {
@@ -575,18 +617,18 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @dev `price`: the answer, 0 when it is <= 0 (exact; `_price` is it saturated).
-    function _rawPrice(address feed) private view returns (uint256) {
+    function _rawPrice(address feed) private returns (uint256) {
         (int256 answer,) = _answer(feed);
         return answer <= 0 ? 0 : uint256(answer);
     }
 
-    function _price(address feed) private view returns (int256) {
+    function _price(address feed) private returns (int256) {
         return _sat(_rawPrice(feed));
     }
 
     /// @dev `deviation`: floor(|price - ref| * 1e18 / ref) on the feeds' own answers, exact for
     /// any int256 answers (uint256 max beyond 2**256); a reference answer <= 0 reads as 2**128.
-    function _rawDeviation(address feed, address refFeed) private view returns (uint256) {
+    function _rawDeviation(address feed, address refFeed) private returns (uint256) {
         (int256 r,) = _answer(refFeed);
         if (r <= 0) return SAT;
         uint256 p = _rawPrice(feed);
@@ -596,7 +638,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         return _mulDiv(diff, WAD, ref);
     }
 
-    function _deviation(address feed, address refFeed) private view returns (int256) {
+    function _deviation(address feed, address refFeed) private returns (int256) {
         return _sat(_rawDeviation(feed, refFeed));
     }
 
@@ -636,18 +678,18 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
-    function _rawStaleness(address feed) private view returns (uint256) {
+    function _rawStaleness(address feed) private returns (uint256) {
         (, uint256 updatedAt) = _answer(feed);
         return updatedAt > block.timestamp ? SAT : block.timestamp - updatedAt;
     }
 
-    function _staleness(address feed) private view returns (int256) {
+    function _staleness(address feed) private returns (int256) {
         return _sat(_rawStaleness(feed));
     }
 
     /// @dev tvl(USDC): balances of the vaults that hold it.
-    function _tvl0() private view returns (uint256 sum) {
-        sum = _addSat(sum, IGuardToken(ASSET_USDC).balanceOf(VAULT_POOL));
+    function _tvl0() private returns (uint256 sum) {
+        sum = _addSat(sum, _balance(ASSET_USDC, VAULT_POOL));
         sum = _afterFlow(ASSET_USDC, sum);
     }
 
@@ -667,7 +709,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         return (false, false, false, 0);
     }
 
-    function _condition(uint256 ruleId) private view returns (bool) {
+    function _condition(uint256 ruleId) private returns (bool) {
         if (ruleId == 0) {
             // drain
             return (10 * _sat(_seriesSum(0, 300)) - _sat(_tvl0()) > 0);
@@ -692,10 +734,32 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         return true;
     }
 
-    /// @dev Fires rule `ruleId` when its cooldown allows and its condition holds now.
+    /// @dev Whether rule `ruleId` reads a suspended feed: it then does not fire, and the
+    /// feed is not read (docs/semantics.md, "Failed reads").
+    function _inputSuspended(uint256 ruleId) private view returns (bool) {
+        if (ruleId == 1) return _isSuspended(0);
+        if (ruleId == 3) return _isSuspended(0);
+        if (ruleId == 4) return _isSuspended(0);
+        ruleId;
+        return false;
+    }
+
+    /// @dev An on-chain rule's condition now. A failed feed or token read makes it the
+    /// rule's state part: a broken input counts as the metrics holding.
+    function _holds(uint256 ruleId) private returns (bool) {
+        _readFailed = false;
+        bool h = _condition(ruleId);
+        if (!_readFailed) return h;
+        _readFailed = false;
+        return _statePart(ruleId);
+    }
+
+    /// @dev Fires rule `ruleId` when its cooldown allows and its condition holds now. The
+    /// cooldown is checked first, so a cooling rule reads no feed or token.
     function _try(uint256 ruleId) private returns (bool) {
         (,, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
-        if (!_condition(ruleId) || !_ready(ruleId, hasCooldown, cooldown)) return false;
+        if (!_ready(ruleId, hasCooldown, cooldown) || _inputSuspended(ruleId)) return false;
+        if (!_holds(ruleId)) return false;
         _fire(ruleId, address(0));
         return true;
     }
@@ -911,13 +975,19 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     function _use(uint16 power, uint8 target, bool hasCooldown, uint64 cooldown, uint64 duration)
         private
     {
+        _checkUse(power, target, hasCooldown, cooldown);
+        if (hasCooldown) _usedUntil[(uint256(power) << 8) | target] = _now() + duration;
+    }
+
+    function _checkUse(uint16 power, uint8 target, bool hasCooldown, uint64 cooldown)
+        private
+        view
+    {
         if (!hasCooldown) return;
-        uint256 key = (uint256(power) << 8) | target;
-        uint64 last = _usedUntil[key];
+        uint64 last = _usedUntil[(uint256(power) << 8) | target];
         if (last != 0 && _now() < uint256(last) + cooldown) {
             revert PowerCooldown(power, target, last + cooldown);
         }
-        _usedUntil[key] = _now() + duration;
     }
 
     function _powerPause(Operation calldata op, uint256 allowed, uint256 maxD, bool hasCd, uint64 cd)
@@ -928,8 +998,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         for (uint256 i = 0; i < N_SCOPES; ++i) {
             uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
             if ((op.targets >> s) & 1 == 0) continue;
-            _use(op.power, s, hasCd, cd, d);
-            _pause(s, _now() + d);
+            // a pause `gap` refuses (or that changes nothing) does not use the cooldown
+            _checkUse(op.power, s, hasCd, cd);
+            if (_pause(s, _now() + d) && hasCd) _usedUntil[(uint256(op.power) << 8) | s] = _now() + d;
         }
     }
 

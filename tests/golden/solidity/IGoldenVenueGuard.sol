@@ -66,6 +66,7 @@ interface IGoldenVenueGuard {
     error NoSenderEffect(uint256 ruleId);
     error RuleCooldown(uint256 ruleId, uint64 readyAt);
     error ConditionNotMet(uint256 ruleId);
+    error ReadGasTooLow();
     error Reentrancy();
     error Expired(uint256 deadline);
     error NonceUsed(uint256 nonce);

@@ -74,6 +74,13 @@ def _prop(p: ast.PropAst, assuming: tuple[str, ...] | None, symbols: Symbols, si
         return None
     if p.kind == "never_locked":
         return ir.NeverLockedProp(scope=p.scope.text, assuming=assumed)
+    if p.kind == "can_pause":
+        assert p.role is not None and p.limit is not None
+        if symbols.resolve(p.role, ("role",)) is None:
+            return None
+        within = seconds(p.limit, sink, "a time to pause", positive=True)
+        return ir.CanPauseProp(role=p.role.text, scope=p.scope.text, within=within,
+                               assuming=assumed)
     assert p.limit is not None
     limit = seconds(p.limit, sink, "a pause limit", positive=True)
     gap = seconds(p.open_gap, sink, "an open time", positive=True) if p.open_gap else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from interlock.ir import codes as C
 from interlock.ir.nodes import (
     AlwaysProp,
+    CanPauseProp,
     Invariant,
     MinCoalitionProp,
     NeverLockedProp,
@@ -57,7 +58,7 @@ def _coalition(o: Coalition, n: Coalition) -> tuple[Verdict, str]:
     return verdict, f"every power outside {sorted(map(str, ne)) or 'none'} needs {nn} {nb}s"
 
 
-def _assuming(o: Temporal, n: Temporal) -> Verdict:
+def _assuming(o: Temporal | CanPauseProp, n: Temporal | CanPauseProp) -> Verdict:
     return by_inclusion(frozenset(o.assuming), frozenset(n.assuming))
 
 
@@ -84,7 +85,18 @@ def strength(old: Side, o: Property, new: Side, n: Property) -> tuple[Verdict, s
         return _coalition(o, n)
     if isinstance(o, Coalition) or isinstance(n, Coalition):
         return "incomparable", "a coalition property and a temporal one"
+    if isinstance(o, CanPauseProp) or isinstance(n, CanPauseProp):
+        return _can_pause(o, n)
     return _temporal(old, o, new, n)
+
+
+def _can_pause(o: Property, n: Property) -> tuple[Verdict, str]:
+    """`ROLE can pause S within D`: a longer D asks less (same role and scope)."""
+    if not (isinstance(o, CanPauseProp) and isinstance(n, CanPauseProp)) or (
+            o.role, o.scope) != (n.role, n.scope):
+        return "incomparable", "the two properties assert different things"
+    within = by_size(o.within, n.within, larger_is_weaker=True)
+    return join((within, _assuming(o, n))), "a longer wait for the pause allows more"
 
 
 def _text(side: Side, span_line: int) -> str:
