@@ -62,7 +62,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     bytes32 private constant NAME_HASH = keccak256("GoldenVenueGuard");
     bytes32 private constant VERSION_HASH = keccak256("1");
     /// @dev The domain's salt: keccak256 of the rules' canonical text (docs/guard.md, "Signatures").
-    bytes32 private constant RULES_HASH = 0x3563557af8d521d2aab455fa51b3e71ef8cdf3aec78e92dbf335fc89eade87d4;
+    bytes32 private constant RULES_HASH = 0x63405b150ff008a0242a08e00cc84b93c05ff5e21f29218956e50c93577b7373;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
