@@ -51,7 +51,7 @@ def test_guard_roles_equal_the_reference() -> None:
         chain = TestChain(node)
         d = deploy_rules(chain, RULES, "roles.guard")
         p = d.program
-        dom = domain(p.protocol, chain.w3.eth.chain_id, d.guard.address)
+        dom = domain(p, chain.w3.eth.chain_id, d.guard.address)
         names = [s.name for s in p.signers]
         nonce = 1
         mismatches = []

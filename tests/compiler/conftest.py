@@ -116,7 +116,9 @@ def revert_data(exc: BaseException) -> str:
     if isinstance(exc, ContractCustomError) and isinstance(exc.data, str):
         return exc.data
     text = str(exc)
-    start = text.find("b'") if "b'" in text else text.find('b"')
+    # the first bytes literal (`b"..."` when the data holds a quote: its text may hold b')
+    starts = [i for i in (text.find("b'"), text.find('b"')) if i >= 0]
+    start = min(starts, default=-1)
     if start >= 0:
         raw = ast.literal_eval(text[start:])
         return "0x" + bytes(raw).hex()
@@ -138,7 +140,7 @@ class Venue:
 
     def sign(self, op: Operation, keys: tuple[bytes, ...], *, chain_id: int | None = None,
              guard: str | None = None) -> list[bytes]:
-        dom = domain(self.program.protocol, chain_id or self.chain.w3.eth.chain_id,
+        dom = domain(self.program, chain_id or self.chain.w3.eth.chain_id,
                      guard or self.guard.address)
         return sign_operation(op, keys, dom)
 

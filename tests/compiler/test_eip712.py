@@ -13,7 +13,7 @@ def test_guard_source_is_generated_from_the_definition() -> None:
     program = compile_text(RULES, "ops.guard").program
     assert program is not None
     source = "\n".join(emit_solidity(program).values())
-    view = eip712.solidity_view()
+    view = eip712.solidity_view(program)
     assert f'keccak256("{eip712.type_string("Operation", eip712.OPERATION_FIELDS)}")' in source
     assert f'keccak256("{eip712.type_string("EIP712Domain", eip712.DOMAIN_FIELDS)}")' in source
     assert f"abi.encode(OPERATION_TYPEHASH, {view['encoded_fields']})" in source
@@ -23,3 +23,8 @@ def test_guard_source_is_generated_from_the_definition() -> None:
         program, {"power": 1, "targets": 2, "value": 3, "nonce": 4, "deadline": 5}))
     assert td["domain"]["name"] == f"{program.protocol}Guard"
     assert eip712.message_tuple(td["message"]) == (1, 2, 3, 4, 5)
+    # derived from the rules: the domain's salt, the power's hash (filled in by the guard)
+    assert td["domain"]["salt"] == eip712.rules_hash(program)
+    assert f"RULES_HASH = {eip712.rules_hash(program)};" in source
+    assert td["message"]["powerHash"] == eip712.power_hash(program.powers[1])
+    assert f"if (power == 1) return {eip712.power_hash(program.powers[1])};" in source

@@ -18,6 +18,7 @@ from web3 import Web3
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
+from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
 from interlock.testing.signing import Operation, domain, sign_operation, to_high_s
@@ -88,9 +89,10 @@ class Deployed:
     feed: Any
     agent: str
     user: str
+    program: Program
 
     def execute(self, op: Operation, keys: tuple[bytes, ...], at: int) -> None:
-        sigs = sign_operation(op, keys, domain("PerpVenue", self.chain.w3.eth.chain_id,
+        sigs = sign_operation(op, keys, domain(self.program, self.chain.w3.eth.chain_id,
                                                self.guard.address))
         self.chain.tx(self.guard.functions.execute(op.as_tuple(), sigs), self.user, at=at)
 
@@ -120,7 +122,7 @@ def deployed(anvil_node: Anvil) -> Iterator[Deployed]:
     chain.tx(token.functions.mint(user, 10**15), owner)
     chain.tx(token.functions.approve(vault.address, 2**256 - 1), user)
     chain.tx(token.functions.mint(vault.address, 10**12), owner, at=T0)
-    yield Deployed(chain, guard, token, vault, feed, agent, user)
+    yield Deployed(chain, guard, token, vault, feed, agent, user, front.program)
 
 
 @pytest.fixture
@@ -158,10 +160,10 @@ def test_oracle_poke_and_agent_limits(d: Deployed) -> None:
 def test_signed_powers_and_attacks(d: Deployed) -> None:
     g = d.guard
     op = Operation(0, 1 << 2, H, 1, T0 + 1000)
-    dom = domain("PerpVenue", d.chain.w3.eth.chain_id, g.address)
+    dom = domain(d.program, d.chain.w3.eth.chain_id, g.address)
     sigs = sign_operation(op, (ALICE, DAVE), dom)
     for bad, err in [
-        (sign_operation(op, (ALICE, DAVE), domain("PerpVenue", 1, g.address)), "UnknownSigner"),
+        (sign_operation(op, (ALICE, DAVE), domain(d.program, 1, g.address)), "UnknownSigner"),
         ([sigs[1], sigs[0]], "SignersNotSorted"),
         ([sigs[0], sigs[0]], "SignersNotSorted"),
         ([sigs[0], to_high_s(sigs[1])], "HighS"),
@@ -180,7 +182,7 @@ def test_signed_powers_and_attacks(d: Deployed) -> None:
 def test_timelock_on_anvil_time(d: Deployed) -> None:
     g = d.guard
     op = Operation(3, 0, 8, 5, T0 + 1000)  # governor: set max_leverage to 8
-    dom = domain("PerpVenue", d.chain.w3.eth.chain_id, g.address)
+    dom = domain(d.program, d.chain.w3.eth.chain_id, g.address)
     sigs = sign_operation(op, (BOB, CAROL, ERIN), dom)
     d.chain.tx(g.functions.queue(op.as_tuple(), sigs), d.user, at=T0 + 10)
     expect_revert(d.chain, g, g.functions.executeQueued(op.as_tuple()), d.user, "TooEarly",

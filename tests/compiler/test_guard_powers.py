@@ -54,7 +54,8 @@ def test_guardian_2_of_3_pauses_and_max_clamps(venue: Venue) -> None:
     venue.execute(op(P_PAUSE, 1 << WITHDRAWALS | 1 << TRADING, 72 * H), (ALICE, DAVE), at=T0 + 10)
     assert g.pausedUntil(WITHDRAWALS).call() == T0 + 10 + 72 * H
     assert g.pausedUntil(TRADING).call() == T0 + 10 + 72 * H
-    assert g.nonceUsed(1).call()
+    assert g.nonceUsed(0, 1).call()  # the guardian's (role 0) nonce space
+    assert not g.nonceUsed(1, 1).call()
     # power cooldown 24h per target, counted from the end of the requested pause
     reverts(venue, op(P_PAUSE, 1 << TRADING, H, nonce=2), venue.sign(
         op(P_PAUSE, 1 << TRADING, H, nonce=2), (ALICE, CAROL)), "PowerCooldown", at=T0 + 20)
@@ -227,10 +228,9 @@ def test_not_timelocked_cannot_queue(venue: Venue) -> None:
 
 def test_domain_and_digest_match_eip712(venue: Venue) -> None:
     o = op(P_PAUSE, 3, H, nonce=42, deadline=T0 + 5)
-    dom = domain("PerpVenue", venue.chain.w3.eth.chain_id, venue.guard.address)
-    msg = encode_typed_data(domain_data=dom, message_types=OPERATION_TYPES, message_data={
-        "power": o.power, "targets": o.targets, "value": o.value, "nonce": o.nonce,
-        "deadline": o.deadline})
+    dom = domain(venue.program, venue.chain.w3.eth.chain_id, venue.guard.address)
+    msg = encode_typed_data(domain_data=dom.fields(), message_types=OPERATION_TYPES,
+                            message_data=dom.message(o))
     assert venue.guard.functions.domainSeparator().call() == msg.header
     digest = venue.guard.functions.operationHash(o.as_tuple()).call()
     assert digest == Web3.keccak(b"\x19\x01" + msg.header + msg.body)

@@ -101,7 +101,7 @@ def test_inherited_guard_enforces_pauses_in_the_protocol() -> None:
     assert venue.functions.trades().call() == 1
     # the EIP-712 domain's verifying contract is the protocol itself
     op = Operation(0, 1 << 2, 3600, 1, T0 + 10_000)
-    dom = domain("PerpVenue", chain.w3.eth.chain_id, venue.address)
+    dom = domain(program, chain.w3.eth.chain_id, venue.address)
     sigs = sign_operation(op, (SIGNER_KEYS[0], SIGNER_KEYS[2]), dom)
     chain.tx(venue.functions.execute(op.as_tuple(), sigs), user, at=T0 + 10)
     expect_revert(chain, venue, venue.functions.trade(), user, "ScopePaused", at=T0 + 20)

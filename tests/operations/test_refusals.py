@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 
+from interlock.compiler import eip712
 from interlock.operations.chain import Guard, Refused, connect, simulate
 from interlock.testing.signing import Operation, domain, sign_operation, to_high_s
 from tests.operations.conftest import Env, H
@@ -93,8 +94,9 @@ def test_pause_refused_by_gap_is_reported(env: Env, capsys: pytest.CaptureFixtur
     out, err = capsys.readouterr()
     assert "execute: tx 0x" in out and sentence in err  # sent: the receipt's event says it
     assert env.guard_fn("isActive", WITHDRAWALS) is True
-    assert env.guard_fn("nonceUsed", json.loads(files[0].read_text())["typed_data"]["message"]
-                        ["nonce"]) is True
+    msg = json.loads(files[0].read_text())["typed_data"]["message"]
+    role = eip712.nonce_role(env.program, msg["power"])
+    assert env.guard_fn("nonceUsed", role, msg["nonce"]) is True
 
 
 # --- what the tool never sends, simulated against the same guard ---------------------------
@@ -105,7 +107,7 @@ def live(env: Env) -> Guard:
 
 
 def sigs(env: Env, op: Operation, *signers: str) -> list[bytes]:
-    dom = domain(env.program.protocol, env.chain.w3.eth.chain_id, env.guard)
+    dom = domain(env.program, env.chain.w3.eth.chain_id, env.guard)
     return sign_operation(op, [env.harness.signer_keys[s] for s in signers], dom)
 
 
@@ -129,7 +131,7 @@ def test_crafted_refusals_are_sentences(env: Env) -> None:
     assert refusal(env, "execute", op.as_tuple(), [good[0][:64]]) == \
         "signature 0 is malformed or recovers to no address [BadSignature]"
     stranger = Account.from_key(b"\x42" * 32)
-    dom = domain(env.program.protocol, env.chain.w3.eth.chain_id, env.guard)
+    dom = domain(env.program, env.chain.w3.eth.chain_id, env.guard)
     foreign = sign_operation(op, [b"\x42" * 32], dom)
     assert refusal(env, "execute", op.as_tuple(), foreign) == \
         f"{stranger.address} is not a signer of the guard [UnknownSigner]"

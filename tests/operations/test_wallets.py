@@ -12,6 +12,7 @@ import pytest
 from eth_account import Account
 from eth_account.messages import _hash_eip191_message, encode_typed_data
 
+from interlock.compiler import eip712
 from tests.operations.conftest import Env
 from tests.operations.test_op_e2e import propose, sign_copy
 
@@ -37,7 +38,7 @@ def test_cast_signature_is_accepted(env: Env, tmp_path: Path,
     sig = cast_sign(typed, env.key("carol"), tmp_path)
     mine = Account.from_key(env.key("carol")).sign_message(encode_typed_data(full_message=typed))
     assert sig == "0x" + bytes(mine.signature).hex()  # RFC 6979: the same bytes
-    assert env.guard_fn("operationHash", tuple(typed["message"].values())) == \
+    assert env.guard_fn("operationHash", eip712.message_tuple(typed["message"])) == \
         _hash_eip191_message(encode_typed_data(full_message=typed))
     assert env.op("sign", str(op), "--signature", sig, "--signer", "carol",
                   "-o", "carol.json") == 0

@@ -59,7 +59,7 @@ def start(venue: Venue, tmp_path: Path, receiver: Receiver) -> MonitorThread:
 
 def execute(venue: Venue, power: int, scope: int, value: int, nonce: int) -> None:
     op = Operation(power, 1 << scope, value, nonce, 2**63)
-    dom = domain(venue.program.protocol, venue.w3.eth.chain_id, venue.guard.address)
+    dom = domain(venue.program, venue.w3.eth.chain_id, venue.guard.address)
     sigs = sign_operation(op, SIGNER_KEYS[:2], dom)
     venue.tx(venue.guard.functions.execute(op.as_tuple(), sigs))
 

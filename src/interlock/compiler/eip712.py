@@ -6,6 +6,14 @@ The Solidity generator reads it (the `Operation` struct, its typehash, the encod
 wallet signs) and turns a file's message back into the ABI tuple with `message_tuple`. A field
 added here (a rules hash, a role id) therefore reaches the guard, the files and the signatures
 together.
+
+What a signature binds (docs/guard.md, "Signatures"): the domain's `salt` is `rules_hash`, the
+keccak256 of the program's canonical text (`interlock.ir.canonical`: spans, path and byte hash
+left out, so a comment or format edit keeps it and any change of meaning does not), and the
+message's `powerHash` is the keccak256 of the power's canonical text. Both are *derived*: the
+guard holds them as constants and puts them into the digest itself, so they are not in the
+`execute` tuple (`CALL_FIELDS`); a signature made for another rule file or another power at the
+same index recovers to no signer of this guard.
 """
 
 from __future__ import annotations
@@ -13,7 +21,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from interlock.ir.nodes import Program
+from eth_utils.crypto import keccak
+
+from interlock.ir.canonical import power_text, program_text
+from interlock.ir.nodes import Power, Program
 
 PRIMARY_TYPE = "Operation"
 DOMAIN_TYPE = "EIP712Domain"
@@ -25,9 +36,11 @@ DOMAIN_FIELDS: tuple[tuple[str, str], ...] = (
     ("version", "string"),
     ("chainId", "uint256"),
     ("verifyingContract", "address"),
+    ("salt", "bytes32"),
 )
 OPERATION_FIELDS: tuple[tuple[str, str], ...] = (
     ("power", "uint16"),
+    ("powerHash", "bytes32"),
     ("targets", "uint256"),
     ("value", "int256"),
     ("nonce", "uint256"),
@@ -35,10 +48,13 @@ OPERATION_FIELDS: tuple[tuple[str, str], ...] = (
 )
 OPERATION_DOCS: dict[str, str] = {
     "power": "the power's id (declaration order of `allow` lines, from 0)",
+    "powerHash": "keccak256 of the power's canonical text (derived from the rules: the guard "
+                 "fills it in, it is not part of the `execute` tuple)",
     "targets": "bitmask of scope or feed ids (0 for `set` and `cancel`)",
     "value": "seconds for pause/suspend/extend, the new base for `set`, the queued "
              "operation's hash for `cancel`, 0 otherwise",
-    "nonce": "any unused number; each nonce is usable once per guard",
+    "nonce": "any unused number; each nonce is usable once per role of the guard (every role "
+             "has its own nonce space, so no role can consume another's)",
     "deadline": "unix time after which the signatures are void",
 }
 
@@ -52,13 +68,32 @@ def domain_name(protocol: str) -> str:
     return f"{protocol}Guard"
 
 
-def domain(protocol: str, chain_id: int, guard: str) -> dict[str, Any]:
-    """The guard's domain: name `<Protocol>Guard`, version `1`, this chain, this guard."""
+def _hex(data: bytes) -> str:
+    return "0x" + data.hex()
+
+
+def rules_hash(program: Program) -> str:
+    """The domain's `salt`: keccak256 of the program's canonical text (0x-prefixed hex)."""
+    return _hex(keccak(text=program_text(program)))
+
+
+def power_hash(power: Power) -> str:
+    """The message's `powerHash`: keccak256 of the power's canonical text (0x-prefixed hex)."""
+    return _hex(keccak(text=power_text(power)))
+
+
+NO_POWER_HASH = _hex(bytes(32))  # the guard's `_powerHash` of an unknown power id
+
+
+def domain(program: Program, chain_id: int, guard: str) -> dict[str, Any]:
+    """The guard's domain: name `<Protocol>Guard`, version `1`, this chain, this guard, and
+    `salt` = these rules."""
     values: dict[str, Any] = {
-        "name": domain_name(protocol),
+        "name": domain_name(program.protocol),
         "version": DOMAIN_VERSION,
         "chainId": chain_id,
         "verifyingContract": guard,
+        "salt": rules_hash(program),
     }
     return {n: values[n] for n, _ in DOMAIN_FIELDS}
 
@@ -68,24 +103,46 @@ def message_types() -> dict[str, list[dict[str, str]]]:
     return {PRIMARY_TYPE: [{"name": n, "type": t} for n, t in OPERATION_FIELDS]}
 
 
-# what the proposer chooses; every other Operation field (none yet) is derived from the rules
+# what the proposer chooses; every other Operation field is derived from the rules
 CHOSEN_FIELDS = ("power", "targets", "value", "nonce", "deadline")
+# derived fields the guard computes from `power` instead of reading them from the call
+DERIVED_FIELDS = ("powerHash",)
+# the Solidity `Operation` struct: the ABI tuple of `execute`, `queue` and `executeQueued`
+CALL_FIELDS: tuple[tuple[str, str], ...] = tuple(
+    (n, t) for n, t in OPERATION_FIELDS if n not in DERIVED_FIELDS)
 
 
-def operation_message(program: Program, chosen: Mapping[str, int]) -> dict[str, int]:
+def power_hash_of(program: Program, power_id: int) -> str:
+    """`powerHash` of a power id (`NO_POWER_HASH` for an id the rules do not have)."""
+    if 0 <= power_id < len(program.powers):
+        return power_hash(program.powers[power_id])
+    return NO_POWER_HASH
+
+
+def nonce_role(program: Program, power_id: int) -> int:
+    """The role id (declaration order of roles) whose nonce space a use of the power spends:
+    the guard's `nonceUsed(role, nonce)`."""
+    return next(i for i, r in enumerate(program.roles) if r.name == program.powers[power_id].role)
+
+
+def operation_message(program: Program, chosen: Mapping[str, Any]) -> dict[str, Any]:
     """The full message of one use of a power from the `CHOSEN_FIELDS`: a field bound to the
-    rules (their hash, the power's role) is computed here, so proposers, signers' checks and
-    the guard agree on it without anyone typing it."""
-    return message({n: int(chosen[n]) for n in CHOSEN_FIELDS})
+    rules (the power's hash) is computed here, so proposers, signers' checks and the guard
+    agree on it without anyone typing it."""
+    values: dict[str, Any] = {n: int(chosen[n]) for n in CHOSEN_FIELDS}
+    values["powerHash"] = power_hash_of(program, values["power"])
+    return message(values)
 
 
-def message(values: Mapping[str, int]) -> dict[str, int]:
-    """The `message` entry: exactly the Operation fields, in order (a missing one is a bug)."""
-    return {n: int(values[n]) for n, _ in OPERATION_FIELDS}
+def message(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The `message` entry: exactly the Operation fields, in order (a missing one is a bug);
+    integers as integers, `bytes32` as 0x-prefixed hex."""
+    return {n: str(values[n]) if t == "bytes32" else int(values[n])
+            for n, t in OPERATION_FIELDS}
 
 
 def typed_data(program: Program, chain_id: int, guard: str,
-               values: Mapping[str, int]) -> dict[str, Any]:
+               values: Mapping[str, Any]) -> dict[str, Any]:
     """The complete `eth_signTypedData_v4` JSON of one operation on one guard."""
     return {
         "types": {
@@ -93,22 +150,32 @@ def typed_data(program: Program, chain_id: int, guard: str,
             **message_types(),
         },
         "primaryType": PRIMARY_TYPE,
-        "domain": domain(program.protocol, chain_id, guard),
+        "domain": domain(program, chain_id, guard),
         "message": message(values),
     }
 
 
 def message_tuple(msg: Mapping[str, Any]) -> tuple[int, ...]:
-    """The ABI tuple of `execute(op, ...)`, `queue` and `executeQueued`: fields in order."""
-    return tuple(int(msg[n]) for n, _ in OPERATION_FIELDS)
+    """The ABI tuple of `execute(op, ...)`, `queue` and `executeQueued`: the call fields."""
+    return tuple(int(msg[n]) for n, _ in CALL_FIELDS)
 
 
-def solidity_view() -> dict[str, Any]:
-    """What the guard templates lay out: struct members, typehash strings, encoded fields."""
+# how the guard encodes each field in `operationHash` and in the domain separator
+_ENCODED = {"powerHash": "_powerHash(op.power)"}
+_DOMAIN_ENCODED = {"name": "NAME_HASH", "version": "VERSION_HASH", "chainId": "block.chainid",
+                   "verifyingContract": "address(this)", "salt": "RULES_HASH"}
+
+
+def solidity_view(program: Program) -> dict[str, Any]:
+    """What the guard templates lay out: struct members, typehash strings, encoded fields,
+    the rules hash and each power's hash."""
     return {
-        "struct_fields": [f"{t} {n};" for n, t in OPERATION_FIELDS],
+        "rules_hash": rules_hash(program),
+        "power_hashes": [(w.id, power_hash(w)) for w in program.powers],
+        "struct_fields": [f"{t} {n};" for n, t in CALL_FIELDS],
         "operation_type": type_string(PRIMARY_TYPE, OPERATION_FIELDS),
         "domain_type": type_string(DOMAIN_TYPE, DOMAIN_FIELDS),
-        "encoded_fields": ", ".join(f"op.{n}" for n, _ in OPERATION_FIELDS),
+        "encoded_fields": ", ".join(_ENCODED.get(n, f"op.{n}") for n, _ in OPERATION_FIELDS),
+        "domain_encoded": ", ".join(_DOMAIN_ENCODED[n] for n, _ in DOMAIN_FIELDS),
         "version": DOMAIN_VERSION,
     }

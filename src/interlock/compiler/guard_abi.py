@@ -111,7 +111,7 @@ def _send(name: str, inputs: str = "", returns: str = "") -> Function:
 # The ABI type of the `Operation` struct, from its one definition (`compiler.eip712`, which
 # IGuard.sol.j2 declares it from). Only the guard's own calls take one; test_guard_abi.py checks
 # this against the compiled ABI.
-OPERATION_TUPLE = "(" + ",".join(t for _, t in eip712.OPERATION_FIELDS) + ")"
+OPERATION_TUPLE = "(" + ",".join(t for _, t in eip712.CALL_FIELDS) + ")"
 
 # In the interface's order: views, then what vaults, the agent and signers send
 GUARD_FUNCTIONS: tuple[Function, ...] = (
@@ -127,7 +127,7 @@ GUARD_FUNCTIONS: tuple[Function, ...] = (
     _view("firedUntil", "uint256 ruleId", "uint64"),
     _view("usedUntil", "uint16 power, uint8 target", "uint64"),
     _view("blockedUntil", "address sender, uint8 scope", "uint64"),
-    _view("nonceUsed", "uint256 nonce", "bool"),
+    _view("nonceUsed", "uint8 role, uint256 nonce", "bool"),
     _view("queuedAt", "bytes32 opHash", "uint64"),
     _view("outflow", "address asset, uint64 window", "uint256"),
     _view("inflow", "address asset, uint64 window", "uint256"),

@@ -194,7 +194,7 @@ def build_view(program: Program, version: str) -> GuardView:
         iface_name=f"I{name}Guard",
         guarded_name=f"{name}Guarded",
         domain_name=eip712.domain_name(name),
-        eip712=eip712.solidity_view(),
+        eip712=eip712.solidity_view(program),
         source_path=program.source_path,
         header=header,
         pragma=PRAGMA,

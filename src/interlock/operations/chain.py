@@ -113,7 +113,8 @@ class QueueState:
 def queue_state(g: Guard, f: OperationFile) -> QueueState:
     fns = g.contract.functions
     eta = int(fns.queuedAt(digest(f)).call())
-    return QueueState(bool(fns.nonceUsed(int(f.message["nonce"])).call()), eta or None)
+    role = eip712.nonce_role(g.program, int(f.message["power"]))
+    return QueueState(bool(fns.nonceUsed(role, int(f.message["nonce"])).call()), eta or None)
 
 
 def plan(g: Guard, f: OperationFile) -> tuple[str, tuple[Any, ...]]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from interlock.compiler import eip712
 from interlock.ir.nodes import Program
 from interlock.operations import opfile, signing
 from interlock.operations.chain import (
@@ -86,7 +87,7 @@ def propose(t: Target, words: Sequence[str], io: Io, *, role: str | None, deadli
         built, program = _built(t)
         r = resolve(program, words, role)
         cid, address, now, live = _where(built, t.rpc, guard, chain_id)
-        n = nonce if nonce is not None else _fresh_nonce(live)
+        n = nonce if nonce is not None else _fresh_nonce(live, program, r.power.id)
         values = {"power": r.power.id, "targets": r.targets, "value": r.value, "nonce": n,
                   "deadline": now + parse_duration(deadline)}
         return _write_new(program, cid, address, values, out_path, io)
@@ -151,11 +152,12 @@ def connect_chain_id(rpc: str) -> int:
         raise ChainError(f"cannot reach the node at {rpc}: {exc}") from exc
 
 
-def _fresh_nonce(live: Guard | None) -> int:
-    """A random 48-bit nonce, checked unused on the guard when connected."""
+def _fresh_nonce(live: Guard | None, program: Program, power_id: int) -> int:
+    """A random 48-bit nonce, checked unused in the power's role's nonce space when connected."""
+    role = eip712.nonce_role(program, power_id)
     while True:
         n = secrets.randbits(48)
-        if live is None or not live.contract.functions.nonceUsed(n).call():
+        if live is None or not live.contract.functions.nonceUsed(role, n).call():
             return n
 
 
@@ -172,7 +174,7 @@ def cancel(t: Target, queued_path: str, io: Io, *, deadline: str, nonce: int | N
         live = _connect_recorded(built, t.rpc, queued.guard) if t.rpc else None
         now = live.now() if live else int(time.time())
         values = {"power": r.power.id, "targets": 0, "value": r.value,
-                  "nonce": nonce if nonce is not None else _fresh_nonce(live),
+                  "nonce": nonce if nonce is not None else _fresh_nonce(live, program, r.power.id),
                   "deadline": now + parse_duration(deadline)}
         return _write_new(program, queued.chain_id, queued.guard, values, out_path, io)
     return guarded(run, io)

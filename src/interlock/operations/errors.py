@@ -55,8 +55,8 @@ SENTENCES: dict[str, Sentence] = {
         f"the signatures do not satisfy {_role(p, a[0])} of {_power(p, a[0])}"),
     "Expired": lambda p, a: f"the operation expired at {fmt_time(a[0])} (its deadline)",
     "NonceUsed": lambda p, a: (
-        f"nonce {a[0]} was already used: this operation (or another with its nonce) was "
-        "submitted before"),
+        f"nonce {a[0]} was already used: this operation (or another of its role with its nonce) "
+        "was submitted before"),
     "TooEarly": lambda p, a: (
         f"the queued operation {_hash(a[0])} may run from {fmt_time(a[1])}, not before"),
     "NotQueued": lambda p, a: (

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from interlock.compiler import eip712
 from interlock.ir.nodes import Program
-from interlock.operations.describe import UnknownPower, summary
+from interlock.operations.describe import UnknownPower, power_of, summary
 
 FORMAT: Literal["interlock-operation/1"] = "interlock-operation/1"
 SCHEMA_ID = "https://interlock.dev/schema/operation-v1.json"
@@ -39,6 +39,13 @@ class SignatureEntry(BaseModel):
     signer: str = Field(description="the signer's name in the rules")
     address: str = Field(pattern=ADDRESS, description="the address the signature recovers to")
     signature: str = Field(pattern=HEX_SIG, description="65 bytes r || s || v, low-s, v 27/28")
+
+
+def _message_field(sol_type: str) -> dict[str, Any]:
+    """JSON Schema of one Operation field: bytes32 as 0x-hex, every other type an integer."""
+    if sol_type == "bytes32":
+        return {"type": "string", "pattern": "^0x[0-9a-f]{64}$"}
+    return {"type": "integer"}
 
 
 class OperationFile(BaseModel):
@@ -59,7 +66,8 @@ class OperationFile(BaseModel):
             "primaryType": {"const": eip712.PRIMARY_TYPE},
             "domain": {"type": "object"},
             "message": {"type": "object", "required": [n for n, _ in eip712.OPERATION_FIELDS],
-                        "additionalProperties": {"type": "integer"}},
+                        "additionalProperties": False,
+                        "properties": {n: _message_field(t) for n, t in eip712.OPERATION_FIELDS}},
         }})
     signatures: tuple[SignatureEntry, ...] = ()
 
@@ -116,8 +124,11 @@ def check_file(program: Program, f: OperationFile) -> None:
             f"{f.rules_sha256[:12]}..., the build holds {program.protocol}'s rules with sha256 "
             f"{program.source_sha256[:12]}...: power ids may differ, propose it again")
     try:
+        power_of(program, int(f.message["power"]))  # before the derived powerHash is compared
         msg = eip712.operation_message(program, f.message)
         expected = eip712.typed_data(program, f.chain_id, f.guard, msg)
+    except UnknownPower as exc:
+        raise OpFileError(str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:
         raise OpFileError(f"the typed data's message is not an Operation: {exc}") from exc
     for key in ("types", "primaryType", "domain", "message"):
@@ -126,10 +137,7 @@ def check_file(program: Program, f: OperationFile) -> None:
                               f"{json.dumps(expected[key])}): the file was edited")
     if set(f.typed_data) != set(expected):
         raise OpFileError("the typed data has extra entries: the file was edited")
-    try:
-        meant = summary(program, expected["message"])
-    except UnknownPower as exc:
-        raise OpFileError(str(exc)) from exc
+    meant = summary(program, expected["message"])
     if f.summary != meant:
         raise OpFileError(f"the summary does not say what the typed data signs: the typed "
                           f"data means `{meant}`; the file was edited")

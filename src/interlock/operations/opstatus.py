@@ -77,7 +77,8 @@ def _queue_lines(st: dict[str, Any]) -> list[str]:
         wait = fmt_duration(q["eta"] - st["now"])
         return [f"queued: may run from {fmt_time(q['eta'])} (in {wait})"]
     if q["nonce_used"]:
-        return ["done: its nonce is used (executed, or its nonce taken by another operation)"]
+        return ["done: its nonce is used (executed, or its nonce taken by another operation "
+                "of its role)"]
     if st["timelock"]:
         return [f"not queued yet: submitting queues it for {fmt_duration(st['timelock'])}"]
     return ["not submitted yet"]

@@ -310,6 +310,6 @@ class ChainDriver:
         self._nonce += 1
         keys = [self.h.signer_keys.get(n) or signer_key(10_000 + keccak(n.encode())[0])
                 for n in s.signers]
-        dom = domain(self.program.protocol, self.chain.w3.eth.chain_id, self.guard.address)
+        dom = domain(self.program, self.chain.w3.eth.chain_id, self.guard.address)
         return SignedOp(op=op.as_tuple(), signatures=sign_operation(op, keys, dom))
 

@@ -16,6 +16,7 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 
 from interlock.compiler import eip712
+from interlock.ir.nodes import Program
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -35,17 +36,33 @@ class Operation:
         return (self.power, self.targets, self.value, self.nonce, self.deadline)
 
 
-def domain(protocol: str, chain_id: int, guard: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Domain:
+    """Where a signature is valid: one guard of one rule file on one chain. The rules give the
+    domain's salt and each power's `powerHash` (`interlock.compiler.eip712`)."""
+
+    program: Program
+    chain_id: int
+    guard: str
+
+    def fields(self) -> dict[str, Any]:
+        return eip712.domain(self.program, self.chain_id, self.guard)
+
+    def message(self, op: Operation) -> dict[str, Any]:
+        return eip712.operation_message(self.program, dataclasses.asdict(op))
+
+
+def domain(program: Program, chain_id: int, guard: str) -> Domain:
     """The guard's EIP-712 domain (`interlock.compiler.eip712`)."""
-    return eip712.domain(protocol, chain_id, guard)
+    return Domain(program, chain_id, guard)
 
 
-def sign_one(op: Operation, key: bytes | str, dom: dict[str, Any]) -> tuple[str, bytes]:
+def sign_one(op: Operation, key: bytes | str, dom: Domain) -> tuple[str, bytes]:
     """(signer address, 65-byte r||s||v signature) of one key."""
     msg = encode_typed_data(
-        domain_data=dom,
+        domain_data=dom.fields(),
         message_types=OPERATION_TYPES,
-        message_data=eip712.message(dataclasses.asdict(op)),
+        message_data=dom.message(op),
     )
     signed = Account.sign_message(msg, key)
     sig = signed.r.to_bytes(32, "big") + signed.s.to_bytes(32, "big") + bytes([signed.v])
@@ -53,7 +70,7 @@ def sign_one(op: Operation, key: bytes | str, dom: dict[str, Any]) -> tuple[str,
 
 
 def sign_operation(
-    op: Operation, keys: Iterable[bytes | str], dom: dict[str, Any]
+    op: Operation, keys: Iterable[bytes | str], dom: Domain
 ) -> list[bytes]:
     """Signatures of `keys`, ordered by increasing signer address (as the guard requires)."""
     pairs = [sign_one(op, k, dom) for k in keys]

@@ -56,11 +56,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint256 private constant WAD = 1e18;
     uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
     bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)");
     bytes32 private constant OPERATION_TYPEHASH =
-        keccak256("Operation(uint16 power,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
+        keccak256("Operation(uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
     bytes32 private constant NAME_HASH = keccak256("GoldenVenueGuard");
     bytes32 private constant VERSION_HASH = keccak256("1");
+    /// @dev The domain's salt: keccak256 of the rules' canonical text (docs/guard.md, "Signatures").
+    bytes32 private constant RULES_HASH = 0xabd360da91ce59aab3bb0aebd21560a4d43b46428aec0b4ba7d5cc9934003aca;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
@@ -92,7 +94,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     SeriesHead[2] private _heads;
     uint256[12][2] private _ring; // (bucket index << 128) | amount
     mapping(uint256 key => uint64) private _usedUntil;
-    mapping(uint256 word => uint256) private _nonceBitmap;
+    mapping(uint8 role => mapping(uint256 word => uint256)) private _nonceBitmap;
     mapping(bytes32 opHash => Queued) private _queued;
     mapping(address sender => mapping(uint8 scope => uint64)) private _blockedUntil;
     bool private transient _locked;
@@ -197,9 +199,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         return a > b ? a : b;
     }
 
-    /// @notice Whether the single-use `nonce` has been consumed.
-    function nonceUsed(uint256 nonce) external view returns (bool) {
-        return _nonceBitmap[nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    /// @notice Whether `role`'s single-use `nonce` has been consumed (each role has its own).
+    function nonceUsed(uint8 role, uint256 nonce) external view returns (bool) {
+        return _nonceBitmap[role][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 
     /// @notice Earliest execution time of a queued operation (0: not queued).
@@ -228,7 +230,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice The EIP-712 digest the signers of `op` sign; also the id of a queued operation.
     function operationHash(Operation calldata op) public view returns (bytes32) {
         bytes32 structHash = keccak256(
-            abi.encode(OPERATION_TYPEHASH, op.power, op.targets, op.value, op.nonce, op.deadline)
+            abi.encode(OPERATION_TYPEHASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline)
         );
         return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
     }
@@ -822,8 +824,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (block.timestamp > op.deadline) revert Expired(op.deadline);
         uint256 word = op.nonce >> 8;
         uint256 bit = 1 << (op.nonce & 0xff);
-        if (_nonceBitmap[word] & bit != 0) revert NonceUsed(op.nonce);
-        _nonceBitmap[word] |= bit;
+        // one nonce space per role: no role can consume (front-run) another role's nonce
+        if (_nonceBitmap[role][word] & bit != 0) revert NonceUsed(op.nonce);
+        _nonceBitmap[role][word] |= bit;
         if (signatures.length > N_SIGNERS) revert TooManySignatures(signatures.length);
         opHash = operationHash(op);
         uint256 mask = 0;
@@ -1070,7 +1073,21 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     function _buildDomainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this)));
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this), RULES_HASH));
+    }
+
+    /// @dev keccak256 of a power's canonical text: a signature names the power, not only its id.
+    function _powerHash(uint16 power) private pure returns (bytes32) {
+        if (power == 0) return 0xf2cdb5989dc56adfb11c89ae807ec32c40bc3e36cf6d24666919601378d78f2b;
+        if (power == 1) return 0x2adf93a7f30e53d2c0783bb84e8927f89bfb96f09dbe5693bfb654cfb26d55f7;
+        if (power == 2) return 0xd4d11b192c9e96847ff0958f9612c026c6fdfc24389da7e406edbb5515e01aa6;
+        if (power == 3) return 0x58c39cd072ee417ef21195304fd69722d92f83fc3bf15ac693207ed10b3c76df;
+        if (power == 4) return 0x34e66ee7854b5ad18d54b9349e5bec84dbfd758f4b1ca325845e95d26043b066;
+        if (power == 5) return 0x52970aa7da5c9ec562a6e857a915e6fa0ee7eebd286211e122126c87c60366b1;
+        if (power == 6) return 0x20c6bd83436571566deeb5f357d97da94932be2055ec4729c845a7c350bbd04f;
+        if (power == 7) return 0xa95345c94b6aa214c122f93f7c1e22ecb1c1d1803ecb6cfb0448c7e43ded817f;
+        power;
+        return bytes32(0);
     }
 
     /// @dev (has max, max, gap) of a scope; gap 0 means none.

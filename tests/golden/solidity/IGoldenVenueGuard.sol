@@ -97,7 +97,7 @@ interface IGoldenVenueGuard {
     function firedUntil(uint256 ruleId) external view returns (uint64);
     function usedUntil(uint16 power, uint8 target) external view returns (uint64);
     function blockedUntil(address sender, uint8 scope) external view returns (uint64);
-    function nonceUsed(uint256 nonce) external view returns (bool);
+    function nonceUsed(uint8 role, uint256 nonce) external view returns (bool);
     function queuedAt(bytes32 opHash) external view returns (uint64);
     function outflow(address asset, uint64 window) external view returns (uint256);
     function inflow(address asset, uint64 window) external view returns (uint256);
