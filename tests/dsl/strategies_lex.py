@@ -102,7 +102,8 @@ def addresses(n: int) -> st.SearchStrategy[list[str]]:
             return "0x" + hexpart
         return "0x" + hexpart.upper()
 
-    one = st.tuples(st.binary(min_size=20, max_size=20).filter(any), st.sampled_from([0, 0, 0, 1, 2]))
+    raw = st.binary(min_size=20, max_size=20).filter(any)
+    one = st.tuples(raw, st.sampled_from([0, 0, 0, 1, 2]))
     return st.lists(one, min_size=n, max_size=n, unique_by=lambda t: t[0]).map(
         lambda items: [render(raw, style) for raw, style in items]
     )
