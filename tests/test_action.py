@@ -77,7 +77,10 @@ def test_check_step_on_proved_rules(tmp_path: Path) -> None:
     assert outputs["exit-code"] == "0"
     data = json.loads(sarif.read_text())
     jsonschema.validate(data, SCHEMA)
-    assert data["runs"][0]["results"] == []
+    results = data["runs"][0]["results"]
+    # only the accepted W0806 (the example's chosen `gap`), carried as an in-source suppression
+    assert [r["ruleId"] for r in results] == ["W0806"]
+    assert results[0]["suppressions"][0]["kind"] == "inSource"
 
 
 def test_check_step_on_a_violation_reports_and_annotates(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ def test_the_plan_renders_in_chromium(tmp_path: Path, monkeypatch: pytest.Monkey
     sections = re.findall(r'<section class="incident" id="(\w+)">', dom)
     assert sections == ["fund_drain", "oracle_manipulation", "key_compromise",
                         "governance_attack", "feed_outage"]
-    assert dom.count('class="status-proved"') == 5
+    assert dom.count('class="status-proved"') == 6  # every property of perp_venue
     assert "interlock op propose BUILD_DIR pause '*' for 3d" in dom.replace("&#39;", "'")
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = ARTIFACTS / "PerpVenue.plan.png"

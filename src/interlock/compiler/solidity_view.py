@@ -45,6 +45,7 @@ class GuardView:
     protocol: str
     contract_name: str
     iface_name: str
+    imports: str
     guarded_name: str
     domain_name: str
     eip712: dict[str, object]
@@ -192,6 +193,7 @@ def build_view(program: Program, version: str) -> GuardView:
         protocol=name,
         contract_name=f"{name}Guard",
         iface_name=f"I{name}Guard",
+        imports=", ".join(_imports(program, f"I{name}Guard")),
         guarded_name=f"{name}Guarded",
         domain_name=eip712.domain_name(name),
         eip712=eip712.solidity_view(program),
@@ -295,6 +297,12 @@ def _flow_blocks(
                 "undo": [f"_seriesUndo({s.index}, added{s.index});" for s in mine],
             })
     return blocks
+
+
+def _imports(p: Program, iface: str) -> list[str]:
+    """What `NAMEGuarded` imports from its interface file: the read interfaces only when the
+    constructor checks an asset's or a feed's decimals (an unused import is a lint finding)."""
+    return [iface] + (["IGuardFeed"] if p.feeds else []) + (["IGuardToken"] if p.assets else [])
 
 
 def _decimals_checks(p: Program, names: ConstNames) -> list[str]:

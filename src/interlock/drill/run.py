@@ -14,6 +14,7 @@ from pathlib import Path
 
 from interlock.drill.breakers import Step, trigger
 from interlock.drill.stage import T0, Stage, setup
+from interlock.ir.nodes import SuspendEffect
 from interlock.drill.steps import walk
 from interlock.plan.automated import classes_of
 from interlock.plan.facts import INCIDENT_CLASSES
@@ -37,7 +38,10 @@ def _expire(stage: Stage, seconds: int) -> Step:
 def rehearse(stage: Stage, key: str, workdir: Path) -> Rehearsal:
     program = stage.program
     acts = actions(program, Path(program.source_path).read_text(encoding="utf-8"))
-    breakers = [b for b in program.breakers if key in classes_of(program, b)]
+    # breakers that suspend a feed go last: a rule reading a suspended feed does not fire, and in
+    # an incident the milder thresholds (the score's) are crossed before the suspending one
+    breakers = sorted((b for b in program.breakers if key in classes_of(program, b)),
+                      key=lambda b: any(isinstance(e, SuspendEffect) for e in b.effects))
     steps = [trigger(stage, b) for b in breakers]
     steps += [walk(stage, a, workdir) for k in CONTAIN[key] for a in acts
               if a.kind == k and a.kind != "cancel"]
