@@ -184,7 +184,7 @@ def test_price_and_staleness() -> None:
     future = BlockObservation(2, "0x2", "0x1", T0 + 1, balances={(USDC, POOL): 1},
                               rounds={FEED: FeedRound(-1, T0 + 50), REF: FeedRound(1, T0)})
     state.apply(future)
-    assert state.values(future)[stale] == SATURATED  # updatedAt in the future: stale (issue 16 item 5)
+    assert state.values(future)[stale] == SATURATED  # updatedAt in the future: stale
     assert state.values(future)[price] == 0  # a negative answer is a price of 0
 
 

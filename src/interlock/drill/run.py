@@ -14,8 +14,8 @@ from pathlib import Path
 
 from interlock.drill.breakers import Step, trigger
 from interlock.drill.stage import T0, Stage, setup
-from interlock.ir.nodes import SuspendEffect
 from interlock.drill.steps import walk
+from interlock.ir.nodes import SuspendEffect
 from interlock.plan.automated import classes_of
 from interlock.plan.facts import INCIDENT_CLASSES
 from interlock.plan.manual import actions
