@@ -32,9 +32,12 @@ def test_two_replicas_send_no_conflicting_effects(tmp_path: Path) -> None:
         ]
         venue.withdraw(venue.users[1], 90_000 * USDC)
         venue.lose(100_000 * USDC)  # drain (poke)
-        venue.set_price(PRICE * 104 // 100)  # divergence (poke) and the risk tier (trip)
-        wait_for(lambda: all(venue.fired_until(r) > 0 for r in (0, 1, 2)), 30,
+        venue.set_price(PRICE * 1025 // 1000)  # the risk tier (trip)
+        wait_for(lambda: all(venue.fired_until(r) > 0 for r in (0, 2)), 30,
                  replicas[0].log.getvalue()[-2000:])
+        # divergence (poke); its suspension would stop the tier reading the feed, hence second
+        venue.set_price(PRICE * 104 // 100)
+        wait_for(lambda: venue.fired_until(1) > 0, 30, replicas[0].log.getvalue()[-2000:])
         head = venue.head()
         for r in replicas:
             r.caught_up(head)
