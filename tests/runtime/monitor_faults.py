@@ -5,7 +5,10 @@
 - `RpcProxy` is an HTTP JSON-RPC proxy that can answer the next requests with a JSON-RPC error
   (`fail_next`) and corrupt the `Transfer` logs it passes on (`corrupt_logs`): the node's answers
   are real, the faults are injected on the wire. `null_results` names methods whose results
-  it replaces by `null` (a node answering `eth_estimateGas` with nothing).
+  it replaces by `null` (a node answering `eth_estimateGas` with nothing). `error_next[method]`
+  answers the next single calls of `method` with those JSON-RPC errors without forwarding them
+  (a provider's rate limit); `lose_reply[method]` forwards the next N calls of `method` and
+  closes the connection instead of answering (a reply lost on the way back).
 """
 
 from __future__ import annotations
@@ -101,12 +104,18 @@ class RpcProxy:
         self.nulled = 0
         self.failed = 0
         self.corrupted = 0
+        self.error_next: dict[str, list[dict[str, Any]]] = {}
+        self.lose_reply: dict[str, int] = {}
+        self.lost = 0
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 reply = proxy._handle(body)
+                if reply is None:  # the request was forwarded; its reply is lost
+                    self.close_connection = True
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
@@ -123,18 +132,38 @@ class RpcProxy:
     def fail_next(self, n: int) -> None:
         self.fail_budget = n
 
-    def _handle(self, body: bytes) -> bytes:
+    def _single(self, request: Any, body: bytes) -> bytes | None:
+        """A single (not batched) call: injected error, lost reply, or forwarded."""
+        method = request.get("method")
+        errors = self.error_next.get(method)
+        if errors:
+            self.failed += 1
+            return json.dumps({"jsonrpc": "2.0", "id": request.get("id"),
+                               "error": errors.pop(0)}).encode()
+        raw = self._forward(body)
+        if self.lose_reply.get(method, 0) > 0:
+            self.lose_reply[method] -= 1
+            self.lost += 1
+            return None
+        return raw
+
+    def _forward(self, body: bytes) -> bytes:
+        req = urllib.request.Request(self.target_url, data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return bytes(resp.read())
+
+    def _handle(self, body: bytes) -> bytes | None:
         request = json.loads(body)
+        if isinstance(request, dict):
+            return self._single(request, body)
         if self.fail_budget > 0 and isinstance(request, list):
             self.fail_budget -= 1
             self.failed += 1
             error = {"jsonrpc": "2.0", "id": None,
                      "error": {"code": -32603, "message": "injected internal error"}}
             return json.dumps(error).encode()
-        req = urllib.request.Request(self.target_url, data=body,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            raw = resp.read()
+        raw = self._forward(body)
         if not (self.corrupt_logs or self.null_results) or not isinstance(request, list):
             return bytes(raw)
         replies = json.loads(raw)
