@@ -28,6 +28,7 @@ from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.metrics import MetricPlan
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry
+from interlock.runtime.rpc_errors import is_state_pruned
 
 _BALANCE_OF = function("balanceOf")
 _LATEST_ROUND = function("latestRoundData")
@@ -332,6 +333,8 @@ class Node:
             rounds=rounds,
             base_fee=_int(base_fee) if base_fee is not None else None,
             errors=tuple(errors),
+            state_pruned=any(isinstance(r, RpcError) and is_state_pruned(r.message)
+                             for r in results[1 + len(filters):]),
         )
         return obs, results[start + len(feeds) :]
 

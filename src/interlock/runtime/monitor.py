@@ -107,6 +107,7 @@ class Monitor(Acting):
         self._tasks: set[asyncio.Task[None]] = set()
         self._settling: dict[tuple[str, str | None], int] = {}
         self.head_seen = 0
+        self.pruned_from: int | None = None  # first block read without state, in this run
         # the decisions a block could lead to (poke/trip), estimated with its reads at the head
         self.armed = tuple(Decision(r.breaker.name, r.breaker.id, r.method, None, r.alerts, 0)
                            for r in self.rules if r.method in ("poke", "trip"))
@@ -295,6 +296,14 @@ class Monitor(Acting):
         fetched = time.perf_counter()
         if self.last_hash and obs.parent_hash != self.last_hash:
             raise Reorg(number)
+        if obs.state_pruned:
+            self._logs_only(obs, own)
+            return
+        if self.pruned_from is not None:
+            log(self.logger, logging.INFO, "state_available", block=number,
+                read_without_state=number - self.pruned_from)
+            self.pruned_from = None
+            self.health.problems.pop("pruned", None)
         view = decode_guard(views, replies, number, obs.timestamp)
         for err in obs.errors:
             self.metrics.errors.labels("read").inc()
@@ -344,6 +353,23 @@ class Monitor(Acting):
             self.in_flight.discard(key)
         self.stats.record(number, values, outcome.holding)
         return outcome, values
+
+    def _logs_only(self, obs: BlockObservation, own: Sequence[LogEntry]) -> None:
+        """The node keeps no state of block `obs` (a pruned node; a monitor restarted far
+        behind): count its logs, alert the guard's events, decide nothing (the state the rules
+        read is gone) and move on, so the first block with state decides on complete windows
+        instead of the monitor retrying the resume block forever."""
+        if self.pruned_from is None:
+            self.pruned_from = obs.number
+            log(self.logger, logging.WARNING, "state_pruned", block=obs.number,
+                hint="the node keeps no state this old: logs are counted, nothing is decided "
+                     "until a block whose state it keeps; use an archive node to decide these")
+        self.health.problems["pruned"] = (
+            f"blocks from {self.pruned_from} read without state (logs only)")
+        self.state.apply(obs)
+        self._report_malformed(obs.number)
+        self._alert_events(obs.number, own)
+        self._commit(obs)
 
     def _commit(self, obs: BlockObservation) -> None:
         """Block `obs` is processed: remember it, and checkpoint it if the disk lets us. A

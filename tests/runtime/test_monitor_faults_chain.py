@@ -1,0 +1,75 @@
+"""Fault tests on Anvil for what the node does to a monitor (issue 17; docs/monitor.md,
+"Faults"): each asserts no missed and no duplicate trip, windows equal to the guard's, and a
+truthful `/health`.
+
+- 1: a monitor restarted further behind a pruned node than the state it keeps;
+- 9: a WebSocket whose subscription falls silent (replaced, missed blocks read, nothing twice);
+  forged `Transfer` logs (another contract's, or the token's after its code changed).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_kit import OUTFLOW
+
+from interlock.runtime.anvil import Anvil
+from interlock.runtime.monitor import MonitorConfig
+
+pytestmark = [pytest.mark.anvil, pytest.mark.evm]
+AGENT = Account.from_key(AGENT_KEY).address
+H = 3600
+
+
+def pokes(venue: Venue) -> list[str]:
+    logs = venue.guard.events.BreakerFired.get_logs(from_block=0)
+    return [e["args"]["caller"] for e in logs if e["args"]["ruleId"] == 0]
+
+
+def drain(venue: Venue) -> None:
+    """Rule 0 (`outflow(USDC, 1h) > 10% of tvl(USDC)`) becomes true for `poke`: a withdrawal
+    the guard allows (60k of 1M), then an unreported loss (the tvl falls to 440k)."""
+    venue.withdraw(venue.users[1], 60_000 * USDC)
+    venue.lose(500_000 * USDC)
+
+
+def guard_outflow(venue: Venue, block: int) -> int:
+    return int(venue.guard.functions.outflow(venue.token.address, H).call(
+        block_identifier=block))
+
+
+def monitor(venue: Venue, rpc: str, db: Path, name: str, **kw: float) -> MonitorThread:
+    cfg = MonitorConfig(rpc=rpc, guard=venue.guard.address, checkpoint=str(db),
+                        poll_interval_s=0.02, **kw)  # type: ignore[arg-type]
+    return MonitorThread(venue.program, cfg, name=f"interlock.monitor.{name}").start()
+
+
+def test_restarted_behind_a_pruned_node_it_reads_logs_and_decides_at_kept_state(
+        tmp_path: Path) -> None:
+    kept = 16  # like a default full node's 128, smaller to keep the test short
+    with Anvil(extra_args=("--prune-history", str(kept))) as node:
+        venue = deploy_venue(node)
+        db = tmp_path / "m.db"
+        m = monitor(venue, node.ws_url, db, "pruned1")
+        m.caught_up(venue.head())
+        m.stop()
+        drain(venue)  # while the monitor is down
+        for _ in range(2 * kept):
+            node.rpc("evm_mine")
+        restarted = monitor(venue, node.ws_url, db, "pruned2")
+        wait_for(lambda: venue.fired_until(0) > 0, 30, restarted.log.getvalue()[-3000:])
+        restarted.caught_up(venue.head())
+        wait_for(lambda: restarted.health.snapshot()["status"] == "ok", 5,
+                 str(restarted.health.snapshot()))
+        restarted.stop()
+        assert len(restarted.events("state_pruned")) == 1
+        assert restarted.events("state_available")
+        assert not restarted.events("rpc_error")
+        assert pokes(venue) == [AGENT]
+        head = venue.head()
+        assert guard_outflow(venue, head) == 60_000 * USDC  # what the vault reported
+        # the gap's Transfers, all counted: the withdrawal and the unreported burn of the loss
+        assert restarted.monitor.stats.values[head][OUTFLOW] == 560_000 * USDC
