@@ -1,7 +1,9 @@
 """Real network faults between the monitor and Anvil, for the fault tests.
 
 - `TcpProxy` forwards a local port to Anvil byte for byte (HTTP and WebSocket alike); `cut()`
-  drops every live connection and refuses new ones until `restore()`.
+  drops every live connection and refuses new ones until `restore()`; `mute_websockets()`
+  keeps the open WebSockets open but passes nothing more from the node to them (a node whose
+  subscriptions went silent), while new connections work.
 - `RpcProxy` is an HTTP JSON-RPC proxy that can answer the next requests with a JSON-RPC error
   (`fail_next`) and corrupt the `Transfer` logs it passes on (`corrupt_logs`): the node's answers
   are real, the faults are injected on the wire. `null_results` names methods whose results
@@ -33,6 +35,8 @@ class TcpProxy:
         self._listener.listen(64)
         self.port = int(self._listener.getsockname()[1])
         self._conns: list[socket.socket] = []
+        self._streams: list[dict[str, bool]] = []  # per connection: websocket?, muted?
+        self.websockets_opened = 0
         self._lock = threading.Lock()
         self.is_cut = False
         self._closed = False
@@ -60,16 +64,29 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            stream = {"ws": False, "muted": False}
             with self._lock:
                 self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+                self._streams.append(stream)
+            for a, b, up in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pipe, args=(a, b, stream, up), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def mute_websockets(self) -> None:
+        with self._lock:
+            for stream in self._streams:
+                stream["muted"] = stream["ws"]
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, stream: dict[str, bool],
+              up: bool) -> None:
+        first = True
         try:
             while data := src.recv(65536):
-                dst.sendall(data)
+                if up and first and b"upgrade: websocket" in data.lower():
+                    stream["ws"] = True
+                    self.websockets_opened += 1
+                first = False
+                if not (stream["muted"] and not up):
+                    dst.sendall(data)
         except OSError:
             pass
         finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_faults import TcpProxy
 from monitor_kit import OUTFLOW
 
 from interlock.runtime.anvil import Anvil
@@ -73,3 +74,31 @@ def test_restarted_behind_a_pruned_node_it_reads_logs_and_decides_at_kept_state(
         assert guard_outflow(venue, head) == 60_000 * USDC  # what the vault reported
         # the gap's Transfers, all counted: the withdrawal and the unreported burn of the loss
         assert restarted.monitor.stats.values[head][OUTFLOW] == 560_000 * USDC
+
+
+def test_a_silent_websocket_is_replaced_and_its_missed_blocks_read_once(
+        tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        proxy = TcpProxy(node.port)
+        try:
+            m = monitor(venue, proxy.ws_url, tmp_path / "m.db", "silent", idle_check_s=0.3)
+            m.caught_up(venue.head())
+            assert proxy.websockets_opened == 1 and m.health.mode == "websocket"
+            proxy.mute_websockets()  # open, but no more heads
+            drain(venue)
+            wait_for(lambda: bool(m.events("subscription_silent")), 20,
+                     m.log.getvalue()[-3000:])
+            wait_for(lambda: proxy.websockets_opened == 2, 20, m.log.getvalue()[-3000:])
+            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+            venue.advance(1)  # heads arrive on the new subscription
+            m.caught_up(venue.head())
+            assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
+            m.stop()
+        finally:
+            proxy.close()
+        assert pokes(venue) == [AGENT]
+        head = venue.head()
+        blocks = [int(x.split('"number": ')[1].split(",")[0]) for x in m.events("block")]
+        assert len(blocks) == len(set(blocks))  # no block processed twice
+        assert m.monitor.stats.values[head][OUTFLOW] == 560_000 * USDC

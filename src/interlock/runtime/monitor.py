@@ -204,19 +204,28 @@ class Monitor(Acting):
         if node.is_ws and not subscribed:
             log(self.logger, logging.WARNING, "polling_fallback", error=node.ws_error,
                 poll_interval_s=self.config.poll_interval_s)
-        await self._catch_up(node, executor, await node.head(), stop)
+        head = await node.head()
+        await self._catch_up(node, executor, head, stop)
         wait = self.config.idle_check_s if subscribed else self.config.poll_interval_s
+        silent = Silence(head, time.monotonic())
         while not stop.is_set():
             ev = await node.next_event(wait)
-            if ev is None:
-                await self._catch_up(node, executor, await node.head(), stop)
-            elif ev.kind == "head":
+            if ev is not None and ev.kind == "head":
+                silent.notify(ev.block, time.monotonic())
                 await self._catch_up(node, executor, ev.block, stop)
-            elif ev.kind == "pending" and ev.tx is not None:
+            elif ev is not None and ev.kind == "pending" and ev.tx is not None:
                 if self.state.apply_pending(ev.tx, self.last_timestamp):
                     self.metrics.events_seen.labels("pending_tx").inc()
-            elif ev.kind == "lost":
+            elif ev is not None and ev.kind == "lost":
                 raise ConnectionLost(ev.error)
+            if time.monotonic() - silent.at >= wait:  # no head for that long: ask the node
+                head = await node.head()
+                await self._catch_up(node, executor, head, stop)
+                if subscribed and silent.missed(head, time.monotonic()):
+                    log(self.logger, logging.WARNING, "subscription_silent",
+                        head=head, last_notified=silent.notified,
+                        hint="the node stopped sending heads: replacing the WebSocket")
+                    raise ConnectionLost("subscription silent")
 
     async def _check_node(self, node: Node) -> None:
         """The node serves the checkpoint's chain and the guard is there. At start, a mismatch
@@ -429,6 +438,27 @@ class Monitor(Acting):
             self.metrics.errors.labels("malformed_log").inc()
             log(self.logger, logging.WARNING, "malformed_log", block=number, error=msg)
         self.state.malformed.clear()
+
+
+@dataclass
+class Silence:
+    """Whether a head subscription has gone silent: twice in a row, the head asked for when
+    no head came for a while (pending transactions may keep coming) was past the last head the
+    subscription sent. (Once can be a race with a block arriving; an idle chain has no new
+    head to miss.)"""
+
+    notified: int  # the last head the subscription sent
+    at: float  # when it did, or when the head was last asked for
+
+    strikes: int = 0
+
+    def notify(self, block: int, now: float) -> None:
+        self.notified, self.at, self.strikes = max(self.notified, block), now, 0
+
+    def missed(self, head: int, now: float) -> bool:
+        self.at = now
+        self.strikes = self.strikes + 1 if head > self.notified else 0
+        return self.strikes >= 2
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
