@@ -17,8 +17,11 @@ from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, w
 from monitor_faults import TcpProxy
 from monitor_kit import OUTFLOW
 
+from interlock.compiler.solc import CompileResult, compile_sources
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
+from interlock.testing.contracts import deploy_compiled
+from interlock.testing.contracts import testkit_sources as kit_sources
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
 AGENT = Account.from_key(AGENT_KEY).address
@@ -102,3 +105,65 @@ def test_a_silent_websocket_is_replaced_and_its_missed_blocks_read_once(
         blocks = [int(x.split('"number": ')[1].split(",")[0]) for x in m.events("block")]
         assert len(blocks) == len(set(blocks))  # no block processed twice
         assert m.monitor.stats.values[head][OUTFLOW] == 560_000 * USDC
+
+
+FORGERS = """// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+import {TestToken} from "./TestToken.sol";
+
+/// The TestToken with a way to log transfers that move nothing.
+contract ForgingToken is TestToken {
+    constructor() TestToken("USD Coin", "USDC", 6) {}
+    function forge(address from, address to, uint256 amount) external {
+        emit Transfer(from, to, amount);
+    }
+}
+
+/// Anyone's contract can log an ERC-20 `Transfer` with any arguments.
+contract Forger {
+    event Transfer(address indexed from, address indexed to, uint256 value);
+    function forge(address from, address to, uint256 amount) external {
+        emit Transfer(from, to, amount);
+    }
+}
+"""
+
+
+def forgers() -> CompileResult:
+    return compile_sources({"TestToken.sol": kit_sources()["TestToken.sol"],
+                            "Forgers.sol": FORGERS}, allow_warnings=False)
+
+
+def test_forged_transfers_count_neither_from_another_contract_nor_from_changed_code(
+        tmp_path: Path) -> None:
+    kit = forgers()
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        vault, user = venue.vault.address, venue.users[1]
+        proxy = TcpProxy(node.port)
+        try:
+            m = monitor(venue, proxy.ws_url, tmp_path / "m.db", "forged", idle_check_s=0.3,
+                        max_backoff_s=0.3)
+            m.caught_up(venue.head())
+            forger = deploy_compiled(venue.w3, kit, "Forger", sender=venue.deployer)
+            venue.tx(forger.functions.forge(vault, user, 300_000 * USDC))
+            m.caught_up(venue.head())
+            assert m.monitor.stats.values[venue.head()][OUTFLOW] == 0  # not the token's log
+            # the token's code is replaced (same storage): its Transfers are no longer trusted
+            node.rpc("anvil_setCode", [venue.token.address,
+                                       kit.contract("ForgingToken").deployed_bytecode])
+            proxy.cut()  # checked again at the reconnection
+            proxy.restore()
+            wait_for(lambda: bool(m.events("code_changed")), 20, m.log.getvalue()[-3000:])
+            token = venue.w3.eth.contract(address=venue.token.address,
+                                          abi=kit.contract("ForgingToken").abi)
+            venue.tx(token.functions.forge(vault, user, 300_000 * USDC))
+            m.caught_up(venue.head())
+            snap = m.health.snapshot()
+            m.stop()
+        finally:
+            proxy.close()
+        assert m.monitor.stats.values[venue.head()][OUTFLOW] == 0
+        assert snap["status"] == "degraded" and "asset USDC" in snap["problems"]["code"]
+        assert len(m.events("code_changed")) == 1
+        assert not [r for r in m.monitor.stats.results if r.decision.breaker == "drain"]

@@ -31,6 +31,7 @@ from interlock.runtime.ingest import ConnectionLost, Node, guard_logs
 from interlock.runtime.metrics import MetricPlan, MetricState, metric_key
 from interlock.runtime.mirror import decode_guard, guard_calls, param_mismatches, to_state
 from interlock.runtime.monitor_stats import Stats
+from interlock.runtime.node_checks import NodeChecks, StartRefused
 from interlock.runtime.observe import BlockObservation, LogEntry
 from interlock.runtime.ops import Health, MonitorMetrics, log, make_logger
 from interlock.runtime.sinks import AlertSink, StdoutSink
@@ -52,23 +53,11 @@ class MonitorConfig:
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-class StartRefused(Exception):
-    """The monitor must not run against this node (the message says why)."""
-
-
-class GuardMissing(StartRefused):
-    """There is no contract at the guard address on this chain."""
-
-
-class ChainMismatch(StartRefused):
-    """The checkpoint was written on another chain (chain id or genesis block differ)."""
-
-
 class Reorg(Exception):
     """The block to process does not extend the last processed one."""
 
 
-class Monitor(Acting):
+class Monitor(Acting, NodeChecks):
     def __init__(
         self,
         program: Program,
@@ -83,6 +72,10 @@ class Monitor(Acting):
     ) -> None:
         self.program = program
         self.config = config
+        self.guard, self.checkpoint_path = config.guard, config.checkpoint
+        self.dry_run = config.dry_run
+        self.code_hashes: dict[str, str] = {}
+        self.untrusted: frozenset[str] = frozenset()
         self.account = account
         self.alerter = Alerter(sinks if sinks is not None else [StdoutSink()])
         self.severities = severities or Severities({})
@@ -126,6 +119,7 @@ class Monitor(Acting):
         except (ValueError, KeyError, TypeError) as exc:
             raise CheckpointError(self.store.path, f"block {cp.block}'s windows: {exc!r}") from exc
         chain = cp.state.get("chain")  # absent in checkpoints of older monitors
+        self.code_hashes = {str(a): str(h) for a, h in cp.state.get("code", {}).items()}
         self.chain = (int(chain[0]), str(chain[1])) if chain else None
         log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
 
@@ -227,40 +221,6 @@ class Monitor(Acting):
                         hint="the node stopped sending heads: replacing the WebSocket")
                     raise ConnectionLost("subscription silent")
 
-    async def _check_node(self, node: Node) -> None:
-        """The node serves the checkpoint's chain and the guard is there. At start, a mismatch
-        stops the monitor; later (a node behind a load balancer lagging, or restarted) it is
-        reported and retried: `/health` is degraded meanwhile and nothing is processed."""
-        started = self.ctx is not None
-        chain_id = int(str(await node.request("eth_chainId", [])), 16)
-        genesis = await node.request("eth_getBlockByNumber", ["0x0", False])
-        ident = (chain_id, str((genesis or {}).get("hash", "")).lower())
-        if self.chain is not None and ident != self.chain:
-            why = (f"the node is on chain {ident[0]} (genesis {ident[1]}), the checkpoint on "
-                   f"chain {self.chain[0]} (genesis {self.chain[1]})")
-            self._refuse("chain", "chain_mismatch", why, started, ChainMismatch(
-                f"{why}: point --rpc at the checkpoint's chain, or move `"
-                f"{self.config.checkpoint}` away to start afresh"))
-        code = await node.request("eth_getCode", [self.config.guard, "latest"])
-        if not code or code == "0x":
-            self._refuse("guard", "guard_not_found", f"no contract at {self.config.guard}",
-                         started, GuardMissing(
-                             f"no contract at the guard address {self.config.guard}"))
-        self.chain = ident
-        self.health.problems.pop("chain", None)
-        self.health.problems.pop("guard", None)
-        self.ctx = AlertContext(chain_id, self.config.guard, self.program, self.severities,
-                                self.config.dry_run)
-
-    def _refuse(self, problem: str, event: str, why: str, started: bool,
-                fatal: StartRefused) -> None:
-        log(self.logger, logging.ERROR, event, error=why, guard=self.config.guard,
-            fatal=not started)
-        if not started:
-            raise fatal
-        self.health.problems[problem] = why
-        raise ConnectionLost(why)
-
     async def _catch_up(self, node: Node, executor: Executor, head: int,
                         stop: asyncio.Event) -> None:
         received = time.perf_counter()
@@ -321,6 +281,7 @@ class Monitor(Acting):
         for name in param_mismatches(self.program, view, guard_state):
             log(self.logger, logging.WARNING, "param_mirror_mismatch", block=number, param=name)
         committed = self._committed
+        obs = self._trusted(obs)
         counted = self.state.apply(obs)
         try:
             outcome, values = await self._decide_and_act(
@@ -375,7 +336,7 @@ class Monitor(Acting):
                      "until a block whose state it keeps; use an archive node to decide these")
         self.health.problems["pruned"] = (
             f"blocks from {self.pruned_from} read without state (logs only)")
-        self.state.apply(obs)
+        self.state.apply(self._trusted(obs))
         self._report_malformed(obs.number)
         self._alert_events(obs.number, own)
         self._commit(obs)
@@ -410,12 +371,14 @@ class Monitor(Acting):
             "holding": sorted([b, s] for b, s in self.holding),
             "timestamp": self.last_timestamp,
             "chain": list(self.chain) if self.chain else None,
+            "code": dict(sorted(self.code_hashes.items())),
         }
 
     async def _rewind(self, node: Node, number: int) -> None:
         """Block `number` does not extend the last processed block: find the newest processed
         block still on the chain, restore its checkpoint and re-process from there."""
         self.metrics.errors.labels("reorg").inc()
+        await self._check_code(node)  # the new branch may have other code at an address
         hashes = self.store.recent_hashes()
         for b in sorted((b for b in hashes if b < number), reverse=True):
             block = await node.request("eth_getBlockByNumber", [hex(b), False])
