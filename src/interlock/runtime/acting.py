@@ -43,7 +43,7 @@ class Acting:
     in_flight: set[Key]
     receipt_timeout_s: float
     _settling: dict[Key, int]
-    _tasks: set[asyncio.Task[None]]
+    _tasks: set[asyncio.Future[Any]]
 
     def _alert_events(self, number: int, logs: Sequence[LogEntry]) -> None:
         for ev in guard_events(self.program, number, logs):

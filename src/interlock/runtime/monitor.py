@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -23,17 +22,19 @@ from eth_account.signers.local import LocalAccount
 from interlock.ir.nodes import Atom, Program
 from interlock.runtime.acting import Acting, Key
 from interlock.runtime.alerts import AlertContext, Alerter
-from interlock.runtime.checkpoint import Checkpoint, CheckpointError, CheckpointStore
+from interlock.runtime.checkpoint import CheckpointStore
 from interlock.runtime.evaluate import Decision, Outcome, RulePlan, decide
 from interlock.runtime.executor import Executor, RpcError
 from interlock.runtime.guard_events import Severities
-from interlock.runtime.ingest import ConnectionLost, Node, guard_logs
+from interlock.runtime.ingest import ConnectionLost, Node, block_logs
 from interlock.runtime.metrics import MetricPlan, MetricState, metric_key
 from interlock.runtime.mirror import decode_guard, guard_calls, param_mismatches, to_state
 from interlock.runtime.monitor_stats import Stats
 from interlock.runtime.node_checks import NodeChecks, StartRefused
 from interlock.runtime.observe import BlockObservation, LogEntry
 from interlock.runtime.ops import Health, MonitorMetrics, log, make_logger
+from interlock.runtime.persisting import Persisting
+from interlock.runtime.phases import Phases, joined
 from interlock.runtime.sinks import AlertSink, StdoutSink
 from interlock.semantics import State
 
@@ -57,7 +58,7 @@ class Reorg(Exception):
     """The block to process does not extend the last processed one."""
 
 
-class Monitor(Acting, NodeChecks):
+class Monitor(Acting, NodeChecks, Persisting):
     def __init__(
         self,
         program: Program,
@@ -86,6 +87,7 @@ class Monitor(Acting, NodeChecks):
         self.health = health or Health()
         self.plan = MetricPlan.from_program(program, config.scope_contracts)
         self.rules = RulePlan.for_program(program)
+        self.phases = Phases.of(program, self.rules)
         self.guard_calls = guard_calls(program)
         self.store = CheckpointStore(config.checkpoint, config.guard, refuse_empty=True)
         self.state = MetricState(self.plan)
@@ -97,7 +99,7 @@ class Monitor(Acting, NodeChecks):
         self.last_hash: str | None = None
         self.last_timestamp = 0
         self.stats = Stats()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._settling: dict[tuple[str, str | None], int] = {}
         self.head_seen = 0
         self.pruned_from: int | None = None  # first block read without state, in this run
@@ -105,31 +107,6 @@ class Monitor(Acting, NodeChecks):
         self.armed = tuple(Decision(r.breaker.name, r.breaker.id, r.method, None, r.alerts, 0)
                            for r in self.rules if r.method in ("poke", "trip"))
         self._restore()
-
-    def _restore(self) -> None:
-        cp = self.store.load()
-        if cp is None:
-            return
-        missing = [k for k in ("metrics", "holding", "timestamp") if k not in cp.state]
-        if missing:
-            raise CheckpointError(self.store.path,
-                                  f"block {cp.block}'s state lacks {', '.join(missing)}")
-        try:
-            self._apply_checkpoint(cp)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CheckpointError(self.store.path, f"block {cp.block}'s windows: {exc!r}") from exc
-        chain = cp.state.get("chain")  # absent in checkpoints of older monitors
-        self.code_hashes = {str(a): str(h) for a, h in cp.state.get("code", {}).items()}
-        self.chain = (int(chain[0]), str(chain[1])) if chain else None
-        log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
-
-    def _apply_checkpoint(self, cp: Checkpoint) -> None:
-        self.state = MetricState.from_json(self.plan, cp.state.get("metrics", {}))
-        self._committed = cp.state.get("metrics", {})
-        self.holding = frozenset((b, s) for b, s in cp.state.get("holding", []))
-        self.next_block = cp.block + 1
-        self.last_hash = cp.block_hash
-        self.last_timestamp = int(cp.state.get("timestamp", 0))
 
     # --- the outer loop: connect, run, reconnect with backoff ---------------------------------
 
@@ -247,49 +224,32 @@ class Monitor(Acting, NodeChecks):
 
     async def _process(self, node: Node, executor: Executor, number: int,
                        received: float) -> None:
+        """Block `number`: its state and its logs are read concurrently; the breakers that
+        read no logs are decided (and sent) as soon as the state answers (`phases`)."""
         cpu0 = time.process_time()
         views = self.guard_calls
         at_head = number >= self.head_seen
         pre_requests = executor.precheck_requests(list(self.armed), number) if at_head else []
-        tag = hex(number)
-        own_logs = ("eth_getLogs", [{"fromBlock": tag, "toBlock": tag,
-                                     "address": self.config.guard}])
-        obs, replies = await node.fetch(
-            self.plan, number, [(self.config.guard, c.data) for c in views],
-            [own_logs, *pre_requests],
-        )
-        own = guard_logs(replies[len(views)], number, obs.block_hash)
-        replies, pre_replies = replies[: len(views)], replies[len(views) + 1:]
-        prechecks = {d.key: (r, pre_replies[-1])
-                     for d, r in zip(self.armed, pre_replies, strict=False)}
-        fetched = time.perf_counter()
-        if self.last_hash and obs.parent_hash != self.last_hash:
-            raise Reorg(number)
-        if obs.state_pruned:
-            self._logs_only(obs, own)
-            return
-        if self.pruned_from is not None:
-            log(self.logger, logging.INFO, "state_available", block=number,
-                read_without_state=number - self.pruned_from)
-            self.pruned_from = None
-            self.health.problems.pop("pruned", None)
-        view = decode_guard(views, replies, number, obs.timestamp)
-        for err in obs.errors:
-            self.metrics.errors.labels("read").inc()
-            log(self.logger, logging.WARNING, "read_failed", block=number, error=err)
-        guard_state = to_state(self.program, view)
-        for name in param_mismatches(self.program, view, guard_state):
-            log(self.logger, logging.WARNING, "param_mirror_mismatch", block=number, param=name)
-        committed = self._committed
-        obs = self._trusted(obs)
-        counted = self.state.apply(obs)
+        logs_read = asyncio.ensure_future(
+            node.fetch_logs(self.plan, number, [{"address": self.config.guard}]))
         try:
-            outcome, values = await self._decide_and_act(
-                executor, obs, guard_state, received, prechecks, own)
-        except BaseException:  # the block will be re-read: its events must not count twice
-            self.state = MetricState.from_json(self.plan, committed)
-            raise
-        self._commit(obs)
+            obs, replies = await node.fetch_state(
+                self.plan, number, [(self.config.guard, c.data) for c in views], pre_requests)
+            fetched = time.perf_counter()
+            if self.last_hash and obs.parent_hash != self.last_hash:
+                raise Reorg(number)
+            if obs.state_pruned:
+                self._logs_only(*self._with_logs(obs, await logs_read))
+                return
+            self._state_back(number)
+            guard_state = self._guard_state(obs, replies[: len(views)])
+            pre_replies = replies[len(views):]
+            prechecks = {d.key: (r, pre_replies[-1])
+                         for d, r in zip(self.armed, pre_replies, strict=False)}
+            outcome, values, counted = await self._decide_block(
+                executor, obs, guard_state, received, prechecks, logs_read)
+        finally:
+            _settle(logs_read)
         if counted or outcome.decisions:
             log(self.logger, logging.INFO, "block", number=number, events=counted,
                 decisions=[d.breaker for d in outcome.decisions],
@@ -298,31 +258,87 @@ class Monitor(Acting, NodeChecks):
                 cpu_ms=round((time.process_time() - cpu0) * 1000, 2),
                 metrics={metric_key(a): v for a, v in values.items()})
 
-    async def _decide_and_act(self, executor: Executor, obs: BlockObservation,
-                              guard_state: State, received: float,
-                              prechecks: dict[Key, tuple[Any, Any]],
-                              own: Sequence[LogEntry]) -> tuple[Outcome, Mapping[Atom, int]]:
+    def _with_logs(self, obs: BlockObservation, replies: list[Any]
+                   ) -> tuple[BlockObservation, tuple[LogEntry, ...]]:
+        """`obs` with its logs (those of contracts whose code changed left out), and the
+        guard's own logs."""
+        logs, (own,) = block_logs(replies, self.plan, obs.number, obs.block_hash)
+        return self._trusted(replace(obs, logs=logs)), own
+
+    def _guard_state(self, obs: BlockObservation, replies: Sequence[Any]) -> State:
+        view = decode_guard(self.guard_calls, replies, obs.number, obs.timestamp)
+        for err in obs.errors:
+            self.metrics.errors.labels("read").inc()
+            log(self.logger, logging.WARNING, "read_failed", block=obs.number, error=err)
+        guard_state = to_state(self.program, view)
+        for name in param_mismatches(self.program, view, guard_state):
+            log(self.logger, logging.WARNING, "param_mirror_mismatch", block=obs.number,
+                param=name)
+        return guard_state
+
+    async def _decide_block(self, executor: Executor, obs: BlockObservation,
+                            guard_state: State, received: float,
+                            prechecks: dict[Key, tuple[Any, Any]],
+                            logs_read: asyncio.Future[list[Any]],
+                            ) -> tuple[Outcome, Mapping[Atom, int], int]:
         number = obs.number
-        self._report_malformed(number)
-        self.metrics.events_seen.labels("log").inc(len(obs.logs))
-        self.metrics.events_seen.labels("tx").inc(len(obs.txs))
-        values = self.state.values(obs)
-        outcome = decide(
-            self.program, self.rules, guard_state, values, self.state.per_sender_values(obs),
-            block=number, in_flight=self.in_flight, previously_holding=self.holding,
-        )
-        self.metrics.rules_evaluated.inc(outcome.evaluated)
-        for name, reason in outcome.skipped:
-            self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
-        await asyncio.gather(*(self._act(executor, d, obs, received, prechecks.get(d.key))
-                               for d in outcome.decisions))
-        self._alert_events(number, own)
+        # before counting: the early rules read no window, only this block's state
+        early = self._decide(self.phases.early, guard_state, self.state.values(obs), {}, number)
+        acting = self._act_all(executor, early, obs, received, prechecks)
+        obs, own = self._with_logs(obs, await logs_read)
+        committed = self._committed
+        counted = self.state.apply(obs)
+        try:
+            self._report_malformed(number)
+            self.metrics.events_seen.labels("log").inc(len(obs.logs))
+            self.metrics.events_seen.labels("tx").inc(len(obs.txs))
+            values = self.state.values(obs)
+            late = self._decide(self.phases.late, guard_state, values,
+                                self.state.per_sender_values(obs), number)
+            await asyncio.gather(acting, self._act_all(executor, late, obs, received, prechecks))
+            self._alert_events(number, own)
+        except BaseException:  # the block will be re-read: its events must not count twice
+            self.state = MetricState.from_json(self.plan, committed)
+            raise
+        outcome = joined(early, late)
         self.holding = outcome.holding
         for key in [k for k, b in self._settling.items() if b <= number]:
             del self._settling[key]
             self.in_flight.discard(key)
         self.stats.record(number, values, outcome.holding)
-        return outcome, values
+        self._commit(obs)
+        return outcome, values, counted
+
+    def _decide(self, rules: tuple[RulePlan, ...], guard_state: State,
+                values: Mapping[Atom, int], per_sender: Mapping[str, Mapping[Atom, int]],
+                number: int) -> Outcome:
+        outcome = decide(self.program, rules, guard_state, values, per_sender, block=number,
+                         in_flight=self.in_flight, previously_holding=self.holding)
+        self.metrics.rules_evaluated.inc(outcome.evaluated)
+        for name, reason in outcome.skipped:
+            self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
+        return outcome
+
+    def _act_all(self, executor: Executor, outcome: Outcome, obs: BlockObservation,
+                 received: float, prechecks: dict[Key, tuple[Any, Any]]
+                 ) -> asyncio.Future[list[None]]:
+        """Send `outcome`'s decisions now, concurrently; in flight from this moment, so a
+        block re-read after a failure (its logs did not come) does not send them again."""
+        for d in outcome.decisions:
+            if d.method != "alert":
+                self.in_flight.add(d.key)
+        acting = asyncio.gather(*(self._act(executor, d, obs, received, prechecks.get(d.key))
+                                  for d in outcome.decisions))
+        self._tasks.add(acting)
+        acting.add_done_callback(self._tasks.discard)
+        return acting
+
+    def _state_back(self, number: int) -> None:
+        if self.pruned_from is not None:
+            log(self.logger, logging.INFO, "state_available", block=number,
+                read_without_state=number - self.pruned_from)
+            self.pruned_from = None
+            self.health.problems.pop("pruned", None)
 
     def _logs_only(self, obs: BlockObservation, own: Sequence[LogEntry]) -> None:
         """The node keeps no state of block `obs` (a pruned node; a monitor restarted far
@@ -336,65 +352,10 @@ class Monitor(Acting, NodeChecks):
                      "until a block whose state it keeps; use an archive node to decide these")
         self.health.problems["pruned"] = (
             f"blocks from {self.pruned_from} read without state (logs only)")
-        self.state.apply(self._trusted(obs))
+        self.state.apply(obs)
         self._report_malformed(obs.number)
         self._alert_events(obs.number, own)
         self._commit(obs)
-
-    def _commit(self, obs: BlockObservation) -> None:
-        """Block `obs` is processed: remember it, and checkpoint it if the disk lets us. A
-        checkpoint that cannot be written (disk full) does not stop the monitor: it keeps
-        deciding from memory, reports `checkpoint_failed` and a degraded `/health` until a
-        write succeeds (a restart meanwhile resumes from the last checkpoint written)."""
-        snap = self.snapshot()
-        self._committed = snap["metrics"]
-        self.last_hash, self.last_timestamp = obs.block_hash, obs.timestamp
-        try:
-            self.store.save(obs.number, obs.block_hash, snap)
-        except (sqlite3.Error, OSError) as exc:
-            self.metrics.errors.labels("checkpoint").inc()
-            if "checkpoint" not in self.health.problems:
-                log(self.logger, logging.ERROR, "checkpoint_failed", block=obs.number,
-                    error=str(exc), path=self.config.checkpoint)
-            self.health.problems["checkpoint"] = f"checkpoint not written: {exc}"
-        else:
-            if self.health.problems.pop("checkpoint", None):
-                log(self.logger, logging.INFO, "checkpoint_recovered", block=obs.number)
-        self.metrics.blocks_processed.inc()
-        self.metrics.last_block.set(obs.number)
-        self.health.progress(obs.number)
-        self.stats.blocks += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "metrics": self.state.to_json(),
-            "holding": sorted([b, s] for b, s in self.holding),
-            "timestamp": self.last_timestamp,
-            "chain": list(self.chain) if self.chain else None,
-            "code": dict(sorted(self.code_hashes.items())),
-        }
-
-    async def _rewind(self, node: Node, number: int) -> None:
-        """Block `number` does not extend the last processed block: find the newest processed
-        block still on the chain, restore its checkpoint and re-process from there."""
-        self.metrics.errors.labels("reorg").inc()
-        await self._check_code(node)  # the new branch may have other code at an address
-        hashes = self.store.recent_hashes()
-        for b in sorted((b for b in hashes if b < number), reverse=True):
-            block = await node.request("eth_getBlockByNumber", [hex(b), False])
-            if block and str(block["hash"]).lower() == hashes[b].lower():
-                cp = self.store.load_at(b)
-                if cp is not None:
-                    self._apply_checkpoint(cp)
-                    self.store.rewind(b)
-                    self.next_block = b + 1
-                    log(self.logger, logging.WARNING, "reorg_below_confirmations",
-                        block=number, rewound_to=b, depth=number - 1 - b,
-                        hint="raise --confirmations")
-                    return
-        log(self.logger, logging.ERROR, "reorg_too_deep", block=number, kept=len(hashes),
-            hint="windows may be off until they roll over; raise --confirmations")
-        self.last_hash = None  # accept the new branch from here
 
     def _report_malformed(self, number: int) -> None:
         for msg in self.state.malformed:
@@ -422,6 +383,13 @@ class Silence:
         self.at = now
         self.strikes = self.strikes + 1 if head > self.notified else 0
         return self.strikes >= 2
+
+
+def _settle(task: asyncio.Future[Any]) -> None:
+    """A read the block no longer needs (it failed or was replaced): cancel it, and take its
+    exception so that it is not reported as never retrieved."""
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    task.cancel()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
