@@ -11,6 +11,8 @@
   answers the next single calls of `method` with those JSON-RPC errors without forwarding them
   (a provider's rate limit); `lose_reply[method]` forwards the next N calls of `method` and
   closes the connection instead of answering (a reply lost on the way back).
+  `delay_logs_s` holds batches of `eth_getLogs` that long (a node filtering a block of many
+  logs); `logs_answered[block]` is when the last one of that block was answered.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -124,6 +127,8 @@ class RpcProxy:
         self.error_next: dict[str, list[dict[str, Any]]] = {}
         self.lose_reply: dict[str, int] = {}
         self.lost = 0
+        self.delay_logs_s = 0.0
+        self.logs_answered: dict[int, float] = {}
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -180,7 +185,12 @@ class RpcProxy:
             error = {"jsonrpc": "2.0", "id": None,
                      "error": {"code": -32603, "message": "injected internal error"}}
             return json.dumps(error).encode()
+        logs = [r for r in request if r.get("method") == "eth_getLogs"]
+        if logs and len(logs) == len(request):
+            time.sleep(self.delay_logs_s)
         raw = self._forward(body)
+        if logs:
+            self.logs_answered[int(logs[0]["params"][0]["fromBlock"], 16)] = time.time()
         if not (self.corrupt_logs or self.null_results) or not isinstance(request, list):
             return bytes(raw)
         replies = json.loads(raw)
