@@ -31,8 +31,9 @@ class Phases:
 
     @classmethod
     def of(cls, program: Program, rules: tuple[RulePlan, ...]) -> Phases:
-        late = tuple(r for r in rules if needs_logs(program, r))
-        return cls(tuple(r for r in rules if r not in late), late)
+        late = [needs_logs(program, r) for r in rules]
+        return cls(tuple(r for r, x in zip(rules, late, strict=True) if not x),
+                   tuple(r for r, x in zip(rules, late, strict=True) if x))
 
 
 def joined(first: Outcome, second: Outcome) -> Outcome:
