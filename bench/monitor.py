@@ -17,8 +17,9 @@
    - from receiving the head to the trip being mined.
 3. Under log load (`--load`, default 0,1000,10000): the same, each trigger block also carrying
    N unrelated `Transfer` logs of the vault's own token (NoisyToken.noise), for a feed rule
-   (`oracle_divergence`, target p99 < 50 ms) and an outflow rule (`drain`, a 95k withdrawal,
-   target p99 < 250 ms): decision latency from the head, per load.
+   (`oracle_divergence`, target p99 < 50 ms) and an outflow rule (`drain`: a 60k withdrawal
+   and an unreported loss of 500k in the same block, target p99 < 250 ms): decision latency
+   from the head, per load.
 """
 
 from __future__ import annotations
@@ -150,14 +151,16 @@ def _noisy_kit() -> tuple[Any, str]:
     return compile_sources(sources, allow_warnings=False), "NoisyToken"
 
 
-def _one_block(venue: Any, noise: int, trigger: Any, sender: str) -> None:
-    """The trigger transaction and `noise` Transfer logs mined in one block."""
+def _one_block(venue: Any, noise: int, triggers: list[tuple[Any, str]]) -> None:
+    """The trigger transactions `(call, sender)` and `noise` Transfer logs mined in one
+    block."""
     venue.node.rpc("evm_setAutomine", [False])
     try:
         if noise:
             venue.token.functions.noise(noise).transact({"from": venue.deployer,
                                                          "gas": 60_000_000})
-        trigger.transact({"from": sender})
+        for trigger, sender in triggers:
+            trigger.transact({"from": sender, "gas": 500_000})
         venue.node.rpc("evm_mine")
     finally:
         venue.node.rpc("evm_setAutomine", [True])
@@ -184,17 +187,25 @@ def _load_run(load: int, rounds: int, kit: tuple[Any, str], run_dir: Path
         try:
             wait_for(lambda: '"event": "connected"' in log.read_text(), 30, "no monitor")
             for _ in range(rounds):
-                _one_block(venue, load, venue.feed.functions.setAnswer(PRICE * 104 // 100),
-                           venue.deployer)
+                _one_block(venue, load, [(venue.feed.functions.setAnswer(PRICE * 104 // 100),
+                                          venue.deployer)])
                 wait_for(lambda: g.isSuspended(0).call(), 30, log.read_text()[-2000:])
                 venue.set_price(PRICE)
                 venue.advance(2 * 3600 + 1)
-                whale = venue.users[0]
-                _one_block(venue, load, venue.vault.functions.withdraw(95_000 * USDC_UNIT),
-                           whale)
+                tvl = int(venue.token.functions.balanceOf(venue.vault.address).call())
+                # a 60k withdrawal the guard allows and an unreported loss of 500k: the
+                # outflow is above 10% of what is left, for the monitor's poke of `drain`
+                _one_block(venue, load, [
+                    (venue.vault.functions.withdraw(60_000 * USDC_UNIT), venue.users[0]),
+                    (venue.token.functions.setBalance(venue.vault.address,
+                                                      tvl - 560_000 * USDC_UNIT),
+                     venue.deployer)])
                 wait_for(lambda: not g.isActive(1).call(), 30, log.read_text()[-2000:])
-                venue.advance(31 * 3600)  # the 6h pause, then the 24h cooldown after it
-                venue.tx(venue.token.functions.mint(venue.vault.address, 95_000 * USDC_UNIT))
+                # the 6h pause, then the 24h cooldown after it; the feed answers in the same
+                # block (else `feed_health` finds it 31h stale and suspends it)
+                venue.node.rpc("evm_increaseTime", [31 * 3600])
+                venue.set_price(PRICE)
+                venue.tx(venue.token.functions.setBalance(venue.vault.address, tvl))
                 time.sleep(0.05)
         finally:
             proc.send_signal(signal.SIGTERM)

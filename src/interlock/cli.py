@@ -299,21 +299,36 @@ def deploy(
     key_env: Annotated[str, typer.Option("--key-env", help="env var with the deployer's key")]
     = "INTERLOCK_DEPLOYER_KEY",
     protocol: Protocol = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="deploy a build with violated properties, or with rule-file "
+                        "addresses that hold no code, with a warning")] = False,
     debug: Debug = False,
 ) -> int:
-    """Deploy the built guard; print its address and record it in BUILD_DIR."""
-    from interlock.runtime.deploy import BuildDirError, DecimalsError, deploy_guard, find_protocol
+    """Deploy the built guard; print its address and record it in BUILD_DIR.
+
+    Refuses (exit 2) a build whose proofs show a violated property and rule-file contracts
+    without code on the chain, unless --force. Example:
+    `interlock deploy build/ --rpc http://127.0.0.1:8545 --key-env DEPLOYER_KEY`
+    """
+    from interlock.runtime.deploy import (
+        BuildDirError,
+        DecimalsError,
+        DeployRefused,
+        deploy_guard,
+        find_protocol,
+    )
     from interlock.runtime.executor import AgentKeyError, RpcError, load_agent_key
     from interlock.runtime.ingest import ConnectionLost
 
     try:
         built = find_protocol(build_dir, protocol)
         account = load_agent_key(key_env)
-        dep = deploy_guard(built, rpc, account)
+        dep = deploy_guard(built, rpc, account, force=force,
+                           warn=lambda why: typer.echo(f"warning: {why}", err=True))
     except (BuildDirError, AgentKeyError) as err:
         typer.echo(f"error: {err}", err=True)
         return 2
-    except DecimalsError as err:
+    except (DecimalsError, DeployRefused) as err:
         typer.echo(f"error: deployment refused: {err}", err=True)
         return 2
     except (RpcError, ConnectionLost) as err:

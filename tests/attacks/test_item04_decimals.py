@@ -73,6 +73,7 @@ def test_deploy_command_refuses_wrong_decimals(
         (tmp_path / "Dec.ir.json").write_text(program.model_dump_json())
         (tmp_path / "DecGuard.json").write_text(json.dumps({"abi": c.abi,
                                                             "bytecode": c.bytecode}))
+        (tmp_path / "Dec.proofs.json").write_text(json.dumps({"properties": []}))
         monkeypatch.setenv("DEPLOYER", DEFAULT_KEYS[0])
         nonce = w3.eth.get_transaction_count(accounts[0])
         code = main(["deploy", str(tmp_path), "--rpc", node.http_url, "--key-env", "DEPLOYER"])

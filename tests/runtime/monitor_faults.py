@@ -1,11 +1,18 @@
 """Real network faults between the monitor and Anvil, for the fault tests.
 
 - `TcpProxy` forwards a local port to Anvil byte for byte (HTTP and WebSocket alike); `cut()`
-  drops every live connection and refuses new ones until `restore()`.
+  drops every live connection and refuses new ones until `restore()`; `mute_websockets()`
+  keeps the open WebSockets open but passes nothing more from the node to them (a node whose
+  subscriptions went silent), while new connections work.
 - `RpcProxy` is an HTTP JSON-RPC proxy that can answer the next requests with a JSON-RPC error
   (`fail_next`) and corrupt the `Transfer` logs it passes on (`corrupt_logs`): the node's answers
   are real, the faults are injected on the wire. `null_results` names methods whose results
-  it replaces by `null` (a node answering `eth_estimateGas` with nothing).
+  it replaces by `null` (a node answering `eth_estimateGas` with nothing). `error_next[method]`
+  answers the next single calls of `method` with those JSON-RPC errors without forwarding them
+  (a provider's rate limit); `lose_reply[method]` forwards the next N calls of `method` and
+  closes the connection instead of answering (a reply lost on the way back).
+  `delay_logs_s` holds batches of `eth_getLogs` that long (a node filtering a block of many
+  logs); `logs_answered[block]` is when the last one of that block was answered.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import contextlib
 import json
 import socket
 import threading
+import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -30,6 +38,8 @@ class TcpProxy:
         self._listener.listen(64)
         self.port = int(self._listener.getsockname()[1])
         self._conns: list[socket.socket] = []
+        self._streams: list[dict[str, bool]] = []  # per connection: websocket?, muted?
+        self.websockets_opened = 0
         self._lock = threading.Lock()
         self.is_cut = False
         self._closed = False
@@ -57,16 +67,29 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            stream = {"ws": False, "muted": False}
             with self._lock:
                 self._conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+                self._streams.append(stream)
+            for a, b, up in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pipe, args=(a, b, stream, up), daemon=True).start()
 
-    @staticmethod
-    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+    def mute_websockets(self) -> None:
+        with self._lock:
+            for stream in self._streams:
+                stream["muted"] = stream["ws"]
+
+    def _pipe(self, src: socket.socket, dst: socket.socket, stream: dict[str, bool],
+              up: bool) -> None:
+        first = True
         try:
             while data := src.recv(65536):
-                dst.sendall(data)
+                if up and first and b"upgrade: websocket" in data.lower():
+                    stream["ws"] = True
+                    self.websockets_opened += 1
+                first = False
+                if not (stream["muted"] and not up):
+                    dst.sendall(data)
         except OSError:
             pass
         finally:
@@ -101,12 +124,20 @@ class RpcProxy:
         self.nulled = 0
         self.failed = 0
         self.corrupted = 0
+        self.error_next: dict[str, list[dict[str, Any]]] = {}
+        self.lose_reply: dict[str, int] = {}
+        self.lost = 0
+        self.delay_logs_s = 0.0
+        self.logs_answered: dict[int, float] = {}
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 reply = proxy._handle(body)
+                if reply is None:  # the request was forwarded; its reply is lost
+                    self.close_connection = True
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(reply)))
@@ -123,18 +154,43 @@ class RpcProxy:
     def fail_next(self, n: int) -> None:
         self.fail_budget = n
 
-    def _handle(self, body: bytes) -> bytes:
+    def _single(self, request: Any, body: bytes) -> bytes | None:
+        """A single (not batched) call: injected error, lost reply, or forwarded."""
+        method = request.get("method")
+        errors = self.error_next.get(method)
+        if errors:
+            self.failed += 1
+            return json.dumps({"jsonrpc": "2.0", "id": request.get("id"),
+                               "error": errors.pop(0)}).encode()
+        raw = self._forward(body)
+        if self.lose_reply.get(method, 0) > 0:
+            self.lose_reply[method] -= 1
+            self.lost += 1
+            return None
+        return raw
+
+    def _forward(self, body: bytes) -> bytes:
+        req = urllib.request.Request(self.target_url, data=body,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return bytes(resp.read())
+
+    def _handle(self, body: bytes) -> bytes | None:
         request = json.loads(body)
+        if isinstance(request, dict):
+            return self._single(request, body)
         if self.fail_budget > 0 and isinstance(request, list):
             self.fail_budget -= 1
             self.failed += 1
             error = {"jsonrpc": "2.0", "id": None,
                      "error": {"code": -32603, "message": "injected internal error"}}
             return json.dumps(error).encode()
-        req = urllib.request.Request(self.target_url, data=body,
-                                     headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            raw = resp.read()
+        logs = [r for r in request if r.get("method") == "eth_getLogs"]
+        if logs and len(logs) == len(request):
+            time.sleep(self.delay_logs_s)
+        raw = self._forward(body)
+        if logs:
+            self.logs_answered[int(logs[0]["params"][0]["fromBlock"], 16)] = time.time()
         if not (self.corrupt_logs or self.null_results) or not isinstance(request, list):
             return bytes(raw)
         replies = json.loads(raw)

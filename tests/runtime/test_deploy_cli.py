@@ -27,11 +27,17 @@ from interlock.testing.contracts import compile_testkit, deploy_compiled
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
 
 
-def write_build(out: Path, addresses: dict[str, str] | None = None) -> None:
-    """What `interlock build` writes for the venue (the parts deploy and monitor read)."""
+def write_build(out: Path, addresses: dict[str, str] | None = None,
+                violated: tuple[str, ...] = ()) -> None:
+    """What `interlock build` writes for the venue (the parts deploy and monitor read); the
+    proof report has the `violated` properties (a `build --force`)."""
     program = venue_program(addresses)
     out.mkdir(parents=True, exist_ok=True)
     (out / "Venue.ir.json").write_text(program.model_dump_json())
+    properties = [{"name": n, "status": "violated"} for n in violated]
+    (out / "Venue.proofs.json").write_text(json.dumps({
+        "properties": properties, "summary": {"proved": 0, "violated": len(violated),
+                                              "unknown": 0, "errors": 0}}))
     guard = compile_sources(emit_solidity(program)).contract("VenueGuard")
     (out / "VenueGuard.json").write_text(json.dumps({"abi": guard.abi,
                                                      "bytecode": guard.bytecode}))
@@ -39,13 +45,17 @@ def write_build(out: Path, addresses: dict[str, str] | None = None) -> None:
         (out / name).write_text(text)
 
 
-def stand_ins(node: Anvil) -> dict[str, str]:
-    """The venue's token and feeds on `node` (deploy checks their `decimals()`)."""
+def stand_ins(node: Anvil, vault: bool = True) -> dict[str, str]:
+    """The venue's token, vault and feeds on `node` (deploy checks their code and
+    `decimals()`)."""
     w3, kit = Web3(Web3.HTTPProvider(node.http_url)), compile_testkit()
     token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", 6)
     feed = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
     ref = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
-    return {"USDC": token.address, "ETH_USD": feed.address, "ETH_REF": ref.address}
+    out = {"USDC": token.address, "ETH_USD": feed.address, "ETH_REF": ref.address}
+    if vault:
+        out["pool"] = deploy_compiled(w3, kit, "TestVault", token.address, 0, 1).address
+    return out
 
 
 def free_port() -> int:
@@ -126,3 +136,30 @@ def test_monitor_refuses_an_address_without_a_guard(
                      "--guard", "0x" + "12" * 20, "--checkpoint", str(tmp_path / "m.sqlite")])
     assert code == 2
     assert "no contract at the guard address" in capsys.readouterr().err
+
+
+def test_deploy_refuses_violated_builds_and_addresses_without_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DEPLOYER", DEFAULT_KEYS[0])
+    with Anvil() as node:
+        def deploy(build: Path, *extra: str) -> tuple[int, str]:
+            code = main(["deploy", str(build), "--rpc", node.http_url, "--key-env", "DEPLOYER",
+                         *extra])
+            return code, capsys.readouterr().err
+
+        no_vault = tmp_path / "no_vault"
+        write_build(no_vault, stand_ins(node, vault=False))  # `pool` is 0x7777…: no code
+        code, err = deploy(no_vault)
+        assert code == 2 and "no code on chain 31337 at vault `pool`" in err, err
+        assert not (no_vault / "Venue.deployment.json").exists()
+        code, err = deploy(no_vault, "--force")
+        assert code == 0 and "warning: no code on chain 31337 at vault `pool`" in err, err
+
+        forced = tmp_path / "forced"
+        write_build(forced, stand_ins(node), violated=("withdrawals_escape",))
+        code, err = deploy(forced)
+        assert code == 2 and "violated properties: withdrawals_escape" in err, err
+        assert "--force deploys anyway" in err
+        code, err = deploy(forced, "--force")
+        assert code == 0 and "warning: the build's proof report shows violated" in err, err

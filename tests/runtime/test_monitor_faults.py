@@ -157,8 +157,8 @@ def test_rpc_errors_and_malformed_logs_are_logged_and_survived(tmp_path: Path) -
             proxy.fail_next(3)
             venue.withdraw(venue.users[1], 1_000 * USDC)
             m.caught_up(venue.head())
-            assert proxy.failed == 3
-            assert len(m.events("rpc_error")) == 3
+            assert proxy.failed == 3  # a block's state and logs are two batches: one
+            assert 2 <= len(m.events("rpc_error")) <= 3  # attempt may lose both
             proxy.corrupt_logs = True
             venue.withdraw(venue.users[1], 2_000 * USDC)
             m.caught_up(venue.head())

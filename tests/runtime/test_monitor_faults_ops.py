@@ -22,7 +22,8 @@ from monitor_kit import OUTFLOW, venue_program
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.checkpoint import CheckpointStore
 from interlock.runtime.entry import main
-from interlock.runtime.monitor import ChainMismatch, MonitorConfig
+from interlock.runtime.monitor import MonitorConfig
+from interlock.runtime.node_checks import ChainMismatch
 from interlock.runtime.ops import Health
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]

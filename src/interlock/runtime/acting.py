@@ -26,7 +26,8 @@ from interlock.runtime.executor import Executor, SendResult
 from interlock.runtime.guard_events import guard_events
 from interlock.runtime.monitor_stats import Stats
 from interlock.runtime.observe import BlockObservation, LogEntry
-from interlock.runtime.ops import MonitorMetrics, log
+from interlock.runtime.ops import Health, MonitorMetrics, log
+from interlock.runtime.rpc_errors import is_unfunded
 
 Key = tuple[str, str | None]
 
@@ -37,11 +38,12 @@ class Acting:
     ctx: AlertContext | None
     logger: logging.Logger
     metrics: MonitorMetrics
+    health: Health
     stats: Stats
     in_flight: set[Key]
     receipt_timeout_s: float
     _settling: dict[Key, int]
-    _tasks: set[asyncio.Task[None]]
+    _tasks: set[asyncio.Future[Any]]
 
     def _alert_events(self, number: int, logs: Sequence[LogEntry]) -> None:
         for ev in guard_events(self.program, number, logs):
@@ -81,6 +83,7 @@ class Acting:
             if result.status == "dry-run":
                 self._spawn(self.alerter.send(decision_alert(
                     self._ctx, d, status="dry-run", block=d.block, reason=result.reason)))
+        self._agent_funds(result.status, result.reason)
         if result.status == "sent" and result.tx_hash:
             self._spawn(self._watch(executor, d, result.tx_hash, received))
         else:
@@ -90,18 +93,32 @@ class Acting:
                 self._spawn(self.alerter.send(decision_alert(
                     self._ctx, d, status="failed", block=d.block, reason=result.reason)))
 
+    def _agent_funds(self, status: str, reason: str) -> None:
+        """An agent that cannot pay for gas degrades `/health` (problem `agent`) until a send
+        succeeds: every trip fails until someone funds it."""
+        if status == "failed" and is_unfunded(reason):
+            if "agent" not in self.health.problems:
+                log(self.logger, logging.ERROR, "agent_unfunded", error=reason,
+                    hint="send ETH to the agent account")
+            self.health.problems["agent"] = f"the agent cannot pay for gas: {reason}"
+        elif status == "sent" and "agent" in self.health.problems:
+            del self.health.problems["agent"]
+            log(self.logger, logging.INFO, "agent_funded")
+
     async def _watch(self, executor: Executor, d: Decision, tx_hash: str,
                      received: float) -> None:
         receipt = None
         try:
             receipt = await executor.wait_receipt(tx_hash, self.receipt_timeout_s)
         finally:
-            if receipt is None:
+            if not isinstance(receipt, dict):  # decided again at the next block
                 self.in_flight.discard(d.key)
             else:  # in flight until the monitor has processed the block that mined it
                 self._settling[d.key] = int(str(receipt["blockNumber"]), 16)
-        if receipt is None:
-            log(self.logger, logging.WARNING, "trip_not_mined", rule=d.breaker, tx=tx_hash)
+        if not isinstance(receipt, dict):
+            self.metrics.errors.labels("not_mined").inc()
+            log(self.logger, logging.WARNING, f"trip_{receipt or 'not_mined'}", rule=d.breaker,
+                tx=tx_hash, hint="decided again at the next block")
             return
         ok = int(str(receipt.get("status", "0x0")), 16) == 1
         info: dict[str, Any] = {"rule": d.breaker, "tx": tx_hash, "ok": ok,

@@ -5,6 +5,12 @@ checked rules) and `NAMEGuard.json` (ABI and creation bytecode). `deploy_guard` 
 creation transaction signed with the deployer key, waits for it, and records the address in
 `NAME.deployment.json` (by chain id), which `interlock monitor` falls back to when `--guard` is
 not given.
+
+Before sending anything it refuses (`DeployRefused`; `force` turns each refusal into a warning):
+a build whose proof report (`NAME.proofs.json`) has a violated property (a `build --force`), and
+rule-file contracts (assets, vaults, feeds, references, custom metrics' contracts) that hold no
+code on the target chain (a wrong address or the wrong chain: the monitor would only log
+`read_failed` later). It always refuses `decimals()` that differ from the rule file's.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +35,13 @@ from interlock.runtime.ingest import Node
 
 class DecimalsError(Exception):
     """A feed's or token's `decimals()` on chain differs from the rule file's."""
+
+
+class DeployRefused(Exception):
+    """The build or the chain is not fit to deploy on; `--force` deploys anyway."""
+
+
+Warn = Callable[[str], None]
 
 
 class BuildDirError(Exception):
@@ -97,15 +111,62 @@ def _record(built: BuiltProtocol, dep: Deployment) -> None:
 
 
 def deploy_guard(built: BuiltProtocol, rpc: str, account: LocalAccount,
-                 timeout_s: float = 120.0) -> Deployment:
+                 timeout_s: float = 120.0, *, force: bool = False,
+                 warn: Warn | None = None) -> Deployment:
     try:
         artifact = json.loads(built.guard_artifact.read_text(encoding="utf-8"))
         bytecode = str(artifact["bytecode"])
     except (OSError, ValueError, KeyError) as exc:
         raise BuildDirError(f"cannot read `{built.guard_artifact}`: {exc}") from exc
-    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program, timeout_s))
+    gate = _Gate(force, warn)
+    violated = proof_violations(built)
+    if violated:
+        gate.refuse(f"the build's proof report shows violated properties: "
+                    f"{', '.join(violated)} (it was built with --force): the guard does not "
+                    f"guarantee them")
+    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program, timeout_s, gate))
     _record(built, dep)
     return dep
+
+
+@dataclass(frozen=True)
+class _Gate:
+    force: bool
+    warn: Warn | None
+
+    def refuse(self, why: str) -> None:
+        if not self.force:
+            raise DeployRefused(f"{why}; --force deploys anyway")
+        if self.warn is not None:
+            self.warn(why)
+
+
+def proof_violations(built: BuiltProtocol) -> list[str]:
+    """The names of the violated properties in the build's proof report."""
+    path = built.ir_path.with_name(built.ir_path.name.replace(".ir.json", ".proofs.json"))
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        return [str(p["name"]) for p in report["properties"] if p.get("status") == "violated"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BuildDirError(f"cannot read the proof report `{path}`: {exc}") from exc
+
+
+def code_targets(program: Program) -> list[tuple[str, str]]:
+    """(what, address) of every contract of the rule file the guard or the monitor calls."""
+    out = [(what, address) for what, address, _ in decimals_targets(program)]
+    out += [(f"vault `{v.name}`", v.address) for v in program.vaults]
+    out += [(f"the contract of metric `{m.name}`", m.address) for m in program.metrics]
+    return out
+
+
+async def _check_code(node: Node, program: Program, chain_id: int, gate: _Gate) -> None:
+    targets = code_targets(program)
+    codes = await node.batch([("eth_getCode", [a, "latest"]) for _, a in targets])
+    empty = [f"{what} at {address}" for (what, address), code in zip(targets, codes, strict=True)
+             if not isinstance(code, BaseException) and str(code or "0x") == "0x"]
+    if empty:
+        gate.refuse(f"no code on chain {chain_id} at {'; '.join(empty)} (a wrong address or "
+                    f"the wrong chain: the guard's reads of them would fail)")
 
 
 def decimals_targets(program: Program) -> list[tuple[str, str, int]]:
@@ -135,13 +196,14 @@ async def _check_decimals(node: Node, program: Program) -> None:
 
 
 async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Program,
-                  timeout_s: float) -> Deployment:
+                  timeout_s: float, gate: _Gate) -> Deployment:
     protocol = program.protocol
     node = Node(rpc, timeout_s=30)
     await node.connect()
     try:
-        await _check_decimals(node, program)
         chain_id = int(await node.request("eth_chainId", []), 16)
+        await _check_decimals(node, program)  # never forced: the constructor would revert
+        await _check_code(node, program, chain_id, gate)
         nonce = int(await node.request("eth_getTransactionCount",
                                        [account.address, "pending"]), 16)
         gas = int(await node.request("eth_estimateGas",

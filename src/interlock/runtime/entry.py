@@ -23,7 +23,8 @@ from interlock.ir.nodes import Program
 from interlock.runtime.checkpoint import CheckpointError
 from interlock.runtime.executor import AgentKeyError, load_agent_key
 from interlock.runtime.guard_events import Severities, parse_severities
-from interlock.runtime.monitor import Monitor, MonitorConfig, StartRefused
+from interlock.runtime.monitor import Monitor, MonitorConfig
+from interlock.runtime.node_checks import StartRefused
 from interlock.runtime.ops import Health, MonitorMetrics, OpsServer, make_logger
 from interlock.runtime.sinks import PAGERDUTY_URL, SinkConfigError, SinkOptions
 

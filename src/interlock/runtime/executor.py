@@ -7,6 +7,11 @@ nothing is sent. The transaction is built deterministically from chain data (non
 base fee of the block being processed), so two replicas deciding the same thing at the same block
 sign byte-identical transactions and the node keeps one (`already known`). Transport errors are
 retried a bounded number of times with backoff; a nonce taken by someone else is re-read.
+
+What an error means is `rpc_errors`' job (a revert is never retried, a rate limit always is);
+a send whose reply was lost is looked up by its hash before anything is re-sent (it may have
+been mined: then it was sent), and the next nonce skips only those of our own transactions the
+node still has (one dropped by a reorg or evicted from the pool leaves its nonce free).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
 from eth_account.signers.local import LocalAccount
 
@@ -24,6 +29,12 @@ from interlock.runtime.abi import call_data
 from interlock.runtime.evaluate import Decision
 from interlock.runtime.guard_events import decode_revert
 from interlock.runtime.keys import KeyLoadError, load_key
+from interlock.runtime.rpc_errors import (
+    is_already_known,
+    is_nonce_taken,
+    is_revert,
+    is_unfunded,
+)
 
 Request = Callable[[str, list[Any]], Awaitable[Any]]
 Batch = Callable[[list[tuple[str, list[Any]]]], Awaitable[list[Any]]]
@@ -54,6 +65,24 @@ class RpcError(Exception):
         self.method = method
         self.message = str(msg)
         self.data = error.get("data") if isinstance(error, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        self.code = code if isinstance(code, int) else None
+
+    @property
+    def is_revert(self) -> bool:
+        return is_revert(self.code, self.message, self.data)
+
+
+class SendUnknown(Exception):
+    """`eth_sendRawTransaction` got no reply: the node may or may not have the transaction."""
+
+    def __init__(self, tx_hash: str, nonce: int, cause: BaseException) -> None:
+        super().__init__(f"no reply to the send of {tx_hash}: {type(cause).__name__}: {cause}")
+        self.tx_hash = tx_hash
+        self.nonce = nonce
+
+
+Dropped: TypeAlias = Literal["dropped"]
 
 
 Status = Literal["sent", "dry-run", "refused", "failed"]
@@ -103,7 +132,7 @@ class Executor:
         self.simulate_from = simulate_from  # `from` of the estimate when there is no key
         self.batch = batch
         self.chain_id: int | None = None
-        self._nonce: int | None = None
+        self._sent: dict[int, str] = {}  # nonce -> hash of our transactions not seen mined
         self._lock = asyncio.Lock()
 
     @property
@@ -140,16 +169,28 @@ class Executor:
         the head; a retry re-checks against the latest state."""
         data = "0x" + calldata(decision).hex()
         call = {"from": self.sender, "to": self.guard, "data": data}
+        lost: SendUnknown | None = None  # a send whose reply never came
         for attempt in range(self.max_retries + 1):
             try:
+                if lost is not None:  # it may have reached the node (and been mined): then
+                    # re-checking would refuse our own trip as "already in effect"
+                    if await self._known(lost.tx_hash):
+                        return SendResult(decision, "sent", tx_hash=lost.tx_hash,
+                                          nonce=lost.nonce)
+                    lost = None
                 pre = precheck if attempt == 0 else None
                 return await self._attempt(decision, call, base_fee, pre)
+            except SendUnknown as exc:
+                lost = exc
+                if attempt >= self.max_retries:
+                    return SendResult(decision, "failed", str(exc), tx_hash=exc.tx_hash)
             except RpcError as exc:
-                if _is_revert(exc):
+                if exc.is_revert:
                     return SendResult(decision, "refused", exc.message)
-                if _nonce_taken(exc) and attempt < self.max_retries:
-                    self._nonce = None  # re-read from chain, re-check the rule
-                    continue
+                if is_unfunded(exc.message):  # waiting does not help: say so at once
+                    return SendResult(decision, "failed", exc.message)
+                if is_nonce_taken(exc.message) and attempt < self.max_retries:
+                    continue  # re-read from chain, re-check the rule
                 if attempt >= self.max_retries:
                     return SendResult(decision, "failed", exc.message)
             except _TRANSIENT as exc:
@@ -157,6 +198,23 @@ class Executor:
                     return SendResult(decision, "failed", f"{type(exc).__name__}: {exc}")
             await asyncio.sleep(self.backoff_s * 2**attempt)
         return SendResult(decision, "failed", "retries exhausted")
+
+    async def _known(self, tx_hash: str) -> bool:
+        """The node has the transaction (pending or mined); transport errors propagate."""
+        return await self.request("eth_getTransactionByHash", [tx_hash]) is not None
+
+    async def _next_nonce(self, mined: int) -> int:
+        """The nonce after our own transactions the node still has. One that a reorg dropped or
+        the pool evicted is not waited for: its nonce is used again (else every later
+        transaction would sit behind the gap, never mined)."""
+        for n in [n for n in self._sent if n < mined]:
+            del self._sent[n]
+        nonce = mined
+        while nonce in self._sent and await self._known(self._sent[nonce]):
+            nonce += 1
+        for n in [n for n in self._sent if n >= nonce]:
+            del self._sent[n]
+        return nonce
 
     async def _fresh_check(self, decision: Decision, call: dict[str, str]
                            ) -> tuple[int, int, int] | str:
@@ -206,7 +264,7 @@ class Executor:
             return SendResult(decision, "dry-run", f"would send with gas {gas}")
         async with self._lock:  # nonces in order: one signature and send at a time
             # our own transactions not mined yet come first; a replica's are not counted
-            nonce = max(mined_nonce, self._nonce or 0)
+            nonce = await self._next_nonce(mined_nonce)
             fee = base_fee if base_fee is not None else latest_fee
             tx: dict[str, Any] = {
                 "type": 2,
@@ -222,12 +280,15 @@ class Executor:
             signed = self.account.sign_transaction(tx)
             raw = "0x" + bytes(signed.raw_transaction).hex()
             tx_hash = "0x" + bytes(signed.hash).hex()
+            self._sent[nonce] = tx_hash
             try:
                 await self.request("eth_sendRawTransaction", [raw])
             except RpcError as exc:
-                if "already known" not in exc.message.lower():
+                if not is_already_known(exc.message):  # a replica's bytes: ours too
+                    del self._sent[nonce]
                     raise
-            self._nonce = nonce + 1
+            except _TRANSIENT as exc:
+                raise SendUnknown(tx_hash, nonce, exc) from exc
         return SendResult(decision, "sent", tx_hash=tx_hash, nonce=nonce)
 
     async def revert_reason(self, tx_hash: str, receipt: dict[str, Any]) -> str:
@@ -242,12 +303,21 @@ class Executor:
             return decode_revert(bytes.fromhex(data[2:])) if data else exc.message
         return "reverted when mined; the call succeeds on the block's final state"
 
-    async def wait_receipt(self, tx_hash: str, timeout_s: float = 60.0,
-                           poll_s: float = 0.02) -> dict[str, Any] | None:
+    async def wait_receipt(self, tx_hash: str, timeout_s: float = 60.0, poll_s: float = 0.02,
+                           presence_s: float = 0.5) -> dict[str, Any] | Dropped | None:
+        """The receipt; `"dropped"` once the node has twice in a row (`presence_s` apart) not
+        known the transaction (evicted from its pool, or dropped by a reorg), so the decision
+        is made again at once instead of after the timeout; None after the timeout."""
         deadline = time.monotonic() + timeout_s
+        next_presence, misses = time.monotonic() + presence_s, 0
         while time.monotonic() < deadline:
             try:
                 receipt = await self.request("eth_getTransactionReceipt", [tx_hash])
+                if not receipt and time.monotonic() >= next_presence:
+                    next_presence = time.monotonic() + presence_s
+                    misses = 0 if await self._known(tx_hash) else misses + 1
+                    if misses >= 2:
+                        return "dropped"
             except (RpcError, *_TRANSIENT):
                 receipt = None
             if receipt:
@@ -262,12 +332,3 @@ async def _safe(request: Request, method: str, params: list[Any]) -> Any:
     except RpcError as exc:
         return exc
 
-
-def _is_revert(exc: RpcError) -> bool:
-    msg = exc.message.lower()
-    return "revert" in msg or "execution reverted" in msg or exc.data is not None
-
-
-def _nonce_taken(exc: RpcError) -> bool:
-    msg = exc.message.lower()
-    return "nonce too low" in msg or "underpriced" in msg or "nonce" in msg

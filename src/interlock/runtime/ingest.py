@@ -28,6 +28,7 @@ from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.metrics import MetricPlan
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry
+from interlock.runtime.rpc_errors import is_state_pruned
 
 _BALANCE_OF = function("balanceOf")
 _LATEST_ROUND = function("latestRoundData")
@@ -269,14 +270,24 @@ class Node:
 
     # --- one block ------------------------------------------------------------------------
 
-    async def fetch(
+    async def fetch_logs(self, plan: MetricPlan, number: int,
+                         extra: Sequence[dict[str, Any]] = ()) -> list[Any]:
+        """The raw `eth_getLogs` replies of block `number` for the metrics' filters, then for
+        the `extra` filters, in one batch (see `block_logs`). Separate from `fetch_state`, so
+        the rules that read no logs are decided without waiting for the node to filter a block
+        of many logs (docs/performance.md)."""
+        tag = hex(number)
+        return await self.batch([("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, **f}])
+                                 for f in (*plan.log_filters(), *extra)])
+
+    async def fetch_state(
         self, plan: MetricPlan, number: int, extra: Sequence[tuple[str, bytes]] = (),
         requests: Sequence[tuple[str, list[Any]]] = (),
     ) -> tuple[BlockObservation, list[Any]]:
-        """Everything the metrics need of block `number`, in one batch, plus the results of
-        the `extra` calls `(to, calldata)` at that block and of the raw `requests` (results or
-        `RpcError`s, in that order)."""
-        filters = plan.log_filters()
+        """Block `number`'s header and the chain reads the metrics need at that block (no
+        logs: `logs` is empty), in one batch, plus the results of the `extra` calls
+        `(to, calldata)` at that block and of the raw `requests` (results or `RpcError`s, in
+        that order)."""
         reads = plan.balance_reads()
         feeds = plan.feed_reads()
         tag = hex(number)
@@ -289,7 +300,6 @@ class Node:
 
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
-            *(("eth_getLogs", [{"fromBlock": tag, "toBlock": tag, **f}]) for f in filters),
             *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])), _READ_TX_GAS)
               for asset, vault in reads),
             *(call(feed, call_data(_LATEST_ROUND), _READ_TX_GAS) for feed in feeds),
@@ -301,8 +311,7 @@ class Node:
         if isinstance(block, BaseException) or block is None:
             raise ConnectionLost(f"block {number} not available: {block}")
         block_hash = _hex(block["hash"])
-        logs = _merge_logs(results[1 : 1 + len(filters)], number, block_hash)
-        start = 1 + len(filters)
+        start = 1
         errors: list[str] = []
         balances: dict[tuple[str, str], int] = {}
         for key, raw in zip(reads, results[start : start + len(reads)], strict=True):
@@ -326,12 +335,13 @@ class Node:
             block_hash=block_hash,
             parent_hash=_hex(block["parentHash"]),
             timestamp=_int(block["timestamp"]),
-            logs=logs,
             txs=txs,
             balances=balances,
             rounds=rounds,
             base_fee=_int(base_fee) if base_fee is not None else None,
             errors=tuple(errors),
+            state_pruned=any(isinstance(r, RpcError) and is_state_pruned(r.message)
+                             for r in results[1:]),
         )
         return obs, results[start + len(feeds) :]
 
@@ -370,6 +380,11 @@ def log_entry(raw: Any) -> LogEntry:
     )
 
 
-def guard_logs(raw: Any, number: int, block_hash: str) -> tuple[LogEntry, ...]:
-    """The guard's own logs of block `number` from an `eth_getLogs` reply in its batch."""
-    return _merge_logs([raw], number, block_hash)
+def block_logs(replies: Sequence[Any], plan: MetricPlan, number: int, block_hash: str
+               ) -> tuple[tuple[LogEntry, ...], list[tuple[LogEntry, ...]]]:
+    """From `fetch_logs`' replies: the metrics' logs (each once, in block order) and each extra
+    filter's; a log of another block hash (the block was replaced meanwhile) raises
+    `ConnectionLost`, and the block is read again."""
+    n = len(plan.log_filters())
+    return (_merge_logs(replies[:n], number, block_hash),
+            [_merge_logs([r], number, block_hash) for r in replies[n:]])

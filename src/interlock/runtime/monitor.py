@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -23,16 +22,19 @@ from eth_account.signers.local import LocalAccount
 from interlock.ir.nodes import Atom, Program
 from interlock.runtime.acting import Acting, Key
 from interlock.runtime.alerts import AlertContext, Alerter
-from interlock.runtime.checkpoint import Checkpoint, CheckpointError, CheckpointStore
+from interlock.runtime.checkpoint import CheckpointStore
 from interlock.runtime.evaluate import Decision, Outcome, RulePlan, decide
 from interlock.runtime.executor import Executor, RpcError
 from interlock.runtime.guard_events import Severities
-from interlock.runtime.ingest import ConnectionLost, Node, guard_logs
+from interlock.runtime.ingest import ConnectionLost, Node, block_logs
 from interlock.runtime.metrics import MetricPlan, MetricState, metric_key
 from interlock.runtime.mirror import decode_guard, guard_calls, param_mismatches, to_state
 from interlock.runtime.monitor_stats import Stats
+from interlock.runtime.node_checks import NodeChecks, StartRefused
 from interlock.runtime.observe import BlockObservation, LogEntry
 from interlock.runtime.ops import Health, MonitorMetrics, log, make_logger
+from interlock.runtime.persisting import Persisting
+from interlock.runtime.phases import Phases, joined
 from interlock.runtime.sinks import AlertSink, StdoutSink
 from interlock.semantics import State
 
@@ -52,23 +54,11 @@ class MonitorConfig:
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
-class StartRefused(Exception):
-    """The monitor must not run against this node (the message says why)."""
-
-
-class GuardMissing(StartRefused):
-    """There is no contract at the guard address on this chain."""
-
-
-class ChainMismatch(StartRefused):
-    """The checkpoint was written on another chain (chain id or genesis block differ)."""
-
-
 class Reorg(Exception):
     """The block to process does not extend the last processed one."""
 
 
-class Monitor(Acting):
+class Monitor(Acting, NodeChecks, Persisting):
     def __init__(
         self,
         program: Program,
@@ -83,6 +73,10 @@ class Monitor(Acting):
     ) -> None:
         self.program = program
         self.config = config
+        self.guard, self.checkpoint_path = config.guard, config.checkpoint
+        self.dry_run = config.dry_run
+        self.code_hashes: dict[str, str] = {}
+        self.untrusted: frozenset[str] = frozenset()
         self.account = account
         self.alerter = Alerter(sinks if sinks is not None else [StdoutSink()])
         self.severities = severities or Severities({})
@@ -93,6 +87,7 @@ class Monitor(Acting):
         self.health = health or Health()
         self.plan = MetricPlan.from_program(program, config.scope_contracts)
         self.rules = RulePlan.for_program(program)
+        self.phases = Phases.of(program, self.rules)
         self.guard_calls = guard_calls(program)
         self.store = CheckpointStore(config.checkpoint, config.guard, refuse_empty=True)
         self.state = MetricState(self.plan)
@@ -104,37 +99,14 @@ class Monitor(Acting):
         self.last_hash: str | None = None
         self.last_timestamp = 0
         self.stats = Stats()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._settling: dict[tuple[str, str | None], int] = {}
         self.head_seen = 0
+        self.pruned_from: int | None = None  # first block read without state, in this run
         # the decisions a block could lead to (poke/trip), estimated with its reads at the head
         self.armed = tuple(Decision(r.breaker.name, r.breaker.id, r.method, None, r.alerts, 0)
                            for r in self.rules if r.method in ("poke", "trip"))
         self._restore()
-
-    def _restore(self) -> None:
-        cp = self.store.load()
-        if cp is None:
-            return
-        missing = [k for k in ("metrics", "holding", "timestamp") if k not in cp.state]
-        if missing:
-            raise CheckpointError(self.store.path,
-                                  f"block {cp.block}'s state lacks {', '.join(missing)}")
-        try:
-            self._apply_checkpoint(cp)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise CheckpointError(self.store.path, f"block {cp.block}'s windows: {exc!r}") from exc
-        chain = cp.state.get("chain")  # absent in checkpoints of older monitors
-        self.chain = (int(chain[0]), str(chain[1])) if chain else None
-        log(self.logger, logging.INFO, "resumed", block=cp.block, hash=cp.block_hash)
-
-    def _apply_checkpoint(self, cp: Checkpoint) -> None:
-        self.state = MetricState.from_json(self.plan, cp.state.get("metrics", {}))
-        self._committed = cp.state.get("metrics", {})
-        self.holding = frozenset((b, s) for b, s in cp.state.get("holding", []))
-        self.next_block = cp.block + 1
-        self.last_hash = cp.block_hash
-        self.last_timestamp = int(cp.state.get("timestamp", 0))
 
     # --- the outer loop: connect, run, reconnect with backoff ---------------------------------
 
@@ -203,53 +175,28 @@ class Monitor(Acting):
         if node.is_ws and not subscribed:
             log(self.logger, logging.WARNING, "polling_fallback", error=node.ws_error,
                 poll_interval_s=self.config.poll_interval_s)
-        await self._catch_up(node, executor, await node.head(), stop)
+        head = await node.head()
+        await self._catch_up(node, executor, head, stop)
         wait = self.config.idle_check_s if subscribed else self.config.poll_interval_s
+        silent = Silence(head, time.monotonic())
         while not stop.is_set():
             ev = await node.next_event(wait)
-            if ev is None:
-                await self._catch_up(node, executor, await node.head(), stop)
-            elif ev.kind == "head":
+            if ev is not None and ev.kind == "head":
+                silent.notify(ev.block, time.monotonic())
                 await self._catch_up(node, executor, ev.block, stop)
-            elif ev.kind == "pending" and ev.tx is not None:
+            elif ev is not None and ev.kind == "pending" and ev.tx is not None:
                 if self.state.apply_pending(ev.tx, self.last_timestamp):
                     self.metrics.events_seen.labels("pending_tx").inc()
-            elif ev.kind == "lost":
+            elif ev is not None and ev.kind == "lost":
                 raise ConnectionLost(ev.error)
-
-    async def _check_node(self, node: Node) -> None:
-        """The node serves the checkpoint's chain and the guard is there. At start, a mismatch
-        stops the monitor; later (a node behind a load balancer lagging, or restarted) it is
-        reported and retried: `/health` is degraded meanwhile and nothing is processed."""
-        started = self.ctx is not None
-        chain_id = int(str(await node.request("eth_chainId", [])), 16)
-        genesis = await node.request("eth_getBlockByNumber", ["0x0", False])
-        ident = (chain_id, str((genesis or {}).get("hash", "")).lower())
-        if self.chain is not None and ident != self.chain:
-            why = (f"the node is on chain {ident[0]} (genesis {ident[1]}), the checkpoint on "
-                   f"chain {self.chain[0]} (genesis {self.chain[1]})")
-            self._refuse("chain", "chain_mismatch", why, started, ChainMismatch(
-                f"{why}: point --rpc at the checkpoint's chain, or move `"
-                f"{self.config.checkpoint}` away to start afresh"))
-        code = await node.request("eth_getCode", [self.config.guard, "latest"])
-        if not code or code == "0x":
-            self._refuse("guard", "guard_not_found", f"no contract at {self.config.guard}",
-                         started, GuardMissing(
-                             f"no contract at the guard address {self.config.guard}"))
-        self.chain = ident
-        self.health.problems.pop("chain", None)
-        self.health.problems.pop("guard", None)
-        self.ctx = AlertContext(chain_id, self.config.guard, self.program, self.severities,
-                                self.config.dry_run)
-
-    def _refuse(self, problem: str, event: str, why: str, started: bool,
-                fatal: StartRefused) -> None:
-        log(self.logger, logging.ERROR, event, error=why, guard=self.config.guard,
-            fatal=not started)
-        if not started:
-            raise fatal
-        self.health.problems[problem] = why
-        raise ConnectionLost(why)
+            if time.monotonic() - silent.at >= wait:  # no head for that long: ask the node
+                head = await node.head()
+                await self._catch_up(node, executor, head, stop)
+                if subscribed and silent.missed(head, time.monotonic()):
+                    log(self.logger, logging.WARNING, "subscription_silent",
+                        head=head, last_notified=silent.notified,
+                        hint="the node stopped sending heads: replacing the WebSocket")
+                    raise ConnectionLost("subscription silent")
 
     async def _catch_up(self, node: Node, executor: Executor, head: int,
                         stop: asyncio.Event) -> None:
@@ -277,40 +224,32 @@ class Monitor(Acting):
 
     async def _process(self, node: Node, executor: Executor, number: int,
                        received: float) -> None:
+        """Block `number`: its state and its logs are read concurrently; the breakers that
+        read no logs are decided (and sent) as soon as the state answers (`phases`)."""
         cpu0 = time.process_time()
         views = self.guard_calls
         at_head = number >= self.head_seen
         pre_requests = executor.precheck_requests(list(self.armed), number) if at_head else []
-        tag = hex(number)
-        own_logs = ("eth_getLogs", [{"fromBlock": tag, "toBlock": tag,
-                                     "address": self.config.guard}])
-        obs, replies = await node.fetch(
-            self.plan, number, [(self.config.guard, c.data) for c in views],
-            [own_logs, *pre_requests],
-        )
-        own = guard_logs(replies[len(views)], number, obs.block_hash)
-        replies, pre_replies = replies[: len(views)], replies[len(views) + 1:]
-        prechecks = {d.key: (r, pre_replies[-1])
-                     for d, r in zip(self.armed, pre_replies, strict=False)}
-        fetched = time.perf_counter()
-        if self.last_hash and obs.parent_hash != self.last_hash:
-            raise Reorg(number)
-        view = decode_guard(views, replies, number, obs.timestamp)
-        for err in obs.errors:
-            self.metrics.errors.labels("read").inc()
-            log(self.logger, logging.WARNING, "read_failed", block=number, error=err)
-        guard_state = to_state(self.program, view)
-        for name in param_mismatches(self.program, view, guard_state):
-            log(self.logger, logging.WARNING, "param_mirror_mismatch", block=number, param=name)
-        committed = self._committed
-        counted = self.state.apply(obs)
+        logs_read = asyncio.ensure_future(
+            node.fetch_logs(self.plan, number, [{"address": self.config.guard}]))
         try:
-            outcome, values = await self._decide_and_act(
-                executor, obs, guard_state, received, prechecks, own)
-        except BaseException:  # the block will be re-read: its events must not count twice
-            self.state = MetricState.from_json(self.plan, committed)
-            raise
-        self._commit(obs)
+            obs, replies = await node.fetch_state(
+                self.plan, number, [(self.config.guard, c.data) for c in views], pre_requests)
+            fetched = time.perf_counter()
+            if self.last_hash and obs.parent_hash != self.last_hash:
+                raise Reorg(number)
+            if obs.state_pruned:
+                self._logs_only(*self._with_logs(obs, await logs_read))
+                return
+            self._state_back(number)
+            guard_state = self._guard_state(obs, replies[: len(views)])
+            pre_replies = replies[len(views):]
+            prechecks = {d.key: (r, pre_replies[-1])
+                         for d, r in zip(self.armed, pre_replies, strict=False)}
+            outcome, values, counted = await self._decide_block(
+                executor, obs, guard_state, received, prechecks, logs_read)
+        finally:
+            _settle(logs_read)
         if counted or outcome.decisions:
             log(self.logger, logging.INFO, "block", number=number, events=counted,
                 decisions=[d.breaker for d in outcome.decisions],
@@ -319,90 +258,138 @@ class Monitor(Acting):
                 cpu_ms=round((time.process_time() - cpu0) * 1000, 2),
                 metrics={metric_key(a): v for a, v in values.items()})
 
-    async def _decide_and_act(self, executor: Executor, obs: BlockObservation,
-                              guard_state: State, received: float,
-                              prechecks: dict[Key, tuple[Any, Any]],
-                              own: Sequence[LogEntry]) -> tuple[Outcome, Mapping[Atom, int]]:
+    def _with_logs(self, obs: BlockObservation, replies: list[Any]
+                   ) -> tuple[BlockObservation, tuple[LogEntry, ...]]:
+        """`obs` with its logs (those of contracts whose code changed left out), and the
+        guard's own logs."""
+        logs, (own,) = block_logs(replies, self.plan, obs.number, obs.block_hash)
+        return self._trusted(replace(obs, logs=logs)), own
+
+    def _guard_state(self, obs: BlockObservation, replies: Sequence[Any]) -> State:
+        view = decode_guard(self.guard_calls, replies, obs.number, obs.timestamp)
+        for err in obs.errors:
+            self.metrics.errors.labels("read").inc()
+            log(self.logger, logging.WARNING, "read_failed", block=obs.number, error=err)
+        guard_state = to_state(self.program, view)
+        for name in param_mismatches(self.program, view, guard_state):
+            log(self.logger, logging.WARNING, "param_mirror_mismatch", block=obs.number,
+                param=name)
+        return guard_state
+
+    async def _decide_block(self, executor: Executor, obs: BlockObservation,
+                            guard_state: State, received: float,
+                            prechecks: dict[Key, tuple[Any, Any]],
+                            logs_read: asyncio.Future[list[Any]],
+                            ) -> tuple[Outcome, Mapping[Atom, int], int]:
         number = obs.number
-        self._report_malformed(number)
-        self.metrics.events_seen.labels("log").inc(len(obs.logs))
-        self.metrics.events_seen.labels("tx").inc(len(obs.txs))
-        values = self.state.values(obs)
-        outcome = decide(
-            self.program, self.rules, guard_state, values, self.state.per_sender_values(obs),
-            block=number, in_flight=self.in_flight, previously_holding=self.holding,
-        )
-        self.metrics.rules_evaluated.inc(outcome.evaluated)
-        for name, reason in outcome.skipped:
-            self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
-        await asyncio.gather(*(self._act(executor, d, obs, received, prechecks.get(d.key))
-                               for d in outcome.decisions))
-        self._alert_events(number, own)
+        # before counting: the early rules read no window, only this block's state
+        early = self._decide(self.phases.early, guard_state, self.state.values(obs), {}, number)
+        acting = self._act_all(executor, early, obs, received, prechecks)
+        obs, own = self._with_logs(obs, await logs_read)
+        committed = self._committed
+        counted = self.state.apply(obs)
+        try:
+            self._report_malformed(number)
+            self.metrics.events_seen.labels("log").inc(len(obs.logs))
+            self.metrics.events_seen.labels("tx").inc(len(obs.txs))
+            values = self.state.values(obs)
+            late = self._decide(self.phases.late, guard_state, values,
+                                self.state.per_sender_values(obs), number)
+            await asyncio.gather(acting, self._act_all(executor, late, obs, received, prechecks))
+            self._alert_events(number, own)
+        except BaseException:  # the block will be re-read: its events must not count twice
+            self.state = MetricState.from_json(self.plan, committed)
+            raise
+        outcome = joined(early, late)
         self.holding = outcome.holding
         for key in [k for k, b in self._settling.items() if b <= number]:
             del self._settling[key]
             self.in_flight.discard(key)
         self.stats.record(number, values, outcome.holding)
-        return outcome, values
+        self._commit(obs)
+        return outcome, values, counted
 
-    def _commit(self, obs: BlockObservation) -> None:
-        """Block `obs` is processed: remember it, and checkpoint it if the disk lets us. A
-        checkpoint that cannot be written (disk full) does not stop the monitor: it keeps
-        deciding from memory, reports `checkpoint_failed` and a degraded `/health` until a
-        write succeeds (a restart meanwhile resumes from the last checkpoint written)."""
-        snap = self.snapshot()
-        self._committed = snap["metrics"]
-        self.last_hash, self.last_timestamp = obs.block_hash, obs.timestamp
-        try:
-            self.store.save(obs.number, obs.block_hash, snap)
-        except (sqlite3.Error, OSError) as exc:
-            self.metrics.errors.labels("checkpoint").inc()
-            if "checkpoint" not in self.health.problems:
-                log(self.logger, logging.ERROR, "checkpoint_failed", block=obs.number,
-                    error=str(exc), path=self.config.checkpoint)
-            self.health.problems["checkpoint"] = f"checkpoint not written: {exc}"
-        else:
-            if self.health.problems.pop("checkpoint", None):
-                log(self.logger, logging.INFO, "checkpoint_recovered", block=obs.number)
-        self.metrics.blocks_processed.inc()
-        self.metrics.last_block.set(obs.number)
-        self.health.progress(obs.number)
-        self.stats.blocks += 1
+    def _decide(self, rules: tuple[RulePlan, ...], guard_state: State,
+                values: Mapping[Atom, int], per_sender: Mapping[str, Mapping[Atom, int]],
+                number: int) -> Outcome:
+        outcome = decide(self.program, rules, guard_state, values, per_sender, block=number,
+                         in_flight=self.in_flight, previously_holding=self.holding)
+        self.metrics.rules_evaluated.inc(outcome.evaluated)
+        for name, reason in outcome.skipped:
+            self.metrics.trips_skipped.labels(name, reason.split(":")[0]).inc()
+        return outcome
 
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "metrics": self.state.to_json(),
-            "holding": sorted([b, s] for b, s in self.holding),
-            "timestamp": self.last_timestamp,
-            "chain": list(self.chain) if self.chain else None,
-        }
+    def _act_all(self, executor: Executor, outcome: Outcome, obs: BlockObservation,
+                 received: float, prechecks: dict[Key, tuple[Any, Any]]
+                 ) -> asyncio.Future[list[None]]:
+        """Send `outcome`'s decisions now, concurrently; in flight from this moment, so a
+        block re-read after a failure (its logs did not come) does not send them again."""
+        for d in outcome.decisions:
+            if d.method != "alert":
+                self.in_flight.add(d.key)
+        acting = asyncio.gather(*(self._act(executor, d, obs, received, prechecks.get(d.key))
+                                  for d in outcome.decisions))
+        self._tasks.add(acting)
+        acting.add_done_callback(self._tasks.discard)
+        return acting
 
-    async def _rewind(self, node: Node, number: int) -> None:
-        """Block `number` does not extend the last processed block: find the newest processed
-        block still on the chain, restore its checkpoint and re-process from there."""
-        self.metrics.errors.labels("reorg").inc()
-        hashes = self.store.recent_hashes()
-        for b in sorted((b for b in hashes if b < number), reverse=True):
-            block = await node.request("eth_getBlockByNumber", [hex(b), False])
-            if block and str(block["hash"]).lower() == hashes[b].lower():
-                cp = self.store.load_at(b)
-                if cp is not None:
-                    self._apply_checkpoint(cp)
-                    self.store.rewind(b)
-                    self.next_block = b + 1
-                    log(self.logger, logging.WARNING, "reorg_below_confirmations",
-                        block=number, rewound_to=b, depth=number - 1 - b,
-                        hint="raise --confirmations")
-                    return
-        log(self.logger, logging.ERROR, "reorg_too_deep", block=number, kept=len(hashes),
-            hint="windows may be off until they roll over; raise --confirmations")
-        self.last_hash = None  # accept the new branch from here
+    def _state_back(self, number: int) -> None:
+        if self.pruned_from is not None:
+            log(self.logger, logging.INFO, "state_available", block=number,
+                read_without_state=number - self.pruned_from)
+            self.pruned_from = None
+            self.health.problems.pop("pruned", None)
+
+    def _logs_only(self, obs: BlockObservation, own: Sequence[LogEntry]) -> None:
+        """The node keeps no state of block `obs` (a pruned node; a monitor restarted far
+        behind): count its logs, alert the guard's events, decide nothing (the state the rules
+        read is gone) and move on, so the first block with state decides on complete windows
+        instead of the monitor retrying the resume block forever."""
+        if self.pruned_from is None:
+            self.pruned_from = obs.number
+            log(self.logger, logging.WARNING, "state_pruned", block=obs.number,
+                hint="the node keeps no state this old: logs are counted, nothing is decided "
+                     "until a block whose state it keeps; use an archive node to decide these")
+        self.health.problems["pruned"] = (
+            f"blocks from {self.pruned_from} read without state (logs only)")
+        self.state.apply(obs)
+        self._report_malformed(obs.number)
+        self._alert_events(obs.number, own)
+        self._commit(obs)
 
     def _report_malformed(self, number: int) -> None:
         for msg in self.state.malformed:
             self.metrics.errors.labels("malformed_log").inc()
             log(self.logger, logging.WARNING, "malformed_log", block=number, error=msg)
         self.state.malformed.clear()
+
+
+@dataclass
+class Silence:
+    """Whether a head subscription has gone silent: twice in a row, the head asked for when
+    no head came for a while (pending transactions may keep coming) was past the last head the
+    subscription sent. (Once can be a race with a block arriving; an idle chain has no new
+    head to miss.)"""
+
+    notified: int  # the last head the subscription sent
+    at: float  # when it did, or when the head was last asked for
+
+    strikes: int = 0
+
+    def notify(self, block: int, now: float) -> None:
+        self.notified, self.at, self.strikes = max(self.notified, block), now, 0
+
+    def missed(self, head: int, now: float) -> bool:
+        self.at = now
+        self.strikes = self.strikes + 1 if head > self.notified else 0
+        return self.strikes >= 2
+
+
+def _settle(task: asyncio.Future[Any]) -> None:
+    """A read the block no longer needs (it failed or was replaced): cancel it, and take its
+    exception so that it is not reported as never retrieved."""
+    task.add_done_callback(lambda t: t.cancelled() or t.exception())
+    task.cancel()
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

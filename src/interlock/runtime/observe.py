@@ -46,3 +46,5 @@ class BlockObservation:
     rounds: dict[str, FeedRound] = field(default_factory=dict)
     base_fee: int | None = None
     errors: tuple[str, ...] = ()  # chain reads that failed (their metrics are unavailable)
+    # the node no longer keeps this block's state (a pruned node): its reads are all missing
+    state_pruned: bool = False

@@ -1,0 +1,158 @@
+"""Fault tests on Anvil for sending trips (issue 17, faults 4 and 8; docs/monitor.md, "Faults"):
+each asserts the breaker fired exactly once, the outcome reported truthfully, and `/health`.
+
+- 4: a trip evicted from the node's pool is sent again at once, with the nonce it left free;
+- 8: a send whose reply was lost but which was mined is `sent` (not `refused: ...`); a rate
+  limit carrying `data` is retried, not taken for a revert; an unfunded agent degrades
+  `/health` and alerts; a replica's "transaction already imported" is `sent`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from eth_account import Account
+from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_faults import RpcProxy
+
+from interlock.runtime.anvil import Anvil
+from interlock.runtime.monitor import MonitorConfig
+
+pytestmark = [pytest.mark.anvil, pytest.mark.evm]
+AGENT = Account.from_key(AGENT_KEY).address
+
+
+def drain(venue: Venue, *, automine: bool = True) -> None:
+    """Rule 0 (`outflow(USDC, 1h) > 10% of tvl(USDC)`) becomes true for `poke`: a withdrawal
+    the guard allows (60k of 1M), then an unreported loss (the tvl falls to 440k)."""
+    balance = int(venue.token.functions.balanceOf(venue.vault.address).call())
+    calls = [(venue.vault.functions.withdraw(60_000 * USDC), venue.users[1]),
+             (venue.token.functions.setBalance(venue.vault.address,
+                                               balance - 560_000 * USDC), venue.deployer)]
+    for fn, sender in calls:
+        tx_hash = fn.transact({"from": sender})
+        if not automine:
+            venue.node.rpc("evm_mine")
+        assert venue.w3.eth.wait_for_transaction_receipt(tx_hash)["status"] == 1
+
+
+def pokes(venue: Venue) -> list[str]:
+    logs = venue.guard.events.BreakerFired.get_logs(from_block=0)
+    return [e["args"]["caller"] for e in logs if e["args"]["ruleId"] == 0]
+
+
+def drain_results(m: MonitorThread) -> list[tuple[str, str, int | None]]:
+    return [(r.status, r.reason, r.nonce) for r in m.monitor.stats.results
+            if r.decision.breaker == "drain"]
+
+
+
+def run(venue: Venue, rpc: str, tmp_path: Path, name: str, key: str = AGENT_KEY
+        ) -> MonitorThread:
+    cfg = MonitorConfig(rpc=rpc, guard=venue.guard.address,
+                        checkpoint=str(tmp_path / f"{name}.db"), poll_interval_s=0.02)
+    return MonitorThread(venue.program, cfg, key=key, name=f"interlock.monitor.{name}").start()
+
+
+def test_a_lost_send_reply_of_a_mined_trip_is_sent(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        proxy = RpcProxy(node.http_url)
+        try:
+            m = run(venue, proxy.url, tmp_path, "lost")
+            proxy.lose_reply["eth_sendRawTransaction"] = 1
+            drain(venue)
+            wait_for(lambda: bool(drain_results(m)), 20, m.log.getvalue()[-3000:])
+            m.caught_up(venue.head())
+            m.stop()
+        finally:
+            proxy.close()
+        assert proxy.lost == 1
+        assert pokes(venue) == [AGENT]
+        assert [r[0] for r in drain_results(m)] == ["sent"], drain_results(m)
+        mined = [x for x in m.monitor.stats.mined if x["rule"] == "drain"]
+        assert [x["ok"] for x in mined] == [True]
+
+
+def test_a_rate_limit_with_data_is_retried_not_taken_for_a_revert(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        proxy = RpcProxy(node.http_url)
+        try:
+            m = run(venue, proxy.url, tmp_path, "limit")
+            proxy.error_next["eth_sendRawTransaction"] = [
+                {"code": -32005, "message": "rate limit exceeded",
+                 "data": {"see": "https://provider.example/limits"}}]
+            drain(venue)
+            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+            m.caught_up(venue.head())
+            m.stop()
+        finally:
+            proxy.close()
+        assert proxy.failed == 1
+        assert pokes(venue) == [AGENT]
+        assert [r[0] for r in drain_results(m)] == ["sent"], drain_results(m)
+
+
+def test_an_unfunded_agent_degrades_health_and_alerts_until_funded(tmp_path: Path) -> None:
+    poor = Account.create()
+    with Anvil() as node:
+        venue = deploy_venue(node, addresses={"watcher": poor.address})
+        m = run(venue, node.ws_url, tmp_path, "poor", key=poor.key.hex())
+        drain(venue)
+        wait_for(lambda: "agent" in m.health.snapshot()["problems"], 20,
+                 m.log.getvalue()[-3000:])
+        assert m.health.snapshot()["status"] == "degraded"
+        assert len(m.events("agent_unfunded")) == 1
+        failed = [x for x in m.alerts.getvalue().splitlines() if '"TripFailed"' in x]
+        assert failed and "insufficient funds" in failed[0].lower()
+        assert venue.fired_until(0) == 0 and not m.monitor.in_flight
+        node.rpc("anvil_setBalance", [poor.address, hex(10**18)])
+        venue.advance(1)  # the next block decides again
+        wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+        m.caught_up(venue.head())
+        wait_for(lambda: m.health.snapshot()["status"] == "ok", 5, str(m.health.snapshot()))
+        m.stop()
+        assert m.events("agent_funded")
+        assert pokes(venue) == [poor.address]
+
+
+def test_a_replicas_already_imported_transaction_is_sent(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        node.rpc("evm_setAutomine", [False])
+        replicas = [run(venue, node.http_url, tmp_path, f"rep{i}") for i in (1, 2)]
+        drain(venue, automine=False)
+        for r in replicas:
+            wait_for(lambda r=r: bool(drain_results(r)), 20, r.log.getvalue()[-3000:])
+        node.rpc("evm_mine")
+        wait_for(lambda: venue.fired_until(0) > 0, 20)
+        for r in replicas:
+            r.caught_up(venue.head())
+            r.stop()
+        assert pokes(venue) == [AGENT]
+        assert [drain_results(r)[0][0] for r in replicas] == ["sent", "sent"], [
+            drain_results(r) for r in replicas]
+        assert len({r.monitor.stats.results[0].tx_hash for r in replicas}) == 1
+
+
+def test_an_evicted_trip_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        node.rpc("evm_setAutomine", [False])
+        m = run(venue, node.http_url, tmp_path, "evicted")
+        drain(venue, automine=False)
+        wait_for(lambda: bool(drain_results(m)), 20, m.log.getvalue()[-3000:])
+        first = m.monitor.stats.results[0].tx_hash
+        assert node.rpc("anvil_dropTransaction", [first]) is not None  # evicted from the pool
+        wait_for(lambda: bool(m.events("trip_dropped")), 10, m.log.getvalue()[-3000:])
+        node.rpc("evm_mine")  # the next block decides again
+        wait_for(lambda: len(drain_results(m)) == 2, 20, m.log.getvalue()[-3000:])
+        node.rpc("evm_mine")
+        wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+        m.caught_up(venue.head())
+        m.stop()
+        assert pokes(venue) == [AGENT]
+        assert [(s, n) for s, _, n in drain_results(m)] == [("sent", 0), ("sent", 0)]
+        assert venue.w3.eth.get_transaction_count(AGENT) == 1
