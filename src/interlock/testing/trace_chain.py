@@ -3,13 +3,14 @@
 `deploy_trace_venue` deploys the testkit's token per asset, a `TestVault` per vault that holds
 one asset and a `TestEscrow` per vault that holds several (a bridge's escrow; it checks scopes
 for the caller, so sender blocks apply), each gated by the scope the trace's flows name for
-their direction (`deposits`/`withdrawals` by default), a `TestFeed` per feed and reference, rewrites the rule file's addresses to them, generates, compiles and deploys the guard
-and wires the vaults to it. `replay_trace` then turns each trace block into one mined block —
+their direction (`deposits`/`withdrawals` by default), a `TestFeed` per feed and reference,
+rewrites the rule file's addresses to them, generates, compiles and deploys the guard and
+wires the vaults to it. `replay_trace` then turns each trace block into one mined block —
 Anvil runs with automine off and first-in-first-out ordering, so a block holds, in order, the
 monitor's transactions decided at the previous block, the feed updates, and the flows (each from
 the trace's own sender, impersonated) — at the trace's timestamp shifted to the chain's present.
 It reads back what the guard did: `BreakerFired` (by whom, when), reverted and refused flows,
-and each scope's `pausedUntil` after the last block.
+and each scope's `pausedUntil` and each breaker's `firedUntil` after the last block.
 """
 
 from __future__ import annotations
