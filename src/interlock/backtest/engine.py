@@ -17,7 +17,6 @@ balances apply; the monitor counts the block and decides what to send next.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 from interlock.backtest.effects import describe_effects, pause_changes
 from interlock.backtest.results import (
@@ -40,6 +39,7 @@ from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxE
 from interlock.semantics import State, StepRefused, initial_state
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import fire
+from interlock.semantics.state import at_time
 
 PRUNE_EVERY = 64  # blocks between prunes of the guard's windows (bounded memory)
 
@@ -104,7 +104,7 @@ class Engine:
         if self.state is None:
             self.state = initial_state(self.program, t0=max(b.time, 1))
             r.first_block, r.start = b.block, b.time
-        self.state = replace(self.state, now=b.time)
+        self.state = at_time(self.state, b.time)
         r.last_block, r.end, r.blocks = b.block, b.time, r.blocks + 1
         if self.enforce:
             self._send_pending(b)
@@ -251,6 +251,11 @@ class Engine:
     def _chart(self, b: Block) -> None:
         r = self.result
         for asset, address in self.world.asset.items():
+            kept = r.tvl_without.get(asset)
+            if kept is not None and not kept.due:  # decimated: no point kept, skip the sums
+                kept.skip()
+                r.tvl_with[asset].skip()
+                continue
             pairs = [p for p in self.recorded if p[0] == address]
             if not pairs:
                 continue

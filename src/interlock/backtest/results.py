@@ -89,8 +89,16 @@ class Series:
     seen: int = 0
     points: list[tuple[int, int]] = field(default_factory=list)
 
+    @property
+    def due(self) -> bool:
+        """Whether the next `add` keeps its point (when not, `skip` counts it unseen)."""
+        return self.seen % self.stride == 0
+
+    def skip(self) -> None:
+        self.seen += 1
+
     def add(self, time: int, value: int, *, force: bool = False) -> None:
-        if force or self.seen % self.stride == 0:
+        if force or self.due:
             self.points.append((time, value))
             if len(self.points) > MAX_POINTS:
                 self.points = self.points[::2]

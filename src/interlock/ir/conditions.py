@@ -152,16 +152,22 @@ def reads_state_only(cond: Cond) -> bool:
     return all(a.kind == "param" for a in atoms(cond))
 
 
+def zero_test(op: str, ne: Callable[[Any], Any] = lambda x: x != 0) -> Callable[[Any], Any]:
+    """The function `lhs -> lhs OP 0`, chosen once (a compiled condition calls it per block);
+    for ints and Z3 terms alike, `ne` builds `!=` where a back end needs its own."""
+    if op == "<":
+        return lambda lhs: lhs < 0
+    if op == "<=":
+        return lambda lhs: lhs <= 0
+    if op == ">":
+        return lambda lhs: lhs > 0
+    if op == ">=":
+        return lambda lhs: lhs >= 0
+    if op == "==":
+        return lambda lhs: lhs == 0
+    return ne
+
+
 def compare_zero(lhs: Any, op: str, ne: Callable[[Any], Any] = lambda x: x != 0) -> Any:
     """`lhs OP 0` for ints and Z3 terms alike; `ne` builds `!=` where a back end needs its own."""
-    if op == "<":
-        return lhs < 0
-    if op == "<=":
-        return lhs <= 0
-    if op == ">":
-        return lhs > 0
-    if op == ">=":
-        return lhs >= 0
-    if op == "==":
-        return lhs == 0
-    return ne(lhs)
+    return zero_test(op, ne)(lhs)

@@ -16,23 +16,17 @@ Off-chain definitions the SPEC leaves to us (docs/monitor.md):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from interlock.ir.conditions import atoms
-from interlock.ir.metric_arith import (
-    BUCKET_CAP,
-    SATURATED_KINDS,
-    deviation,
-    price_of,
-    saturate,
-    staleness,
-)
+from interlock.ir.metric_arith import BUCKET_CAP, price_of
 from interlock.ir.nodes import Atom, Program
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
 from interlock.runtime.customlogs import CustomDecoder
 from interlock.runtime.observe import BlockObservation, LogEntry, TxEntry
+from interlock.runtime.readers import Reader, atom_reader
 from interlock.runtime.windows import KeyedWindowSum, PriceHistory, WindowSum
 
 _STATE_ATOMS = frozenset({"param", "score"})
@@ -66,32 +60,57 @@ def atom_instances(program: Program) -> dict[Atom, tuple[int, ...]]:
 
 class AtomValues(Mapping[Atom, int]):
     """Metric values keyed by atom, answering lookups of the program's own atom objects by
-    identity (fast path) and any equal atom by value."""
+    identity (fast path) and any equal atom by value. `MetricState.values` builds one per
+    block from its readers' results (`of`); the dict by value, which hashes every atom, is
+    built only when something asks for an atom that is not one of the program's objects."""
 
-    __slots__ = ("_by_id", "_instances", "_values")
+    __slots__ = ("_atoms", "_by_id", "_instances", "_vals", "_values")
 
     def __init__(self, values: dict[Atom, int], instances: Mapping[Atom, tuple[int, ...]]):
-        self._values = values
+        self._values: dict[Atom, int] | None = values
+        self._atoms = tuple(values)
+        self._vals: list[int | None] = list(values.values())
         self._instances = instances
         self._by_id = {i: v for a, v in values.items() for i in instances.get(a, ())}
 
+    @classmethod
+    def of(cls, atoms: tuple[Atom, ...], vals: list[int | None],
+           slots: tuple[tuple[int, int], ...],
+           instances: Mapping[Atom, tuple[int, ...]]) -> AtomValues:
+        """`vals[k]` is the value of `atoms[k]` (None: unavailable); `slots` pairs the id of
+        each of the program's atom objects with the index of its atom."""
+        out = cls.__new__(cls)
+        out._atoms, out._vals, out._instances, out._values = atoms, vals, instances, None
+        out._by_id = {i: v for i, k in slots if (v := vals[k]) is not None}
+        return out
+
+    def _dict(self) -> dict[Atom, int]:
+        if self._values is None:
+            self._values = {a: v for a, v in zip(self._atoms, self._vals, strict=True)
+                            if v is not None}
+        return self._values
+
     def __contains__(self, key: object) -> bool:
-        return id(key) in self._by_id or key in self._values
+        return id(key) in self._by_id or key in self._dict()
 
     def __getitem__(self, key: Atom) -> int:
         try:
             return self._by_id[id(key)]
         except KeyError:
-            return self._values[key]
+            return self._dict()[key]
 
     def __iter__(self) -> Iterator[Atom]:
-        return iter(self._values)
+        return iter(self._dict())
 
     def __len__(self) -> int:
-        return len(self._values)
+        return len(self._dict())
+
+    def pick(self, getter: Callable[[Mapping[int, int]], object]) -> object:
+        """`getter` applied to the values by atom object id (`operator.itemgetter` of ids)."""
+        return getter(self._by_id)
 
     def merged(self, extra: Mapping[Atom, int]) -> AtomValues:
-        return AtomValues({**self._values, **extra}, self._instances)
+        return AtomValues({**self._dict(), **extra}, self._instances)
 
 
 def _lower(addr: str) -> str:
@@ -187,6 +206,11 @@ class MetricState:
     pending_counted: dict[str, int] = field(default_factory=dict)
     pending_seen: bool = False
     malformed: list[str] = field(default_factory=list)  # drained and logged by the monitor
+    # the non-`per sender` atoms, their readers, and (id of an atom object, its atom's index)
+    _atoms: tuple[Atom, ...] = field(default=(), init=False, repr=False, compare=False)
+    _readers: tuple[Reader, ...] = field(default=(), init=False, repr=False, compare=False)
+    _slots: tuple[tuple[int, int], ...] = field(default=(), init=False, repr=False,
+                                                compare=False)
 
     def __post_init__(self) -> None:
         for atom in self.plan.atoms:
@@ -206,6 +230,16 @@ class MetricState:
                 longest[atom.target] = max(longest.get(atom.target, 0), atom.window or 0)
         for feed, w in longest.items():
             self.prices.setdefault(feed, PriceHistory(w))
+        self._bind()
+
+    def _bind(self) -> None:
+        """Choose each atom's reader (again after `from_json` replaced the windows)."""
+        series = {**self.flows, **self.calls, **self.custom}
+        self._atoms = tuple(a for a in self.plan.atoms if not a.per_sender)
+        self._readers = tuple(atom_reader(self.plan, a, series.get(a), self.prices.get(a.target))
+                              for a in self._atoms)
+        self._slots = tuple((i, k) for k, a in enumerate(self._atoms)
+                            for i in self.plan.instances.get(a, ()))
 
     # --- ingestion ------------------------------------------------------------------------
 
@@ -220,8 +254,9 @@ class MetricState:
         for tx in obs.txs:
             seen += self._apply_tx(tx, obs.timestamp)
         for feed, hist in self.prices.items():
-            if self.plan.feed_address[feed] in obs.rounds:
-                hist.observe(obs.timestamp, self._price(obs, self.plan.feed_address[feed]))
+            rnd = obs.rounds.get(self.plan.feed_address[feed])
+            if rnd is not None:
+                hist.observe(obs.timestamp, price_of(rnd.answer))
         self.prune(obs.timestamp)
         return seen
 
@@ -281,28 +316,19 @@ class MetricState:
             k.prune(now)
         for h in self.prices.values():
             h.prune(now)
-        horizon = max((a.window or 0 for a in self.plan.atoms), default=0)
-        for tx_hash in [h for h, t in self.pending_counted.items() if t < now - horizon]:
-            del self.pending_counted[tx_hash]
+        if self.pending_counted:
+            horizon = max((a.window or 0 for a in self.plan.atoms), default=0)
+            for tx_hash in [h for h, t in self.pending_counted.items() if t < now - horizon]:
+                del self.pending_counted[tx_hash]
 
     # --- values ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _price(obs: BlockObservation, feed_addr: str) -> int:
-        rnd = obs.rounds.get(feed_addr)
-        return price_of(rnd.answer) if rnd else 0
-
     def values(self, obs: BlockObservation) -> AtomValues:
-        """The value of every non-`per sender` atom at `obs` (after `apply(obs)`)."""
+        """The value of every non-`per sender` atom at `obs` (after `apply(obs)`); an atom
+        whose input read failed is unavailable (absent)."""
         ts = obs.timestamp
-        out: dict[Atom, int] = {}
-        for atom in self.plan.atoms:
-            if atom.per_sender:
-                continue
-            value = self._value(atom, obs, ts)
-            if value is not None:  # None: an input read failed; the atom is unavailable
-                out[atom] = value
-        return AtomValues(out, self.plan.instances)
+        vals = [read(obs, ts) for read in self._readers]
+        return AtomValues.of(self._atoms, vals, self._slots, self.plan.instances)
 
     def per_sender_values(self, obs: BlockObservation) -> dict[str, dict[Atom, int]]:
         """For each sender with a non-zero count: the value of every `per sender` atom."""
@@ -315,48 +341,6 @@ class MetricState:
                 vals.setdefault(atom, 0)
             out[sender] = vals
         return out
-
-    def _value(self, atom: Atom, obs: BlockObservation, ts: int) -> int | None:
-        """The atom's value; the metrics the guard also computes are clamped to `[0, 2**128]`
-        as the guard clamps them (docs/guard.md, "Saturated metrics"): the value is computed
-        exactly (a deviation from the feeds' raw answers), then saturated."""
-        value = self._raw_value(atom, obs, ts)
-        if value is not None and atom.kind in SATURATED_KINDS:
-            return saturate(value)
-        return value
-
-    def _raw_value(self, atom: Atom, obs: BlockObservation, ts: int) -> int | None:
-        kind = atom.kind
-        if kind in ("outflow", "inflow"):
-            return self.flows[atom].total(ts)
-        if kind == "calls":
-            return self.calls[atom].total(ts)
-        if kind == "metric":
-            return self.custom[atom].total(ts)
-        if kind == "tvl":
-            asset = self.plan.asset_address[atom.target]
-            keys = [(asset, v) for v in self.plan.vaults_of[atom.target]]
-            if any(k not in obs.balances for k in keys):
-                return None
-            return sum(obs.balances[k] for k in keys)
-        feed = self.plan.feed_address[atom.target]
-        if feed not in obs.rounds:
-            return None
-        price = self._price(obs, feed)
-        if kind == "price":
-            return price
-        if kind == "deviation":
-            ref_addr = self.plan.feed_reference[atom.target]
-            if not ref_addr or ref_addr not in obs.rounds:
-                return None
-            ref = obs.rounds[ref_addr].answer
-            return deviation(price, ref)
-        if kind == "staleness":
-            rnd = obs.rounds.get(feed)
-            return staleness(ts, rnd.updated_at) if rnd else 0
-        if kind == "change":
-            return self.prices[atom.target].change(ts, atom.window or 0, price)
-        raise ValueError(f"no metric value for atom kind {kind}")
 
     # --- persistence ----------------------------------------------------------------------
 
@@ -394,6 +378,7 @@ class MetricState:
                                                             points)
         state.pending_counted = {k: int(v) for k, v in data.get("pending_counted", {}).items()}
         state.pending_seen = bool(data.get("pending_seen", False))
+        state._bind()
         return state
 
 

@@ -29,30 +29,52 @@ def bucket_size(window: int) -> int:
 @dataclass
 class WindowSum:
     """A trailing sum over `window` seconds, kept as at most 12 live buckets; a bucket holds at
-    most `cap` when one is given (flows: the guard's `BUCKET_CAP`)."""
+    most `cap` when one is given (flows: the guard's `BUCKET_CAP`).
+
+    The sum is kept, not recomputed per block: `total` adds the buckets again only after an
+    `add`, a pruned bucket or a move to another bucket (every `window / 12` seconds), so a block
+    that changes nothing costs one comparison (docs/performance.md, "Backtest")."""
 
     window: int
     buckets: dict[int, int] = field(default_factory=dict)
     cap: int | None = None
+    _size: int = field(default=0, init=False, repr=False, compare=False)
+    _top: int | None = field(default=None, init=False, repr=False, compare=False)
+    _sum: int = field(default=0, init=False, repr=False, compare=False)
+    _low: int | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def size(self) -> int:
-        return bucket_size(self.window)
+        if not self._size:
+            self._size = bucket_size(self.window)
+        return self._size
 
     def add(self, timestamp: int, amount: int) -> None:
         key = timestamp // self.size
         held = self.buckets.get(key, 0) + amount
         self.buckets[key] = held if self.cap is None else min(held, self.cap)
+        self._top = None
+        if self._low is not None and key <= self._low:
+            self._low = None  # an amount at or before the pruned edge: the next prune drops it
 
     def total(self, now: int) -> int:
         top = now // self.size
-        return sum(v for k, v in self.buckets.items() if top - BUCKETS < k <= top)
+        if top != self._top:
+            self._sum = sum(v for k, v in self.buckets.items() if top - BUCKETS < k <= top)
+            self._top = top
+        return self._sum
 
     def prune(self, now: int) -> None:
         """Forget buckets that can no longer count at `now` or later."""
         low = now // self.size - BUCKETS
-        for key in [k for k in self.buckets if k <= low]:
+        if low == self._low:
+            return  # nothing to forget since the last prune
+        self._low = low
+        old = [k for k in self.buckets if k <= low]
+        for key in old:
             del self.buckets[key]
+        if old:
+            self._top = None
 
     def to_json(self) -> dict[str, int]:
         return {str(k): v for k, v in sorted(self.buckets.items())}

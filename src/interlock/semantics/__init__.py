@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from interlock.semantics.machine import (
     StepRefused,
+    compile_cond,
     effective_param,
     eval_cond,
+    metric_lookup,
     role_satisfied,
     run,
     score_value,
@@ -25,9 +27,11 @@ from interlock.semantics.state import State, initial_state, override_value
 __all__ = [
     "State",
     "StepRefused",
+    "compile_cond",
     "effective_param",
     "eval_cond",
     "initial_state",
+    "metric_lookup",
     "override_value",
     "role_satisfied",
     "run",

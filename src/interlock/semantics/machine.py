@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from interlock.ir.nodes import Atom, Cond, Program, RoleExpr
-from interlock.semantics.cond import cond_g, effective_param_g, score_value_g
+from interlock.semantics.cond import (
+    Compiled,
+    compiled_cond,
+    cond_g,
+    effective_param_g,
+    score_value_g,
+)
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import Guards, advance, fire, use_power
 from interlock.semantics.state import State
@@ -25,18 +31,27 @@ class StepRefused(Exception):
         self.reason = reason
 
 
-def _metric_lookup(metrics: Mapping[Atom, int]) -> Callable[[Atom], int]:
+def metric_lookup(metrics: Mapping[Atom, int]) -> Callable[[Atom], int]:
+    """The metric function of a concrete step: a metric without a value refuses the step."""
+
     def lookup(atom: Atom) -> int:
-        if atom not in metrics:
-            raise StepRefused(f"no value for metric {atom.kind}({atom.target})")
-        return metrics[atom]
+        try:
+            return metrics[atom]
+        except KeyError:
+            raise StepRefused(f"no value for metric {atom.kind}({atom.target})") from None
 
     return lookup
 
 
+def compile_cond(program: Program, cond: Cond) -> Compiled:
+    """`cond` compiled once for concrete runs: call it with a state and a `metric_lookup`
+    (what `eval_cond` does, without looking the compiled condition up each time)."""
+    return compiled_cond(CONCRETE, program, cond)
+
+
 def eval_cond(program: Program, cond: Cond, state: State, metrics: Mapping[Atom, int]) -> bool:
     """The truth of `cond` in `state` with the given metric values (scores are computed)."""
-    return bool(cond_g(CONCRETE, program, cond, state, _metric_lookup(metrics)))
+    return bool(cond_g(CONCRETE, program, cond, state, metric_lookup(metrics)))
 
 
 def effective_param(program: Program, state: State, name: str) -> int:
@@ -45,7 +60,7 @@ def effective_param(program: Program, state: State, name: str) -> int:
 
 
 def score_value(program: Program, state: State, name: str, metrics: Mapping[Atom, int]) -> int:
-    return int(score_value_g(CONCRETE, program, state, name, _metric_lookup(metrics)))
+    return int(score_value_g(CONCRETE, program, state, name, metric_lookup(metrics)))
 
 
 def _sat(program: Program, expr: RoleExpr, signers: frozenset[str], seen: frozenset[str]) -> bool:
@@ -91,7 +106,7 @@ def _fire(program: Program, state: State, s: Fire) -> tuple[Guards, State]:
     if breaker is None:
         raise StepRefused(f"no breaker `{s.breaker}`")
     metrics = {m.atom: m.value for m in s.metrics}
-    lookup = (lambda atom: metrics.get(atom, 0)) if s.failed_reads else _metric_lookup(metrics)
+    lookup = (lambda atom: metrics.get(atom, 0)) if s.failed_reads else metric_lookup(metrics)
     return fire(CONCRETE, program, state, breaker, lookup, s.sender, s.failed_reads)
 
 

@@ -12,14 +12,15 @@ keeps every variable the kept rules read.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass
 
 from interlock.ir.inputs import feeds_read, reads_inputs
 from interlock.ir.nodes import Breaker, Power, Program
 from interlock.ir.trip import trip_precondition
-from interlock.semantics.cond import MetricFn, cond_g
+from interlock.semantics.cond import Compiled, MetricFn, compile_cond_g, cond_g
+from interlock.semantics.memo import by_identity
 from interlock.semantics.ops import BoolVal, Ops, Val
-from interlock.semantics.state import State, draft
+from interlock.semantics.state import State, at_time, draft
 
 Guards = list[tuple[str, BoolVal]]
 
@@ -99,7 +100,7 @@ def resume_feed(o: Ops, d: State, feed: str, en: BoolVal) -> None:
 
 
 def advance(o: Ops, st: State, seconds: Val) -> tuple[Guards, State]:
-    return [("time cannot go backwards", seconds >= 0)], replace(st, now=st.now + seconds)
+    return [("time cannot go backwards", seconds >= 0)], at_time(st, st.now + seconds)
 
 
 def breaker_duration(b: Breaker) -> int:
@@ -111,6 +112,25 @@ def cooldown_ok(o: Ops, mark: Val, now: Val, cooldown: int | None) -> BoolVal:
     if cooldown is None:
         return True
     return o.or_(mark == 0, now >= mark + cooldown)
+
+
+@dataclass(frozen=True)
+class _FirePlan:
+    """What `fire` reads of a breaker's IR, derived once per breaker and back end."""
+
+    feeds: tuple[str, ...]  # the feeds its condition reads
+    pre: Compiled | None  # its trip precondition (`ir.trip`)
+    full: Compiled | None  # its whole condition, for an on-chain rule
+    reads_inputs: bool  # whether that condition makes a read that can fail
+
+
+@by_identity
+def _fire_plan(o: Ops, program: Program, b: Breaker) -> _FirePlan:
+    pre = trip_precondition(program, b)
+    return _FirePlan(feeds_read(program, b),
+                     None if pre is None else compile_cond_g(o, program, pre),
+                     compile_cond_g(o, program, b.when) if b.onchain else None,
+                     reads_inputs(program, b))
 
 
 def fire(
@@ -130,19 +150,19 @@ def fire(
     guards: Guards = []
     if b.cooldown is not None and b.name in st.fired_until:
         guards.append(("cooldown", cooldown_ok(o, st.fired_until[b.name], st.now, b.cooldown)))
-    for f in feeds_read(program, b):
+    plan = _fire_plan(o, program, b)
+    for f in plan.feeds:
         if f in st.suspended_until:
             guards.append((f"`{f}` is suspended", o.not_(st.now < st.suspended_until[f])))
     # The guard checks only this much when the agent trips the rule, or when a read of an
     # on-chain rule fails, so either fires whenever this holds, whatever the metrics.
-    pre = trip_precondition(program, b)
-    holds = cond_g(o, program, pre, st, metric) if pre is not None else True
-    if b.onchain:
-        full = cond_g(o, program, b.when, st, metric)
-        if reads_inputs(program, b):
+    holds = plan.pre(st, metric) if plan.pre is not None else True
+    if plan.full is not None:
+        full = plan.full(st, metric)
+        if plan.reads_inputs:
             full = o.ite(failed, holds, full)
         guards.append(("condition does not hold", full))
-    elif pre is not None:
+    elif plan.pre is not None:
         guards.append(("condition does not hold", holds))
     d = draft(st)
     for e in b.effects:

@@ -105,6 +105,16 @@ def _freeze_hash(d: dict[Any, Any]) -> int:
     return hash(tuple(sorted(d.items(), key=repr)))
 
 
+def at_time(st: State, now: Any) -> State:
+    """`st` with `now` changed (what `rules.advance` does): a replay calls this once per block,
+    so it copies the fields directly instead of `dataclasses.replace`'s generic field walk.
+    The maps are shared, as `replace` shares them; a step that changes one copies it (`draft`)."""
+    moved = object.__new__(State)
+    moved.__dict__.update(st.__dict__)
+    moved.__dict__["now"] = now  # State is frozen: set the field as its __init__ does
+    return moved
+
+
 def draft(st: State) -> State:
     """`st` with its own copy of every map, for one step to fill in before returning it."""
     return replace(st, **{m: dict(getattr(st, m)) for m in MAPS})

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 interface IFlowGuard {
     function requireActive(uint8 scope) external view;
+    function requireActiveFor(uint8 scope, address sender) external view;
     function recordOutflow(address asset, uint256 amount) external returns (bool);
     function recordInflow(address asset, uint256 amount) external returns (bool);
 }
@@ -72,5 +73,58 @@ contract TestVault {
 
     function reportInflow(address asset, uint256 amount) external returns (bool) {
         return guard.recordInflow(asset, amount);
+    }
+}
+
+/// @notice A vault that holds several tokens, as a bridge's escrow does: each flow names its
+/// token, and the scope check names the caller (`requireActiveFor`), so a `block sender` effect
+/// stops that sender. Like `TestVault`, a flow the guard refuses is skipped without reverting.
+contract TestEscrow {
+    IFlowGuard public guard;
+    address public immutable owner;
+    uint8 public immutable depositScope;
+    uint8 public immutable withdrawScope;
+
+    event Moved(address indexed token, address indexed user, uint256 amount, bool outflow);
+    event FlowRefused(address indexed user, uint256 amount, bool outflow);
+
+    error GuardAlreadySet();
+    error NotOwner();
+
+    constructor(uint8 depositScope_, uint8 withdrawScope_) {
+        owner = msg.sender;
+        depositScope = depositScope_;
+        withdrawScope = withdrawScope_;
+    }
+
+    /// @notice Set once: the guard is generated with this escrow's address in it.
+    function setGuard(address guard_) external {
+        if (msg.sender != owner) revert NotOwner();
+        if (address(guard) != address(0)) revert GuardAlreadySet();
+        guard = IFlowGuard(guard_);
+    }
+
+    function deposit(address token, uint256 amount) external returns (bool) {
+        return _flow(token, amount, false);
+    }
+
+    function withdraw(address token, uint256 amount) external returns (bool) {
+        return _flow(token, amount, true);
+    }
+
+    function _flow(address token, uint256 amount, bool outflow) private returns (bool) {
+        guard.requireActiveFor(outflow ? withdrawScope : depositScope, msg.sender);
+        bool ok = outflow ? guard.recordOutflow(token, amount) : guard.recordInflow(token, amount);
+        if (!ok) {
+            emit FlowRefused(msg.sender, amount, outflow);
+            return false;
+        }
+        if (outflow) {
+            IToken(token).transfer(msg.sender, amount);
+        } else {
+            IToken(token).transferFrom(msg.sender, address(this), amount);
+        }
+        emit Moved(token, msg.sender, amount, outflow);
+        return true;
     }
 }

@@ -1,13 +1,16 @@
 """Replay a backtest trace on Anvil as real transactions, with the generated guard and a monitor.
 
-`deploy_trace_venue` deploys the testkit's token per asset, a `TestVault` per vault (gated by
-the `deposits`/`withdrawals` scopes where the rules have them), a `TestFeed` per feed and
-reference, rewrites the rule file's addresses to them, generates, compiles and deploys the guard
-and wires the vaults to it. `replay_trace` then turns each trace block into one mined block —
+`deploy_trace_venue` deploys the testkit's token per asset, a `TestVault` per vault that holds
+one asset and a `TestEscrow` per vault that holds several (a bridge's escrow; it checks scopes
+for the caller, so sender blocks apply), each gated by the scope the trace's flows name for
+their direction (`deposits`/`withdrawals` by default), a `TestFeed` per feed and reference,
+rewrites the rule file's addresses to them, generates, compiles and deploys the guard and
+wires the vaults to it. `replay_trace` then turns each trace block into one mined block —
 Anvil runs with automine off and first-in-first-out ordering, so a block holds, in order, the
 monitor's transactions decided at the previous block, the feed updates, and the flows (each from
 the trace's own sender, impersonated) — at the trace's timestamp shifted to the chain's present.
-It reads back what the guard did: `BreakerFired` (by whom), reverted and refused flows.
+It reads back what the guard did: `BreakerFired` (by whom, when), reverted and refused flows,
+and each scope's `pausedUntil` and each breaker's `firedUntil` after the last block.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ ANVIL_ARGS = ("--order", "fifo", "--no-mining")
 # 12 s blocks: a decision is in flight for exactly one block (what the backtest models).
 HEAD_POLL_S = 0.1
 LEAD = 7_200  # chain seconds between the set-up and the trace's first block
+SCOPES = {"in": "deposits", "out": "withdrawals"}  # direction -> the scope the vaults check
 
 
 @dataclass
@@ -53,6 +57,8 @@ class TraceVenue:
     refs: dict[str, Any]
     deployer: str
     rules_text: str  # the rule file with the stand-ins' addresses
+    scopes: dict[str, str]  # flow direction -> the scope every vault checks for it
+    escrows: frozenset[str]  # vaults deployed as a `TestEscrow` (several assets)
     funded: set[str] = field(default_factory=set)
 
     def mine(self, timestamp: int | None = None) -> int:
@@ -68,8 +74,11 @@ class TraceVenue:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
 
-def deploy_trace_venue(node: Anvil, rules: str) -> TraceVenue:
-    """Stand-ins and the guard of `rules` on `node` (started with `ANVIL_ARGS`)."""
+def deploy_trace_venue(node: Anvil, rules: str,
+                       scopes: dict[str, str] | None = None) -> TraceVenue:
+    """Stand-ins and the guard of `rules` on `node` (started with `ANVIL_ARGS`); `scopes`:
+    the scope the vaults check per flow direction (default `SCOPES`)."""
+    scopes = dict(scopes or SCOPES)
     original = compile_file(rules).program
     assert original is not None, f"{rules} does not check"
     w3 = Web3(Web3.HTTPProvider(node.http_url, request_kwargs={"timeout": 30}))
@@ -80,13 +89,15 @@ def deploy_trace_venue(node: Anvil, rules: str) -> TraceVenue:
     node.rpc("evm_setAutomine", [True])  # set-up transactions mine at once
     tokens = {a.name: deploy_compiled(w3, kit, "TestToken", a.name, a.name, a.decimals,
                                       sender=deployer) for a in original.assets}
-    scopes = {s.name: s.index for s in original.scopes}
+    index = {s.name: s.index for s in original.scopes}
+    gates = (index.get(scopes["in"], 0), index.get(scopes["out"], 0))
     vaults = {}
     for v in original.vaults:
-        (asset,) = v.holds  # a TestVault holds one token
-        vaults[v.name] = deploy_compiled(w3, kit, "TestVault", tokens[asset].address,
-                                         scopes.get("deposits", 0), scopes.get("withdrawals", 0),
-                                         sender=deployer)
+        if len(v.holds) == 1:
+            vaults[v.name] = deploy_compiled(w3, kit, "TestVault", tokens[v.holds[0]].address,
+                                             *gates, sender=deployer)
+        else:
+            vaults[v.name] = deploy_compiled(w3, kit, "TestEscrow", *gates, sender=deployer)
     feeds, refs = {}, {}
     for f in original.feeds:
         feeds[f.name] = deploy_compiled(w3, kit, "TestFeed", f.decimals, 1, sender=deployer)
@@ -106,7 +117,9 @@ def deploy_trace_venue(node: Anvil, rules: str) -> TraceVenue:
     for vault in vaults.values():
         vault.functions.setGuard(guard.address).transact({"from": deployer})
     node.rpc("evm_setAutomine", [False])
-    return TraceVenue(node, w3, program, guard, tokens, vaults, feeds, refs, deployer, text)
+    escrows = frozenset(v.name for v in original.vaults if len(v.holds) > 1)
+    return TraceVenue(node, w3, program, guard, tokens, vaults, feeds, refs, deployer, text,
+                      scopes, escrows)
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,10 @@ class ChainRun:
     shift: int  # chain time - trace time
     monitor_log: str
     number_of: dict[int, int] = field(default_factory=dict)  # chain block -> trace block
+    fired_at: list[int] = field(default_factory=list)  # trace time of each firing, in order
+    # after the last block, in trace time (0: never): per scope, and per breaker
+    paused_until: dict[str, int] = field(default_factory=dict)
+    fired_until: dict[str, int] = field(default_factory=dict)
 
 
 def _set_round(v: TraceVenue, feed: Any, rnd: Round, shift: int) -> None:
@@ -151,10 +168,15 @@ def _send_block(v: TraceVenue, b: Block, shift: int) -> list[str]:
         _set_round(v, v.refs[name], rnd, shift)
     hashes = []
     for flow in b.flows:
+        if flow.scope != v.scopes[flow.direction] or not flow.guarded:
+            raise ValueError(f"block {b.block}: a flow `{flow.direction}` through scope "
+                             f"`{flow.scope}` (guarded: {flow.guarded}); the venue's vaults "
+                             f"check `{v.scopes[flow.direction]}` on every such flow")
         _prepare_sender(v, flow)
         vault = v.vaults[flow.vault].functions
-        fn = vault.withdraw(flow.amount) if flow.direction == "out" else vault.deposit(flow.amount)
-        hashes.append(v.send(fn, Web3.to_checksum_address(flow.sender)))
+        move = vault.withdraw if flow.direction == "out" else vault.deposit
+        args = (v.tokens[flow.asset].address,) if flow.vault in v.escrows else ()
+        hashes.append(v.send(move(*args, flow.amount), Web3.to_checksum_address(flow.sender)))
     return hashes
 
 
@@ -186,8 +208,16 @@ def replay_trace(v: TraceVenue, trace: str | Path, workdir: Path) -> ChainRun:
             monitor.caught_up(mined, timeout=60)  # its transactions are in the pool now
     finally:
         monitor.stop()
-    return ChainRun(_firings(v, start, number_of), _stopped(v, flows), shift,
-                    monitor.log.getvalue(), number_of)
+    firings, fired_at = _firings(v, start, number_of, shift)
+    views = v.guard.functions
+
+    def trace_time(chain_time: int) -> int:
+        return chain_time - shift if chain_time else 0
+
+    paused = {s.name: trace_time(views.pausedUntil(s.index).call()) for s in v.program.scopes}
+    fired = {b.name: trace_time(views.firedUntil(b.id).call()) for b in v.program.breakers}
+    return ChainRun(firings, _stopped(v, flows), shift, monitor.log.getvalue(), number_of,
+                    fired_at, paused, fired)
 
 
 def _chain(first: Block, rest: Any) -> Any:
@@ -196,10 +226,12 @@ def _chain(first: Block, rest: Any) -> Any:
         yield b
 
 
-def _firings(v: TraceVenue, start: int, number_of: dict[int, int]) -> list[tuple[int, str, str]]:
+def _firings(v: TraceVenue, start: int, number_of: dict[int, int],
+             shift: int) -> tuple[list[tuple[int, str, str]], list[int]]:
+    """`BreakerFired` by trace block, and the trace time of each (its block's timestamp)."""
     names = {b.id: b.name for b in v.program.breakers}
     vaults = {x.address.lower() for x in v.vaults.values()}
-    out = []
+    out, times = [], []
     for log in v.guard.events.BreakerFired.get_logs(from_block=start):
         block = number_of.get(int(log["blockNumber"]))
         if block is None:
@@ -207,7 +239,8 @@ def _firings(v: TraceVenue, start: int, number_of: dict[int, int]) -> list[tuple
         caller = str(log["args"]["caller"]).lower()
         out.append((block, names[int(log["args"]["ruleId"])],
                     "flow" if caller in vaults else "agent"))
-    return out
+        times.append(int(v.w3.eth.get_block(log["blockNumber"])["timestamp"]) - shift)
+    return out, times
 
 
 def _stopped(v: TraceVenue, flows: dict[str, tuple[int, int]]) -> list[tuple[int, int, str]]:
