@@ -79,7 +79,7 @@ SENTENCES: dict[str, Sentence] = {
         f"{fmt_time(a[2])}"),
     "WrongRole": lambda p, a: (
         f"operation {_hash(a[0])} is queued for another role than this `cancel` power's"),
-    "Reentrancy": lambda p, a: "the guard was re-entered",
+    "ReentrancyGuardReentrantCall": lambda p, a: "the guard was re-entered",
 }
 
 

@@ -5,13 +5,22 @@
 pragma solidity ^0.8.28;
 
 import {IGoldenVenueGuard, IGuardFeed, IGuardToken} from "./IGoldenVenueGuard.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 
 /// @title GoldenVenueGuarded
 /// @notice The GoldenVenue guard: inherit this to keep the guard's state in the protocol's
 /// own storage (a scope check is one storage read, no external call), or deploy
 /// GoldenVenueGuard, which is this contract on its own. Either way the EIP-712 domain's
-/// verifying contract is the deployed contract.
-abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
+/// verifying contract is the deployed contract. Signatures, the domain, nonces, the reentrancy
+/// lock and 512-bit math are OpenZeppelin Contracts v5's (docs/guard.md, "Building blocks").
+abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGuardTransient {
+    using BitMaps for BitMaps.BitMap;
+
     // ---------------------------------------------------------------------------------------
     // Configuration generated from tests/compiler/data/golden.guard: a changed rule file is a new contract.
     // ---------------------------------------------------------------------------------------
@@ -54,14 +63,12 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint256 private constant READ_GAS = 100000;
     uint256 private constant READ_GAS_NEEDED = READ_GAS * 64 / 63 + 5000;
     uint256 private constant WAD = 1e18;
-    uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)");
+    /// @dev Gas a contract signer's EIP-1271 `isValidSignature` may use (docs/guard.md, "Signatures").
+    uint256 private constant SIGNER_GAS = 200000;
     bytes32 private constant OPERATION_TYPEHASH =
-        keccak256("Operation(uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
-    bytes32 private constant NAME_HASH = keccak256("GoldenVenueGuard");
-    bytes32 private constant VERSION_HASH = keccak256("1");
-    /// @dev The domain's salt: keccak256 of the rules' canonical text (docs/guard.md, "Signatures").
+        keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
+    /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
+    /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
     bytes32 private constant RULES_HASH = 0xabd360da91ce59aab3bb0aebd21560a4d43b46428aec0b4ba7d5cc9934003aca;
 
     // ---------------------------------------------------------------------------------------
@@ -94,10 +101,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     SeriesHead[2] private _heads;
     uint256[12][2] private _ring; // (bucket index << 128) | amount
     mapping(uint256 key => uint64) private _usedUntil;
-    mapping(uint8 role => mapping(uint256 word => uint256)) private _nonceBitmap;
+    mapping(uint8 role => BitMaps.BitMap) private _nonces;
     mapping(bytes32 opHash => Queued) private _queued;
     mapping(address sender => mapping(uint8 scope => uint64)) private _blockedUntil;
-    bool private transient _locked;
     // the flow `recordOutflow`/`recordInflow` is reporting (`_flowAsset` 0 otherwise)
     address private transient _flowAsset;
     uint256 private transient _flowAmount;
@@ -105,30 +111,19 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @dev Set when a feed or token read fails while a rule's condition is evaluated.
     bool private transient _readFailed;
 
-    uint256 private immutable _cachedChainId;
-    address private immutable _cachedThis;
-    bytes32 private immutable _cachedDomainSeparator;
-
+    /// @dev The EIP712 base's name and version come from the most derived contract
+    /// (`GoldenVenueGuard`: `EIP712("GoldenVenueGuard", "1")`), so that a protocol that is also
+    /// an `ERC20Permit` compiles (one EIP712 base, one domain).
     constructor() {
         _requireDecimals(ASSET_USDC, 6, IGuardToken(ASSET_USDC).decimals());
         _requireDecimals(FEED_ETH_USD_ADDRESS, 8, IGuardFeed(FEED_ETH_USD_ADDRESS).decimals());
         _requireDecimals(FEED_ETH_USD_REFERENCE, 8, IGuardFeed(FEED_ETH_USD_REFERENCE).decimals());
         _paramBase[0] = 20;
         _paramBase[1] = 100;
-        _cachedChainId = block.chainid;
-        _cachedThis = address(this);
-        _cachedDomainSeparator = _buildDomainSeparator();
     }
 
     function _requireDecimals(address target, uint8 expected, uint8 actual) private pure {
         if (actual != expected) revert WrongDecimals(target, expected, actual);
-    }
-
-    modifier guardNonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -201,7 +196,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     /// @notice Whether `role`'s single-use `nonce` has been consumed (each role has its own).
     function nonceUsed(uint8 role, uint256 nonce) external view returns (bool) {
-        return _nonceBitmap[role][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+        return _nonces[role].get(nonce);
     }
 
     /// @notice Earliest execution time of a queued operation (0: not queued).
@@ -220,19 +215,25 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice The EIP-712 domain separator (name "GoldenVenueGuard", version "1").
-    function domainSeparator() public view returns (bytes32) {
-        if (block.chainid == _cachedChainId && address(this) == _cachedThis) {
-            return _cachedDomainSeparator;
-        }
-        return _buildDomainSeparator();
+    /// @dev OpenZeppelin's EIP712 (rebuilt for another chain id or behind a proxy); the full domain
+    /// is ERC-5267's `eip712Domain()`.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     /// @notice The EIP-712 digest the signers of `op` sign; also the id of a queued operation.
     function operationHash(Operation calldata op) public view returns (bytes32) {
-        bytes32 structHash = keccak256(
-            abi.encode(OPERATION_TYPEHASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline)
-        );
-        return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
+        return _hashTypedDataV4(keccak256(abi.encode(OPERATION_TYPEHASH, RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline)));
+    }
+
+    /// @notice Whether contract `signer` accepts `signature` for `digest` (EIP-1271, through
+    /// OpenZeppelin's SignatureChecker); `execute` and `queue` call it with at most SIGNER_GAS gas.
+    function isValidContractSignature(address signer, bytes32 digest, bytes calldata signature)
+        external
+        view
+        returns (bool)
+    {
+        return SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -242,20 +243,20 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice A vault reports `amount` of `asset` leaving it. Checks the on-chain rules over
     /// this asset's outflows; returns false when the flow trips one (the flow is then not
     /// counted and the vault must not transfer).
-    function recordOutflow(address asset, uint256 amount) external guardNonReentrant returns (bool) {
+    function recordOutflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
         return _recordFlow(asset, amount, true);
     }
 
     /// @notice A vault reports `amount` of `asset` entering it; as `recordOutflow`.
-    function recordInflow(address asset, uint256 amount) external guardNonReentrant returns (bool) {
+    function recordInflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
         return _recordFlow(asset, amount, false);
     }
 
     /// @notice Anyone fires on-chain rule `ruleId` when its condition holds now and its
     /// cooldown allows it; reverts otherwise.
-    function poke(uint256 ruleId) external guardNonReentrant {
+    function poke(uint256 ruleId) external nonReentrant {
         (bool onchain,, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!onchain) revert NotOnchainRule(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
@@ -266,7 +267,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice The agent fires off-chain rule `ruleId` within its cooldown; it may not fire
     /// rules the guard evaluates itself, nor a rule whose state part (the conjuncts of its
     /// condition that read no metric) is false.
-    function trip(uint256 ruleId) external guardNonReentrant {
+    function trip(uint256 ruleId) external nonReentrant {
         _onlyAgent();
         (bool onchain, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (onchain) revert OnchainRule(ruleId);
@@ -277,7 +278,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice The agent fires `block sender` rule `ruleId` against `sender`.
-    function tripSender(uint256 ruleId, address sender) external guardNonReentrant {
+    function tripSender(uint256 ruleId, address sender) external nonReentrant {
         _onlyAgent();
         (, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!needsSender) revert NoSenderEffect(ruleId);
@@ -292,7 +293,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     /// @notice Uses a power of a role without timelock, approved by `signatures` (65-byte
     /// r,s,v; EIP-712 over `op`; ordered by strictly increasing signer address; low-s).
-    function execute(Operation calldata op, bytes[] calldata signatures) external guardNonReentrant {
+    function execute(Operation calldata op, bytes[] calldata signatures) external nonReentrant {
         (uint8 role, uint64 delay) = _powerRole(op.power);
         if (delay != 0) revert Timelocked(op.power);
         bytes32 opHash = _authorize(op, signatures, role);
@@ -303,7 +304,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice Queues a power of a timelocked role; anyone may execute it after the delay.
     function queue(Operation calldata op, bytes[] calldata signatures)
         external
-        guardNonReentrant
+        nonReentrant
         returns (bytes32)
     {
         (uint8 role, uint64 delay) = _powerRole(op.power);
@@ -316,7 +317,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice Executes a queued operation once its delay has passed (anyone may call).
-    function executeQueued(Operation calldata op) external guardNonReentrant {
+    function executeQueued(Operation calldata op) external nonReentrant {
         bytes32 opHash = operationHash(op);
         uint64 eta = _queued[opHash].eta;
         if (eta == 0) revert NotQueued(opHash);
@@ -637,46 +638,11 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         uint256 ref = uint256(r);
         uint256 diff = p > ref ? p - ref : ref - p;
         if (diff / ref >= 2 ** 196) return type(uint256).max; // the result exceeds 2**255
-        return _mulDiv(diff, WAD, ref);
+        return Math.mulDiv(diff, WAD, ref);
     }
 
     function _deviation(address feed, address refFeed) private returns (int256) {
         return _sat(_rawDeviation(feed, refFeed));
-    }
-
-    /// @dev floor(x * y / d) with a 512-bit intermediate product; the caller guarantees the
-    /// result fits in 256 bits (Remco Bloemen's method, as OpenZeppelin's Math.mulDiv).
-    function _mulDiv(uint256 x, uint256 y, uint256 d) private pure returns (uint256 result) {
-        unchecked {
-            uint256 prod0 = x * y;
-            uint256 prod1;
-            assembly ("memory-safe") {
-                let mm := mulmod(x, y, not(0))
-                prod1 := sub(sub(mm, prod0), lt(mm, prod0))
-            }
-            if (prod1 == 0) return prod0 / d;
-            uint256 remainder;
-            assembly ("memory-safe") {
-                remainder := mulmod(x, y, d)
-                prod1 := sub(prod1, gt(remainder, prod0))
-                prod0 := sub(prod0, remainder)
-            }
-            uint256 twos = d & (0 - d);
-            assembly ("memory-safe") {
-                d := div(d, twos)
-                prod0 := div(prod0, twos)
-                twos := add(div(sub(0, twos), twos), 1)
-            }
-            prod0 |= prod1 * twos;
-            uint256 inverse = (3 * d) ^ 2;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            result = prod0 * inverse;
-        }
     }
 
     /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
@@ -822,17 +788,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         returns (bytes32 opHash)
     {
         if (block.timestamp > op.deadline) revert Expired(op.deadline);
-        uint256 word = op.nonce >> 8;
-        uint256 bit = 1 << (op.nonce & 0xff);
         // one nonce space per role: no role can consume (front-run) another role's nonce
-        if (_nonceBitmap[role][word] & bit != 0) revert NonceUsed(op.nonce);
-        _nonceBitmap[role][word] |= bit;
+        if (_nonces[role].get(op.nonce)) revert NonceUsed(op.nonce);
+        _nonces[role].set(op.nonce);
         if (signatures.length > N_SIGNERS) revert TooManySignatures(signatures.length);
         opHash = operationHash(op);
         uint256 mask = 0;
         address last = address(0);
         for (uint256 i = 0; i < signatures.length; ++i) {
-            address signer = _recover(opHash, signatures[i], i);
+            address signer = _signerOf(opHash, signatures[i], i);
             if (signer <= last) revert SignersNotSorted(i);
             last = signer;
             uint256 index = _signerIndex(signer);
@@ -842,16 +806,28 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (!_roleSatisfied(role, mask)) revert RoleNotSatisfied(op.power);
     }
 
-    function _recover(bytes32 digest, bytes calldata sig, uint256 i) private pure returns (address) {
-        if (sig.length != 65) revert BadSignature(i);
-        bytes32 r = bytes32(sig[0:32]);
-        bytes32 s = bytes32(sig[32:64]);
-        uint8 v = uint8(sig[64]);
-        if (uint256(s) > HALF_N) revert HighS(i);
-        if (v != 27 && v != 28) revert BadSignature(i);
-        address signer = ecrecover(digest, v, r, s);
-        if (signer == address(0)) revert BadSignature(i);
-        return signer;
+    /// @dev The signer of signature `i`: 65 bytes are an EOA's (r, s, v), recovered by
+    /// OpenZeppelin's ECDSA (low-s only); longer ones are `signer (20 bytes) ‖ its EIP-1271
+    /// signature`, for a declared signer that is a contract (a Safe), checked by
+    /// OpenZeppelin's SignatureChecker with at most SIGNER_GAS gas. Undeclared contracts are
+    /// never called.
+    function _signerOf(bytes32 digest, bytes calldata sig, uint256 i) private view returns (address signer) {
+        if (sig.length == 65) {
+            ECDSA.RecoverError err;
+            (signer, err,) = ECDSA.tryRecoverCalldata(digest, sig);
+            if (err == ECDSA.RecoverError.InvalidSignatureS) revert HighS(i);
+            if (err != ECDSA.RecoverError.NoError) revert BadSignature(i);
+            return signer;
+        }
+        if (sig.length < 20) revert BadSignature(i);
+        signer = address(bytes20(sig[0:20]));
+        if (_signerIndex(signer) == NONE) revert UnknownSigner(signer);
+        // a reverting, gas-burning or garbage-returning contract is a bad signature, no more
+        try this.isValidContractSignature{gas: SIGNER_GAS}(signer, digest, sig[20:]) returns (bool ok) {
+            if (!ok) revert BadSignature(i);
+        } catch {
+            revert BadSignature(i);
+        }
     }
 
     function _signerIndex(address signer) private pure returns (uint256) {
@@ -1070,10 +1046,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (q.role != role) revert WrongRole(opHash);
         delete _queued[opHash];
         emit OperationCancelled(opHash);
-    }
-
-    function _buildDomainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this), RULES_HASH));
     }
 
     /// @dev keccak256 of a power's canonical text: a signature names the power, not only its id.
