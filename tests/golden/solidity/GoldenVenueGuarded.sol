@@ -214,16 +214,18 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return _seriesSum(_seriesOf(asset, window, false), window / 12);
     }
 
-    /// @notice The EIP-712 domain separator (name "GoldenVenueGuard", version "1").
-    /// @dev OpenZeppelin's EIP712 (rebuilt for another chain id or behind a proxy); the full domain
-    /// is ERC-5267's `eip712Domain()`.
+    /// @notice The EIP-712 domain separator (GoldenVenueGuard: name "GoldenVenueGuard", version "1";
+    /// ERC-5267's `eip712Domain()` gives the fields of the deployed contract's domain).
+    /// @dev OpenZeppelin's EIP712 (rebuilt for another chain id or behind a proxy).
     function domainSeparator() external view returns (bytes32) {
         return _domainSeparatorV4();
     }
 
     /// @notice The EIP-712 digest the signers of `op` sign; also the id of a queued operation.
     function operationHash(Operation calldata op) public view returns (bytes32) {
-        return _hashTypedDataV4(keccak256(abi.encode(OPERATION_TYPEHASH, RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline)));
+        return _hashTypedDataV4(
+            keccak256(abi.encode(OPERATION_TYPEHASH, RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline))
+        );
     }
 
     /// @notice Whether contract `signer` accepts `signature` for `digest` (EIP-1271, through
@@ -291,8 +293,9 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     // Manual powers
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Uses a power of a role without timelock, approved by `signatures` (65-byte
-    /// r,s,v; EIP-712 over `op`; ordered by strictly increasing signer address; low-s).
+    /// @notice Uses a power of a role without timelock, approved by `signatures` (EIP-712 over
+    /// `op`; ordered by strictly increasing signer address): an EOA's is 65 bytes r,s,v (low-s),
+    /// a contract signer's is its address (20 bytes) then its EIP-1271 signature.
     function execute(Operation calldata op, bytes[] calldata signatures) external nonReentrant {
         (uint8 role, uint64 delay) = _powerRole(op.power);
         if (delay != 0) revert Timelocked(op.power);
