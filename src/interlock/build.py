@@ -8,7 +8,7 @@ Per protocol `NAME`, the output directory receives (flat, names prefixed by the 
 | --- | --- |
 | `NAMEGuard.sol`, `INAMEGuard.sol`, `NAMEGuarded.sol` | the Solidity guard (`emit_solidity`) |
 | `NAMEReferenceVault.sol` | a vault that checks entitlement first (`emit_reference_vault`) |
-| `@openzeppelin/contracts/...` | the OpenZeppelin files the guard imports, under their import names |
+| `@openzeppelin/contracts/...` | the OpenZeppelin files the guard imports (import names as paths) |
 | `<Contract>.json` | each contract compiled from them: ABI, creation and runtime bytecode |
 | the monitor module(s) | the web3.py monitor (`emit_monitor`) |
 | `NAME.ir.json` | the checked IR |
