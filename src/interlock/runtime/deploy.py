@@ -4,7 +4,8 @@ A build directory (written by `interlock build`) holds, per protocol NAME, `NAME
 checked rules) and `NAMEGuard.json` (ABI and creation bytecode). `deploy_guard` sends the
 creation transaction signed with the deployer key, waits for it, and records the address in
 `NAME.deployment.json` (by chain id), which `interlock monitor` falls back to when `--guard` is
-not given.
+not given. Before sending it refuses feeds and tokens with other decimals than the rule file's,
+and warns about declared signers that are contracts which cannot sign (`signer_probe`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from interlock.ir.nodes import Program
 from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.ingest import Node
+from interlock.runtime.signer_probe import signer_warnings
 
 
 class DecimalsError(Exception):
@@ -72,6 +74,7 @@ class Deployment:
     tx_hash: str
     block: int
     deployer: str
+    warnings: tuple[str, ...] = ()  # signers that cannot sign (`runtime.signer_probe`)
 
 
 def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | None:
@@ -141,6 +144,7 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Progr
     await node.connect()
     try:
         await _check_decimals(node, program)
+        warnings = tuple(await signer_warnings(node, program))
         chain_id = int(await node.request("eth_chainId", []), 16)
         nonce = int(await node.request("eth_getTransactionCount",
                                        [account.address, "pending"]), 16)
@@ -165,7 +169,7 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Progr
                 return Deployment(protocol, chain_id,
                                   to_checksum_address(receipt["contractAddress"]),
                                   str(tx_hash), int(receipt["blockNumber"], 16),
-                                  account.address)
+                                  account.address, warnings)
             await asyncio.sleep(0.1)
         raise RpcError("deploy", f"not mined within {timeout_s:g}s: {tx_hash}")
     finally:
