@@ -195,6 +195,7 @@ GUARD_EVENTS: tuple[Event, ...] = (
 
 GUARD_ERRORS: tuple[Event, ...] = (
     _error("ScopePaused", "uint8 scope, uint64 until"),
+    _error("GuardAlreadyInitialized"),
     _error("WrongDecimals", "address target, uint8 expected, uint8 actual"),
     _error("SenderIsBlocked", "address sender, uint8 scope, uint64 until"),
     _error("UnknownScope", "uint8 scope"),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler import eip712, oz
+from interlock.compiler import eip712, oz, storage_layout
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
     GUARD_ERRORS,
@@ -65,14 +65,9 @@ class GuardView:
     suspension_checks: list[dict[str, object]]
     read_gas: int
     signer_gas: int
+    storage: dict[str, str]
     oz_imports: tuple[tuple[str, str], ...]
     apply_mutability: str
-    len_scopes: int
-    len_feeds: int
-    len_params: int
-    len_overrides: int
-    len_breakers: int
-    len_series: int
     constants: list[str]
     constructor_lines: list[str]
     param_value_lines: list[str]
@@ -217,16 +212,11 @@ def build_view(program: Program, version: str) -> GuardView:
         signer_gas=oz.SIGNER_GAS,
         oz_imports=oz.GUARDED_IMPORTS,
         apply_mutability="" if program.powers else " pure",
-        len_scopes=max(1, len(program.scopes)),
-        len_feeds=max(1, len(program.feeds)),
-        len_params=max(1, len(program.params)),
-        len_overrides=max(1, len({s for s, _ in slots.values()})),
-        len_breakers=max(1, len(program.breakers)),
-        len_series=max(1, len(series)),
+        storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),
         constructor_lines=[
             *_decimals_checks(program, names),
-            *(f"_paramBase[{p.index}] = {p.initial};" for p in program.params),
+            *(f"_gs().paramBase[{p.index}] = {p.initial};" for p in program.params),
         ],
         param_value_lines=param_value_lines(program, slots),
         vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),
