@@ -80,7 +80,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     }
 
     /// @dev A flow series in one slot: the current bucket's index and amount, and the window
-    /// total (current bucket included). Finished buckets are in `_ring`, tagged with their index.
+    /// total (current bucket included). Finished buckets are in `ring`, tagged with their index.
     /// `uint40` bucket indexes last 4·10^11 s even with 1 s buckets; `total <= 12 * BUCKET_CAP`.
     struct SeriesHead {
         uint40 lastBucket;
@@ -93,17 +93,29 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         uint8 role;
     }
 
-    ScopeState[4] private _scopes;
-    uint64[1] private _suspendedUntil;
-    int256[2] private _paramBase;
-    uint64[2] private _overrideUntil;
-    uint64[6] private _firedUntil;
-    SeriesHead[2] private _heads;
-    uint256[12][2] private _ring; // (bucket index << 128) | amount
-    mapping(uint256 key => uint64) private _usedUntil;
-    mapping(uint8 role => BitMaps.BitMap) private _nonces;
-    mapping(bytes32 opHash => Queued) private _queued;
-    mapping(address sender => mapping(uint8 scope => uint64)) private _blockedUntil;
+    /// @dev All of the guard's state, at one ERC-7201 namespace: a protocol inheriting this
+    /// contract (behind a proxy too) keeps its own layout, and a rule file that adds a scope,
+    /// a feed, a rule or a param changes no slot (docs/guard.md, "Storage and upgrades").
+    /// Indexed by ids: keep declarations in order, add new ones at the end.
+    /// @custom:storage-location erc7201:interlock.storage.Guard
+    struct GuardStorage {
+        mapping(uint8 role => BitMaps.BitMap) nonces;
+        mapping(bytes32 opHash => Queued) queued;
+        mapping(uint256 key => uint64) usedUntil;
+        mapping(address sender => mapping(uint8 scope => uint64)) blockedUntil;
+        mapping(uint256 param => int256) paramBase;
+        mapping(uint256 slot => uint64) overrideUntil;
+        mapping(uint256 ruleId => uint64) firedUntil;
+        mapping(uint256 series => SeriesHead) heads;
+        mapping(uint256 series => uint256[12]) ring; // (bucket index << 128) | amount
+        bool initialized;
+        ScopeState[256] scopes; // scope ids < 255 (E0412)
+        uint64[256] suspendedUntil; // feed ids < 256 (E0412)
+    }
+
+    /// @dev keccak256(abi.encode(uint256(keccak256("interlock.storage.Guard")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant GUARD_STORAGE = 0x93eb1b93653c837e105bf5de931e828b33018c91dd83d9e7293a675a11fe4600;
+
     // the flow `recordOutflow`/`recordInflow` is reporting (`_flowAsset` 0 otherwise)
     address private transient _flowAsset;
     uint256 private transient _flowAmount;
@@ -115,11 +127,28 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// (`GoldenVenueGuard`: `EIP712("GoldenVenueGuard", "1")`), so that a protocol that is also
     /// an `ERC20Permit` compiles (one EIP712 base, one domain).
     constructor() {
+        _initializeGuard();
+    }
+
+    /// @notice Sets what the rule file sets (param bases) after checking every feed's and token's
+    /// decimals. The constructor calls it; a protocol behind a proxy calls it from its own
+    /// initializer, so that the proxy's storage holds the same state. Once per storage: it takes
+    /// no input, so whoever runs it first sets exactly the rule file's values.
+    function _initializeGuard() internal {
+        GuardStorage storage $ = _gs();
+        if ($.initialized) revert GuardAlreadyInitialized();
+        $.initialized = true;
         _requireDecimals(ASSET_USDC, 6, IGuardToken(ASSET_USDC).decimals());
         _requireDecimals(FEED_ETH_USD_ADDRESS, 8, IGuardFeed(FEED_ETH_USD_ADDRESS).decimals());
         _requireDecimals(FEED_ETH_USD_REFERENCE, 8, IGuardFeed(FEED_ETH_USD_REFERENCE).decimals());
-        _paramBase[0] = 20;
-        _paramBase[1] = 100;
+        _gs().paramBase[0] = 20;
+        _gs().paramBase[1] = 100;
+    }
+
+    function _gs() private pure returns (GuardStorage storage $) {
+        assembly ("memory-safe") {
+            $.slot := GUARD_STORAGE
+        }
     }
 
     function _requireDecimals(address target, uint8 expected, uint8 actual) private pure {
@@ -157,7 +186,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @notice End of the current or last suspension of `feed` (0: never suspended).
     function suspendedUntil(uint8 feed) external view returns (uint64) {
-        return _suspendedUntil[_feed(feed)];
+        return _gs().suspendedUntil[_feed(feed)];
     }
 
     /// @notice Whether consumers must not use `feed` now.
@@ -168,7 +197,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// @notice The base value of `param`, changed only by `set` powers.
     function paramBase(uint8 param) external view returns (int256) {
         if (param >= N_PARAMS) revert UnknownParam(param);
-        return _paramBase[param];
+        return _gs().paramBase[param];
     }
 
     /// @notice The effective value of `param`: its base tightened by every live override.
@@ -179,29 +208,29 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// @notice End of the longest effect of the last firing of rule `ruleId` (0: never fired).
     function firedUntil(uint256 ruleId) external view returns (uint64) {
         _rule(ruleId);
-        return _firedUntil[ruleId];
+        return _gs().firedUntil[ruleId];
     }
 
     /// @notice End of the last use of `power` on `target` (recorded for powers with a cooldown).
     function usedUntil(uint16 power, uint8 target) external view returns (uint64) {
-        return _usedUntil[(uint256(power) << 8) | target];
+        return _gs().usedUntil[(uint256(power) << 8) | target];
     }
 
     /// @notice End of the block of `sender` on `scope` (a block on every scope included).
     function blockedUntil(address sender, uint8 scope) public view returns (uint64) {
-        uint64 a = _blockedUntil[sender][scope];
-        uint64 b = _blockedUntil[sender][ALL_SCOPES];
+        uint64 a = _gs().blockedUntil[sender][scope];
+        uint64 b = _gs().blockedUntil[sender][ALL_SCOPES];
         return a > b ? a : b;
     }
 
     /// @notice Whether `role`'s single-use `nonce` has been consumed (each role has its own).
     function nonceUsed(uint8 role, uint256 nonce) external view returns (bool) {
-        return _nonces[role].get(nonce);
+        return _gs().nonces[role].get(nonce);
     }
 
     /// @notice Earliest execution time of a queued operation (0: not queued).
     function queuedAt(bytes32 opHash) external view returns (uint64) {
-        return _queued[opHash].eta;
+        return _gs().queued[opHash].eta;
     }
 
     /// @notice Sum of the flows out of the vaults in `asset` over the trailing `window`.
@@ -314,7 +343,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         if (delay == 0) revert NotTimelocked(op.power);
         bytes32 opHash = _authorize(op, signatures, role);
         uint64 eta = _now() + delay;
-        _queued[opHash] = Queued(eta, role);
+        _gs().queued[opHash] = Queued(eta, role);
         emit OperationQueued(opHash, op.power, eta);
         return opHash;
     }
@@ -322,10 +351,10 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// @notice Executes a queued operation once its delay has passed (anyone may call).
     function executeQueued(Operation calldata op) external nonReentrant {
         bytes32 opHash = operationHash(op);
-        uint64 eta = _queued[opHash].eta;
+        uint64 eta = _gs().queued[opHash].eta;
         if (eta == 0) revert NotQueued(opHash);
         if (_now() < eta) revert TooEarly(opHash, eta);
-        delete _queued[opHash];
+        delete _gs().queued[opHash];
         _apply(op);
         emit OperationExecuted(opHash, op.power);
     }
@@ -343,7 +372,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     }
 
     function _isSuspended(uint8 feed) internal view returns (bool) {
-        return block.timestamp < _suspendedUntil[_feed(feed)];
+        return block.timestamp < _gs().suspendedUntil[_feed(feed)];
     }
 
     function _requireActive(uint8 scope) internal view {
@@ -357,9 +386,14 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         if (block.timestamp < until) revert SenderIsBlocked(sender, scope, until);
     }
 
-    function _scope(uint8 scope) private view returns (ScopeState storage) {
+    function _scope(uint8 scope) private view returns (ScopeState storage st) {
         if (scope >= N_SCOPES) revert UnknownScope(scope);
-        return _scopes[scope];
+        ScopeState[256] storage all = _gs().scopes;
+        // a ScopeState is one slot and a uint8 id is < 256: the array's bounds check (solc's)
+        // cannot fail, and leaving it out keeps `whenActive` within 10% of OZ's `whenNotPaused`
+        assembly ("memory-safe") {
+            st.slot := add(all.slot, scope)
+        }
     }
 
     function _feed(uint8 feed) private pure returns (uint8) {
@@ -369,13 +403,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     function _paramValue(uint8 param) internal view returns (int256 v) {
         if (param >= N_PARAMS) revert UnknownParam(param);
-        v = _paramBase[param];
+        v = _gs().paramBase[param];
         uint64 t = _now();
         if (param == 0) {
-            if (t < _overrideUntil[1] && int256(10) < v) v = 10;
+            if (t < _gs().overrideUntil[1] && int256(10) < v) v = 10;
         }
         if (param == 1) {
-            if (t < _overrideUntil[0] && int256(200) > v) v = 200;
+            if (t < _gs().overrideUntil[0] && int256(200) > v) v = 200;
         }
     }
 
@@ -387,7 +421,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// count for a power's cooldown.
     function _pause(uint8 scope, uint64 until) private returns (bool) {
         (bool hasMax, uint64 maxPause, uint64 gap) = _scopeLimits(scope);
-        ScopeState memory st = _scopes[scope];
+        ScopeState memory st = _gs().scopes[scope];
         uint64 t = _now();
         bool continues = st.pausedUntil != 0 && t <= st.pausedUntil;
         uint64 since = continues ? st.pausedSince : t;
@@ -398,38 +432,38 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         }
         if (hasMax && uint256(until) > uint256(since) + maxPause) until = since + maxPause;
         if (until <= st.pausedUntil || until <= t) return false;
-        _scopes[scope] = ScopeState(until, since);
+        _gs().scopes[scope] = ScopeState(until, since);
         emit Paused(scope, until, since);
         return true;
     }
 
     function _extend(uint8 scope, uint64 duration) private {
-        ScopeState memory st = _scopes[scope];
+        ScopeState memory st = _gs().scopes[scope];
         uint64 t = _now();
         bool continues = st.pausedUntil != 0 && t <= st.pausedUntil;
         uint64 since = continues ? st.pausedSince : t;
         uint64 until = (st.pausedUntil > t ? st.pausedUntil : t) + duration;
-        _scopes[scope] = ScopeState(until, since);
+        _gs().scopes[scope] = ScopeState(until, since);
         emit Paused(scope, until, since);
     }
 
     function _unpause(uint8 scope) private {
-        if (_now() < _scopes[scope].pausedUntil) {
-            _scopes[scope].pausedUntil = _now();
+        if (_now() < _gs().scopes[scope].pausedUntil) {
+            _gs().scopes[scope].pausedUntil = _now();
             emit Unpaused(scope);
         }
     }
 
     function _suspend(uint8 feed, uint64 until) private {
-        if (until > _suspendedUntil[feed]) {
-            _suspendedUntil[feed] = until;
+        if (until > _gs().suspendedUntil[feed]) {
+            _gs().suspendedUntil[feed] = until;
             emit Suspended(feed, until);
         }
     }
 
     function _resume(uint8 feed) private {
-        if (_now() < _suspendedUntil[feed]) {
-            _suspendedUntil[feed] = _now();
+        if (_now() < _gs().suspendedUntil[feed]) {
+            _gs().suspendedUntil[feed] = _now();
             emit Resumed(feed);
         }
     }
@@ -437,31 +471,31 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     function _override(uint8 param, uint256 slot, uint256 ruleId, int256 value, uint64 until)
         private
     {
-        _overrideUntil[slot] = until;
+        _gs().overrideUntil[slot] = until;
         emit ParamOverridden(param, ruleId, value, until);
     }
 
     function _block(address sender, uint8 scope, uint64 until) private {
-        if (until > _blockedUntil[sender][scope]) {
-            _blockedUntil[sender][scope] = until;
+        if (until > _gs().blockedUntil[sender][scope]) {
+            _gs().blockedUntil[sender][scope] = until;
             emit SenderBlocked(sender, scope, until);
         }
     }
 
     function _requireReady(uint256 ruleId, bool hasCooldown, uint64 cooldown) private view {
-        uint64 last = _firedUntil[ruleId];
+        uint64 last = _gs().firedUntil[ruleId];
         if (hasCooldown && last != 0 && _now() < uint256(last) + cooldown) {
             revert RuleCooldown(ruleId, last + cooldown);
         }
     }
 
     function _ready(uint256 ruleId, bool hasCooldown, uint64 cooldown) private view returns (bool) {
-        uint64 last = _firedUntil[ruleId];
+        uint64 last = _gs().firedUntil[ruleId];
         return !hasCooldown || last == 0 || _now() >= uint256(last) + cooldown;
     }
 
     function _markFired(uint256 ruleId, uint64 until) private {
-        _firedUntil[ruleId] = until;
+        _gs().firedUntil[ruleId] = until;
         emit BreakerFired(ruleId, msg.sender, until);
     }
 
@@ -485,13 +519,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// (`last < nb < last + 12`): ring entries tagged `j - 12` for `j` in (last, nb].
     function _expired(uint256 k, uint256 last, uint256 nb) private view returns (uint256 sum) {
         for (uint256 j = last + 1; j <= nb; ++j) {
-            uint256 e = _ring[k][j % 12];
+            uint256 e = _gs().ring[k][j % 12];
             if ((e >> 128) + 12 == j) sum += uint128(e);
         }
     }
 
     function _seriesSum(uint256 k, uint64 bucket) private view returns (uint256) {
-        SeriesHead memory h = _heads[k];
+        SeriesHead memory h = _gs().heads[k];
         uint256 nb = block.timestamp / bucket;
         if (nb <= h.lastBucket) return h.total;
         if (nb >= uint256(h.lastBucket) + 12) return 0;
@@ -504,7 +538,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// total of 12 buckets always fits. In the current bucket this touches the head slot only;
     /// a new bucket files the finished one into the ring and drops what left the window.
     function _seriesAdd(uint256 k, uint64 bucket, uint256 amount) private returns (uint256 added) {
-        SeriesHead memory h = _heads[k];
+        SeriesHead memory h = _gs().heads[k];
         uint256 nb = block.timestamp / bucket;
         uint256 total = h.total;
         uint256 current = h.current;
@@ -513,17 +547,17 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
                 total = 0;
             } else {
                 if (total != current) total -= _expired(k, h.lastBucket, nb);
-                if (current != 0) _ring[k][h.lastBucket % 12] = (uint256(h.lastBucket) << 128) | current;
+                if (current != 0) _gs().ring[k][h.lastBucket % 12] = (uint256(h.lastBucket) << 128) | current;
             }
             current = 0;
         }
         added = amount < BUCKET_CAP - current ? amount : BUCKET_CAP - current;
-        _heads[k] = SeriesHead(uint40(nb), uint104(current + added), uint112(total + added));
+        _gs().heads[k] = SeriesHead(uint40(nb), uint104(current + added), uint112(total + added));
     }
 
     /// @dev Takes back what `_seriesAdd` added in this transaction (same bucket).
     function _seriesUndo(uint256 k, uint256 added) private {
-        SeriesHead storage h = _heads[k];
+        SeriesHead storage h = _gs().heads[k];
         h.current -= uint104(added);
         h.total -= uint112(added);
     }
@@ -792,8 +826,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     {
         if (block.timestamp > op.deadline) revert Expired(op.deadline);
         // one nonce space per role: no role can consume (front-run) another role's nonce
-        if (_nonces[role].get(op.nonce)) revert NonceUsed(op.nonce);
-        _nonces[role].set(op.nonce);
+        if (_gs().nonces[role].get(op.nonce)) revert NonceUsed(op.nonce);
+        _gs().nonces[role].set(op.nonce);
         if (signatures.length > N_SIGNERS) revert TooManySignatures(signatures.length);
         opHash = operationHash(op);
         uint256 mask = 0;
@@ -958,7 +992,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         private
     {
         _checkUse(power, target, hasCooldown, cooldown);
-        if (hasCooldown) _usedUntil[(uint256(power) << 8) | target] = _now() + duration;
+        if (hasCooldown) _gs().usedUntil[(uint256(power) << 8) | target] = _now() + duration;
     }
 
     function _checkUse(uint16 power, uint8 target, bool hasCooldown, uint64 cooldown)
@@ -966,7 +1000,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         view
     {
         if (!hasCooldown) return;
-        uint64 last = _usedUntil[(uint256(power) << 8) | target];
+        uint64 last = _gs().usedUntil[(uint256(power) << 8) | target];
         if (last != 0 && _now() < uint256(last) + cooldown) {
             revert PowerCooldown(power, target, last + cooldown);
         }
@@ -982,7 +1016,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             if ((op.targets >> s) & 1 == 0) continue;
             // a pause `gap` refuses (or that changes nothing) does not use the cooldown
             _checkUse(op.power, s, hasCd, cd);
-            if (_pause(s, _now() + d) && hasCd) _usedUntil[(uint256(op.power) << 8) | s] = _now() + d;
+            if (_pause(s, _now() + d) && hasCd) _gs().usedUntil[(uint256(op.power) << 8) | s] = _now() + d;
         }
     }
 
@@ -1037,17 +1071,17 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     {
         _use(op.power, param, hasCd, cd, 0);
         int256 v = op.value < lo ? lo : (op.value > hi ? hi : op.value);
-        _paramBase[param] = v;
+        _gs().paramBase[param] = v;
         emit ParamBaseSet(param, v);
     }
 
     function _powerCancel(Operation calldata op, uint8 role, bool hasCd, uint64 cd) private {
         _use(op.power, role, hasCd, cd, 0);
         bytes32 opHash = bytes32(uint256(op.value));
-        Queued memory q = _queued[opHash];
+        Queued memory q = _gs().queued[opHash];
         if (q.eta == 0) revert NotQueued(opHash);
         if (q.role != role) revert WrongRole(opHash);
-        delete _queued[opHash];
+        delete _gs().queued[opHash];
         emit OperationCancelled(opHash);
     }
 

@@ -50,6 +50,7 @@ interface IGoldenVenueGuard is IERC5267 {
     event OperationCancelled(bytes32 indexed opHash);
 
     error ScopePaused(uint8 scope, uint64 until);
+    error GuardAlreadyInitialized();
     error WrongDecimals(address target, uint8 expected, uint8 actual);
     error SenderIsBlocked(address sender, uint8 scope, uint64 until);
     error UnknownScope(uint8 scope);
