@@ -126,6 +126,26 @@ def test_a_safe_signature_it_did_not_approve_is_refused(setup: Setup) -> None:
     assert not g.nonceUsed(0, 12).call()
 
 
+def test_an_owner_change_between_signing_and_execution_voids_the_signature(
+        setup: Setup) -> None:
+    """A Safe's signature is checked when `execute` runs: after its owners swap one of them
+    out, the gathered signature no longer counts (and the new owners can sign again)."""
+    s, g = setup, setup.guard.contract.functions
+    snap = s.chain.snapshot()
+    chosen = op(0, BOTH, H, nonce=17)
+    entry = s.safe.guard_signature(s.digest(chosen), OWNERS)
+    old, new = Account.from_key(OWNERS[1]).address, Account.from_key(SIGNER_KEYS[4]).address
+    s.safe.swap_owner(old, new, OWNERS, s.chain.accounts[0])
+    sigs = _with_alice(s, chosen, entry)
+    expect_revert(s.chain, s.guard.contract, g.execute(s.guard.call_tuple(chosen), sigs),
+                  s.chain.accounts[2], "BadSignature")
+    fresh = s.safe.guard_signature(s.digest(chosen), (OWNERS[0], SIGNER_KEYS[4]))
+    s.chain.tx(g.execute(s.guard.call_tuple(chosen), _with_alice(s, chosen, fresh)),
+               s.chain.accounts[2])
+    assert g.nonceUsed(0, 17).call()
+    s.chain.revert(snap)
+
+
 def test_a_contract_signer_counts_once_and_in_address_order(setup: Setup) -> None:
     s, g = setup, setup.guard.contract.functions
     chosen = op(0, BOTH, H, nonce=13)

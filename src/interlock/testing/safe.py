@@ -27,6 +27,7 @@ from interlock.testing.contracts import deploy
 
 _ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts"
 ZERO = "0x" + "00" * 20
+SENTINEL = "0x" + "00" * 19 + "01"  # the head of a Safe's owner list
 
 
 def artifact(path: str) -> dict[str, Any]:
@@ -61,6 +62,24 @@ class Safe:
     def guard_signature(self, digest: bytes, keys: Sequence[bytes]) -> bytes:
         """The guard's entry for this Safe: its address (20 bytes), then its signature."""
         return bytes.fromhex(self.address[2:]) + self.owner_signatures(digest, keys)
+
+    def swap_owner(self, old: str, new: str, keys: Sequence[bytes], sender: str) -> None:
+        """Replace owner `old` by `new` with a Safe transaction its owners (`keys`) sign."""
+        owners = list(self.contract.functions.getOwners().call())
+        i = owners.index(old)
+        prev = owners[i - 1] if i else SENTINEL
+        data = self.contract.encode_abi("swapOwner", [prev, old, new])
+        tx = (self.address, 0, bytes.fromhex(data[2:]), 0, 0, 0, 0, ZERO, ZERO)
+        nonce = self.contract.functions.nonce().call()
+        h = bytes(self.contract.functions.getTransactionHash(*tx, nonce).call())
+        signed = sorted((int(Account.from_key(k).address, 16), Account.unsafe_sign_hash(h, k))
+                        for k in keys)
+        sigs = b"".join(x.r.to_bytes(32, "big") + x.s.to_bytes(32, "big") + bytes([x.v])
+                        for _, x in signed)
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.contract.functions.execTransaction(*tx, sigs).transact({"from": sender}))
+        if receipt["status"] != 1 or old in self.contract.functions.getOwners().call():
+            raise RuntimeError("the Safe did not swap its owner")
 
 
 def deploy_safe(w3: Web3, owners: Sequence[str], threshold: int,
