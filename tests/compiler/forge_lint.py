@@ -42,9 +42,11 @@ def lint(sources: Mapping[str, str], workdir: Path) -> Counter[tuple[str, str]]:
     wrapper = workdir / "solc"
     wrapper.write_text(_WRAPPER.format(solcjs=find_solcjs()))
     wrapper.chmod(0o755)
+    oz = find_solcjs().parent / "@openzeppelin" / "contracts"
     (workdir / "foundry.toml").write_text(
         f'[profile.default]\nsrc = "src"\noffline = true\nsolc = "{wrapper}"\n'
-        'evm_version = "prague"\n')
+        'evm_version = "prague"\n'
+        f'remappings = ["@openzeppelin/contracts/={oz}/"]\n')  # as a Foundry project maps it
     proc = subprocess.run([str(forge()), "lint", "--json", "--severity", *SEVERITIES],
                           cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
     found: Counter[tuple[str, str]] = Counter()

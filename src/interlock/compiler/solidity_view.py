@@ -216,7 +216,7 @@ def build_view(program: Program, version: str) -> GuardView:
         constants=constant_lines(program, names),
         constructor_lines=[
             *_decimals_checks(program, names),
-            *(f"_gs().paramBase[{p.index}] = {p.initial};" for p in program.params),
+            *(f"$.paramBase[{p.index}] = {p.initial};" for p in program.params),
         ],
         param_value_lines=param_value_lines(program, slots),
         vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),

@@ -141,8 +141,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         _requireDecimals(ASSET_USDC, 6, IGuardToken(ASSET_USDC).decimals());
         _requireDecimals(FEED_ETH_USD_ADDRESS, 8, IGuardFeed(FEED_ETH_USD_ADDRESS).decimals());
         _requireDecimals(FEED_ETH_USD_REFERENCE, 8, IGuardFeed(FEED_ETH_USD_REFERENCE).decimals());
-        _gs().paramBase[0] = 20;
-        _gs().paramBase[1] = 100;
+        $.paramBase[0] = 20;
+        $.paramBase[1] = 100;
     }
 
     function _gs() private pure returns (GuardStorage storage $) {
