@@ -190,7 +190,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 import {GoldenVenueGuarded} from "./GoldenVenueGuarded.sol";
 
 /// The guard's lock is OpenZeppelin's ReentrancyGuardTransient: one base, one `nonReentrant`.
-contract Venue is GoldenVenueGuarded, ReentrancyGuardTransient, Pausable {
+contract Venue is ReentrancyGuardTransient, Pausable, GoldenVenueGuarded {
     uint256 public n;
     constructor() EIP712("GoldenVenueGuard", "1") {}
     function trade() external nonReentrant whenNotPaused whenActive(SCOPE_TRADING) { n += 1; }
