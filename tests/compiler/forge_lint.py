@@ -34,14 +34,20 @@ def forge() -> Path:
     return path
 
 
+def solc_wrapper(workdir: Path) -> Path:
+    """A `solc` command in `workdir` that runs the pinned solcjs (what forge is pointed at)."""
+    wrapper = workdir / "solc"
+    wrapper.write_text(_WRAPPER.format(solcjs=find_solcjs()))
+    wrapper.chmod(0o755)
+    return wrapper
+
+
 def lint(sources: Mapping[str, str], workdir: Path) -> Counter[tuple[str, str]]:
     """(level, lint id) -> number of findings of `forge lint` on `sources`."""
     (workdir / "src").mkdir(parents=True)
     for name, text in sources.items():
         (workdir / "src" / name).write_text(text)
-    wrapper = workdir / "solc"
-    wrapper.write_text(_WRAPPER.format(solcjs=find_solcjs()))
-    wrapper.chmod(0o755)
+    wrapper = solc_wrapper(workdir)
     oz = find_solcjs().parent / "@openzeppelin" / "contracts"
     (workdir / "foundry.toml").write_text(
         f'[profile.default]\nsrc = "src"\noffline = true\nsolc = "{wrapper}"\n'
