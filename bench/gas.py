@@ -50,6 +50,7 @@ HARNESS = """// SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;
 
 import {{I{p}Guard}} from "./I{p}Guard.sol";
+import {{EIP712}} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {{{p}Guarded}} from "./{p}Guarded.sol";
 
 contract ExternalGuardProtocol {{
@@ -69,6 +70,8 @@ contract ExternalGuardProtocol {{
 }}
 
 contract InheritedGuardProtocol is {p}Guarded {{
+    constructor() EIP712("{p}Guard", "1") {{}}
+
     uint256 public counter = 1;
 
     function act() external whenActive(0) {{
@@ -81,6 +84,8 @@ contract InheritedGuardProtocol is {p}Guarded {{
 /// @dev The same, on scope 1 (`max`/`gap`); a contract of its own so that `act()` has the
 /// same selector and dispatch cost as above.
 contract LimitedScopeProtocol is {p}Guarded {{
+    constructor() EIP712("{p}Guard", "1") {{}}
+
     uint256 public counter = 1;
 
     function act() external whenActive(1) {{
@@ -91,6 +96,8 @@ contract LimitedScopeProtocol is {p}Guarded {{
 }}
 
 contract SenderScopeProtocol is {p}Guarded {{
+    constructor() EIP712("{p}Guard", "1") {{}}
+
     uint256 public counter = 1;
 
     function act() external whenActiveFor(0, msg.sender) {{

@@ -12,7 +12,8 @@ import pytest
 
 from interlock import __version__
 from interlock.build import MANIFEST, BuildOptions, build
-from interlock.compiler.solc import SOLC_VERSION
+from interlock.compiler.solc import SOLC_VERSION, compile_sources
+from interlock.compiler.solc_imports import with_imports
 
 ROOT = Path(__file__).resolve().parents[1]
 VENUE = ROOT / "examples" / "perp_venue.guard"
@@ -23,7 +24,9 @@ pytestmark = pytest.mark.evm
 
 
 def files_of(directory: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(directory.iterdir()) if p.is_file()}
+    """Every file under `directory` by its relative path (OpenZeppelin's are in subfolders)."""
+    return {p.relative_to(directory).as_posix(): p.read_bytes()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +94,21 @@ def test_the_manifest_hashes_the_source_and_every_output(built: Path, venue: Pat
     assert set(manifest["files"]) == set(on_disk) - {MANIFEST}
     for name, digest in manifest["files"].items():
         assert hashlib.sha256(on_disk[name]).hexdigest() == digest
-    assert sorted(protocol["outputs"]) == sorted(manifest["files"])
+    deps = {n for n in manifest["files"] if n.startswith("@openzeppelin/contracts/")}
+    assert sorted(protocol["outputs"]) == sorted(set(manifest["files"]) - deps)
+    assert manifest["dependencies"] == {"@openzeppelin/contracts": "5.7.0"}
+
+
+def test_the_outputs_compile_on_their_own(built: Path) -> None:
+    """Self-contained: the guard's OpenZeppelin imports are written beside it under their import
+    names, so solc with the output directory as base path needs no `node_modules`."""
+    sources = {n: t.decode() for n, t in files_of(built).items() if n.endswith(".sol")}
+    assert "@openzeppelin/contracts/utils/cryptography/ECDSA.sol" in sources
+    assert with_imports(sources, root=built) == sources  # nothing is missing from `built`
+    compiled = compile_sources(sources)
+    artifact = json.loads((built / "PerpVenueGuard.json").read_text())
+    assert compiled.contract("PerpVenueGuard").bytecode == artifact["bytecode"]
+    assert not (built / "PerpVenue.ECDSA.json").exists()  # no artifacts of OpenZeppelin's
 
 
 def test_rebuilding_is_byte_identical_and_writes_nothing(built: Path, venue: Path) -> None:

@@ -8,6 +8,7 @@ Per protocol `NAME`, the output directory receives (flat, names prefixed by the 
 | --- | --- |
 | `NAMEGuard.sol`, `INAMEGuard.sol`, `NAMEGuarded.sol` | the Solidity guard (`emit_solidity`) |
 | `NAMEReferenceVault.sol` | a vault that checks entitlement first (`emit_reference_vault`) |
+| `@openzeppelin/contracts/...` | the OpenZeppelin files the guard imports (import names as paths) |
 | `<Contract>.json` | each contract compiled from them: ABI, creation and runtime bytecode |
 | the monitor module(s) | the web3.py monitor (`emit_monitor`) |
 | `NAME.ir.json` | the checked IR |
@@ -43,6 +44,7 @@ from interlock.check import CheckOptions, file_report, verify_properties
 from interlock.compiler.codesize import size_diagnostic, too_large
 from interlock.compiler.monitor_gen import emit_monitor
 from interlock.compiler.solc import EVM_VERSION, OPTIMIZER_RUNS, compile_sources
+from interlock.compiler.solc_imports import dependency_files, package_versions
 from interlock.compiler.solidity import emit_reference_vault, emit_solidity
 from interlock.dsl.frontend import compile_file
 from interlock.ir.diagnostics import Diagnostic
@@ -214,6 +216,7 @@ def render_outputs(
 ) -> dict[str, bytes]:
     """Every output file of the build, in memory (file name -> bytes), manifest included."""
     outputs: dict[str, bytes] = {}
+    dependencies: dict[str, str] = {}  # OpenZeppelin's files, shared by every protocol
     protocols: list[Json] = []
     solc_version = ""
     by_path = {f.path: f for f in files}
@@ -223,9 +226,10 @@ def render_outputs(
         own.update({name: text.encode() for name, text in sources.items()})
         compiled = compile_sources(sources, runs=runs)
         solc_version = compiled.version
+        dependencies.update(dependency_files(sources))
         for key, contract in sorted(compiled.contracts.items()):
-            if ":" not in key:
-                continue  # the same contract is also listed by its bare name
+            if ":" not in key or contract.source in dependencies:
+                continue  # listed by its bare name too, or a library's (OpenZeppelin's)
             own[_artifact_name(program.protocol, contract.name)] = dumps(
                 {
                     "contractName": contract.name,
@@ -251,10 +255,12 @@ def render_outputs(
                 "outputs": sorted(own),
             }
         )
+    outputs.update({name: text.encode() for name, text in sorted(dependencies.items())})
     manifest = {
         "interlock": __version__,
         "ir_version": IR_VERSION,
         "solc": {"version": solc_version, "evm_version": EVM_VERSION, "optimizer_runs": runs},
+        "dependencies": package_versions(dependencies),
         "protocols": protocols,
         "files": {name: sha256(data) for name, data in sorted(outputs.items())},
     }
@@ -334,6 +340,7 @@ def write_outputs(
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)  # `@openzeppelin/contracts/...`
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as f:

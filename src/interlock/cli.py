@@ -334,6 +334,8 @@ def deploy(
     except (RpcError, ConnectionLost) as err:
         typer.echo(f"error: deployment failed: {err}", err=True)
         return 1
+    for warning in dep.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(dep.address)
     typer.echo(f"{dep.protocol}Guard deployed on chain {dep.chain_id} at {dep.address} "
                f"(tx {dep.tx_hash}, block {dep.block}); recorded in {built.deployment_record}",

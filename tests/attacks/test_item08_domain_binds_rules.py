@@ -65,7 +65,7 @@ def test_power_hash_is_the_power_not_its_index() -> None:
     m1 = eip712.operation_message(v1, op(0, DEPOSITS, H))
     m2 = eip712.operation_message(v2, op(0, DEPOSITS, H))
     assert m1 != m2  # same chosen fields, different powers at index 0
-    assert eip712.domain(v1, 1, "0x" + "11" * 20) != eip712.domain(v2, 1, "0x" + "11" * 20)
+    assert m1["rulesHash"] != m2["rulesHash"]
 
 
 def test_comment_and_layout_edits_keep_the_rules_hash() -> None:
@@ -74,5 +74,4 @@ def test_comment_and_layout_edits_keep_the_rules_hash() -> None:
     a = compile_text(text, "a.guard").program
     b = compile_text(edited, "b.guard").program
     assert a is not None and b is not None and a.source_sha256 != b.source_sha256
-    assert eip712.domain(a, 1, "0x" + "11" * 20) == eip712.domain(b, 1, "0x" + "11" * 20)
     assert eip712.operation_message(a, op(0, 1, H)) == eip712.operation_message(b, op(0, 1, H))

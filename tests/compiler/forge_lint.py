@@ -34,17 +34,25 @@ def forge() -> Path:
     return path
 
 
+def solc_wrapper(workdir: Path) -> Path:
+    """A `solc` command in `workdir` that runs the pinned solcjs (what forge is pointed at)."""
+    wrapper = workdir / "solc"
+    wrapper.write_text(_WRAPPER.format(solcjs=find_solcjs()))
+    wrapper.chmod(0o755)
+    return wrapper
+
+
 def lint(sources: Mapping[str, str], workdir: Path) -> Counter[tuple[str, str]]:
     """(level, lint id) -> number of findings of `forge lint` on `sources`."""
     (workdir / "src").mkdir(parents=True)
     for name, text in sources.items():
         (workdir / "src" / name).write_text(text)
-    wrapper = workdir / "solc"
-    wrapper.write_text(_WRAPPER.format(solcjs=find_solcjs()))
-    wrapper.chmod(0o755)
+    wrapper = solc_wrapper(workdir)
+    oz = find_solcjs().parent / "@openzeppelin" / "contracts"
     (workdir / "foundry.toml").write_text(
         f'[profile.default]\nsrc = "src"\noffline = true\nsolc = "{wrapper}"\n'
-        'evm_version = "prague"\n')
+        'evm_version = "prague"\n'
+        f'remappings = ["@openzeppelin/contracts/={oz}/"]\n')  # as a Foundry project maps it
     proc = subprocess.run([str(forge()), "lint", "--json", "--severity", *SEVERITIES],
                           cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
     found: Counter[tuple[str, str]] = Counter()

@@ -72,9 +72,13 @@ def test_compiled_events_and_errors_are_the_definition() -> None:
     front = compile_file(GOLDEN)
     assert front.program is not None, front.diagnostics
     result = compile_sources(emit_solidity(front.program), allow_warnings=False)
-    for name in (f"{front.program.protocol}Guard", f"I{front.program.protocol}Guard"):
-        compiled = _compiled_events(result.contract(name).abi)
-        assert compiled == _defined_events(GUARD_EVENTS + GUARD_ERRORS), name
+    protocol = front.program.protocol
+    guard = _compiled_events(result.contract(f"{protocol}Guard").abi)
+    assert guard == _defined_events(GUARD_EVENTS + GUARD_ERRORS)
+    # OpenZeppelin's contracts (not its IERC5267, which the interface extends) declare the rest
+    ours = tuple(e for e in GUARD_ERRORS if not e.declared_by_oz)
+    iface = _compiled_events(result.contract(f"I{protocol}Guard").abi)
+    assert iface == _defined_events(GUARD_EVENTS + ours)
 
 
 def test_signatures_and_encoding() -> None:

@@ -199,7 +199,9 @@ def test_duplicated_unsorted_high_s_and_malformed_signatures(venue: Venue) -> No
     reverts(venue, o, [a_sig, a_sig], "SignersNotSorted")  # duplicated
     reverts(venue, o, list(reversed(sigs)), "SignersNotSorted")  # unsorted
     reverts(venue, o, [sigs[0], to_high_s(sigs[1])], "HighS")
-    reverts(venue, o, [sigs[0], sigs[1][:64]], "BadSignature")
+    # not 65 bytes: a contract signer's entry (address first), and r's 20 bytes are no signer
+    reverts(venue, o, [sigs[0], sigs[1][:64]], "UnknownSigner")
+    reverts(venue, o, [sigs[0], sigs[1][:19]], "BadSignature")  # shorter than an address
     reverts(venue, o, [sigs[0], sigs[1][:64] + bytes([29])], "BadSignature")
     reverts(venue, o, [], "RoleNotSatisfied")
     reverts(venue, o, sigs * 3, "TooManySignatures")

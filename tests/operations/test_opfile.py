@@ -41,8 +41,8 @@ def test_schema_is_committed_and_files_validate(program: Program) -> None:
     assert f.summary.startswith("pause deposits, withdrawals for 6h -- power 0")
     assert f.typed_data["types"]["Operation"] == eip712.message_types()["Operation"]
     assert f.typed_data["domain"] == {"name": "OpsVenueGuard", "version": "1", "chainId": 1,
-                                      "verifyingContract": GUARD,
-                                      "salt": eip712.rules_hash(program)}
+                                      "verifyingContract": GUARD}
+    assert f.typed_data["message"]["rulesHash"] == eip712.rules_hash(program)
     opfile.check_file(program, f)
 
 

@@ -128,8 +128,9 @@ def test_crafted_refusals_are_sentences(env: Env) -> None:
         "[SignersNotSorted]")
     assert refusal(env, "execute", op.as_tuple(), [good[0], to_high_s(good[1])]) == \
         "signature 1 is high-s (malleable); the guard wants low-s [HighS]"
-    assert refusal(env, "execute", op.as_tuple(), [good[0][:64]]) == \
-        "signature 0 is malformed or recovers to no address [BadSignature]"
+    assert refusal(env, "execute", op.as_tuple(), [good[0][:19]]) == \
+        "signature 0 is malformed, recovers to no address, or its contract signer refused " \
+        "it [BadSignature]"
     stranger = Account.from_key(b"\x42" * 32)
     dom = domain(env.program, env.chain.w3.eth.chain_id, env.guard)
     foreign = sign_operation(op, [b"\x42" * 32], dom)

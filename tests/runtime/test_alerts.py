@@ -29,7 +29,8 @@ def test_severities_by_rule_power_or_event() -> None:
 def test_revert_reasons_are_decoded_from_the_guard_errors() -> None:
     data = selector("RuleCooldown(uint256,uint64)") + encode(["uint256", "uint64"], [3, 99])
     assert decode_revert(data) == "RuleCooldown(ruleId=3, readyAt=99)"
-    assert decode_revert(selector("Reentrancy()")) == "Reentrancy()"
+    reentered = "ReentrancyGuardReentrantCall()"
+    assert decode_revert(selector(reentered)) == reentered
     assert decode_revert(b"\x01\x02\x03\x04") == "0x01020304"
     assert decode_revert(b"") == "reverted without data"
 

@@ -163,3 +163,41 @@ def test_deploy_refuses_violated_builds_and_addresses_without_code(
         assert "--force deploys anyway" in err
         code, err = deploy(forced, "--force")
         assert code == 0 and "warning: the build's proof report shows violated" in err, err
+
+
+def test_deploy_warns_about_a_signer_that_cannot_sign(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A contract without EIP-1271 declared as a signer is warned about; a Safe is not."""
+    from eth_account import Account
+
+    from interlock.testing.safe import deploy_safe
+
+    build = tmp_path / "build"
+    with Anvil() as node:
+        w3, kit = Web3(Web3.HTTPProvider(node.http_url)), compile_testkit()
+        safe = deploy_safe(w3, [Account.from_key(DEFAULT_KEYS[2]).address], 1)
+        holder = deploy_compiled(w3, kit, "NoSigner")  # funds, an empty fallback, no key
+        write_build(build, {**stand_ins(node), "bob": safe.address, "carol": holder.address})
+        monkeypatch.setenv("DEPLOYER", DEFAULT_KEYS[0])
+        assert main(["deploy", str(build), "--rpc", node.http_url, "--key-env", "DEPLOYER"]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: signer `carol` at {holder.address} is a contract without EIP-1271" in err
+    assert "`bob`" not in err and "`alice`" not in err
+    record = json.loads((build / "Venue.deployment.json").read_text())
+    assert len(record["31337"]["warnings"]) == 1
+
+
+@pytest.mark.parametrize(("code", "answer", "reverted", "cannot"), [
+    ("0x", None, None, False),  # an EOA (or nothing deployed yet)
+    ("0xef0100" + "11" * 20, None, "", False),  # an EIP-7702 account keeps its key
+    ("0x6080", "0x" + "00" * 32, None, False),  # answers a word: has the function
+    ("0x6080", None, "0x08c379a0" + "00" * 64, False),  # a Safe: "Hash not approved"
+    ("0x6080", "0x", None, True),  # an empty fallback
+    ("0x6080", None, "", True),  # no function, no fallback
+])
+def test_which_contracts_cannot_sign(code: str, answer: str | None, reverted: str | None,
+                                     cannot: bool) -> None:
+    from interlock.runtime.signer_probe import cannot_sign
+
+    assert cannot_sign(code, answer, reverted) is cannot

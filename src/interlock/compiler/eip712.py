@@ -7,13 +7,19 @@ wallet signs) and turns a file's message back into the ABI tuple with `message_t
 added here (a rules hash, a role id) therefore reaches the guard, the files and the signatures
 together.
 
-What a signature binds (docs/guard.md, "Signatures"): the domain's `salt` is `rules_hash`, the
+What a signature binds (docs/guard.md, "Signatures"): the message's `rulesHash` is the
 keccak256 of the program's canonical text (`interlock.ir.canonical`: spans, path and byte hash
-left out, so a comment or format edit keeps it and any change of meaning does not), and the
-message's `powerHash` is the keccak256 of the power's canonical text. Both are *derived*: the
-guard holds them as constants and puts them into the digest itself, so they are not in the
-`execute` tuple (`CALL_FIELDS`); a signature made for another rule file or another power at the
-same index recovers to no signer of this guard.
+left out, so a comment or format edit keeps it and any change of meaning does not), and its
+`powerHash` is the keccak256 of the power's canonical text. Both are *derived*: the guard holds
+them as constants and puts them into the digest itself, so they are not in the `execute` tuple
+(`CALL_FIELDS`); a signature made for another rule file or another power at the same index
+recovers to no signer of this guard.
+
+The domain is OpenZeppelin's `EIP712` (name, version, chainId, verifyingContract), which has no
+`salt`: the rules hash therefore moved from the domain into the message. A protocol that
+inherits `NAMEGuarded` next to another `EIP712` user (`ERC20Permit`) shares that contract's one
+domain, so its `name` is the protocol's choice (`domain(..., name=)`); the typehash and
+`rulesHash` keep a guard operation apart from every other message signed in that domain.
 """
 
 from __future__ import annotations
@@ -36,9 +42,9 @@ DOMAIN_FIELDS: tuple[tuple[str, str], ...] = (
     ("version", "string"),
     ("chainId", "uint256"),
     ("verifyingContract", "address"),
-    ("salt", "bytes32"),
 )
 OPERATION_FIELDS: tuple[tuple[str, str], ...] = (
+    ("rulesHash", "bytes32"),
     ("power", "uint16"),
     ("powerHash", "bytes32"),
     ("targets", "uint256"),
@@ -47,6 +53,8 @@ OPERATION_FIELDS: tuple[tuple[str, str], ...] = (
     ("deadline", "uint256"),
 )
 OPERATION_DOCS: dict[str, str] = {
+    "rulesHash": "keccak256 of the rules' canonical text (derived: the guard fills it in, it "
+                 "is not part of the `execute` tuple)",
     "power": "the power's id (declaration order of `allow` lines, from 0)",
     "powerHash": "keccak256 of the power's canonical text (derived from the rules: the guard "
                  "fills it in, it is not part of the `execute` tuple)",
@@ -73,7 +81,7 @@ def _hex(data: bytes) -> str:
 
 
 def rules_hash(program: Program) -> str:
-    """The domain's `salt`: keccak256 of the program's canonical text (0x-prefixed hex)."""
+    """The message's `rulesHash`: keccak256 of the program's canonical text (0x-prefixed hex)."""
     return _hex(keccak(text=program_text(program)))
 
 
@@ -85,15 +93,15 @@ def power_hash(power: Power) -> str:
 NO_POWER_HASH = _hex(bytes(32))  # the guard's `_powerHash` of an unknown power id
 
 
-def domain(program: Program, chain_id: int, guard: str) -> dict[str, Any]:
-    """The guard's domain: name `<Protocol>Guard`, version `1`, this chain, this guard, and
-    `salt` = these rules."""
+def domain(program: Program, chain_id: int, guard: str, name: str | None = None
+           ) -> dict[str, Any]:
+    """The guard's domain: name `<Protocol>Guard` (or the `EIP712` name the inheriting
+    protocol gave), version `1`, this chain, this guard."""
     values: dict[str, Any] = {
-        "name": domain_name(program.protocol),
+        "name": name or domain_name(program.protocol),
         "version": DOMAIN_VERSION,
         "chainId": chain_id,
         "verifyingContract": guard,
-        "salt": rules_hash(program),
     }
     return {n: values[n] for n, _ in DOMAIN_FIELDS}
 
@@ -106,7 +114,7 @@ def message_types() -> dict[str, list[dict[str, str]]]:
 # what the proposer chooses; every other Operation field is derived from the rules
 CHOSEN_FIELDS = ("power", "targets", "value", "nonce", "deadline")
 # derived fields the guard computes from `power` instead of reading them from the call
-DERIVED_FIELDS = ("powerHash",)
+DERIVED_FIELDS = ("rulesHash", "powerHash")
 # the Solidity `Operation` struct: the ABI tuple of `execute`, `queue` and `executeQueued`
 CALL_FIELDS: tuple[tuple[str, str], ...] = tuple(
     (n, t) for n, t in OPERATION_FIELDS if n not in DERIVED_FIELDS)
@@ -130,6 +138,7 @@ def operation_message(program: Program, chosen: Mapping[str, Any]) -> dict[str, 
     rules (the power's hash) is computed here, so proposers, signers' checks and the guard
     agree on it without anyone typing it."""
     values: dict[str, Any] = {n: int(chosen[n]) for n in CHOSEN_FIELDS}
+    values["rulesHash"] = rules_hash(program)
     values["powerHash"] = power_hash_of(program, values["power"])
     return message(values)
 
@@ -161,21 +170,17 @@ def message_tuple(msg: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 # how the guard encodes each field in `operationHash` and in the domain separator
-_ENCODED = {"powerHash": "_powerHash(op.power)"}
-_DOMAIN_ENCODED = {"name": "NAME_HASH", "version": "VERSION_HASH", "chainId": "block.chainid",
-                   "verifyingContract": "address(this)", "salt": "RULES_HASH"}
+_ENCODED = {"rulesHash": "RULES_HASH", "powerHash": "_powerHash(op.power)"}
 
 
 def solidity_view(program: Program) -> dict[str, Any]:
-    """What the guard templates lay out: struct members, typehash strings, encoded fields,
-    the rules hash and each power's hash."""
+    """What the guard templates lay out: struct members, the typehash string, encoded fields,
+    the rules hash and each power's hash (the domain is OpenZeppelin's `EIP712`)."""
     return {
         "rules_hash": rules_hash(program),
         "power_hashes": [(w.id, power_hash(w)) for w in program.powers],
         "struct_fields": [f"{t} {n};" for n, t in CALL_FIELDS],
         "operation_type": type_string(PRIMARY_TYPE, OPERATION_FIELDS),
-        "domain_type": type_string(DOMAIN_TYPE, DOMAIN_FIELDS),
         "encoded_fields": ", ".join(_ENCODED.get(n, f"op.{n}") for n, _ in OPERATION_FIELDS),
-        "domain_encoded": ", ".join(_DOMAIN_ENCODED[n] for n, _ in DOMAIN_FIELDS),
         "version": DOMAIN_VERSION,
     }

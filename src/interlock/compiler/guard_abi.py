@@ -32,7 +32,8 @@ class Param:
     @property
     def declaration(self) -> str:
         """`uint8 scope`; reference types of an external function's inputs are `calldata`."""
-        location = "calldata" if self.type == "Operation" or self.type.endswith("[]") else ""
+        dynamic = self.type in ("Operation", "bytes") or self.type.endswith("[]")
+        location = "calldata" if dynamic else ""
         indexed = "indexed" if self.indexed else ""
         return " ".join(part for part in (self.type, location, indexed, self.name) if part)
 
@@ -43,6 +44,7 @@ class Function:
     inputs: tuple[Param, ...]
     outputs: tuple[Param, ...]
     mutability: Mutability
+    declared_by_oz: bool = False  # an OpenZeppelin interface declares it: ours must not
 
     @property
     def signature(self) -> str:
@@ -76,6 +78,7 @@ class Event:
     kind: Literal["event", "error"]
     name: str
     inputs: tuple[Param, ...]
+    declared_by_oz: bool = False  # an OpenZeppelin base declares it: the interface must not
 
     @property
     def signature(self) -> str:
@@ -133,6 +136,10 @@ GUARD_FUNCTIONS: tuple[Function, ...] = (
     _view("inflow", "address asset, uint64 window", "uint256"),
     _view("domainSeparator", "", "bytes32"),
     _view("operationHash", "Operation op", "bytes32"),
+    Function("eip712Domain", (), _params(
+        "bytes1 fields, string name, string version, uint256 chainId, address verifyingContract,"
+        " bytes32 salt, uint256[] extensions"), "view", declared_by_oz=True),  # ERC-5267
+    _view("isValidContractSignature", "address signer, bytes32 digest, bytes signature", "bool"),
     _send("recordOutflow", "address asset, uint256 amount", "bool"),
     _send("recordInflow", "address asset, uint256 amount", "bool"),
     _send("poke", "uint256 ruleId"),
@@ -183,10 +190,12 @@ GUARD_EVENTS: tuple[Event, ...] = (
     _event("OperationExecuted", "bytes32 indexed opHash, uint16 indexed power"),
     _event("OperationQueued", "bytes32 indexed opHash, uint16 indexed power, uint64 eta"),
     _event("OperationCancelled", "bytes32 indexed opHash"),
+    Event("event", "EIP712DomainChanged", (), declared_by_oz=True),  # ERC-5267
 )
 
 GUARD_ERRORS: tuple[Event, ...] = (
     _error("ScopePaused", "uint8 scope, uint64 until"),
+    _error("GuardAlreadyInitialized"),
     _error("WrongDecimals", "address target, uint8 expected, uint8 actual"),
     _error("SenderIsBlocked", "address sender, uint8 scope, uint64 until"),
     _error("UnknownScope", "uint8 scope"),
@@ -206,7 +215,10 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("RuleCooldown", "uint256 ruleId, uint64 readyAt"),
     _error("ConditionNotMet", "uint256 ruleId"),
     _error("ReadGasTooLow"),
-    _error("Reentrancy"),
+    # OpenZeppelin's ReentrancyGuardTransient and EIP712 (its ShortStrings) declare these
+    Event("error", "ReentrancyGuardReentrantCall", (), declared_by_oz=True),
+    Event("error", "InvalidShortString", (), declared_by_oz=True),
+    Event("error", "StringTooLong", _params("string str"), declared_by_oz=True),
     _error("Expired", "uint256 deadline"),
     _error("NonceUsed", "uint256 nonce"),
     _error("TooManySignatures", "uint256 count"),

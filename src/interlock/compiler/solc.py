@@ -51,6 +51,13 @@ class SolcMessage:
     kind: str  # solc's `type`: ParserError, TypeError, Warning, ...
     message: str
     formatted: str  # solc's formatted message with the source line
+    file: str = ""  # the source file it points into ("" when none)
+
+    @property
+    def in_dependency(self) -> bool:
+        """Whether it is about an npm package's file (OpenZeppelin's), not ours: solc's one
+        warning there, EIP-1153's on `TransientSlot`'s `tstore`, is explained in docs/guard.md."""
+        return self.file.startswith("@")
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,8 @@ class CompileResult:
 
     @property
     def warnings(self) -> tuple[SolcMessage, ...]:
-        return tuple(m for m in self.messages if m.severity == "warning")
+        """Warnings about our sources (not about an imported npm package's files)."""
+        return tuple(m for m in self.messages if m.severity == "warning" and not m.in_dependency)
 
     def contract(self, name: str) -> CompiledContract:
         try:
@@ -139,7 +147,11 @@ def run_standard_json(input_json: Mapping[str, Any]) -> tuple[str, dict[str, Any
 def compile_sources(
     sources: Mapping[str, str], *, runs: int = OPTIMIZER_RUNS, allow_warnings: bool = True
 ) -> CompileResult:
-    """Compile `sources`; raise `SolcError` on any error (or warning unless allowed)."""
+    """Compile `sources` and the npm files they import (`solc_imports.with_imports`, e.g.
+    OpenZeppelin's); raise `SolcError` on any error (or warning unless allowed)."""
+    from interlock.compiler.solc_imports import with_imports  # it imports this module
+
+    sources = with_imports(sources)
     input_json = standard_input(sources, runs=runs)
     key = hashlib.sha256(json.dumps(input_json, sort_keys=True).encode()).hexdigest()
     result = _CACHE.get(key)
@@ -167,6 +179,7 @@ def _parse_output(
             kind=e.get("type", ""),
             message=e.get("message", ""),
             formatted=e.get("formattedMessage", ""),
+            file=e.get("sourceLocation", {}).get("file", ""),
         )
         for e in output.get("errors", ())
     )

@@ -12,9 +12,10 @@ of `node_modules` would give it. Only npm packages pinned in package-lock.json a
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from interlock.compiler.solc import SolcError, find_solcjs
@@ -50,3 +51,18 @@ def _resolve(importer: str, target: str) -> str:
     if target.startswith("."):
         return posixpath.normpath(posixpath.join(posixpath.dirname(importer), target))
     return target
+
+
+def dependency_files(sources: Mapping[str, str]) -> dict[str, str]:
+    """The npm files `sources` import, transitively, under their import names: what `build`
+    writes beside the guard so its outputs compile without `node_modules` (docs/guard.md)."""
+    return {n: t for n, t in with_imports(sources).items() if n not in sources}
+
+
+def package_versions(names: Iterable[str], root: Path | None = None) -> dict[str, str]:
+    """`{"@openzeppelin/contracts": "5.7.0"}`: the installed version of each npm package the
+    import names belong to (from its package.json)."""
+    base = root or node_modules()
+    packages = {"/".join(n.split("/")[:2]) for n in names if n.startswith("@")}
+    return {p: str(json.loads((base / p / "package.json").read_text())["version"])
+            for p in sorted(packages)}

@@ -48,7 +48,7 @@ def param_value_lines(p: Program, slots: dict[tuple[str, int], tuple[int, int]])
         lines.append(f"if (param == {param.index}) {{")
         for slot, value in live:
             lines.append(
-                f"    if (t < _overrideUntil[{slot}] && int256({value}) {cmp} v) v = {value};"
+                f"    if (t < _gs().overrideUntil[{slot}] && int256({value}) {cmp} v) v = {value};"
             )
         lines.append("}")
     if not lines:

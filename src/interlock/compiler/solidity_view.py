@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from interlock.compiler import eip712
+from interlock.compiler import eip712, oz, storage_layout
 from interlock.compiler.guard_abi import (
     FEED_FUNCTIONS,
     GUARD_ERRORS,
@@ -33,9 +33,9 @@ from interlock.ir.inputs import FEED_KINDS, READ_GAS, TOKEN_KINDS, feeds_read, r
 from interlock.ir.nodes import Program
 from interlock.ir.trip import trip_precondition
 
-# The lowest release the generated code compiles with: `bool private transient _locked` (the
-# reentrancy lock) needs transient state variables, code-generated from 0.8.28 on (0.8.27 only
-# parsed them; EIP-1153's opcodes alone came in 0.8.24). Floating, so a protocol inheriting
+# The lowest release the generated code compiles with: the flow being reported lives in
+# transient state variables, code-generated from 0.8.28 on (0.8.27 only parsed them;
+# OpenZeppelin v5.7's imports need ^0.8.24). Floating, so a protocol inheriting
 # NAMEGuarded may pick its own 0.8 patch release; our builds use the pinned solc (SOLC_VERSION).
 PRAGMA = "^0.8.28"
 
@@ -64,13 +64,10 @@ class GuardView:
     suspension_mutability: str
     suspension_checks: list[dict[str, object]]
     read_gas: int
+    signer_gas: int
+    storage: dict[str, str]
+    oz_imports: tuple[tuple[str, str], ...]
     apply_mutability: str
-    len_scopes: int
-    len_feeds: int
-    len_params: int
-    len_overrides: int
-    len_breakers: int
-    len_series: int
     constants: list[str]
     constructor_lines: list[str]
     param_value_lines: list[str]
@@ -212,17 +209,14 @@ def build_view(program: Program, version: str) -> GuardView:
         suspension_mutability="view" if suspension else "pure",
         suspension_checks=suspension,
         read_gas=READ_GAS,
+        signer_gas=oz.SIGNER_GAS,
+        oz_imports=oz.GUARDED_IMPORTS,
         apply_mutability="" if program.powers else " pure",
-        len_scopes=max(1, len(program.scopes)),
-        len_feeds=max(1, len(program.feeds)),
-        len_params=max(1, len(program.params)),
-        len_overrides=max(1, len({s for s, _ in slots.values()})),
-        len_breakers=max(1, len(program.breakers)),
-        len_series=max(1, len(series)),
+        storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),
         constructor_lines=[
             *_decimals_checks(program, names),
-            *(f"_paramBase[{p.index}] = {p.initial};" for p in program.params),
+            *(f"$.paramBase[{p.index}] = {p.initial};" for p in program.params),
         ],
         param_value_lines=param_value_lines(program, slots),
         vault_check=_addr_check("a", [names.vault[v.name] for v in program.vaults]),
@@ -269,11 +263,11 @@ def build_view(program: Program, version: str) -> GuardView:
             }
             for s in program.scopes
         ],
-        guard_functions=[_declaration(f) for f in GUARD_FUNCTIONS],
+        guard_functions=[_declaration(f) for f in GUARD_FUNCTIONS if not f.declared_by_oz],
         feed_functions=[_declaration(f) for f in FEED_FUNCTIONS],
         token_functions=[_declaration(f) for f in TOKEN_FUNCTIONS],
-        guard_events=[e.declaration for e in GUARD_EVENTS],
-        guard_errors=[e.declaration for e in GUARD_ERRORS],
+        guard_events=[e.declaration for e in GUARD_EVENTS if not e.declared_by_oz],
+        guard_errors=[e.declaration for e in GUARD_ERRORS if not e.declared_by_oz],
         series=series,
     )
 

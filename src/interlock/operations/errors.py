@@ -67,7 +67,8 @@ SENTENCES: dict[str, Sentence] = {
     "UnknownPower": lambda p, a: f"the guard has no power {a[0]}",
     "SignersNotSorted": lambda p, a: (
         f"signature {a[0]} is out of order (signers must be by increasing address, no repeat)"),
-    "BadSignature": lambda p, a: f"signature {a[0]} is malformed or recovers to no address",
+    "BadSignature": lambda p, a: f"signature {a[0]} is malformed, recovers to no address, "
+                                 "or its contract signer refused it",
     "HighS": lambda p, a: f"signature {a[0]} is high-s (malleable); the guard wants low-s",
     "TooManySignatures": lambda p, a: f"{a[0]} signatures are more than the guard has signers",
     "InvalidTargets": lambda p, a: f"{_power(p, a[0])} may not act on targets bitmask {a[1]}",
@@ -79,7 +80,7 @@ SENTENCES: dict[str, Sentence] = {
         f"{fmt_time(a[2])}"),
     "WrongRole": lambda p, a: (
         f"operation {_hash(a[0])} is queued for another role than this `cancel` power's"),
-    "Reentrancy": lambda p, a: "the guard was re-entered",
+    "ReentrancyGuardReentrantCall": lambda p, a: "the guard was re-entered",
 }
 
 

@@ -10,7 +10,8 @@ Before sending anything it refuses (`DeployRefused`; `force` turns each refusal 
 a build whose proof report (`NAME.proofs.json`) has a violated property (a `build --force`), and
 rule-file contracts (assets, vaults, feeds, references, custom metrics' contracts) that hold no
 code on the target chain (a wrong address or the wrong chain: the monitor would only log
-`read_failed` later). It always refuses `decimals()` that differ from the rule file's.
+`read_failed` later). It always refuses `decimals()` that differ from the rule file's, and warns
+about declared signers that are contracts which cannot sign (`signer_probe`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from interlock.ir.nodes import Program
 from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.executor import RpcError
 from interlock.runtime.ingest import Node
+from interlock.runtime.signer_probe import signer_warnings
 
 
 class DecimalsError(Exception):
@@ -86,6 +88,7 @@ class Deployment:
     tx_hash: str
     block: int
     deployer: str
+    warnings: tuple[str, ...] = ()  # signers that cannot sign (`runtime.signer_probe`)
 
 
 def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | None:
@@ -204,6 +207,7 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Progr
         chain_id = int(await node.request("eth_chainId", []), 16)
         await _check_decimals(node, program)  # never forced: the constructor would revert
         await _check_code(node, program, chain_id, gate)
+        warnings = tuple(await signer_warnings(node, program))
         nonce = int(await node.request("eth_getTransactionCount",
                                        [account.address, "pending"]), 16)
         gas = int(await node.request("eth_estimateGas",
@@ -227,7 +231,7 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Progr
                 return Deployment(protocol, chain_id,
                                   to_checksum_address(receipt["contractAddress"]),
                                   str(tx_hash), int(receipt["blockNumber"], 16),
-                                  account.address)
+                                  account.address, warnings)
             await asyncio.sleep(0.1)
         raise RpcError("deploy", f"not mined within {timeout_s:g}s: {tx_hash}")
     finally:

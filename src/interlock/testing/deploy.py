@@ -27,10 +27,13 @@ from interlock.testing.rewrite import rewrite_addresses
 INHERITING = """// SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;
 
+import {{EIP712}} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {{{p}Guarded}} from "./{p}Guarded.sol";
 
 /// @notice A protocol that keeps the guard's state in its own storage.
 contract InheritingProtocol is {p}Guarded {{
+    constructor() EIP712("{p}Guard", "1") {{}}
+
     uint256 public counter;
 
     function act(uint8 scope) external whenActive(scope) {{

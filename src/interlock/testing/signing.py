@@ -38,23 +38,25 @@ class Operation:
 
 @dataclass(frozen=True)
 class Domain:
-    """Where a signature is valid: one guard of one rule file on one chain. The rules give the
-    domain's salt and each power's `powerHash` (`interlock.compiler.eip712`)."""
+    """Where a signature is valid: one guard of one rule file on one chain. The rules give
+    each message's `rulesHash` and `powerHash` (`interlock.compiler.eip712`); `name` is the
+    `EIP712` name of a protocol inheriting the guard (None: `<Protocol>Guard`)."""
 
     program: Program
     chain_id: int
     guard: str
+    name: str | None = None
 
     def fields(self) -> dict[str, Any]:
-        return eip712.domain(self.program, self.chain_id, self.guard)
+        return eip712.domain(self.program, self.chain_id, self.guard, self.name)
 
     def message(self, op: Operation) -> dict[str, Any]:
         return eip712.operation_message(self.program, dataclasses.asdict(op))
 
 
-def domain(program: Program, chain_id: int, guard: str) -> Domain:
+def domain(program: Program, chain_id: int, guard: str, name: str | None = None) -> Domain:
     """The guard's EIP-712 domain (`interlock.compiler.eip712`)."""
-    return Domain(program, chain_id, guard)
+    return Domain(program, chain_id, guard, name)
 
 
 def sign_one(op: Operation, key: bytes | str, dom: Domain) -> tuple[str, bytes]:

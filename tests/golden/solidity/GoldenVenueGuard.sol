@@ -4,6 +4,7 @@
 // Do not edit: change the rule file and rebuild.
 pragma solidity ^0.8.28;
 
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {GoldenVenueGuarded} from "./GoldenVenueGuarded.sol";
 
 /// @title GoldenVenueGuard
@@ -12,4 +13,6 @@ import {GoldenVenueGuarded} from "./GoldenVenueGuarded.sol";
 /// Enforces exactly the state machine of docs/semantics.md for the rules in tests/compiler/data/golden.guard.
 /// @dev The whole guard is GoldenVenueGuarded; deployed on its own, the guard's state lives
 /// in this contract's storage and the EIP-712 domain's verifying contract is this contract.
-contract GoldenVenueGuard is GoldenVenueGuarded {}
+contract GoldenVenueGuard is GoldenVenueGuarded {
+    constructor() EIP712("GoldenVenueGuard", "1") {}
+}

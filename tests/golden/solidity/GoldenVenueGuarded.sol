@@ -5,13 +5,22 @@
 pragma solidity ^0.8.28;
 
 import {IGoldenVenueGuard, IGuardFeed, IGuardToken} from "./IGoldenVenueGuard.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 
 /// @title GoldenVenueGuarded
 /// @notice The GoldenVenue guard: inherit this to keep the guard's state in the protocol's
 /// own storage (a scope check is one storage read, no external call), or deploy
 /// GoldenVenueGuard, which is this contract on its own. Either way the EIP-712 domain's
-/// verifying contract is the deployed contract.
-abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
+/// verifying contract is the deployed contract. Signatures, the domain, nonces, the reentrancy
+/// lock and 512-bit math are OpenZeppelin Contracts v5's (docs/guard.md, "Building blocks").
+abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGuardTransient {
+    using BitMaps for BitMaps.BitMap;
+
     // ---------------------------------------------------------------------------------------
     // Configuration generated from tests/compiler/data/golden.guard: a changed rule file is a new contract.
     // ---------------------------------------------------------------------------------------
@@ -54,14 +63,12 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     uint256 private constant READ_GAS = 100000;
     uint256 private constant READ_GAS_NEEDED = READ_GAS * 64 / 63 + 5000;
     uint256 private constant WAD = 1e18;
-    uint256 private constant HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0;
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract,bytes32 salt)");
+    /// @dev Gas a contract signer's EIP-1271 `isValidSignature` may use (docs/guard.md, "Signatures").
+    uint256 private constant SIGNER_GAS = 200000;
     bytes32 private constant OPERATION_TYPEHASH =
-        keccak256("Operation(uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
-    bytes32 private constant NAME_HASH = keccak256("GoldenVenueGuard");
-    bytes32 private constant VERSION_HASH = keccak256("1");
-    /// @dev The domain's salt: keccak256 of the rules' canonical text (docs/guard.md, "Signatures").
+        keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
+    /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
+    /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
     bytes32 private constant RULES_HASH = 0xabd360da91ce59aab3bb0aebd21560a4d43b46428aec0b4ba7d5cc9934003aca;
 
     // ---------------------------------------------------------------------------------------
@@ -73,7 +80,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @dev A flow series in one slot: the current bucket's index and amount, and the window
-    /// total (current bucket included). Finished buckets are in `_ring`, tagged with their index.
+    /// total (current bucket included). Finished buckets are in `ring`, tagged with their index.
     /// `uint40` bucket indexes last 4·10^11 s even with 1 s buckets; `total <= 12 * BUCKET_CAP`.
     struct SeriesHead {
         uint40 lastBucket;
@@ -86,18 +93,29 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         uint8 role;
     }
 
-    ScopeState[4] private _scopes;
-    uint64[1] private _suspendedUntil;
-    int256[2] private _paramBase;
-    uint64[2] private _overrideUntil;
-    uint64[6] private _firedUntil;
-    SeriesHead[2] private _heads;
-    uint256[12][2] private _ring; // (bucket index << 128) | amount
-    mapping(uint256 key => uint64) private _usedUntil;
-    mapping(uint8 role => mapping(uint256 word => uint256)) private _nonceBitmap;
-    mapping(bytes32 opHash => Queued) private _queued;
-    mapping(address sender => mapping(uint8 scope => uint64)) private _blockedUntil;
-    bool private transient _locked;
+    /// @dev All of the guard's state, at one ERC-7201 namespace: a protocol inheriting this
+    /// contract (behind a proxy too) keeps its own layout, and a rule file that adds a scope,
+    /// a feed, a rule or a param changes no slot (docs/guard.md, "Storage and upgrades").
+    /// Indexed by ids: keep declarations in order, add new ones at the end.
+    /// @custom:storage-location erc7201:interlock.storage.Guard
+    struct GuardStorage {
+        mapping(uint8 role => BitMaps.BitMap) nonces;
+        mapping(bytes32 opHash => Queued) queued;
+        mapping(uint256 key => uint64) usedUntil;
+        mapping(address sender => mapping(uint8 scope => uint64)) blockedUntil;
+        mapping(uint256 param => int256) paramBase;
+        mapping(uint256 slot => uint64) overrideUntil;
+        mapping(uint256 ruleId => uint64) firedUntil;
+        mapping(uint256 series => SeriesHead) heads;
+        mapping(uint256 series => uint256[12]) ring; // (bucket index << 128) | amount
+        bool initialized;
+        ScopeState[256] scopes; // scope ids < 255 (E0412)
+        uint64[256] suspendedUntil; // feed ids < 256 (E0412)
+    }
+
+    /// @dev keccak256(abi.encode(uint256(keccak256("interlock.storage.Guard")) - 1)) & ~bytes32(uint256(0xff))
+    bytes32 private constant GUARD_STORAGE = 0x93eb1b93653c837e105bf5de931e828b33018c91dd83d9e7293a675a11fe4600;
+
     // the flow `recordOutflow`/`recordInflow` is reporting (`_flowAsset` 0 otherwise)
     address private transient _flowAsset;
     uint256 private transient _flowAmount;
@@ -105,30 +123,36 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @dev Set when a feed or token read fails while a rule's condition is evaluated.
     bool private transient _readFailed;
 
-    uint256 private immutable _cachedChainId;
-    address private immutable _cachedThis;
-    bytes32 private immutable _cachedDomainSeparator;
-
+    /// @dev The EIP712 base's name and version come from the most derived contract
+    /// (`GoldenVenueGuard`: `EIP712("GoldenVenueGuard", "1")`), so that a protocol that is also
+    /// an `ERC20Permit` compiles (one EIP712 base, one domain).
     constructor() {
+        _initializeGuard();
+    }
+
+    /// @notice Sets what the rule file sets (param bases) after checking every feed's and token's
+    /// decimals. The constructor calls it; a protocol behind a proxy calls it from its own
+    /// initializer, so that the proxy's storage holds the same state. Once per storage: it takes
+    /// no input, so whoever runs it first sets exactly the rule file's values.
+    function _initializeGuard() internal {
+        GuardStorage storage $ = _gs();
+        if ($.initialized) revert GuardAlreadyInitialized();
+        $.initialized = true;
         _requireDecimals(ASSET_USDC, 6, IGuardToken(ASSET_USDC).decimals());
         _requireDecimals(FEED_ETH_USD_ADDRESS, 8, IGuardFeed(FEED_ETH_USD_ADDRESS).decimals());
         _requireDecimals(FEED_ETH_USD_REFERENCE, 8, IGuardFeed(FEED_ETH_USD_REFERENCE).decimals());
-        _paramBase[0] = 20;
-        _paramBase[1] = 100;
-        _cachedChainId = block.chainid;
-        _cachedThis = address(this);
-        _cachedDomainSeparator = _buildDomainSeparator();
+        $.paramBase[0] = 20;
+        $.paramBase[1] = 100;
+    }
+
+    function _gs() private pure returns (GuardStorage storage $) {
+        assembly ("memory-safe") {
+            $.slot := GUARD_STORAGE
+        }
     }
 
     function _requireDecimals(address target, uint8 expected, uint8 actual) private pure {
         if (actual != expected) revert WrongDecimals(target, expected, actual);
-    }
-
-    modifier guardNonReentrant() {
-        if (_locked) revert Reentrancy();
-        _locked = true;
-        _;
-        _locked = false;
     }
 
     // ---------------------------------------------------------------------------------------
@@ -162,7 +186,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     /// @notice End of the current or last suspension of `feed` (0: never suspended).
     function suspendedUntil(uint8 feed) external view returns (uint64) {
-        return _suspendedUntil[_feed(feed)];
+        return _gs().suspendedUntil[_feed(feed)];
     }
 
     /// @notice Whether consumers must not use `feed` now.
@@ -173,7 +197,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice The base value of `param`, changed only by `set` powers.
     function paramBase(uint8 param) external view returns (int256) {
         if (param >= N_PARAMS) revert UnknownParam(param);
-        return _paramBase[param];
+        return _gs().paramBase[param];
     }
 
     /// @notice The effective value of `param`: its base tightened by every live override.
@@ -184,29 +208,29 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice End of the longest effect of the last firing of rule `ruleId` (0: never fired).
     function firedUntil(uint256 ruleId) external view returns (uint64) {
         _rule(ruleId);
-        return _firedUntil[ruleId];
+        return _gs().firedUntil[ruleId];
     }
 
     /// @notice End of the last use of `power` on `target` (recorded for powers with a cooldown).
     function usedUntil(uint16 power, uint8 target) external view returns (uint64) {
-        return _usedUntil[(uint256(power) << 8) | target];
+        return _gs().usedUntil[(uint256(power) << 8) | target];
     }
 
     /// @notice End of the block of `sender` on `scope` (a block on every scope included).
     function blockedUntil(address sender, uint8 scope) public view returns (uint64) {
-        uint64 a = _blockedUntil[sender][scope];
-        uint64 b = _blockedUntil[sender][ALL_SCOPES];
+        uint64 a = _gs().blockedUntil[sender][scope];
+        uint64 b = _gs().blockedUntil[sender][ALL_SCOPES];
         return a > b ? a : b;
     }
 
     /// @notice Whether `role`'s single-use `nonce` has been consumed (each role has its own).
     function nonceUsed(uint8 role, uint256 nonce) external view returns (bool) {
-        return _nonceBitmap[role][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+        return _gs().nonces[role].get(nonce);
     }
 
     /// @notice Earliest execution time of a queued operation (0: not queued).
     function queuedAt(bytes32 opHash) external view returns (uint64) {
-        return _queued[opHash].eta;
+        return _gs().queued[opHash].eta;
     }
 
     /// @notice Sum of the flows out of the vaults in `asset` over the trailing `window`.
@@ -219,20 +243,28 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         return _seriesSum(_seriesOf(asset, window, false), window / 12);
     }
 
-    /// @notice The EIP-712 domain separator (name "GoldenVenueGuard", version "1").
-    function domainSeparator() public view returns (bytes32) {
-        if (block.chainid == _cachedChainId && address(this) == _cachedThis) {
-            return _cachedDomainSeparator;
-        }
-        return _buildDomainSeparator();
+    /// @notice The EIP-712 domain separator (GoldenVenueGuard: name "GoldenVenueGuard", version "1";
+    /// ERC-5267's `eip712Domain()` gives the fields of the deployed contract's domain).
+    /// @dev OpenZeppelin's EIP712 (rebuilt for another chain id or behind a proxy).
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     /// @notice The EIP-712 digest the signers of `op` sign; also the id of a queued operation.
     function operationHash(Operation calldata op) public view returns (bytes32) {
-        bytes32 structHash = keccak256(
-            abi.encode(OPERATION_TYPEHASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline)
+        return _hashTypedDataV4(
+            keccak256(abi.encode(OPERATION_TYPEHASH, RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline))
         );
-        return keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
+    }
+
+    /// @notice Whether contract `signer` accepts `signature` for `digest` (EIP-1271, through
+    /// OpenZeppelin's SignatureChecker); `execute` and `queue` call it with at most SIGNER_GAS gas.
+    function isValidContractSignature(address signer, bytes32 digest, bytes calldata signature)
+        external
+        view
+        returns (bool)
+    {
+        return SignatureChecker.isValidERC1271SignatureNowCalldata(signer, digest, signature);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -242,20 +274,20 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice A vault reports `amount` of `asset` leaving it. Checks the on-chain rules over
     /// this asset's outflows; returns false when the flow trips one (the flow is then not
     /// counted and the vault must not transfer).
-    function recordOutflow(address asset, uint256 amount) external guardNonReentrant returns (bool) {
+    function recordOutflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
         return _recordFlow(asset, amount, true);
     }
 
     /// @notice A vault reports `amount` of `asset` entering it; as `recordOutflow`.
-    function recordInflow(address asset, uint256 amount) external guardNonReentrant returns (bool) {
+    function recordInflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
         return _recordFlow(asset, amount, false);
     }
 
     /// @notice Anyone fires on-chain rule `ruleId` when its condition holds now and its
     /// cooldown allows it; reverts otherwise.
-    function poke(uint256 ruleId) external guardNonReentrant {
+    function poke(uint256 ruleId) external nonReentrant {
         (bool onchain,, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!onchain) revert NotOnchainRule(ruleId);
         _requireReady(ruleId, hasCooldown, cooldown);
@@ -266,7 +298,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice The agent fires off-chain rule `ruleId` within its cooldown; it may not fire
     /// rules the guard evaluates itself, nor a rule whose state part (the conjuncts of its
     /// condition that read no metric) is false.
-    function trip(uint256 ruleId) external guardNonReentrant {
+    function trip(uint256 ruleId) external nonReentrant {
         _onlyAgent();
         (bool onchain, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (onchain) revert OnchainRule(ruleId);
@@ -277,7 +309,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     /// @notice The agent fires `block sender` rule `ruleId` against `sender`.
-    function tripSender(uint256 ruleId, address sender) external guardNonReentrant {
+    function tripSender(uint256 ruleId, address sender) external nonReentrant {
         _onlyAgent();
         (, bool needsSender, bool hasCooldown, uint64 cooldown) = _rule(ruleId);
         if (!needsSender) revert NoSenderEffect(ruleId);
@@ -290,9 +322,10 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     // Manual powers
     // ---------------------------------------------------------------------------------------
 
-    /// @notice Uses a power of a role without timelock, approved by `signatures` (65-byte
-    /// r,s,v; EIP-712 over `op`; ordered by strictly increasing signer address; low-s).
-    function execute(Operation calldata op, bytes[] calldata signatures) external guardNonReentrant {
+    /// @notice Uses a power of a role without timelock, approved by `signatures` (EIP-712 over
+    /// `op`; ordered by strictly increasing signer address): an EOA's is 65 bytes r,s,v (low-s),
+    /// a contract signer's is its address (20 bytes) then its EIP-1271 signature.
+    function execute(Operation calldata op, bytes[] calldata signatures) external nonReentrant {
         (uint8 role, uint64 delay) = _powerRole(op.power);
         if (delay != 0) revert Timelocked(op.power);
         bytes32 opHash = _authorize(op, signatures, role);
@@ -303,25 +336,25 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// @notice Queues a power of a timelocked role; anyone may execute it after the delay.
     function queue(Operation calldata op, bytes[] calldata signatures)
         external
-        guardNonReentrant
+        nonReentrant
         returns (bytes32)
     {
         (uint8 role, uint64 delay) = _powerRole(op.power);
         if (delay == 0) revert NotTimelocked(op.power);
         bytes32 opHash = _authorize(op, signatures, role);
         uint64 eta = _now() + delay;
-        _queued[opHash] = Queued(eta, role);
+        _gs().queued[opHash] = Queued(eta, role);
         emit OperationQueued(opHash, op.power, eta);
         return opHash;
     }
 
     /// @notice Executes a queued operation once its delay has passed (anyone may call).
-    function executeQueued(Operation calldata op) external guardNonReentrant {
+    function executeQueued(Operation calldata op) external nonReentrant {
         bytes32 opHash = operationHash(op);
-        uint64 eta = _queued[opHash].eta;
+        uint64 eta = _gs().queued[opHash].eta;
         if (eta == 0) revert NotQueued(opHash);
         if (_now() < eta) revert TooEarly(opHash, eta);
-        delete _queued[opHash];
+        delete _gs().queued[opHash];
         _apply(op);
         emit OperationExecuted(opHash, op.power);
     }
@@ -339,7 +372,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     }
 
     function _isSuspended(uint8 feed) internal view returns (bool) {
-        return block.timestamp < _suspendedUntil[_feed(feed)];
+        return block.timestamp < _gs().suspendedUntil[_feed(feed)];
     }
 
     function _requireActive(uint8 scope) internal view {
@@ -353,9 +386,14 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (block.timestamp < until) revert SenderIsBlocked(sender, scope, until);
     }
 
-    function _scope(uint8 scope) private view returns (ScopeState storage) {
+    function _scope(uint8 scope) private view returns (ScopeState storage st) {
         if (scope >= N_SCOPES) revert UnknownScope(scope);
-        return _scopes[scope];
+        ScopeState[256] storage all = _gs().scopes;
+        // a ScopeState is one slot and a uint8 id is < 256: the array's bounds check (solc's)
+        // cannot fail, and leaving it out keeps `whenActive` within 10% of OZ's `whenNotPaused`
+        assembly ("memory-safe") {
+            st.slot := add(all.slot, scope)
+        }
     }
 
     function _feed(uint8 feed) private pure returns (uint8) {
@@ -365,13 +403,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
 
     function _paramValue(uint8 param) internal view returns (int256 v) {
         if (param >= N_PARAMS) revert UnknownParam(param);
-        v = _paramBase[param];
+        v = _gs().paramBase[param];
         uint64 t = _now();
         if (param == 0) {
-            if (t < _overrideUntil[1] && int256(10) < v) v = 10;
+            if (t < _gs().overrideUntil[1] && int256(10) < v) v = 10;
         }
         if (param == 1) {
-            if (t < _overrideUntil[0] && int256(200) > v) v = 200;
+            if (t < _gs().overrideUntil[0] && int256(200) > v) v = 200;
         }
     }
 
@@ -383,7 +421,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// count for a power's cooldown.
     function _pause(uint8 scope, uint64 until) private returns (bool) {
         (bool hasMax, uint64 maxPause, uint64 gap) = _scopeLimits(scope);
-        ScopeState memory st = _scopes[scope];
+        ScopeState memory st = _gs().scopes[scope];
         uint64 t = _now();
         bool continues = st.pausedUntil != 0 && t <= st.pausedUntil;
         uint64 since = continues ? st.pausedSince : t;
@@ -394,38 +432,38 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         }
         if (hasMax && uint256(until) > uint256(since) + maxPause) until = since + maxPause;
         if (until <= st.pausedUntil || until <= t) return false;
-        _scopes[scope] = ScopeState(until, since);
+        _gs().scopes[scope] = ScopeState(until, since);
         emit Paused(scope, until, since);
         return true;
     }
 
     function _extend(uint8 scope, uint64 duration) private {
-        ScopeState memory st = _scopes[scope];
+        ScopeState memory st = _gs().scopes[scope];
         uint64 t = _now();
         bool continues = st.pausedUntil != 0 && t <= st.pausedUntil;
         uint64 since = continues ? st.pausedSince : t;
         uint64 until = (st.pausedUntil > t ? st.pausedUntil : t) + duration;
-        _scopes[scope] = ScopeState(until, since);
+        _gs().scopes[scope] = ScopeState(until, since);
         emit Paused(scope, until, since);
     }
 
     function _unpause(uint8 scope) private {
-        if (_now() < _scopes[scope].pausedUntil) {
-            _scopes[scope].pausedUntil = _now();
+        if (_now() < _gs().scopes[scope].pausedUntil) {
+            _gs().scopes[scope].pausedUntil = _now();
             emit Unpaused(scope);
         }
     }
 
     function _suspend(uint8 feed, uint64 until) private {
-        if (until > _suspendedUntil[feed]) {
-            _suspendedUntil[feed] = until;
+        if (until > _gs().suspendedUntil[feed]) {
+            _gs().suspendedUntil[feed] = until;
             emit Suspended(feed, until);
         }
     }
 
     function _resume(uint8 feed) private {
-        if (_now() < _suspendedUntil[feed]) {
-            _suspendedUntil[feed] = _now();
+        if (_now() < _gs().suspendedUntil[feed]) {
+            _gs().suspendedUntil[feed] = _now();
             emit Resumed(feed);
         }
     }
@@ -433,31 +471,31 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     function _override(uint8 param, uint256 slot, uint256 ruleId, int256 value, uint64 until)
         private
     {
-        _overrideUntil[slot] = until;
+        _gs().overrideUntil[slot] = until;
         emit ParamOverridden(param, ruleId, value, until);
     }
 
     function _block(address sender, uint8 scope, uint64 until) private {
-        if (until > _blockedUntil[sender][scope]) {
-            _blockedUntil[sender][scope] = until;
+        if (until > _gs().blockedUntil[sender][scope]) {
+            _gs().blockedUntil[sender][scope] = until;
             emit SenderBlocked(sender, scope, until);
         }
     }
 
     function _requireReady(uint256 ruleId, bool hasCooldown, uint64 cooldown) private view {
-        uint64 last = _firedUntil[ruleId];
+        uint64 last = _gs().firedUntil[ruleId];
         if (hasCooldown && last != 0 && _now() < uint256(last) + cooldown) {
             revert RuleCooldown(ruleId, last + cooldown);
         }
     }
 
     function _ready(uint256 ruleId, bool hasCooldown, uint64 cooldown) private view returns (bool) {
-        uint64 last = _firedUntil[ruleId];
+        uint64 last = _gs().firedUntil[ruleId];
         return !hasCooldown || last == 0 || _now() >= uint256(last) + cooldown;
     }
 
     function _markFired(uint256 ruleId, uint64 until) private {
-        _firedUntil[ruleId] = until;
+        _gs().firedUntil[ruleId] = until;
         emit BreakerFired(ruleId, msg.sender, until);
     }
 
@@ -481,13 +519,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// (`last < nb < last + 12`): ring entries tagged `j - 12` for `j` in (last, nb].
     function _expired(uint256 k, uint256 last, uint256 nb) private view returns (uint256 sum) {
         for (uint256 j = last + 1; j <= nb; ++j) {
-            uint256 e = _ring[k][j % 12];
+            uint256 e = _gs().ring[k][j % 12];
             if ((e >> 128) + 12 == j) sum += uint128(e);
         }
     }
 
     function _seriesSum(uint256 k, uint64 bucket) private view returns (uint256) {
-        SeriesHead memory h = _heads[k];
+        SeriesHead memory h = _gs().heads[k];
         uint256 nb = block.timestamp / bucket;
         if (nb <= h.lastBucket) return h.total;
         if (nb >= uint256(h.lastBucket) + 12) return 0;
@@ -500,7 +538,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     /// total of 12 buckets always fits. In the current bucket this touches the head slot only;
     /// a new bucket files the finished one into the ring and drops what left the window.
     function _seriesAdd(uint256 k, uint64 bucket, uint256 amount) private returns (uint256 added) {
-        SeriesHead memory h = _heads[k];
+        SeriesHead memory h = _gs().heads[k];
         uint256 nb = block.timestamp / bucket;
         uint256 total = h.total;
         uint256 current = h.current;
@@ -509,17 +547,17 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
                 total = 0;
             } else {
                 if (total != current) total -= _expired(k, h.lastBucket, nb);
-                if (current != 0) _ring[k][h.lastBucket % 12] = (uint256(h.lastBucket) << 128) | current;
+                if (current != 0) _gs().ring[k][h.lastBucket % 12] = (uint256(h.lastBucket) << 128) | current;
             }
             current = 0;
         }
         added = amount < BUCKET_CAP - current ? amount : BUCKET_CAP - current;
-        _heads[k] = SeriesHead(uint40(nb), uint104(current + added), uint112(total + added));
+        _gs().heads[k] = SeriesHead(uint40(nb), uint104(current + added), uint112(total + added));
     }
 
     /// @dev Takes back what `_seriesAdd` added in this transaction (same bucket).
     function _seriesUndo(uint256 k, uint256 added) private {
-        SeriesHead storage h = _heads[k];
+        SeriesHead storage h = _gs().heads[k];
         h.current -= uint104(added);
         h.total -= uint112(added);
     }
@@ -637,46 +675,11 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         uint256 ref = uint256(r);
         uint256 diff = p > ref ? p - ref : ref - p;
         if (diff / ref >= 2 ** 196) return type(uint256).max; // the result exceeds 2**255
-        return _mulDiv(diff, WAD, ref);
+        return Math.mulDiv(diff, WAD, ref);
     }
 
     function _deviation(address feed, address refFeed) private returns (int256) {
         return _sat(_rawDeviation(feed, refFeed));
-    }
-
-    /// @dev floor(x * y / d) with a 512-bit intermediate product; the caller guarantees the
-    /// result fits in 256 bits (Remco Bloemen's method, as OpenZeppelin's Math.mulDiv).
-    function _mulDiv(uint256 x, uint256 y, uint256 d) private pure returns (uint256 result) {
-        unchecked {
-            uint256 prod0 = x * y;
-            uint256 prod1;
-            assembly ("memory-safe") {
-                let mm := mulmod(x, y, not(0))
-                prod1 := sub(sub(mm, prod0), lt(mm, prod0))
-            }
-            if (prod1 == 0) return prod0 / d;
-            uint256 remainder;
-            assembly ("memory-safe") {
-                remainder := mulmod(x, y, d)
-                prod1 := sub(prod1, gt(remainder, prod0))
-                prod0 := sub(prod0, remainder)
-            }
-            uint256 twos = d & (0 - d);
-            assembly ("memory-safe") {
-                d := div(d, twos)
-                prod0 := div(prod0, twos)
-                twos := add(div(sub(0, twos), twos), 1)
-            }
-            prod0 |= prod1 * twos;
-            uint256 inverse = (3 * d) ^ 2;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            inverse *= 2 - d * inverse;
-            result = prod0 * inverse;
-        }
     }
 
     /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
@@ -822,17 +825,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         returns (bytes32 opHash)
     {
         if (block.timestamp > op.deadline) revert Expired(op.deadline);
-        uint256 word = op.nonce >> 8;
-        uint256 bit = 1 << (op.nonce & 0xff);
         // one nonce space per role: no role can consume (front-run) another role's nonce
-        if (_nonceBitmap[role][word] & bit != 0) revert NonceUsed(op.nonce);
-        _nonceBitmap[role][word] |= bit;
+        if (_gs().nonces[role].get(op.nonce)) revert NonceUsed(op.nonce);
+        _gs().nonces[role].set(op.nonce);
         if (signatures.length > N_SIGNERS) revert TooManySignatures(signatures.length);
         opHash = operationHash(op);
         uint256 mask = 0;
         address last = address(0);
         for (uint256 i = 0; i < signatures.length; ++i) {
-            address signer = _recover(opHash, signatures[i], i);
+            address signer = _signerOf(opHash, signatures[i], i);
             if (signer <= last) revert SignersNotSorted(i);
             last = signer;
             uint256 index = _signerIndex(signer);
@@ -842,16 +843,28 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         if (!_roleSatisfied(role, mask)) revert RoleNotSatisfied(op.power);
     }
 
-    function _recover(bytes32 digest, bytes calldata sig, uint256 i) private pure returns (address) {
-        if (sig.length != 65) revert BadSignature(i);
-        bytes32 r = bytes32(sig[0:32]);
-        bytes32 s = bytes32(sig[32:64]);
-        uint8 v = uint8(sig[64]);
-        if (uint256(s) > HALF_N) revert HighS(i);
-        if (v != 27 && v != 28) revert BadSignature(i);
-        address signer = ecrecover(digest, v, r, s);
-        if (signer == address(0)) revert BadSignature(i);
-        return signer;
+    /// @dev The signer of signature `i`: 65 bytes are an EOA's (r, s, v), recovered by
+    /// OpenZeppelin's ECDSA (low-s only); longer ones are `signer (20 bytes) ‖ its EIP-1271
+    /// signature`, for a declared signer that is a contract (a Safe), checked by
+    /// OpenZeppelin's SignatureChecker with at most SIGNER_GAS gas. Undeclared contracts are
+    /// never called.
+    function _signerOf(bytes32 digest, bytes calldata sig, uint256 i) private view returns (address signer) {
+        if (sig.length == 65) {
+            ECDSA.RecoverError err;
+            (signer, err,) = ECDSA.tryRecoverCalldata(digest, sig);
+            if (err == ECDSA.RecoverError.InvalidSignatureS) revert HighS(i);
+            if (err != ECDSA.RecoverError.NoError) revert BadSignature(i);
+            return signer;
+        }
+        if (sig.length < 20) revert BadSignature(i);
+        signer = address(bytes20(sig[0:20]));
+        if (_signerIndex(signer) == NONE) revert UnknownSigner(signer);
+        // a reverting, gas-burning or garbage-returning contract is a bad signature, no more
+        try this.isValidContractSignature{gas: SIGNER_GAS}(signer, digest, sig[20:]) returns (bool ok) {
+            if (!ok) revert BadSignature(i);
+        } catch {
+            revert BadSignature(i);
+        }
     }
 
     function _signerIndex(address signer) private pure returns (uint256) {
@@ -979,7 +992,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         private
     {
         _checkUse(power, target, hasCooldown, cooldown);
-        if (hasCooldown) _usedUntil[(uint256(power) << 8) | target] = _now() + duration;
+        if (hasCooldown) _gs().usedUntil[(uint256(power) << 8) | target] = _now() + duration;
     }
 
     function _checkUse(uint16 power, uint8 target, bool hasCooldown, uint64 cooldown)
@@ -987,7 +1000,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
         view
     {
         if (!hasCooldown) return;
-        uint64 last = _usedUntil[(uint256(power) << 8) | target];
+        uint64 last = _gs().usedUntil[(uint256(power) << 8) | target];
         if (last != 0 && _now() < uint256(last) + cooldown) {
             revert PowerCooldown(power, target, last + cooldown);
         }
@@ -1003,7 +1016,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
             if ((op.targets >> s) & 1 == 0) continue;
             // a pause `gap` refuses (or that changes nothing) does not use the cooldown
             _checkUse(op.power, s, hasCd, cd);
-            if (_pause(s, _now() + d) && hasCd) _usedUntil[(uint256(op.power) << 8) | s] = _now() + d;
+            if (_pause(s, _now() + d) && hasCd) _gs().usedUntil[(uint256(op.power) << 8) | s] = _now() + d;
         }
     }
 
@@ -1058,22 +1071,18 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     {
         _use(op.power, param, hasCd, cd, 0);
         int256 v = op.value < lo ? lo : (op.value > hi ? hi : op.value);
-        _paramBase[param] = v;
+        _gs().paramBase[param] = v;
         emit ParamBaseSet(param, v);
     }
 
     function _powerCancel(Operation calldata op, uint8 role, bool hasCd, uint64 cd) private {
         _use(op.power, role, hasCd, cd, 0);
         bytes32 opHash = bytes32(uint256(op.value));
-        Queued memory q = _queued[opHash];
+        Queued memory q = _gs().queued[opHash];
         if (q.eta == 0) revert NotQueued(opHash);
         if (q.role != role) revert WrongRole(opHash);
-        delete _queued[opHash];
+        delete _gs().queued[opHash];
         emit OperationCancelled(opHash);
-    }
-
-    function _buildDomainSeparator() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, NAME_HASH, VERSION_HASH, block.chainid, address(this), RULES_HASH));
     }
 
     /// @dev keccak256 of a power's canonical text: a signature names the power, not only its id.

@@ -4,6 +4,8 @@
 // Do not edit: change the rule file and rebuild.
 pragma solidity ^0.8.28;
 
+import {IERC5267} from "@openzeppelin/contracts/interfaces/IERC5267.sol";
+
 /// @notice A Chainlink-style price feed, as the guard reads it.
 interface IGuardFeed {
     function latestRoundData()
@@ -22,8 +24,8 @@ interface IGuardToken {
 /// @title IGoldenVenueGuard
 /// @notice The external interface of the GoldenVenue guard (docs/semantics.md, "Guard interface").
 /// Ids: scopes, feeds and params by declaration order (uint8), rules by breaker order (uint256),
-/// powers by declaration order (uint16).
-interface IGoldenVenueGuard {
+/// powers by declaration order (uint16). ERC-5267's `eip712Domain()` names the signing domain.
+interface IGoldenVenueGuard is IERC5267 {
     /// @notice A manual power's use, signed with EIP-712 by the signers of its role.
     struct Operation {
         uint16 power;
@@ -48,6 +50,7 @@ interface IGoldenVenueGuard {
     event OperationCancelled(bytes32 indexed opHash);
 
     error ScopePaused(uint8 scope, uint64 until);
+    error GuardAlreadyInitialized();
     error WrongDecimals(address target, uint8 expected, uint8 actual);
     error SenderIsBlocked(address sender, uint8 scope, uint64 until);
     error UnknownScope(uint8 scope);
@@ -67,7 +70,6 @@ interface IGoldenVenueGuard {
     error RuleCooldown(uint256 ruleId, uint64 readyAt);
     error ConditionNotMet(uint256 ruleId);
     error ReadGasTooLow();
-    error Reentrancy();
     error Expired(uint256 deadline);
     error NonceUsed(uint256 nonce);
     error TooManySignatures(uint256 count);
@@ -103,6 +105,10 @@ interface IGoldenVenueGuard {
     function inflow(address asset, uint64 window) external view returns (uint256);
     function domainSeparator() external view returns (bytes32);
     function operationHash(Operation calldata op) external view returns (bytes32);
+    function isValidContractSignature(address signer, bytes32 digest, bytes calldata signature)
+        external
+        view
+        returns (bool);
     function recordOutflow(address asset, uint256 amount) external returns (bool);
     function recordInflow(address asset, uint256 amount) external returns (bool);
     function poke(uint256 ruleId) external;
