@@ -36,6 +36,7 @@ from interlock.verifier.bmc import BmcResult, bmc, follow
 from interlock.verifier.budget import Clock, OutOfTime
 from interlock.verifier.can_pause import bad_can_pause, seed_can_pause
 from interlock.verifier.chc import chc_check
+from interlock.verifier.coarse import coarse_model, coarse_proof
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay_breaks
 from interlock.verifier.result import Counterexample, PropertyResult
@@ -123,6 +124,11 @@ def _check_safety(
     timeout_s: float,
 ) -> PropertyResult:
     model = Model.build(program, q.seed, q.assuming)
+    coarse = coarse_model(program, q.seed, q.assuming, model)
+    quick = coarse_proof(coarse, q.bad_symbolic, clock)
+    if quick is not None:
+        return result(invariant, start, status="proved", method="chc (spacer)",
+                      certificate=quick.invariant)
     if isinstance(q.prop, PausedAtMostProp):
         # a glance first: a `max` clamp or a cooldown is often proof enough in a fraction of a
         # second, before the searches that a large slice makes costly
@@ -130,7 +136,7 @@ def _check_safety(
         if first.status == "safe":
             return result(invariant, start, status="proved", method="chc (spacer)",
                           certificate=first.invariant)
-        cheap = _duration_first(program, invariant, q, q.prop, model, start, clock)
+        cheap = _duration_first(program, invariant, q, q.prop, model, coarse, start, clock)
         if cheap is not None:
             return cheap
     # short attempts first: most properties are proved, or refuted by a short trace, in a
@@ -160,6 +166,7 @@ def _duration_first(
     q: _Query,
     prop: PausedAtMostProp,
     model: Model,
+    coarse: Model | None,
     start: float,
     clock: Clock,
 ) -> PropertyResult | None:
@@ -178,7 +185,7 @@ def _duration_first(
     if seen.length > prop.limit:
         found = BmcResult(seen.steps, seen.depth)
         return _violated(program, invariant, q, start, found, "bmc")
-    tighter = prove_tighter(program, model, prop, seen, clock)
+    tighter = prove_tighter(program, (coarse, model), prop, seen, clock)
     if tighter is None:
         return None
     limit, proof = tighter
