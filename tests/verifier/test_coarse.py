@@ -48,7 +48,7 @@ def models(p: Program, prop: Property) -> tuple[Model | None, Model]:
     assert isinstance(prop, AlwaysProp | PausedAtMostProp)
     q = _query(p, prop)
     precise = Model.build(p, q.seed, q.assuming)
-    return coarse_model(p, q.seed, q.assuming, precise), precise
+    return coarse_model(p, q.seed, q.assuming), precise
 
 
 def coarse_proves(p: Program, prop: Property) -> bool:

@@ -76,29 +76,29 @@ def _signature(b: Breaker, sl: Slice) -> str:
     return "; ".join(parts)
 
 
-def coarse_model(
-    program: Program, seed: Slice, assuming: Iterable[str], precise: Model
-) -> Model | None:
-    """The coarse model of `seed`'s variables; None when it is no smaller than `precise`."""
+def coarse_model(program: Program, seed: Slice, assuming: Iterable[str]) -> Model | None:
+    """The coarse model of `seed`'s variables; None when nothing was weakened or merged (then
+    it is the precise model: every kept condition reads kept state only)."""
     sl = Slice(set(seed.scopes), set(seed.feeds), set(seed.params), set(seed.history))
     by_sig: dict[str, Breaker] = {}
+    changed = False
     for b in program.breakers:
         if breaker_writes(b, sl):
             weak = _weak_breaker(program, b, sl)
+            changed = changed or weak != b or _signature(weak, sl) in by_sig
             by_sig.setdefault(_signature(weak, sl), weak)
-    powers: list[Power] = [
-        w.model_copy(update={"when": weaken(program, w.when, sl)})
-        for w in adversary_powers(program, assuming)
-        if power_writes(w, sl)
-    ]
+    powers: list[Power] = []
+    for w in adversary_powers(program, assuming):
+        if power_writes(w, sl):
+            powers.append(w.model_copy(update={"when": weaken(program, w.when, sl)}))
+            changed = changed or powers[-1] != w
+    if not changed:
+        return None
     sl.breakers, sl.powers = list(by_sig.values()), powers
     actions = [Action("advance")]
     actions += [Action("fire", breaker=b) for b in sl.breakers]
     actions += [Action("power", power=w) for w in sl.powers]
-    model = Model(program, sl, actions)
-    if len(actions) >= len(precise.actions) and len(model.keys()) >= len(precise.keys()):
-        return None
-    return model
+    return Model(program, sl, actions)
 
 
 def coarse_proof(

@@ -123,12 +123,12 @@ def _check_safety(
     program: Program, invariant: Invariant, q: _Query, start: float, clock: Clock,
     timeout_s: float,
 ) -> PropertyResult:
-    model = Model.build(program, q.seed, q.assuming)
-    coarse = coarse_model(program, q.seed, q.assuming, model)
+    coarse = coarse_model(program, q.seed, q.assuming)
     quick = coarse_proof(coarse, q.bad_symbolic, clock)
     if quick is not None:
         return result(invariant, start, status="proved", method="chc (spacer)",
                       certificate=quick.invariant)
+    model = Model.build(program, q.seed, q.assuming)
     if isinstance(q.prop, PausedAtMostProp):
         # a glance first: a `max` clamp or a cooldown is often proof enough in a fraction of a
         # second, before the searches that a large slice makes costly
@@ -136,7 +136,7 @@ def _check_safety(
         if first.status == "safe":
             return result(invariant, start, status="proved", method="chc (spacer)",
                           certificate=first.invariant)
-        cheap = _duration_first(program, invariant, q, q.prop, model, coarse, start, clock)
+        cheap = _duration_first(program, invariant, q, q.prop, model, start, clock)
         if cheap is not None:
             return cheap
     # short attempts first: most properties are proved, or refuted by a short trace, in a
@@ -166,7 +166,6 @@ def _duration_first(
     q: _Query,
     prop: PausedAtMostProp,
     model: Model,
-    coarse: Model | None,
     start: float,
     clock: Clock,
 ) -> PropertyResult | None:
@@ -185,7 +184,8 @@ def _duration_first(
     if seen.length > prop.limit:
         found = BmcResult(seen.steps, seen.depth)
         return _violated(program, invariant, q, start, found, "bmc")
-    tighter = prove_tighter(program, (coarse, model), prop, seen, clock)
+    # no coarse model: it did not prove `D`, so it proves no smaller limit either
+    tighter = prove_tighter(program, (None, model), prop, seen, clock)
     if tighter is None:
         return None
     limit, proof = tighter

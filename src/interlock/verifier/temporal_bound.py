@@ -146,12 +146,15 @@ def _prover(models: Models, s: str, clock: Clock, open_gap: int | None = None) -
     """Spacer on the coarse model (`coarse`), then with the given budget on the precise one,
     then the invariant template (`induction`)."""
     coarse, model = models
+    refuted = [-1]  # the largest bound the coarse model did not prove: nor does it any smaller
 
     def proved(bound: int, seconds: float = PROBE_S) -> Proof | None:
         bad = bad_paused(Z3, s, bound, open_gap)
-        quick = coarse_proof(coarse, bad, clock)
-        if quick is not None and quick.invariant is not None:
-            return Proof(SPACER, quick.invariant)
+        if bound > refuted[0]:
+            quick = coarse_proof(coarse, bad, clock)
+            if quick is not None and quick.invariant is not None:
+                return Proof(SPACER, quick.invariant)
+            refuted[0] = bound
         res = chc_check(model, bad, clock, seconds)
         if res.status == "safe" and res.invariant is not None:
             return Proof(SPACER, res.invariant)
@@ -216,7 +219,7 @@ def check_never_locked(
     s = prop.scope
     seed = seed_paused(PausedAtMostProp(scope=s, limit=0, open_gap=None, assuming=prop.assuming))
     model = Model.build(program, seed, prop.assuming)
-    coarse = coarse_model(program, seed, prop.assuming, model)
+    coarse = coarse_model(program, seed, prop.assuming)
     cands = candidate_bounds(program, s)
     if not cands:  # nothing can pause the scope
         note = f"nothing can pause {s}; tightest"
