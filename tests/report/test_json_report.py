@@ -102,3 +102,25 @@ def test_seconds_are_rounded_numbers() -> None:
         Report(version="v", files=(FileReport(path="a", protocol="A", properties=(result,)),))
     )
     assert obj["files"][0]["properties"][0]["seconds"] == 0.123
+
+
+def test_bound_tight_is_written_with_a_bound_only() -> None:
+    span = Span(file="a", line=1, column=1, end_line=1, end_column=2)
+
+    def prop(name: str, bound: int | None, tight: bool | None) -> PropertyResult:
+        return PropertyResult(name=name, status="proved", method="chc (spacer)", seconds=0.1,
+                              bound=bound, bound_tight=tight, span=span)
+
+    results = (prop("tight", 93600, True), prop("upper", 604800, False),
+               prop("unsaid", 3600, None), prop("always", None, None))
+    obj = report_json(
+        Report(version="v", files=(FileReport(path="a", protocol="A", properties=results),))
+    )
+    validate(obj)
+    by_name = {p["name"]: p for p in obj["files"][0]["properties"]}
+    assert by_name["tight"]["bound_tight"] is True and by_name["tight"]["bound"] == 93600
+    assert by_name["upper"]["bound_tight"] is False
+    assert "bound_tight" not in by_name["unsaid"] and "bound_tight" not in by_name["always"]
+    by_name["upper"]["bound_tight"] = "no"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(obj)

@@ -1,7 +1,9 @@
 """`interlock check --format json`: the object of SPEC §6, exactly.
 
 Only the keys SPEC §6 lists are written (no help texts, labels, certificates or machine traces),
-so a consumer can rely on the shape; `docs/verification.md` documents each field.
+so a consumer can rely on the shape; `docs/verification.md` documents each field. Two optional
+keys extend it compatibly, each present only when it applies: a diagnostic's `suppressed` (an
+accepted finding) and a property's `bound_tight` (whether its `bound` is the tightest).
 """
 
 from __future__ import annotations
@@ -34,8 +36,9 @@ def diagnostic_json(diag: Diagnostic) -> Json:
 
 
 def property_json(result: PropertyResult) -> Json:
+    """SPEC §6's property object; a `bound` whose tightness is known adds `"bound_tight"`."""
     cex = result.counterexample
-    return {
+    out: Json = {
         "name": result.name,
         "status": result.status,
         "method": result.method,
@@ -51,6 +54,9 @@ def property_json(result: PropertyResult) -> Json:
         },
         "bound": result.bound,
     }
+    if result.bound is not None and result.bound_tight is not None:
+        out["bound_tight"] = result.bound_tight
+    return out
 
 
 def file_json(file: FileReport) -> Json:

@@ -47,12 +47,12 @@ def cooldown_powers(program: Program) -> list[PowerKey]:
 
 
 def override_keys(program: Program) -> list[Key]:
-    keys: list[Key] = []
+    keys: dict[Key, None] = {}  # ordered, without duplicates (a dict: linear in the breakers)
     for b in program.breakers:
         for e in b.effects:
-            if e.kind == "set" and (e.param, b.name) not in keys:
-                keys.append((e.param, b.name))
-    return keys
+            if e.kind == "set":
+                keys[(e.param, b.name)] = None
+    return list(keys)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def cond_reads(program: Program, cond: Cond | None, sl: Slice) -> None:
     sl.params |= r.params
 
 
-def _breaker_writes(b: Breaker, sl: Slice) -> bool:
+def breaker_writes(b: Breaker, sl: Slice) -> bool:
     for e in b.effects:
         if e.kind == "pause" and sl.scopes.intersection(e.scopes):
             return True
@@ -64,7 +64,7 @@ def _breaker_writes(b: Breaker, sl: Slice) -> bool:
     return False
 
 
-def _power_writes(w: Power, sl: Slice) -> bool:
+def power_writes(w: Power, sl: Slice) -> bool:
     if w.kind in ("pause", "unpause", "extend"):
         return bool(sl.scopes.intersection(w.targets))
     if w.kind in ("suspend", "resume"):
@@ -95,13 +95,13 @@ def slice_program(program: Program, seed: Slice, assuming: Iterable[str]) -> Sli
     while changed:
         changed = False
         for b in program.breakers:
-            if b.name not in kept_b and _breaker_writes(b, sl):
+            if b.name not in kept_b and breaker_writes(b, sl):
                 kept_b.add(b.name)
                 cond_reads(program, b.when, sl)
                 sl.feeds |= set(feeds_read(program, b))  # a suspended feed stops the rule
                 changed = True
         for w in powers:
-            if w.id not in kept_w and _power_writes(w, sl):
+            if w.id not in kept_w and power_writes(w, sl):
                 kept_w.add(w.id)
                 cond_reads(program, w.when, sl)
                 changed = True

@@ -36,6 +36,7 @@ from interlock.verifier.bmc import BmcResult, bmc, follow
 from interlock.verifier.budget import Clock, OutOfTime
 from interlock.verifier.can_pause import bad_can_pause, seed_can_pause
 from interlock.verifier.chc import chc_check
+from interlock.verifier.coarse import coarse_model, coarse_proof
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.replay import replay_breaks
 from interlock.verifier.result import Counterexample, PropertyResult
@@ -122,6 +123,11 @@ def _check_safety(
     program: Program, invariant: Invariant, q: _Query, start: float, clock: Clock,
     timeout_s: float,
 ) -> PropertyResult:
+    coarse = coarse_model(program, q.seed, q.assuming)
+    quick = coarse_proof(coarse, q.bad_symbolic, clock)
+    if quick is not None:
+        return result(invariant, start, status="proved", method="chc (spacer)",
+                      certificate=quick.invariant)
     model = Model.build(program, q.seed, q.assuming)
     if isinstance(q.prop, PausedAtMostProp):
         # a glance first: a `max` clamp or a cooldown is often proof enough in a fraction of a
@@ -178,7 +184,8 @@ def _duration_first(
     if seen.length > prop.limit:
         found = BmcResult(seen.steps, seen.depth)
         return _violated(program, invariant, q, start, found, "bmc")
-    tighter = prove_tighter(program, model, prop, seen, clock)
+    # no coarse model: it did not prove `D`, so it proves no smaller limit either
+    tighter = prove_tighter(program, (None, model), prop, seen, clock)
     if tighter is None:
         return None
     limit, proof = tighter

@@ -26,6 +26,7 @@ from interlock.semantics.trace import Step
 from interlock.verifier.bmc import BmcResult, longest_pause
 from interlock.verifier.budget import Clock
 from interlock.verifier.chc import chc_check
+from interlock.verifier.coarse import coarse_model, coarse_proof
 from interlock.verifier.describe import fmt_duration
 from interlock.verifier.induction import pause_invariant
 from interlock.verifier.replay import replay
@@ -138,11 +139,22 @@ class Proof:
 Prover = Callable[[int, float], "Proof | None"]
 
 
-def _prover(model: Model, s: str, clock: Clock, open_gap: int | None = None) -> Prover:
-    """Spacer with the given budget, then the invariant template (`induction`)."""
+Models = tuple["Model | None", Model]  # (the coarse model if any, the precise one)
+
+
+def _prover(models: Models, s: str, clock: Clock, open_gap: int | None = None) -> Prover:
+    """Spacer on the coarse model (`coarse`), then with the given budget on the precise one,
+    then the invariant template (`induction`)."""
+    coarse, model = models
+    refuted = [-1]  # the largest bound the coarse model did not prove: nor does it any smaller
 
     def proved(bound: int, seconds: float = PROBE_S) -> Proof | None:
         bad = bad_paused(Z3, s, bound, open_gap)
+        if bound > refuted[0]:
+            quick = coarse_proof(coarse, bad, clock)
+            if quick is not None and quick.invariant is not None:
+                return Proof(SPACER, quick.invariant)
+            refuted[0] = bound
         res = chc_check(model, bad, clock, seconds)
         if res.status == "safe" and res.invariant is not None:
             return Proof(SPACER, res.invariant)
@@ -205,11 +217,9 @@ def check_never_locked(
     program: Program, invariant: Invariant, prop: NeverLockedProp, start: float, clock: Clock
 ) -> PropertyResult:
     s = prop.scope
-    model = Model.build(
-        program,
-        seed_paused(PausedAtMostProp(scope=s, limit=0, open_gap=None, assuming=prop.assuming)),
-        prop.assuming,
-    )
+    seed = seed_paused(PausedAtMostProp(scope=s, limit=0, open_gap=None, assuming=prop.assuming))
+    model = Model.build(program, seed, prop.assuming)
+    coarse = coarse_model(program, seed, prop.assuming)
     cands = candidate_bounds(program, s)
     if not cands:  # nothing can pause the scope
         note = f"nothing can pause {s}; tightest"
@@ -218,7 +228,7 @@ def check_never_locked(
     found = never_ending(program, model, s, clock)
     if found.steps is None:
         seen = witness(program, model, s, cands, clock, WITNESS_DEPTH)
-        hit = smallest_bound(cands, seen.length, _prover(model, s, clock))
+        hit = smallest_bound(cands, seen.length, _prover((coarse, model), s, clock))
         if hit is not None:
             return _bounded(program, model, s, invariant, start, clock, seen, *hit)
         found = never_ending(program, model, s, clock, DEEP_LASSO_DEPTH, DEEP_LASSO_S)
@@ -272,7 +282,7 @@ def _locked_forever(
 
 
 def prove_tighter(
-    program: Program, model: Model, prop: PausedAtMostProp, seen: Witness, clock: Clock
+    program: Program, models: Models, prop: PausedAtMostProp, seen: Witness, clock: Clock
 ) -> tuple[int, Proof] | None:
     """`paused at most D` by proving `paused at most D'` for some `D' ≤ D` (same `then open`).
 
@@ -283,7 +293,7 @@ def prove_tighter(
     s = prop.scope
     cands = [c for c in candidate_bounds(program, s) if seen.length < c <= prop.limit]
     tries = ([seen.length] if seen.length else []) + cands
-    proved = _prover(model, s, clock, prop.open_gap)
+    proved = _prover(models, s, clock, prop.open_gap)
     for limit in tries[:TIGHTER_TRIES]:
         proof = proved(limit, PROBE_S)
         if proof is not None:
