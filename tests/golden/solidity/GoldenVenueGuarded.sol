@@ -62,7 +62,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard {
     bytes32 private constant NAME_HASH = keccak256("GoldenVenueGuard");
     bytes32 private constant VERSION_HASH = keccak256("1");
     /// @dev The domain's salt: keccak256 of the rules' canonical text (docs/guard.md, "Signatures").
-    bytes32 private constant RULES_HASH = 0xabd360da91ce59aab3bb0aebd21560a4d43b46428aec0b4ba7d5cc9934003aca;
+    bytes32 private constant RULES_HASH = 0xdfe0c815bee21ba4dce859b209b534c3cac2cc829db601e398e1e709c271acda;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
