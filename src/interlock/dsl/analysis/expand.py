@@ -82,16 +82,8 @@ def _expand_all(decls: tuple[ast.Declaration, ...], scope: _Scope,
 
 def _expand_one(d: ast.ForEachDecl, scope: _Scope, sink: Sink) -> list[ast.Declaration]:
     var = d.var.text
-    if var in scope.declared or var in scope.outer:
-        what = "an enclosing `for each`" if var in scope.outer else "a declaration"
-        sink.error(C.LOOP_VAR_SHADOWS, f"`{var}` is already a name of {what}", d.var.span,
-                   help=f"name the variable something else, e.g. `each_{var}`")
+    if not _well_formed(d, scope, sink):
         return []
-    for inner in d.body:
-        if isinstance(inner, ast.ProtocolDecl):
-            sink.error(C.NOT_REPEATABLE, "`protocol` cannot be repeated by a `for each`",
-                       inner.span)
-            return []
     items = _items(d, scope, sink)
     inner_scope = _Scope(scope.groups, scope.declared, (*scope.outer, var))
     out: list[ast.Declaration] = []
@@ -99,6 +91,26 @@ def _expand_one(d: ast.ForEachDecl, scope: _Scope, sink: Sink) -> list[ast.Decla
         copy = _map(d.body, _substitute(var, item), partial(_via, item=item.span))
         out += _expand_all(copy, inner_scope, sink)
     return out
+
+
+def _well_formed(d: ast.ForEachDecl, scope: _Scope, sink: Sink) -> bool:
+    """Checked before anything is substituted: a copy would hide these mistakes (an inner
+    variable equal to the outer one would itself be replaced by the item)."""
+    var, ok = d.var.text, True
+    if var in scope.declared or var in scope.outer:
+        what = "an enclosing `for each`" if var in scope.outer else "a declaration"
+        sink.error(C.LOOP_VAR_SHADOWS, f"`{var}` is already a name of {what}", d.var.span,
+                   help=f"name the variable something else, e.g. `each_{var}`")
+        ok = False
+    for inner in d.body:
+        if isinstance(inner, ast.ProtocolDecl):
+            sink.error(C.NOT_REPEATABLE, "`protocol` cannot be repeated by a `for each`",
+                       inner.span)
+            ok = False
+        if isinstance(inner, ast.ForEachDecl):
+            ok = _well_formed(inner, _Scope(scope.groups, scope.declared, (*scope.outer, var)),
+                              sink) and ok
+    return ok
 
 
 def _via(span: Span, item: Span) -> Span:
