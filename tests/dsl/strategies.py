@@ -284,7 +284,8 @@ def _foreach(draw: st.DrawFn, ctx: Ctx, n: int) -> str:
         breaker = (f"breaker fe{n}_{{a}}{'_{s}' if nested else ''} {{\n"
                    f"    when outflow(a, {w}) > {pct} of tvl(a)\n"
                    f"    then pause {target} for {d}\n  }}")
-        if nested:
+        if nested:  # at most two copies in all, so that files stay small
+            items = items[:1]
             scopes = draw(st.lists(st.sampled_from(ctx.scopes), min_size=1, max_size=2,
                                    unique=True))
             breaker = f"for each s in [{', '.join(scopes)}] {{\n  {breaker}\n}}"
