@@ -273,11 +273,13 @@ def _metric(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
 
 
 @st.composite
-def _foreach(draw: st.DrawFn, ctx: Ctx, n: int) -> str:
+def _foreach(draw: st.DrawFn, ctx: Ctx, n: int) -> tuple[str, int, int]:
     """A `for each` over assets (per-asset breakers, maybe nested over scopes) or over scopes
-    (per-scope powers); names made unique per instance with `{VAR}` placeholders."""
+    (per-scope powers); names made unique per instance with `{VAR}` placeholders. Returns the
+    text and how many breakers and powers it expands to (at most two of either)."""
     if len(ctx.assets) > 0 and draw(st.booleans()):
-        items = draw(st.lists(st.sampled_from(sorted(ctx.assets)), min_size=1, unique=True))
+        items = draw(st.lists(st.sampled_from(sorted(ctx.assets)), min_size=1, max_size=2,
+                              unique=True))
         w, pct, d = draw(durations(window=True)), draw(percents()), draw(durations())
         nested = draw(st.booleans())
         target = "s" if nested else draw(_targets(ctx.scopes))
@@ -289,10 +291,12 @@ def _foreach(draw: st.DrawFn, ctx: Ctx, n: int) -> str:
             scopes = draw(st.lists(st.sampled_from(ctx.scopes), min_size=1, max_size=2,
                                    unique=True))
             breaker = f"for each s in [{', '.join(scopes)}] {{\n  {breaker}\n}}"
-        return f"for each a in [{', '.join(items)}] {{\n  {breaker}\n}}"
-    items = draw(st.lists(st.sampled_from(ctx.scopes), min_size=1, unique=True))
+            return f"for each a in [{items[0]}] {{\n  {breaker}\n}}", len(scopes), 0
+        return f"for each a in [{', '.join(items)}] {{\n  {breaker}\n}}", len(items), 0
+    items = draw(st.lists(st.sampled_from(ctx.scopes), min_size=1, max_size=2, unique=True))
     role = draw(st.sampled_from(ctx.roles))
-    return f"for each x in [{', '.join(items)}] {{\n  allow {role} to unpause x\n}}"
+    text = f"for each x in [{', '.join(items)}] {{\n  allow {role} to unpause x\n}}"
+    return text, 0, len(items)
 
 
 @st.composite
@@ -310,11 +314,13 @@ def guard_files(draw: st.DrawFn, *, max_breakers: int = 5, max_powers: int = 5,
         body = "\n".join(f"  {w} when {c}" for w, c in tiers)
         lines.append(f"score risk0 {{\n{body}\n}}")
         ctx = replace(ctx, scores=("risk0",))
-    for name in _names("brk", draw(st.integers(0, max_breakers))):
+    repeated, n_brk, n_pow = "", 0, 0  # what a `for each` adds counts against the limits
+    if max_breakers >= 2 and max_powers >= 2 and draw(st.integers(0, 2)) == 0:
+        repeated, n_brk, n_pow = draw(_foreach(ctx, 0))
+    for name in _names("brk", draw(st.integers(0, max_breakers - n_brk))):
         lines.append(draw(_breaker(ctx, name)))
-    if max_breakers and draw(st.integers(0, 2)) == 0:
-        lines.append(draw(_foreach(ctx, 0)))
-    for _ in range(draw(st.integers(0, max_powers))):
+    lines += [repeated] if repeated else []
+    for _ in range(draw(st.integers(0, max_powers - n_pow))):
         lines.append(draw(_power(ctx)))
     for name in _names("inv", draw(st.integers(1, max_invariants))):
         lines.append(f"invariant {name}: {draw(_property(ctx))}")
