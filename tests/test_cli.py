@@ -108,7 +108,7 @@ def test_every_command_takes_debug() -> None:
 def test_ir_prints_the_program(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["ir", str(SPEC)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["protocol"] == "PerpVenue" and data["ir_version"] == "1"
+    assert data["protocol"] == "PerpVenue" and data["ir_version"] == "2"
     assert data["breakers"][0]["when"]["terms"][0]["coef"] == 10
 
 
@@ -121,7 +121,7 @@ def test_ir_of_an_invalid_file_exits_2(tmp_path: Path,
 
 def test_ir_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["ir", "--schema"]) == 0
-    assert json.loads(capsys.readouterr().out)["title"] == "Interlock IR v1"
+    assert json.loads(capsys.readouterr().out)["title"] == "Interlock IR v2"
 
 
 def test_fmt_check_and_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

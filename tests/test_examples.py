@@ -45,6 +45,7 @@ def test_the_examples_are_there() -> None:
         "examples/lending_market.guard",
         "examples/bridge.guard",
         "examples/amm.guard",
+        "examples/reserves_market.guard",
         "examples/broken/perp_venue_unbounded.guard",
     } <= names
 
@@ -100,6 +101,8 @@ def _features(program: ir.Program) -> set[str]:
         "gap" for s in program.scopes if s.gap}
     tags |= {"offchain_breaker" for b in program.breakers if not b.onchain}
     tags |= {"onchain_breaker" for b in program.breakers if b.onchain}
+    tags |= {"for_each" for b in program.breakers if b.span.via is not None}
+    tags |= {"param_unit" for p in program.params if p.unit is not None}
     return tags
 
 
@@ -124,6 +127,11 @@ EXPECTED = {
         "reference", "atom:deviation", "atom:change", "safer:higher", "power:extend",
         "assuming", "timelock", "power:cancel", "prop:paused_at_most", "prop:never_locked",
         "prop:always", "effect:set",
+    },
+    "examples/reserves_market.guard": {
+        "for_each", "param_unit", "entity_groups", "timelock", "atom:outflow", "atom:inflow",
+        "atom:staleness", "effect:pause", "effect:set", "effect:suspend", "power:set",
+        "power:cancel", "prop:paused_at_most", "prop:always", "onchain_breaker",
     },
 }
 

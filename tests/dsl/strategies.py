@@ -1,11 +1,13 @@
 """Hypothesis strategies that generate random VALID rule files as text.
 
-`guard_files()` draws a whole file: signers (some grouped by entity), an agent, roles with nested
-thresholds/and/or/after, scopes with max/gap, assets, vaults, feeds, params, a custom metric, a
-score, breakers using every effect kind, powers of every kind with cooldown/when, and
-invariants of every kind. Files stay small (at most 4 scopes, 5 breakers, 5 powers) so that the
-verifier can analyse them; every file must compile without error diagnostics (checked by
-tests/dsl/test_roundtrip.py). The invariants are well-formed but not necessarily true.
+`guard_files()` draws a whole file: signers (some grouped by entity), an agent, maybe a `group`
+of signers, roles with nested thresholds/and/or/after (a threshold may list the group), scopes
+with max/gap, assets, vaults, feeds, params (some with an asset as unit), a custom metric, a
+score, breakers using every effect kind, maybe a `for each` (nested or not), powers of every
+kind with cooldown/when, and invariants of every kind. Files stay small (at most 4 scopes,
+5 breakers and a `for each`, 5 powers) so that the verifier can analyse them; every file must
+compile without error diagnostics (checked by tests/dsl/test_roundtrip.py). The invariants
+are well-formed but not necessarily true.
 
 Used by the front-end round-trip and fuzz tests and by the verifier's soundness tests:
 
@@ -32,6 +34,7 @@ from tests.dsl.strategies_lex import (
     count_compare,
     durations,
     metric_conds,
+    percents,
     state_conds,
 )
 
@@ -43,16 +46,24 @@ def _names(prefix: str, n: int) -> list[str]:
 
 
 @st.composite
-def _role_expr(draw: st.DrawFn, members: list[str], depth: int) -> str:
+def _role_expr(draw: st.DrawFn, members: list[str], depth: int,
+               groups: dict[str, list[str]] | None = None) -> str:
+    """A role expression; a threshold list may name a group (spliced by the front end), never
+    together with one of the group's members (that would list a member twice, E0208)."""
+    groups = groups or {}
     if depth == 0 or draw(st.integers(0, 2)) > 0:
         if len(members) > 1 and draw(st.integers(0, 3)) > 0:
-            chosen = draw(st.lists(st.sampled_from(members), min_size=1, unique=True))
-            k = draw(st.integers(1, len(chosen)))
+            pool = members + sorted(groups)
+            chosen = draw(st.lists(st.sampled_from(pool), min_size=1, unique=True))
+            spliced = {m for g in chosen if g in groups for m in groups[g]}
+            chosen = [m for m in chosen if m not in spliced]
+            size = sum(len(groups[m]) if m in groups else 1 for m in chosen)
+            k = draw(st.integers(1, size))
             return f"{k} of [{', '.join(chosen)}]"
         return draw(st.sampled_from(members))
     op = draw(st.sampled_from(["and", "or"]))
-    left = draw(_role_expr(members, depth - 1))
-    right = draw(_role_expr(members, depth - 1))
+    left = draw(_role_expr(members, depth - 1, groups))
+    right = draw(_role_expr(members, depth - 1, groups))
     return f"({left}) {op} ({right})" if draw(st.booleans()) else f"{left} {op} {right}"
 
 
@@ -74,7 +85,8 @@ def _set_value(draw: st.DrawFn, ctx: Ctx, param: str) -> str:
     """A value on the param's safer side of its initial value, inside its range."""
     initial, lo, hi, safer = ctx.params[param]
     value = draw(st.integers(lo, initial) if safer == "lower" else st.integers(initial, hi))
-    return str(value) if value >= 0 else f"-{abs(value)}"
+    unit = f" {ctx.param_units[param]}" if param in ctx.param_units else ""
+    return (str(value) if value >= 0 else f"-{abs(value)}") + unit
 
 
 @st.composite
@@ -141,7 +153,10 @@ def _power(draw: st.DrawFn, ctx: Ctx) -> str:
         if draw(st.booleans()):
             a = draw(st.integers(lo, hi))
             b = draw(st.integers(a, hi))
-            body += f" within [{a}, {b}]"
+            unit = ctx.param_units.get(param)  # bounds take the param's unit, or repeat it
+            low, high = (f"{n} {unit}" if unit and draw(st.booleans()) else str(n)
+                         for n in (a, b))
+            body += f" within [{low}, {high}]"
     else:
         body = f"cancel {draw(st.sampled_from(ctx.timelocked))}"
     text = f"allow {role} to {body}"
@@ -193,10 +208,14 @@ def _header(draw: st.DrawFn) -> tuple[list[str], Ctx]:
         org = draw(st.one_of(st.none(), st.sampled_from(["org_a", "org_b", "org_c"])))
         lines.append(f"signer {s} {next(addrs)}" + (f" entity {org}" if org else ""))
     lines.append(f"agent bot {next(addrs)}")
+    groups: dict[str, list[str]] = {}
+    if n_sig > 1 and draw(st.booleans()):
+        groups["keys0"] = draw(st.lists(st.sampled_from(signers), min_size=1, unique=True))
+        lines.append(f"group keys0 = [{', '.join(groups['keys0'])}]")
     roles: list[str] = []
     timelocked: list[str] = []
     for r in _names("role", n_roles):
-        expr = draw(_role_expr(signers + roles, depth=2))
+        expr = draw(_role_expr(signers + roles, depth=2, groups=groups))
         after = draw(st.one_of(st.none(), durations()))
         lines.append(f"role {r} = {expr}" + (f" after {after}" if after else ""))
         roles.append(r)
@@ -221,17 +240,24 @@ def _header(draw: st.DrawFn) -> tuple[list[str], Ctx]:
         opts += [f"heartbeat {draw(durations())}"] if draw(st.booleans()) else []
         lines.append(" ".join([text, *draw(st.permutations(opts))]))
     params: dict[str, tuple[int, int, int, str]] = {}
+    units: dict[str, str] = {}
     for p in _names("par", draw(st.integers(0, 2))):
         lo = draw(st.integers(-100, 1000))
         hi = draw(st.integers(lo, lo + 10_000))
         init = draw(st.integers(lo, hi))
         safer = draw(st.sampled_from(["lower", "higher"]))
         params[p] = (init, lo, hi, safer)
-        lines.append(f"param {p} = {init} in [{lo}, {hi}] safer {safer}")
+        unit = draw(st.one_of(st.none(), st.sampled_from(sorted(assets)))) if assets else None
+        if unit is None:
+            lines.append(f"param {p} = {init} in [{lo}, {hi}] safer {safer}")
+            continue
+        units[p] = unit
+        high = f"{hi} {unit}" if draw(st.booleans()) else str(hi)  # a bound may repeat it
+        lines.append(f"param {p} = {init} {unit} in [{lo}, {high}] safer {safer}")
     ctx = Ctx(signers=tuple(signers), roles=tuple(roles), timelocked=tuple(timelocked),
               scopes=tuple(scopes), assets=assets, feeds=tuple(feeds),
               referenced_feeds=tuple(f for f, r in zip(feeds, refs, strict=True) if r),
-              params=params)
+              params=params, param_units=units)
     return lines, ctx
 
 
@@ -244,6 +270,33 @@ def _metric(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
     if draw(st.booleans()):
         return f"metric {name} = count({event} at {at}, {window})"
     return f"metric {name} = sum({event}.amount at {at}, {window})"
+
+
+@st.composite
+def _foreach(draw: st.DrawFn, ctx: Ctx, n: int) -> tuple[str, int, int]:
+    """A `for each` over assets (per-asset breakers, maybe nested over scopes) or over scopes
+    (per-scope powers); names made unique per instance with `{VAR}` placeholders. Returns the
+    text and how many breakers and powers it expands to (at most two of either)."""
+    if len(ctx.assets) > 0 and draw(st.booleans()):
+        items = draw(st.lists(st.sampled_from(sorted(ctx.assets)), min_size=1, max_size=2,
+                              unique=True))
+        w, pct, d = draw(durations(window=True)), draw(percents()), draw(durations())
+        nested = draw(st.booleans())
+        target = "s" if nested else draw(_targets(ctx.scopes))
+        breaker = (f"breaker fe{n}_{{a}}{'_{s}' if nested else ''} {{\n"
+                   f"    when outflow(a, {w}) > {pct} of tvl(a)\n"
+                   f"    then pause {target} for {d}\n  }}")
+        if nested:  # at most two copies in all, so that files stay small
+            items = items[:1]
+            scopes = draw(st.lists(st.sampled_from(ctx.scopes), min_size=1, max_size=2,
+                                   unique=True))
+            breaker = f"for each s in [{', '.join(scopes)}] {{\n  {breaker}\n}}"
+            return f"for each a in [{items[0]}] {{\n  {breaker}\n}}", len(scopes), 0
+        return f"for each a in [{', '.join(items)}] {{\n  {breaker}\n}}", len(items), 0
+    items = draw(st.lists(st.sampled_from(ctx.scopes), min_size=1, max_size=2, unique=True))
+    role = draw(st.sampled_from(ctx.roles))
+    text = f"for each x in [{', '.join(items)}] {{\n  allow {role} to unpause x\n}}"
+    return text, 0, len(items)
 
 
 @st.composite
@@ -261,9 +314,13 @@ def guard_files(draw: st.DrawFn, *, max_breakers: int = 5, max_powers: int = 5,
         body = "\n".join(f"  {w} when {c}" for w, c in tiers)
         lines.append(f"score risk0 {{\n{body}\n}}")
         ctx = replace(ctx, scores=("risk0",))
-    for name in _names("brk", draw(st.integers(0, max_breakers))):
+    repeated, n_brk, n_pow = "", 0, 0  # what a `for each` adds counts against the limits
+    if max_breakers >= 2 and max_powers >= 2 and draw(st.integers(0, 2)) == 0:
+        repeated, n_brk, n_pow = draw(_foreach(ctx, 0))
+    for name in _names("brk", draw(st.integers(0, max_breakers - n_brk))):
         lines.append(draw(_breaker(ctx, name)))
-    for _ in range(draw(st.integers(0, max_powers))):
+    lines += [repeated] if repeated else []
+    for _ in range(draw(st.integers(0, max_powers - n_pow))):
         lines.append(draw(_power(ctx)))
     for name in _names("inv", draw(st.integers(1, max_invariants))):
         lines.append(f"invariant {name}: {draw(_property(ctx))}")

@@ -27,7 +27,8 @@ class Ctx:
     feeds: tuple[str, ...] = ()
     referenced_feeds: tuple[str, ...] = ()  # feeds with a `reference` (for `deviation`)
     params: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
-    # name -> (initial, min, max, safer)
+    # name -> (initial, min, max, safer), in whole units of the param's unit if it has one
+    param_units: dict[str, str] = field(default_factory=dict)  # param -> its asset
     metrics: tuple[str, ...] = ()
     scores: tuple[str, ...] = ()
 
@@ -131,6 +132,8 @@ def asset_compare(draw: st.DrawFn, ctx: Ctx) -> str:
                 f"2 * inflow({asset}, {w})",
                 f"tvl({asset}) * {pct}",
                 f"tvl({asset}) / {draw(st.integers(1, 12))} - inflow({asset}, {w})",
+                *(f"{pct} of {p}" for p, unit in sorted(ctx.param_units.items())
+                  if unit == asset),
             ]
         )
     )
@@ -157,7 +160,7 @@ def count_compare(
         w = draw(durations(window=True))
         return f"calls({scope}, {w}, per sender) > {draw(integers(1, 1000))}"
     options = [f"calls({s}, {draw(durations(window=True))})" for s in ctx.scopes]
-    options += list(ctx.metrics) + sorted(ctx.params)
+    options += list(ctx.metrics) + sorted(p for p in ctx.params if p not in ctx.param_units)
     lhs = draw(st.sampled_from(options))
     return f"{lhs} {draw(st.sampled_from(CMP))} {draw(integers(0, 10**6))}"
 
@@ -198,7 +201,8 @@ def metric_conds(draw: st.DrawFn, ctx: Ctx, *, depth: int = 2, scores: bool = Tr
 def state_atoms(draw: st.DrawFn, ctx: Ctx) -> str:
     options = [f"paused({s})" for s in ctx.scopes] + [f"suspended({f})" for f in ctx.feeds]
     for name, (_init, lo, hi, _safer) in sorted(ctx.params.items()):
-        options.append(f"{name} {draw(st.sampled_from(CMP))} {draw(integers(lo, hi))}")
+        unit = f" {ctx.param_units[name]}" if name in ctx.param_units else ""
+        options.append(f"{name} {draw(st.sampled_from(CMP))} {draw(integers(lo, hi))}{unit}")
     return draw(st.sampled_from(options))
 
 

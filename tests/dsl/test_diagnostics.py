@@ -45,6 +45,8 @@ CASES: list[tuple[str, str, int, int]] = [
      6, 52),
     (C.BAD_EVENT_TYPE, HEAD + "metric m = count(Borrow(adress who) at USDC, 1h)\n", 6, 25),
     (C.ZERO_SIGNER, HEAD + "signer z 0x0000000000000000000000000000000000000000\n", 6, 1),
+    (C.UNKNOWN_PLACEHOLDER, HEAD + "scope s_{x}\n", 6, 7),
+    (C.LOOP_VAR_SHADOWS, HEAD + "for each alice in [trading] {\n  scope s_{alice}\n}\n", 6, 10),
     # --- types and units ------------------------------------------------------------------------
     (C.UNIT_MISMATCH, HEAD + FEEDS + "breaker b {\n  when tvl(USDC) > price(F)\n"
      "  then pause trading for 1h\n}\n", 8, 8),
@@ -105,6 +107,8 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.UNKNOWN_FINDING_CODE, HEAD + 'accept W0902 because "reviewed"\n', 6, 8),
     (C.EMPTY_REASON, HEAD + 'accept W0801 because ""\n', 6, 1),
     (C.UNKNOWN_NAME, HEAD + 'accept W0801 halt because "kept for drills"\n', 6, 14),
+    (C.GROUP_CYCLE, HEAD + "group g = [h]\ngroup h = [g, alice]\n", 6, 7),
+    (C.NOT_REPEATABLE, HEAD + "for each a in [trading] {\n  protocol Q\n}\n", 7, 3),
 ]
 
 

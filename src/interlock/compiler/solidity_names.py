@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import Param, Program
 
 
 def _names(kind: str, names: list[str]) -> dict[str, str]:
@@ -47,13 +47,22 @@ class ConstNames:
         )
 
 
+def _unit_note(p: Program, param: Param) -> str:
+    """Where a param has a unit, what its raw integers are (they are never scaled on chain)."""
+    if param.unit is None:
+        return ""
+    decimals = {a.name: a.decimals for a in p.assets} | {f.name: f.decimals for f in p.feeds}
+    kind = "base units of" if any(a.name == param.unit for a in p.assets) else "a price of"
+    return f" // values in {kind} {param.unit} ({decimals[param.unit]} decimals)"
+
+
 def constant_lines(p: Program, n: ConstNames) -> list[str]:
     """The `constant` declarations of the guard, in declaration order per kind."""
     u8, u256, addr = ("uint8 internal constant", "uint256 internal constant",
                       "address internal constant")
     out = [f"{u8} {n.scope[s.name]} = {s.index};" for s in p.scopes]
     out += [f"{u8} {n.feed[f.name]} = {f.index};" for f in p.feeds]
-    out += [f"{u8} {n.param[x.name]} = {x.index};" for x in p.params]
+    out += [f"{u8} {n.param[x.name]} = {x.index};{_unit_note(p, x)}" for x in p.params]
     out += [f"{u256} {n.rule[b.name]} = {b.id};" for b in p.breakers]
     out += [f"{addr} {n.asset[a.name]} = {a.address};" for a in p.assets]
     out += [f"{addr} {n.vault[v.name]} = {v.address};" for v in p.vaults]

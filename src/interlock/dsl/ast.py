@@ -231,6 +231,7 @@ class PowerAst(Node):
     targets: Targets  # for set and cancel: the one param or role
     duration: Duration | None = None
     within: tuple[Number, Number] | None = None
+    within_units: tuple[Name | None, Name | None] = (None, None)  # `within [1 USDC, 9 USDC]`
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -336,6 +337,8 @@ class ParamDecl(Decl):
     low: Number
     high: Number
     safer: str  # lower higher
+    unit: Name | None = None  # an asset or a feed: the values are amounts or prices of it
+    bound_units: tuple[Name | None, Name | None] = (None, None)  # as written on the bounds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -381,6 +384,23 @@ class AcceptDecl(Node):
     reason: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class GroupDecl(Decl):
+    """`group NAME = [a, b]`: a named list, spliced into the lists that name it."""
+
+    members: tuple[Name, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ForEachDecl(Node):
+    """`for each VAR in [a, b] { ... }` (or `in GROUP`): the body once per item; the front end
+    expands it before analysis (`interlock.dsl.expand`)."""
+
+    var: Name
+    items: tuple[Name, ...] | Name  # a listed tuple, or a group's name
+    body: tuple[Declaration, ...]
+
+
 Declaration = (
     ProtocolDecl
     | SignerDecl
@@ -397,6 +417,8 @@ Declaration = (
     | AllowDecl
     | InvariantDecl
     | AcceptDecl
+    | GroupDecl
+    | ForEachDecl
 )
 
 

@@ -63,7 +63,7 @@ def parse(text: str, path: str) -> ParseResult:
 
 _DECL_START = re.compile(
     r"(protocol|signer|agent|role|scope|asset|vault|feed|param|metric|score|breaker|allow|"
-    r"invariant|accept)\b")
+    r"invariant|accept|group|for)\b")
 
 
 def _later_errors(text: str, path: str, after_line: int) -> list[Diagnostic]:
@@ -188,6 +188,7 @@ class _ToAst(Transformer[Token, Any]):
         return c[0] if c else None
 
     entity_opt = after_opt = accept_target = field_opt = cooldown_opt = block_from = open_opt = _opt
+    unit_opt = _opt
 
     def assuming_opt(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
         return c[0] if c and c[0] is not None else ()
@@ -197,8 +198,9 @@ class _ToAst(Transformer[Token, Any]):
     def except_kinds(self, meta: Meta, c: list[ast.Name]) -> tuple[ast.Name, ...]:
         return tuple(x for x in c if x is not None)
 
-    def within_opt(self, meta: Meta, c: list[Any]) -> tuple[ast.Number, ast.Number] | None:
-        return (c[0], c[1]) if c and c[0] is not None else None
+    def within_opt(self, meta: Meta, c: list[Any]) -> tuple[Any, ...] | None:
+        """(low, high, low's unit, high's unit), or None when there is no `within`."""
+        return (c[0], c[2], c[1], c[3]) if c and c[0] is not None else None
 
     def per_sender(self, meta: Meta, c: list[Any]) -> bool:
         return not meta.empty
@@ -235,8 +237,14 @@ class _ToAst(Transformer[Token, Any]):
                             span=self._s(meta))
 
     def param_decl(self, meta: Meta, c: list[Any]) -> ast.ParamDecl:
-        return ast.ParamDecl(name=c[0], initial=c[1], low=c[2], high=c[3], safer=c[4],
-                             span=self._s(meta))
+        return ast.ParamDecl(name=c[0], initial=c[1], unit=c[2], low=c[3], high=c[5],
+                             bound_units=(c[4], c[6]), safer=c[7], span=self._s(meta))
+
+    def group_decl(self, meta: Meta, c: list[Any]) -> ast.GroupDecl:
+        return ast.GroupDecl(name=c[0], members=c[1], span=self._s(meta))
+
+    def foreach_decl(self, meta: Meta, c: list[Any]) -> ast.ForEachDecl:
+        return ast.ForEachDecl(var=c[0], items=c[1], body=tuple(c[2:]), span=self._s(meta))
 
     def event_param(self, meta: Meta, c: list[Token]) -> ast.EventParam:
         typ = str(c[0])
@@ -330,7 +338,10 @@ class _ToAst(Transformer[Token, Any]):
         return ast.PowerAst(kind="resume", targets=c[0], span=self._s(meta))
 
     def pow_set(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
-        return ast.PowerAst(kind="set", targets=self._one(meta, c[0]), within=c[1],
+        within = c[1]
+        return ast.PowerAst(kind="set", targets=self._one(meta, c[0]),
+                            within=within[:2] if within else None,
+                            within_units=within[2:] if within else (None, None),
                             span=self._s(meta))
 
     def pow_extend(self, meta: Meta, c: list[Any]) -> ast.PowerAst:

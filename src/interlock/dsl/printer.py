@@ -83,8 +83,14 @@ def power(p: ast.PowerAst) -> str:
         assert p.duration is not None
         return f"{head} by at most {p.duration.raw}"
     if p.kind == "set" and p.within is not None:
-        return f"{head} within [{p.within[0].raw}, {p.within[1].raw}]"
+        low, high = (amount(n, u) for n, u in zip(p.within, p.within_units, strict=True))
+        return f"{head} within [{low}, {high}]"
     return head
+
+
+def amount(num: ast.Number, unit: ast.Name | None) -> str:
+    """A number as written, with its unit when it has one (`1_000 USDC`)."""
+    return f"{num.raw} {unit.text}" if unit else num.raw
 
 
 def option(o: ast.Option) -> str:
@@ -169,8 +175,13 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
         return [_simple(d, " ".join([head, *map(option, d.options)]), "feed",
                         ["feed", d.name.text])]
     if isinstance(d, ast.ParamDecl):
-        return [_simple(d, f"= {d.initial.raw} in [{d.low.raw}, {d.high.raw}] safer {d.safer}",
+        low, high = (amount(n, u) for n, u in zip((d.low, d.high), d.bound_units, strict=True))
+        return [_simple(d, f"= {amount(d.initial, d.unit)} in [{low}, {high}] safer {d.safer}",
                         "param", ["param", d.name.text])]
+    if isinstance(d, ast.GroupDecl):
+        return [_simple(d, f"= [{names(d.members)}]", "group", ["group", d.name.text])]
+    if isinstance(d, ast.ForEachDecl):
+        return _foreach_lines(d)
     if isinstance(d, ast.MetricDecl):
         fld = f".{d.field_name.text}" if d.field_name else ""
         at = d.at.text
@@ -198,6 +209,15 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
     assuming = f" assuming {names(d.assuming)}" if d.assuming else ""
     return [_simple(d, f"{prop(d.prop)}{assuming}", "invariant",
                     ["invariant", d.name.text + ":"])]
+
+
+def _foreach_lines(d: ast.ForEachDecl) -> list[Line]:
+    items = d.items.text if isinstance(d.items, ast.Name) else f"[{names(d.items)}]"
+    inner = [ln for b in d.body for ln in decl_lines(b)]
+    for ln in inner:
+        ln.indent += 2
+        ln.text = ln.text.replace("\n", "\n  ")  # a wrapped `then` list keeps its column
+    return _block(d, f"for each {d.var.text} in {items} {{", inner)
 
 
 WIDTH = 100

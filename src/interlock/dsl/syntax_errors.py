@@ -29,7 +29,7 @@ _FRIENDLY = {
 _DECL_KEYWORDS = frozenset(
     [
     "protocol", "signer", "agent", "role", "scope", "asset", "vault", "feed", "param",
-    "metric", "score", "breaker", "allow", "invariant", "accept",
+    "metric", "score", "breaker", "allow", "invariant", "accept", "group", "for",
 ]
 )
 _EXPR_START = frozenset(

@@ -27,6 +27,8 @@ AGENT_IN_ROLE = "E0209"
 UNKNOWN_FIELD = "E0210"
 BAD_EVENT_TYPE = "E0211"
 ZERO_SIGNER = "E0212"
+UNKNOWN_PLACEHOLDER = "E0213"
+LOOP_VAR_SHADOWS = "E0214"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -63,6 +65,8 @@ CANCEL_UNTIMELOCKED = "E0508"
 BAD_AGGREGATE_FIELD = "E0509"
 UNKNOWN_FINDING_CODE = "E0510"
 EMPTY_REASON = "E0511"
+GROUP_CYCLE = "E0512"
+NOT_REPEATABLE = "E0513"
 
 # built-in findings (warnings, errors under `--strict`; `interlock.verifier.findings`): the codes
 # an `accept CODE` declaration may name, with their titles
@@ -104,6 +108,8 @@ TITLES: dict[str, str] = {
     UNKNOWN_FIELD: "an event field that the event does not have",
     BAD_EVENT_TYPE: "an event parameter type that is not an ABI type",
     ZERO_SIGNER: "a signer at address 0",
+    UNKNOWN_PLACEHOLDER: "a `{VAR}` placeholder outside a `for each` over `VAR`",
+    LOOP_VAR_SHADOWS: "a `for each` variable that is already a name",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -137,6 +143,8 @@ TITLES: dict[str, str] = {
     BAD_AGGREGATE_FIELD: "`sum` without an integer field, or `count` with a field",
     UNKNOWN_FINDING_CODE: "`accept` names a code that is not a finding",
     EMPTY_REASON: "`accept` without a reason",
+    GROUP_CYCLE: "groups that contain themselves",
+    NOT_REPEATABLE: "a `protocol` line inside a `for each`",
 }
 
 # --- `interlock diff`: kinds of change that weaken the guard (docs/diff.md) -----------------

@@ -10,7 +10,7 @@ import difflib
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from interlock.ir.nodes import Span
 
@@ -34,6 +34,20 @@ class Diagnostic(BaseModel):
     help: str | None = None  # e.g. "did you mean `alice`?"
     subjects: tuple[str, ...] = ()  # the declarations a finding is about (`accept CODE NAME`)
     suppressed: str | None = None  # accepted on purpose: the `accept` declaration's reason
+
+    @model_validator(mode="after")
+    def _instance_notes(self) -> Diagnostic:
+        """A problem inside a `for each` instance names the template (the span) and, as a
+        note per level of repetition, the list item that produced the instance."""
+        notes = list(self.labels)
+        via = self.span.via
+        while via is not None:
+            if not any(label.span == via for label in notes):
+                notes.append(Label(span=via, message="in the `for each` instance for this item"))
+            via = via.via
+        if len(notes) != len(self.labels):
+            object.__setattr__(self, "labels", tuple(notes))
+        return self
 
     @property
     def is_error(self) -> bool:

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IR_VERSION = "1"
+IR_VERSION = "2"  # 2: `Param.unit`, `Span.via`
 
 
 class Node(BaseModel):
@@ -29,13 +29,17 @@ class Node(BaseModel):
 
 
 class Span(Node):
-    """1-based source location; `end_column` is exclusive."""
+    """1-based source location; `end_column` is exclusive.
+
+    `via`: for a node written out by a `for each`, the list item that produced this instance
+    (the span itself is the template's); nested repetitions chain, innermost first."""
 
     file: str
     line: int
     column: int
     end_line: int
     end_column: int
+    via: Span | None = None
 
 
 # --- keys and roles ------------------------------------------------------------------------
@@ -133,12 +137,17 @@ class Feed(Node):
 
 
 class Param(Node):
+    """A stored protocol parameter. With a `unit` (an asset's or a feed's name) `initial`,
+    `min`, `max` and every value set on chain are base units of that asset, or prices in that
+    feed's decimals, exactly as the metrics it is compared with; without one, a plain integer."""
+
     name: str
     index: int
     initial: int
     min: int
     max: int
     safer: Literal["lower", "higher"]
+    unit: str | None = None
     span: Span
 
 

@@ -1,9 +1,9 @@
 """AST -> checked IR `Program`, collecting every diagnostic of the phase.
 
-Data flow: `Symbols` (names, unique across kinds) -> plain declarations (`decls`) -> roles
-(`roles`) -> scores, breakers, powers (`rules`, conditions via `conditions`) -> invariants
-(`props`) -> acceptances (`accept`). Every step reports into one `Sink`; `analyze` returns a
-`Program` only when the sink holds no error.
+Data flow: `for each` and groups written out (`expand`) -> `Symbols` (names, unique across
+kinds) -> plain declarations (`decls`, `params`) -> roles (`roles`) -> scores, breakers, powers
+(`rules`, conditions via `conditions`) -> invariants (`props`) -> acceptances (`accept`). Every
+step reports into one `Sink`; `analyze` returns a `Program` only when the sink holds no error.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from interlock.dsl.analysis import decls as D
 from interlock.dsl.analysis.accept import acceptance
 from interlock.dsl.analysis.common import Sink, Symbols
 from interlock.dsl.analysis.conditions import CondBuilder
+from interlock.dsl.analysis.expand import expand
 from interlock.dsl.analysis.limits import check_counts, check_saturation, check_signers
+from interlock.dsl.analysis.params import Units, condition_unit, param
 from interlock.dsl.analysis.props import invariant
 from interlock.dsl.analysis.roles import build_roles
 from interlock.dsl.analysis.rules import RuleBuilder
@@ -40,6 +42,7 @@ def _of(module: ast.Module, cls: type[T]) -> list[T]:
 
 def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     sink = Sink()
+    module = expand(module, sink)
     protocol = _protocol(module, sink)
     symbols = Symbols(module.decls, sink)
     addrs = D.Addresses(sink)
@@ -49,19 +52,21 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     assets = [D.asset(d, addrs, sink) for d in _of(module, ast.AssetDecl)]
     vaults = [D.vault(d, addrs, symbols, sink) for d in _of(module, ast.VaultDecl)]
     feeds = [D.feed(d, i, addrs, sink) for i, d in enumerate(_of(module, ast.FeedDecl))]
+    decimals = {x.name: x.decimals for x in assets} | {x.name: x.decimals for x in feeds}
+    units = Units(symbols, sink, lambda n: decimals.get(n, 0))
     params = [p for i, d in enumerate(_of(module, ast.ParamDecl))
-              if (p := D.param(d, i, sink)) is not None]
+              if (p := param(d, i, units)) is not None]
     located = {x.name: x.address for x in assets} | {x.name: x.address for x in vaults} | {
         x.name: x.address for x in feeds}
     metrics = [m for d in _of(module, ast.MetricDecl)
                if (m := D.metric(d, addrs, symbols, sink, located)) is not None]
     roles = build_roles(_of(module, ast.RoleDecl), symbols, sink)
 
-    decimals = {x.name: x.decimals for x in assets} | {x.name: x.decimals for x in feeds}
     refs = {f.name for f in feeds if f.reference is not None}
-    conds = CondBuilder(symbols, sink, lambda n: decimals.get(n, 0), lambda n: n in refs)
+    conds = CondBuilder(symbols, sink, lambda n: decimals.get(n, 0), lambda n: n in refs,
+                        {p.name: condition_unit(p, symbols) for p in params})
     rules = RuleBuilder(symbols, sink, conds, {p.name: p for p in params},
-                        {r.name: r for r in roles})
+                        {r.name: r for r in roles}, units)
     scores = [s for d in _of(module, ast.ScoreDecl) if (s := rules.score(d)) is not None]
     score_map = {s.name: s for s in scores}
     breakers = [b for i, d in enumerate(_of(module, ast.BreakerDecl))

@@ -18,7 +18,7 @@ from interlock.ir.nodes import Span
 KIND_WORD = {
     "signer": "signer", "agent": "agent", "role": "role", "scope": "scope", "asset": "asset",
     "vault": "vault", "feed": "feed", "param": "param", "metric": "metric", "score": "score",
-    "breaker": "breaker", "invariant": "invariant",
+    "breaker": "breaker", "invariant": "invariant", "group": "group",
 }
 INT256_MAX = 2**255 - 1
 
@@ -95,6 +95,7 @@ def _decl_kind(decl: ast.Declaration) -> str | None:
         ast.ScopeDecl: "scope", ast.AssetDecl: "asset", ast.VaultDecl: "vault",
         ast.FeedDecl: "feed", ast.ParamDecl: "param", ast.MetricDecl: "metric",
         ast.ScoreDecl: "score", ast.BreakerDecl: "breaker", ast.InvariantDecl: "invariant",
+        ast.GroupDecl: "group",
     }
     return table.get(type(decl))
 

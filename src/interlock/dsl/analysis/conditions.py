@@ -5,7 +5,8 @@ constant and a unit. A comparison `L OP R` becomes `sum(c * atom) + k OP 0` for 
 by the LCM of the denominators so all coefficients are integers (exact, nothing rounded).
 
 Units: `asset:NAME` (base units), `feed:NAME` (price in the feed's decimals), `ratio` (WAD),
-`duration` (seconds), `count`, `score`, `param`, and `bare` (a number without unit, which adapts
+`duration` (seconds), `count`, `score`, `param` (a param without a unit; a param with one has
+that asset's or feed's unit), and `bare` (a number without unit, which adapts
 to the other side; see docs/language-decisions.md).
 """
 
@@ -64,11 +65,13 @@ class Usage:
 
 class CondBuilder:
     def __init__(self, symbols: Symbols, sink: Sink, decimals: Callable[[str], int],
-                 has_reference: Callable[[str], bool]) -> None:
+                 has_reference: Callable[[str], bool],
+                 param_units: dict[str, str] | None = None) -> None:
         self.symbols = symbols
         self.sink = sink
         self.decimals = decimals  # asset or feed name -> decimals
         self.has_reference = has_reference
+        self.param_units = param_units or {}  # param name -> `asset:X`, `feed:F` or `param`
 
     # --- conditions -----------------------------------------------------------------------------
     def cond(self, e: ast.Expr, ctx: Context, use: Usage) -> ir.Cond | None:
@@ -133,8 +136,12 @@ class CondBuilder:
         if a.unit == BARE:
             return b.unit
         verb = "compare" if how == "compare" else "add or subtract"
+        help = None
+        if "param" in (a.unit, b.unit):
+            help = "give the param a unit, e.g. `param cap = 1_000_000 USDC in [0, 2_000_000]`"
         self.sink.error(C.UNIT_MISMATCH,
-                        f"cannot {verb} {_unit_text(a.unit)} and {_unit_text(b.unit)}", e.span)
+                        f"cannot {verb} {_unit_text(a.unit)} and {_unit_text(b.unit)}", e.span,
+                        help=help)
         return None
 
     def _adapt(self, lin: Linear, unit: str, e: ast.Expr) -> Linear | None:
@@ -245,7 +252,8 @@ class CondBuilder:
             return None
         atom = ir.Atom(kind=sym.kind, target=e.name.text)
         use.atoms.append(atom)
-        unit = {"param": "param", "score": "score", "metric": "count"}[sym.kind]
+        unit = {"param": self.param_units.get(e.name.text, "param"), "score": "score",
+                "metric": "count"}[sym.kind]
         return Linear(((atom, Fraction(1)),), Fraction(0), unit)
 
     def _not_allowed(self, what: str, span: ir.Span, ctx: Context) -> None:

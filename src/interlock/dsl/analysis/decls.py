@@ -1,4 +1,5 @@
-"""Plain declarations -> IR: signers, agents, scopes, assets, vaults, feeds, params, metrics."""
+"""Plain declarations -> IR: signers, agents, scopes, assets, vaults, feeds, custom metrics
+(params are in `params`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Sequence
 
 from interlock.dsl import ast
 from interlock.dsl.analysis.common import (
-    INT256_MAX,
     Sink,
     Symbols,
     address,
@@ -126,24 +126,6 @@ def feed(d: ast.FeedDecl, index: int, addrs: Addresses, sink: Sink) -> ir.Feed:
                    decimals=_decimals(d.decimals, sink), reference=reference,
                    heartbeat=seconds(hb, sink, "a heartbeat", positive=True) if hb else None,
                    span=d.span)
-
-
-def param(d: ast.ParamDecl, index: int, sink: Sink) -> ir.Param | None:
-    lo, hi = -INT256_MAX, INT256_MAX
-    initial = integer(d.initial, sink, "a param value", lo=lo, hi=hi)
-    low = integer(d.low, sink, "a param bound", lo=lo, hi=hi)
-    high = integer(d.high, sink, "a param bound", lo=lo, hi=hi)
-    if initial is None or low is None or high is None:
-        return None
-    if low > high:
-        sink.error(C.BAD_PARAM_RANGE, f"the range [{low}, {high}] is empty", d.low.span)
-        return None
-    if not low <= initial <= high:
-        sink.error(C.BAD_PARAM_RANGE, f"initial value {initial} is outside [{low}, {high}]",
-                   d.initial.span)
-        return None
-    return ir.Param(name=d.name.text, index=index, initial=initial, min=low, max=high,
-                    safer=d.safer, span=d.span)
 
 
 def metric(d: ast.MetricDecl, addrs: Addresses, symbols: Symbols, sink: Sink,

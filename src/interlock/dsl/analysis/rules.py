@@ -6,6 +6,7 @@ from interlock.dsl import ast
 from interlock.dsl.analysis.common import Sink, Symbols, integer, seconds
 from interlock.dsl.analysis.conditions import CondBuilder, Context, Usage
 from interlock.dsl.analysis.decls import options
+from interlock.dsl.analysis.params import Units, condition_unit
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
 from interlock.ir.conditions import atoms as cond_atoms
@@ -18,12 +19,13 @@ POWER = Context(where="power", state_only=True)
 
 class RuleBuilder:
     def __init__(self, symbols: Symbols, sink: Sink, conds: CondBuilder,
-                 params: dict[str, ir.Param], roles: dict[str, ir.Role]) -> None:
+                 params: dict[str, ir.Param], roles: dict[str, ir.Role], units: Units) -> None:
         self.symbols = symbols
         self.sink = sink
         self.conds = conds
         self.params = params
         self.roles = roles
+        self.units = units
 
     # --- targets --------------------------------------------------------------------------------
     def targets(self, t: ast.Targets, kind: str) -> tuple[str, ...] | None:
@@ -111,10 +113,16 @@ class RuleBuilder:
         lin = self.conds.linear(e.value, Context(where="value", state_only=True), Usage())
         if sym is None or lin is None or e.param.text not in self.params:
             return None
-        if not lin.is_const or lin.const.denominator != 1 or lin.unit not in ("bare", "param"):
-            self.sink.error(C.NOT_CONSTANT, "a `set` value must be a whole number", e.value.span)
-            return None
         p = self.params[e.param.text]
+        unit = condition_unit(p, self.symbols)
+        if not lin.is_const or lin.const.denominator != 1 or lin.unit not in ("bare", unit):
+            self.sink.error(C.NOT_CONSTANT, "a `set` value must be a whole number"
+                            + (f" or an amount of `{p.unit}`" if p.unit else ""), e.value.span)
+            return None
+        if p.unit is not None and lin.unit == "bare" and lin.const != 0:
+            self.sink.error(C.NEEDS_UNIT, f"a value for `{p.name}` needs its unit", e.value.span,
+                            help=f"write an amount, e.g. `{lin.const} {p.unit}`")
+            return None
         value = int(lin.const)
         if not p.min <= value <= p.max:
             self.sink.error(C.SET_OUT_OF_RANGE, f"value {value} is outside `{p.name}`'s range "
@@ -173,8 +181,8 @@ class RuleBuilder:
         p = self.params[targets[0]]
         if pw.within is None:
             return None  # the param's declared range
-        lo = integer(pw.within[0], self.sink, "a bound")
-        hi = integer(pw.within[1], self.sink, "a bound")
+        lo = self.units.value(pw.within[0], pw.within_units[0], p.unit, "a bound")
+        hi = self.units.value(pw.within[1], pw.within_units[1], p.unit, "a bound")
         if lo is None or hi is None:
             return None
         lo2, hi2 = max(lo, p.min), min(hi, p.max)
