@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from interlock.ir.nodes import Atom, Power, Program
+from interlock.ir.nodes import QUEUE_GRACE, Atom, Power, Program
 from interlock.runtime.anvil import Anvil
 from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
@@ -146,7 +146,7 @@ def uses() -> st.SearchStrategy[Step]:
 
 def advances() -> st.SearchStrategy[Step]:
     seconds = st.one_of(
-        st.sampled_from([0, 1, 600, 1800, 3600, 7200, 10_800, 21_600, 86_400]),
+        st.sampled_from([0, 1, 600, 1800, 3600, 7200, 10_800, 21_600, 86_400, QUEUE_GRACE]),
         st.integers(0, 2 * 86_400),
     )
     return seconds.map(lambda s: Advance(seconds=s))
@@ -343,6 +343,12 @@ EDGES: dict[str, Edge] = {
         {("blocked_until", "u1/trading"): H, ("blocked_until", "u1/deposits"): None,
          ("blocked_until", "u2/trading"): 70 * 60 + 1800,
          ("blocked_until", "u2/withdrawals"): 70 * 60 + 1800},
+    ),
+    "a queued operation runs until the end of its grace period, not after": Edge(
+        [Advance(seconds=2 * H + QUEUE_GRACE), _use("set", "min_collateral", 120, "s1", "s2"),
+         Advance(seconds=1), _use("set", "min_collateral", 250, "s2", "s3")],
+        [True, True, True, False],
+        {("param_base", "min_collateral"): 120},
     ),
     "cancel takes a queued operation of the governor off the queue (no state change)": Edge(
         [UsePower(power=next(w.id for w in PROGRAM.powers if w.kind == "cancel"),

@@ -218,6 +218,7 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("NotTimelocked", "uint16 power"),
     _error("NotQueued", "bytes32 opHash"),
     _error("TooEarly", "bytes32 opHash, uint64 eta"),
+    _error("QueueExpired", "bytes32 opHash, uint64 expiredAt"),
     _error("WrongRole", "bytes32 opHash"),
     _error("InvalidTargets", "uint16 power, uint256 targets"),
     _error("InvalidValue", "uint16 power, int256 value"),

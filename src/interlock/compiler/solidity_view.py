@@ -30,7 +30,7 @@ from interlock.compiler.solidity_rules import (
 from interlock.ir.conditions import expanded_atoms, score_refs
 from interlock.ir.flow import Direction, flow_checked
 from interlock.ir.inputs import FEED_KINDS, READ_GAS, TOKEN_KINDS, feeds_read, reads_inputs
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import QUEUE_GRACE, Program
 from interlock.ir.trip import trip_precondition
 
 # The lowest release the generated code compiles with: `bool private transient _locked` (the
@@ -64,6 +64,7 @@ class GuardView:
     suspension_mutability: str
     suspension_checks: list[dict[str, object]]
     read_gas: int
+    queue_grace: int
     apply_mutability: str
     len_scopes: int
     len_feeds: int
@@ -212,6 +213,7 @@ def build_view(program: Program, version: str) -> GuardView:
         suspension_mutability="view" if suspension else "pure",
         suspension_checks=suspension,
         read_gas=READ_GAS,
+        queue_grace=QUEUE_GRACE,
         apply_mutability="" if program.powers else " pure",
         len_scopes=max(1, len(program.scopes)),
         len_feeds=max(1, len(program.feeds)),

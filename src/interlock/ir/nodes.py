@@ -90,6 +90,12 @@ RoleExpr = Annotated[
 ]
 
 
+QUEUE_GRACE = 14 * 86_400
+"""How long a queued operation of a timelocked role stays executable after its eta (`queued
+at + delay`): afterwards `executeQueued` reverts `QueueExpired` (docs/semantics.md, "Timelocked
+roles"; Compound's Timelock has the same 14 days)."""
+
+
 class Role(Node):
     name: str
     expr: RoleExpr

@@ -79,6 +79,7 @@ interface IGoldenVenueGuard {
     error NotTimelocked(uint16 power);
     error NotQueued(bytes32 opHash);
     error TooEarly(bytes32 opHash, uint64 eta);
+    error QueueExpired(bytes32 opHash, uint64 expiredAt);
     error WrongRole(bytes32 opHash);
     error InvalidTargets(uint16 power, uint256 targets);
     error InvalidValue(uint16 power, int256 value);
