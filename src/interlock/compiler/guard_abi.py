@@ -177,6 +177,7 @@ GUARD_EVENTS: tuple[Event, ...] = (
     _event("ParamOverridden", "uint8 indexed param, uint256 indexed ruleId, int256 value,"
            " uint64 until"),
     _event("SenderBlocked", "address indexed sender, uint8 indexed scope, uint64 until"),
+    _event("SenderUnblocked", "address indexed sender, uint8 indexed scope"),
     _event("BreakerFired", "uint256 indexed ruleId, address indexed caller, uint64 firedUntil"),
     _event("FlowRefused", "address indexed vault, address indexed asset, uint256 amount,"
            " bool outflow"),

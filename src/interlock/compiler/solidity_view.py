@@ -65,6 +65,7 @@ class GuardView:
     suspension_checks: list[dict[str, object]]
     read_gas: int
     queue_grace: int
+    unblock: bool  # an `unblock` power exists: emit its functions
     apply_mutability: str
     len_scopes: int
     len_feeds: int
@@ -214,6 +215,7 @@ def build_view(program: Program, version: str) -> GuardView:
         suspension_checks=suspension,
         read_gas=READ_GAS,
         queue_grace=QUEUE_GRACE,
+        unblock=any(w.kind == "unblock" for w in program.powers),
         apply_mutability="" if program.powers else " pure",
         len_scopes=max(1, len(program.scopes)),
         len_feeds=max(1, len(program.feeds)),

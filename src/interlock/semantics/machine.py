@@ -113,8 +113,11 @@ def _use(program: Program, state: State, s: UsePower) -> tuple[Guards, State]:
         raise StepRefused("targets must be a non-empty set")
     if w.kind in ("pause", "suspend", "extend", "set") and s.value is None:
         raise StepRefused("this power needs a value")
+    if w.kind == "unblock" and s.sender is None:
+        raise StepRefused("an unblock names the sender it unblocks")
     value = s.value if s.value is not None else 0
-    guards, nxt = use_power(CONCRETE, program, state, w, dict.fromkeys(targets, True), value)
+    include = dict.fromkeys(targets, True)
+    guards, nxt = use_power(CONCRETE, program, state, w, include, value, s.sender)
     return _queue_guards(state, w, s.queued_at) + guards, nxt
 
 

@@ -44,7 +44,7 @@ from interlock.testing.metrics_chain import realize_metrics, seen_metrics
 from interlock.testing.signing import Operation, domain, sign_operation
 
 FAR_DEADLINE = 2**64 - 1
-SCOPE_POWERS = frozenset({"pause", "unpause", "extend"})
+SCOPE_POWERS = frozenset({"pause", "unpause", "extend", "unblock"})
 FEED_POWERS = frozenset({"suspend", "resume"})
 
 
@@ -314,6 +314,8 @@ class ChainDriver:
 
     def _sign(self, s: UsePower, value: int | None = None) -> SignedOp:
         value = value if value is not None else (s.value or 0)
+        if s.sender is not None:  # an `unblock`: the sender's address travels in the value
+            value = int(self.address_of(s.sender), 16)
         op = Operation(s.power, self.targets_mask(s), value, self._nonce, FAR_DEADLINE)
         self._nonce += 1
         keys = [self.h.signer_keys.get(n) or signer_key(10_000 + keccak(n.encode())[0])

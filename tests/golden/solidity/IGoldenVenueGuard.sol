@@ -41,6 +41,7 @@ interface IGoldenVenueGuard {
     event ParamBaseSet(uint8 indexed param, int256 value);
     event ParamOverridden(uint8 indexed param, uint256 indexed ruleId, int256 value, uint64 until);
     event SenderBlocked(address indexed sender, uint8 indexed scope, uint64 until);
+    event SenderUnblocked(address indexed sender, uint8 indexed scope);
     event BreakerFired(uint256 indexed ruleId, address indexed caller, uint64 firedUntil);
     event FlowRefused(address indexed vault, address indexed asset, uint256 amount, bool outflow);
     event OperationExecuted(bytes32 indexed opHash, uint16 indexed power);
