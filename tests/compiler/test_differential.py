@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 
-from interlock.ir.nodes import Atom, Power, Program
+from interlock.ir.nodes import QUEUE_GRACE, Atom, Power, Program
 from interlock.runtime.anvil import Anvil
 from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
@@ -139,6 +139,7 @@ def uses() -> st.SearchStrategy[Step]:
             targets=st.lists(st.sampled_from(w.targets), unique=True, min_size=1).map(tuple),
             value=_values(w),
             signers=signer_sets(),
+            sender=st.sampled_from(SENDERS) if w.kind == "unblock" else st.none(),
         )
 
     return st.one_of([for_power(w) for w in PROGRAM.powers])
@@ -146,7 +147,7 @@ def uses() -> st.SearchStrategy[Step]:
 
 def advances() -> st.SearchStrategy[Step]:
     seconds = st.one_of(
-        st.sampled_from([0, 1, 600, 1800, 3600, 7200, 10_800, 21_600, 86_400]),
+        st.sampled_from([0, 1, 600, 1800, 3600, 7200, 10_800, 21_600, 86_400, QUEUE_GRACE]),
         st.integers(0, 2 * 86_400),
     )
     return seconds.map(lambda s: Advance(seconds=s))
@@ -230,6 +231,11 @@ def test_random_sequences_agree(env: Env, steps: list[Step]) -> None:
 def _use(kind: str, target: str, value: int | None, *signers: str) -> UsePower:
     w = next(w for w in PROGRAM.powers if w.kind == kind and target in w.targets)
     return UsePower(power=w.id, targets=(target,), value=value, signers=signers)
+
+
+def _unblock(sender: str, target: str) -> UsePower:
+    w = next(w for w in PROGRAM.powers if w.kind == "unblock")
+    return UsePower(power=w.id, targets=(target,), signers=("s4",), sender=sender)
 
 
 def _fire(breaker: str, *pairs: tuple[Atom, int]) -> Fire:
@@ -343,6 +349,24 @@ EDGES: dict[str, Edge] = {
         {("blocked_until", "u1/trading"): H, ("blocked_until", "u1/deposits"): None,
          ("blocked_until", "u2/trading"): 70 * 60 + 1800,
          ("blocked_until", "u2/withdrawals"): 70 * 60 + 1800},
+    ),
+    "a queued operation runs until the end of its grace period, not after": Edge(
+        [Advance(seconds=2 * H + QUEUE_GRACE), _use("set", "min_collateral", 120, "s1", "s2"),
+         Advance(seconds=1), _use("set", "min_collateral", 250, "s2", "s3")],
+        [True, True, True, False],
+        {("param_base", "min_collateral"): 120},
+    ),
+    "unblock lifts a block from its scopes; a block from every scope stays on the others": Edge(
+        [Fire(breaker="spam", metrics=_metrics((_atom("calls", "trading", 60, True), 21)),
+              sender="u1"),
+         Fire(breaker="flood", metrics=_metrics((_atom("calls", "deposits", 3600, True), 101)),
+              sender="u2"),
+         Advance(seconds=600),
+         _unblock("u1", "trading"), _unblock("u2", "deposits"), _unblock("u2", "trading"),
+         Advance(seconds=3600), _unblock("u2", "trading")],
+        [True, True, True, True, True, False, True, True],
+        {("blocked_until", "u1/trading"): 600, ("blocked_until", "u2/deposits"): 600,
+         ("blocked_until", "u2/trading"): 1800, ("blocked_until", "u2/withdrawals"): 1800},
     ),
     "cancel takes a queued operation of the governor off the queue (no state change)": Edge(
         [UsePower(power=next(w.id for w in PROGRAM.powers if w.kind == "cancel"),

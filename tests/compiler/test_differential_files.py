@@ -99,7 +99,8 @@ def power_step(p: Program, rng: random.Random) -> Step | None:
         minimal_signers(p, w.role), tuple(names),
         tuple(n for n in names if rng.random() < 0.5),
     ])
-    return UsePower(power=w.id, targets=targets, value=value, signers=signers)
+    sender = "u1" if w.kind == "unblock" else None  # the sender the walk's blocks name
+    return UsePower(power=w.id, targets=targets, value=value, signers=signers, sender=sender)
 
 
 def random_walk(p: Program, seed: int, t0: int) -> list[Step]:

@@ -38,7 +38,7 @@ from tests.dsl.strategies_lex import (
     state_conds,
 )
 
-POWER_KINDS = ["pause", "unpause", "suspend", "resume", "set", "extend", "cancel"]
+POWER_KINDS = ["pause", "unpause", "suspend", "resume", "set", "extend", "cancel", "unblock"]
 
 
 def _names(prefix: str, n: int) -> list[str]:
@@ -132,7 +132,7 @@ def _breaker(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
 
 @st.composite
 def _power(draw: st.DrawFn, ctx: Ctx) -> str:
-    kinds = ["pause", "unpause", "extend"]
+    kinds = ["pause", "unpause", "extend", "unblock"]
     kinds += ["suspend", "resume"] if ctx.feeds else []
     kinds += ["set"] if ctx.params else []
     kinds += ["cancel"] if ctx.timelocked else []
@@ -142,8 +142,8 @@ def _power(draw: st.DrawFn, ctx: Ctx) -> str:
     if kind in ("pause", "suspend"):
         names = ctx.scopes if kind == "pause" else ctx.feeds
         body = f"{kind} {draw(_targets(names))} for at most {d}"
-    elif kind in ("unpause", "resume"):
-        body = f"{kind} {draw(_targets(ctx.scopes if kind == 'unpause' else ctx.feeds))}"
+    elif kind in ("unpause", "resume", "unblock"):
+        body = f"{kind} {draw(_targets(ctx.feeds if kind == 'resume' else ctx.scopes))}"
     elif kind == "extend":
         body = f"extend {draw(_targets(ctx.scopes))} by at most {d}"
     elif kind == "set":
@@ -169,7 +169,8 @@ def _power(draw: st.DrawFn, ctx: Ctx) -> str:
 
 @st.composite
 def _property(draw: st.DrawFn, ctx: Ctx) -> str:
-    kind = draw(st.sampled_from(["always", "paused", "never", "signer", "entity", "min"]))
+    kind = draw(st.sampled_from(["always", "paused", "blocked", "never", "signer", "entity",
+                                 "min"]))
     if kind == "signer":
         excepted = draw(st.lists(st.sampled_from(POWER_KINDS), max_size=2, unique=True))
         return "no unilateral signer" + (f" except {', '.join(excepted)}" if excepted else "")
@@ -184,6 +185,8 @@ def _property(draw: st.DrawFn, ctx: Ctx) -> str:
         text = f"{draw(st.sampled_from(ctx.scopes))} paused at most {draw(durations())}"
         if draw(st.booleans()):
             text += f" then open {draw(durations())}"
+    elif kind == "blocked":
+        text = f"{draw(st.sampled_from(ctx.scopes))} blocked at most {draw(durations())}"
     else:
         text = f"{draw(st.sampled_from(ctx.scopes))} never locked forever"
     assumed = draw(st.lists(st.sampled_from(ctx.roles), max_size=2, unique=True))

@@ -48,6 +48,9 @@ CASES = {
     + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n"
     + "allow ops to pause s for at most 1d\nallow ops to unpause s\n",
     "W0807": HEAD + "allow dao to set lev\nallow dao to cancel dao\n",
+    "W0811": HEAD + "agent bot 0x6666666666666666666666666666666666666666\n"
+    "breaker spam {\n  when calls(s, 1h, per sender) > 30\n"
+    "  then block sender from s for 24h\n}\n",
 }
 INTRO = [
     "## Findings",

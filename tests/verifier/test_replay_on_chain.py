@@ -3,7 +3,8 @@ property there too.
 
 Rule files: the examples, `examples/broken/`, `data/violated/` (one or more violated property
 of every kind: `always`, `paused at most`, `then open`, `never locked forever` (a lasso,
-unrolled three times), `no unilateral signer`/`entity`, `every power needs N`) and the
+unrolled three times), `no unilateral signer`/`entity`, `every power needs N`, `blocked at
+most`: the victim's `blockedUntil`) and the
 differential tests' rule file (timelocks, `extend`, `max`/`gap`, overrides, `block sender`).
 
 The example files name fixed mainnet-like addresses; `testkit.deploy.deploy_rules` deploys
@@ -31,6 +32,7 @@ from interlock.testing.replay_chain import (
     replay_on_chain,
     replay_steps,
 )
+from interlock.verifier.blocks import VICTIM
 from interlock.verifier.engine import verify
 from interlock.verifier.result import PropertyResult
 
@@ -69,7 +71,7 @@ def replay_all(chain: TestChain, path: Path, results: list[PropertyResult]) -> l
 
 def replay_one(chain: TestChain, d: Deployed, r: PropertyResult, t0: int) -> str:
     program = d.program
-    driver = ChainDriver(program, d.harness, d.guard, t0)
+    driver = ChainDriver(program, d.harness, d.guard, t0, senders=(VICTIM,))
     replay = replay_on_chain(driver, r)
     # the same steps on the reference semantics: all accepted, the same state after each
     state = initial_state(program, t0)
@@ -79,7 +81,8 @@ def replay_one(chain: TestChain, d: Deployed, r: PropertyResult, t0: int) -> str
             state = step(program, state, s)
         if i in observed:
             assert observed[i].ok, f"`{r.name}`: the guard refused step {i} {group!r}"
-            assert observed[i].view == view_of_state(program, state), f"state after step {i}"
+            assert observed[i].view == view_of_state(program, state, (VICTIM,)), (
+                f"state after step {i}")
     invariant = next(inv for inv in program.invariants if inv.name == r.name)
     breach = breach_on_chain(program, invariant, replay)
     assert breach is not None, f"`{r.name}` holds on chain after replaying its counterexample"

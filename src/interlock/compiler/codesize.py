@@ -174,7 +174,7 @@ def _scopes_of(program: Program, cost: Cost) -> set[str]:
         return {program.scopes[cost.index].name}
     if cost.kind == "power":
         p = program.powers[cost.index]
-        return set(p.targets) if p.kind in ("pause", "unpause", "extend") else set()
+        return set(p.targets) if p.kind in ("pause", "unpause", "extend", "unblock") else set()
     b = program.breakers[cost.index]
     return {s for e in b.effects if isinstance(e, PauseEffect) for s in e.scopes}
 

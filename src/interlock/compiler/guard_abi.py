@@ -184,6 +184,7 @@ GUARD_EVENTS: tuple[Event, ...] = (
     _event("ParamOverridden", "uint8 indexed param, uint256 indexed ruleId, int256 value,"
            " uint64 until"),
     _event("SenderBlocked", "address indexed sender, uint8 indexed scope, uint64 until"),
+    _event("SenderUnblocked", "address indexed sender, uint8 indexed scope"),
     _event("BreakerFired", "uint256 indexed ruleId, address indexed caller, uint64 firedUntil"),
     _event("FlowRefused", "address indexed vault, address indexed asset, uint256 amount,"
            " bool outflow"),
@@ -230,6 +231,7 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("NotTimelocked", "uint16 power"),
     _error("NotQueued", "bytes32 opHash"),
     _error("TooEarly", "bytes32 opHash, uint64 eta"),
+    _error("QueueExpired", "bytes32 opHash, uint64 expiredAt"),
     _error("WrongRole", "bytes32 opHash"),
     _error("InvalidTargets", "uint16 power, uint256 targets"),
     _error("InvalidValue", "uint16 power, int256 value"),

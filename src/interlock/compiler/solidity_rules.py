@@ -117,7 +117,7 @@ def power_view(p: Program, w: Power, ex: ExprCompiler) -> dict[str, object]:
     lines: list[str] = []
     if w.when is not None:
         lines.append(f"if (!{ex.cond(w.when)}) revert PowerConditionFalse({w.id});")
-    if w.kind in ("pause", "unpause", "extend"):
+    if w.kind in ("pause", "unpause", "extend", "unblock"):
         mask = sum(1 << p.scope(t).index for t in w.targets)
     elif w.kind in ("suspend", "resume"):
         mask = sum(1 << p.feed(t).index for t in w.targets)
@@ -129,6 +129,8 @@ def power_view(p: Program, w: Power, ex: ExprCompiler) -> dict[str, object]:
         lines.append(f"_powerExtend(op, {mask}, {max_d}, {has_cd}, {cd});")
     elif w.kind == "unpause":
         lines.append(f"_powerUnpause(op, {mask}, {has_cd}, {cd});")
+    elif w.kind == "unblock":
+        lines.append(f"_powerUnblock(op, {mask}, {has_cd}, {cd});")
     elif w.kind == "suspend":
         lines.append(f"_powerSuspend(op, {mask}, {max_d}, {has_cd}, {cd});")
     elif w.kind == "resume":

@@ -30,7 +30,7 @@ from interlock.compiler.solidity_rules import (
 from interlock.ir.conditions import expanded_atoms, score_refs
 from interlock.ir.flow import Direction, flow_checked
 from interlock.ir.inputs import FEED_KINDS, READ_GAS, TOKEN_KINDS, feeds_read, reads_inputs
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import QUEUE_GRACE, Program
 from interlock.ir.trip import trip_precondition
 
 # The lowest release the generated code compiles with: the flow being reported lives in
@@ -67,6 +67,8 @@ class GuardView:
     signer_gas: int
     storage: dict[str, str]
     oz_imports: tuple[tuple[str, str], ...]
+    queue_grace: int
+    unblock: bool  # an `unblock` power exists: emit its functions
     apply_mutability: str
     constants: list[str]
     constructor_lines: list[str]
@@ -211,6 +213,8 @@ def build_view(program: Program, version: str) -> GuardView:
         read_gas=READ_GAS,
         signer_gas=oz.SIGNER_GAS,
         oz_imports=oz.GUARDED_IMPORTS,
+        queue_grace=QUEUE_GRACE,
+        unblock=any(w.kind == "unblock" for w in program.powers),
         apply_mutability="" if program.powers else " pure",
         storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),

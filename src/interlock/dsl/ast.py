@@ -227,7 +227,7 @@ class Effect(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class PowerAst(Node):
-    kind: str  # pause unpause suspend resume set extend cancel
+    kind: str  # pause unpause suspend resume set extend cancel unblock
     targets: Targets  # for set and cancel: the one param or role
     duration: Duration | None = None
     within: tuple[Number, Number] | None = None
@@ -247,7 +247,7 @@ class Option(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class PropAst(Node):
-    kind: str  # no_signer no_entity min always paused never_locked can_pause
+    kind: str  # no_signer no_entity min always paused never_locked can_pause blocked
     role: Name | None = None  # `ROLE can pause S within D`
     except_kinds: tuple[Name, ...] = ()
     n: Number | None = None

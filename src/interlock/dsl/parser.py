@@ -350,6 +350,9 @@ class _ToAst(Transformer[Token, Any]):
     def pow_cancel(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
         return ast.PowerAst(kind="cancel", targets=self._one(meta, c[0]), span=self._s(meta))
 
+    def pow_unblock(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
+        return ast.PowerAst(kind="unblock", targets=c[0], span=self._s(meta))
+
     # --- properties -----------------------------------------------------------------------------
     def prop_no_signer(self, meta: Meta, c: list[Any]) -> ast.PropAst:
         return ast.PropAst(kind="no_signer", except_kinds=c[0], span=self._s(meta))
@@ -366,6 +369,9 @@ class _ToAst(Transformer[Token, Any]):
     def prop_paused(self, meta: Meta, c: list[Any]) -> ast.PropAst:
         return ast.PropAst(kind="paused", scope=c[0], limit=c[1], open_gap=c[2],
                            span=self._s(meta))
+
+    def prop_blocked(self, meta: Meta, c: list[Any]) -> ast.PropAst:
+        return ast.PropAst(kind="blocked", scope=c[0], limit=c[1], span=self._s(meta))
 
     def prop_never_locked(self, meta: Meta, c: list[Any]) -> ast.PropAst:
         return ast.PropAst(kind="never_locked", scope=c[0], span=self._s(meta))

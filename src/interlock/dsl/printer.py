@@ -121,6 +121,8 @@ def prop(p: ast.PropAst) -> str:
         assert p.role is not None and p.limit is not None
         return f"{p.role.text} can pause {p.scope.text} within {p.limit.raw}"
     assert p.limit is not None
+    if p.kind == "blocked":
+        return f"{p.scope.text} blocked at most {p.limit.raw}"
     gap = f" then open {p.open_gap.raw}" if p.open_gap else ""
     return f"{p.scope.text} paused at most {p.limit.raw}{gap}"
 

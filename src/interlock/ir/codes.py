@@ -78,6 +78,7 @@ UNUSED_ACCEPTANCE = "W0805"  # an `accept` that matches no finding (not itself a
 FLASH_OFFSET = "W0810"
 GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
+UNBOUNDED_BLOCK = "W0811"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
@@ -86,6 +87,7 @@ FINDINGS: dict[str, str] = {
     FLASH_OFFSET: "flash liquidity can offset a rule's outflow",
     GAP_LOCKOUT: "no pause possible after a pause ends",
     SLOW_CANCEL: "cancel power cannot win the race",
+    UNBOUNDED_BLOCK: "block sender without a cooldown",
 }
 
 TITLES: dict[str, str] = {

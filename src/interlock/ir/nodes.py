@@ -94,6 +94,12 @@ RoleExpr = Annotated[
 ]
 
 
+QUEUE_GRACE = 14 * 86_400
+"""How long a queued operation of a timelocked role stays executable after its eta (`queued
+at + delay`): afterwards `executeQueued` reverts `QueueExpired` (docs/semantics.md, "Timelocked
+roles"; Compound's Timelock has the same 14 days)."""
+
+
 class Role(Node):
     name: str
     expr: RoleExpr
@@ -340,14 +346,16 @@ class Breaker(Node):
 
 # --- manual powers ---------------------------------------------------------------------------
 
-PowerKind = Literal["pause", "unpause", "suspend", "resume", "set", "extend", "cancel"]
+PowerKind = Literal[
+    "pause", "unpause", "suspend", "resume", "set", "extend", "cancel", "unblock"
+]
 
 
 class Power(Node):
     id: int  # declaration order among powers, from 0
     role: str
     kind: PowerKind
-    targets: tuple[str, ...]  # scopes (pause/unpause/extend), feeds (suspend/resume),
+    targets: tuple[str, ...]  # scopes (pause/unpause/extend/unblock), feeds (suspend/resume),
     # the param (set), or the cancelled role (cancel); `*` and `except` already expanded
     max_duration: int | None  # `for at most` / `by at most`
     within: tuple[int, int] | None  # for `set`: the allowed base range, already intersected
@@ -372,6 +380,17 @@ class PausedAtMostProp(Node):
     scope: str
     limit: int
     open_gap: int | None  # `then open G`
+    assuming: tuple[str, ...]
+
+
+class BlockedAtMostProp(Node):
+    """`S blocked at most D`: no sender is continuously blocked from S (by `block sender from
+    S` or `block sender`) longer than D; an `unblock` of S ends a block (docs/semantics.md,
+    "Blocks")."""
+
+    kind: Literal["blocked_at_most"] = "blocked_at_most"
+    scope: str
+    limit: int
     assuming: tuple[str, ...]
 
 
@@ -409,6 +428,7 @@ class MinCoalitionProp(Node):
 Property = Annotated[
     AlwaysProp
     | PausedAtMostProp
+    | BlockedAtMostProp
     | NeverLockedProp
     | CanPauseProp
     | NoUnilateralProp

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from eth_utils.address import to_checksum_address
+
 from interlock.ir.nodes import Power, Program
 from interlock.verifier.describe import fmt_duration, power_label
 
@@ -32,7 +34,7 @@ def fmt_time(ts: int) -> str:
 
 def target_names(program: Program, power: Power, mask: int) -> list[str]:
     """The scope or feed names of a target bitmask (unknown bits as `#N`)."""
-    if power.kind in ("pause", "unpause", "extend"):
+    if power.kind in ("pause", "unpause", "extend", "unblock"):
         names = {s.index: s.name for s in program.scopes}
     elif power.kind in ("suspend", "resume"):
         names = {f.index: f.name for f in program.feeds}
@@ -54,6 +56,9 @@ def action(program: Program, msg: Mapping[str, int]) -> str:
         return f"{power.kind} {targets}"
     if power.kind == "set":
         return f"set {power.targets[0]} to {value}"
+    if power.kind == "unblock":
+        sender = to_checksum_address(f"0x{value % 2**160:040x}")
+        return f"unblock {targets} sender {sender}"
     return f"cancel {power.targets[0]}'s queued operation 0x{value % 2**256:064x}"
 
 

@@ -59,6 +59,9 @@ SENTENCES: dict[str, Sentence] = {
         "was submitted before"),
     "TooEarly": lambda p, a: (
         f"the queued operation {_hash(a[0])} may run from {fmt_time(a[1])}, not before"),
+    "QueueExpired": lambda p, a: (
+        f"the queued operation {_hash(a[0])} expired at {fmt_time(a[1])} (the end of its grace "
+        "period after the eta): queue it again with a new nonce"),
     "NotQueued": lambda p, a: (
         f"operation {_hash(a[0])} is not queued (never queued, already executed or cancelled)"),
     "Timelocked": lambda p, a: f"{_power(p, a[0])} is timelocked: queue it first",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import QUEUE_GRACE, Program
 from interlock.operations.chain import Guard, digest, queue_state
 from interlock.operations.describe import fmt_time, power_of
 from interlock.operations.opfile import OperationFile
@@ -72,8 +72,13 @@ def _queue_lines(st: dict[str, Any]) -> list[str]:
     if q is None:
         return ["chain state: not read (give --rpc)"] if st["timelock"] else []
     if q["eta"] is not None:
+        last = q["eta"] + QUEUE_GRACE
+        if st["now"] > last:
+            return [f"queued, but expired at {fmt_time(last)} (the grace period after its eta "
+                    "ended): it can no longer run; queue it again with a new nonce"]
         if q["ready"]:
-            return [f"queued: may run now (since {fmt_time(q['eta'])}): `interlock op submit`"]
+            return [f"queued: may run now (since {fmt_time(q['eta'])}, until "
+                    f"{fmt_time(last)}): `interlock op submit`"]
         wait = fmt_duration(q["eta"] - st["now"])
         return [f"queued: may run from {fmt_time(q['eta'])} (in {wait})"]
     if q["nonce_used"]:

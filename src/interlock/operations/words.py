@@ -1,10 +1,11 @@
 """A power in words (`pause withdrawals for 6h`) -> the power of the rules that allows it.
 
 The words follow the rule file's own: `KIND TARGETS [for|by DURATION | to VALUE]`, where KIND is
-`pause unpause suspend resume set extend cancel`, TARGETS are scope, feed, param or role names
-(`*` and `* except NAME, ...` as in the rules; commas optional), and `cancel ROLE OPHASH` names
-the queued operation. The power chosen is an `allow` line of that kind whose targets include
-every target named and whose bounds admit the value; nothing here talks to a chain.
+`pause unpause suspend resume set extend cancel unblock`, TARGETS are scope, feed, param or role
+names (`*` and `* except NAME, ...` as in the rules; commas optional), `cancel ROLE OPHASH`
+names the queued operation and `unblock SCOPES sender ADDRESS` the sender to unblock. The
+power chosen is an `allow` line of that kind whose targets include every target named and whose
+bounds admit the value; nothing here talks to a chain.
 """
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from interlock.ir.diagnostics import did_you_mean
 from interlock.ir.nodes import Power, Program
 from interlock.verifier.describe import fmt_duration, power_label
 
-KINDS = ("pause", "unpause", "suspend", "resume", "set", "extend", "cancel")
-VALUE_WORD = {"pause": "for", "suspend": "for", "extend": "by", "set": "to"}
+KINDS = ("pause", "unpause", "suspend", "resume", "set", "extend", "cancel", "unblock")
+VALUE_WORD = {"pause": "for", "suspend": "for", "extend": "by", "set": "to",
+              "unblock": "sender"}
+SCOPE_KINDS = ("pause", "unpause", "extend", "unblock")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _DURATION = re.compile(r"^([0-9][0-9_]*)([smhdw])$")
 _INT = re.compile(r"^-?[0-9][0-9_]*$")
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+_ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
 
 class WordsError(Exception):
@@ -50,7 +54,7 @@ def _tokens(words: Sequence[str]) -> list[str]:
 
 def _universe(program: Program, kind: str) -> tuple[str, list[str]]:
     """(what the targets are, every name of that kind) for a power kind."""
-    if kind in ("pause", "unpause", "extend"):
+    if kind in SCOPE_KINDS:
         return "scope", [s.name for s in program.scopes]
     if kind in ("suspend", "resume"):
         return "feed", [f.name for f in program.feeds]
@@ -94,7 +98,8 @@ def _split_value(kind: str, tokens: list[str]) -> tuple[list[str], str | None]:
     if word is None:
         return tokens, None
     if word not in tokens or tokens.index(word) != len(tokens) - 2:
-        example = {"for": "for 6h", "by": "by 1d", "to": "to 10"}[word]
+        example = {"for": "for 6h", "by": "by 1d", "to": "to 10",
+                   "sender": "sender 0x1234…(40 hex digits)"}[word]
         raise WordsError(f"`{kind}` ends with `{word} VALUE`, e.g. `{example}`")
     return tokens[:-2], tokens[-1]
 
@@ -105,6 +110,10 @@ def _value(kind: str, raw: str | None) -> int:
     if kind == "cancel":  # the hash travels in `int256 value`: two's complement, as the guard
         h = int(raw, 16)  # reads it back with `bytes32(uint256(op.value))`
         return h - 2**256 if h >= 2**255 else h
+    if kind == "unblock":  # the sender travels in `int256 value`: the guard reads uint160
+        if not _ADDRESS.match(raw) or int(raw, 16) == 0:
+            raise WordsError(f"`{raw}` is not a sender address (0x and 40 hex digits, not 0)")
+        return int(raw, 16)
     if kind == "set":
         if not _INT.match(raw):
             raise WordsError(f"`{raw}` is not an integer value for `set`")
@@ -113,7 +122,7 @@ def _value(kind: str, raw: str | None) -> int:
 
 
 def _mask(program: Program, kind: str, targets: list[str]) -> int:
-    if kind in ("pause", "unpause", "extend"):
+    if kind in SCOPE_KINDS:
         return sum(1 << program.scope(t).index for t in targets)
     if kind in ("suspend", "resume"):
         return sum(1 << program.feed(t).index for t in targets)

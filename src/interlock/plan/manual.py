@@ -59,6 +59,8 @@ def words(program: Program, power: Power) -> str:
         return f"extend {targets} by {bound}"
     if kind == "set":
         return f"set {targets.split(' within ')[0]} to VALUE"
+    if kind == "unblock":
+        return f"unblock {targets} sender ADDRESS"
     return f"{kind} {targets}"
 
 

@@ -28,7 +28,8 @@ CAUSES = ("BreakerFired", "OperationExecuted", "OperationQueued")
 # default severity of each event when the rule file's subject has none configured
 DEFAULT_SEVERITY: dict[str, str] = {
     "BreakerFired": "critical", "FlowRefused": "critical", "Paused": "critical",
-    "PauseRefused": "critical", "SenderBlocked": "warning", "Suspended": "critical",
+    "PauseRefused": "critical", "SenderBlocked": "warning", "SenderUnblocked": "info",
+    "Suspended": "critical",
     "ParamOverridden": "warning", "OperationExecuted": "warning", "OperationQueued": "warning",
     "OperationCancelled": "warning", "Unpaused": "info", "Resumed": "info",
     "ParamBaseSet": "warning", "TripFailed": "critical", "RuleAlert": "warning",

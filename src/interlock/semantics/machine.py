@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from interlock.ir.nodes import Atom, Cond, Program, RoleExpr
+from interlock.ir.nodes import QUEUE_GRACE, Atom, Cond, Power, Program, RoleExpr
 from interlock.semantics.cond import (
     Compiled,
     compiled_cond,
@@ -128,8 +128,24 @@ def _use(program: Program, state: State, s: UsePower) -> tuple[Guards, State]:
         raise StepRefused("targets must be a non-empty set")
     if w.kind in ("pause", "suspend", "extend", "set") and s.value is None:
         raise StepRefused("this power needs a value")
+    if w.kind == "unblock" and s.sender is None:
+        raise StepRefused("an unblock names the sender it unblocks")
     value = s.value if s.value is not None else 0
-    return use_power(CONCRETE, program, state, w, dict.fromkeys(targets, True), value)
+    include = dict.fromkeys(targets, True)
+    guards, nxt = use_power(CONCRETE, program, state, w, include, value, s.sender)
+    return _queue_guards(state, w, s.queued_at) + guards, nxt
+
+
+def _queue_guards(state: State, w: Power, queued_at: int | None) -> Guards:
+    """When a timelocked operation queued at `queued_at` may run: from its eta to the end of
+    its grace period (`use_power` checks only `now >= t0 + delay`, as if queued at `now - delay`,
+    which the symbolic model leaves to the adversary)."""
+    if w.delay == 0 or queued_at is None:
+        return []
+    eta = queued_at + w.delay
+    return [("queued before deployment", queued_at >= state.t0),
+            ("timelock has not elapsed", state.now >= eta),
+            ("the queued operation expired", state.now <= eta + QUEUE_GRACE)]
 
 
 def run(program: Program, state: State, steps: Iterable[Step]) -> State:

@@ -84,6 +84,24 @@ def unpause_scope(o: Ops, d: State, scope: str, en: BoolVal) -> None:
     d.paused_until[scope] = o.ite(o.and_(en, d.now < pu), d.now, pu)
 
 
+def unblock_sender(o: Ops, program: Program, d: State, sender: str, scopes: list[str]) -> None:
+    """Lift `sender`'s blocks from `scopes` (docs/semantics.md, "Blocks"): a live block from
+    every scope stays on the other scopes (it becomes a block of each), and ends on these.
+    Concrete runs only (the symbolic steps have no sender), hence the plain `if`s."""
+    everywhere = (sender, "*")
+    until = d.blocked_until.get(everywhere, 0)
+    if d.now < until:
+        for other in program.scopes:
+            if other.name not in scopes:
+                key = (sender, other.name)
+                d.blocked_until[key] = o.max_(d.blocked_until.get(key, 0), until)
+        d.blocked_until[everywhere] = d.now
+    for s in scopes:
+        key = (sender, s)
+        if d.now < d.blocked_until.get(key, 0):
+            d.blocked_until[key] = d.now
+
+
 def suspend_feed(o: Ops, d: State, feed: str, u: Val, en: BoolVal) -> None:
     if feed in d.suspended_until:
         su = d.suspended_until[feed]
@@ -208,14 +226,18 @@ def power_guards(
 
 
 def use_power(
-    o: Ops, program: Program, st: State, w: Power, include: Mapping[str, BoolVal], value: Val
+    o: Ops, program: Program, st: State, w: Power, include: Mapping[str, BoolVal], value: Val,
+    sender: str | None = None,
 ) -> tuple[Guards, State]:
-    """Power `w` used on the targets `include` selects, with `value` (duration or base value).
+    """Power `w` used on the targets `include` selects, with `value` (duration or base value);
+    `sender`: whom an `unblock` unblocks (concrete runs only, as blocks are).
 
     Signers and role satisfaction are checked by the caller (they are static for the verifier).
     """
     guards = power_guards(o, program, st, w, include, value)
     d = draft(st)
+    if w.kind == "unblock" and sender is not None:
+        unblock_sender(o, program, d, sender, [t for t, en in include.items() if en])
     for t, en in include.items():
         counts = _apply_power(o, program, d, w, t, en, value)
         if (w.id, t) in d.used_until:

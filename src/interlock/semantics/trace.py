@@ -46,8 +46,10 @@ class UsePower(_Step):
     """Power `power` (its id) is used on `targets` by `signers`.
 
     `value` is the requested duration (pause, suspend, extend), the new base value (set), or
-    None. A power of a timelocked role takes effect here; it was queued at least its delay
-    earlier (see docs/semantics.md, "Timelocked roles").
+    None; `sender` is the sender an `unblock` lifts the blocks of. A power of a timelocked
+    role takes effect here; it was queued at `queued_at` (None: exactly its delay earlier),
+    and runs only between its eta and the end of the grace period (see docs/semantics.md,
+    "Timelocked roles").
     """
 
     kind: Literal["power"] = "power"
@@ -55,6 +57,8 @@ class UsePower(_Step):
     targets: tuple[str, ...]
     value: int | None = None
     signers: tuple[str, ...] = ()
+    queued_at: int | None = None
+    sender: str | None = None  # whom an `unblock` unblocks
 
 
 Step = Annotated[Advance | Fire | UsePower, Field(discriminator="kind")]

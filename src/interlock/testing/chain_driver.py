@@ -14,10 +14,10 @@ differential tests and counterexample replay run the same `Step`s on both and co
   chain cannot reach them (recorded flows never shrink).
 - `UsePower(w, ...)`: an EIP-712 `Operation` signed by the named signers' keys in increasing
   address order and `execute`d; for a timelocked role, the operation was `queue`d at `t0` by
-  `prequeue` (the semantics assumes the adversary queued it at least its delay earlier) and is
-  `executeQueued` here. A `cancel` cancels a victim operation `prequeue` queued for it (the
-  semantics has no queue: for it a cancel changes nothing, and on chain neither does it change
-  any state a `GuardView` shows).
+  `prequeue` and is `executeQueued` here; the realized step tells the semantics when it was
+  queued (`queued_at`: it expires after the grace period). A `cancel` cancels a victim
+  operation `prequeue` queued for it (the semantics has no queue: for it a cancel changes
+  nothing, and on chain neither does it change any state a `GuardView` shows).
 
 A reverted transaction is a refusal: `Outcome.ok` is False and the chain state is unchanged.
 """
@@ -44,7 +44,7 @@ from interlock.testing.metrics_chain import realize_metrics, seen_metrics
 from interlock.testing.signing import Operation, domain, sign_operation
 
 FAR_DEADLINE = 2**64 - 1
-SCOPE_POWERS = frozenset({"pause", "unpause", "extend"})
+SCOPE_POWERS = frozenset({"pause", "unpause", "extend", "unblock"})
 FEED_POWERS = frozenset({"suspend", "resume"})
 
 
@@ -122,6 +122,7 @@ class ChainDriver:
         self.now = t0
         self._nonce = 1
         self._queued: dict[int, SignedOp] = {}  # step index -> queued operation
+        self._queued_at: dict[int, int] = {}  # step index -> when it was queued
         self._values: dict[int, int] = {}  # step index -> value of a `cancel` (victim's hash)
         # set up by `metrics_chain` during a `Fire`: the flows the guard took back because the
         # report fired a breaker ((kind, asset) -> amount), and the rules reports fired, in order
@@ -179,6 +180,11 @@ class ChainDriver:
                 fn = self.guard.functions.queue(signed.op, signed.signatures)
                 self.chain.call_fn(fn, self.sender, timestamp=self.now)
                 self._queued[i] = signed
+                self._queued_at[i] = self.now
+
+    def queued(self, index: int) -> SignedOp | None:
+        """The operation `prequeue` queued for step `index` (None: none)."""
+        return self._queued.get(index)
 
     def _queue_victim(self, role: str) -> int:
         """Queue an operation of timelocked `role`; its hash as an `int256` (0: none)."""
@@ -269,9 +275,11 @@ class ChainDriver:
             return Outcome(ok=False, step=s)
         if self._power_delay(s) > 0:
             queued = self._queued.get(index) if index is not None else None
-            if queued is None:
+            if queued is None or index is None:
                 return Outcome(ok=False, step=s)
             fn = self.guard.functions.executeQueued(queued.op)
+            # the semantics is told when the operation was queued: it expires after the grace
+            s = s.model_copy(update={"queued_at": self._queued_at[index]})
         else:
             signed = self._sign(s, self._values.get(index) if index is not None else None)
             fn = self.guard.functions.execute(signed.op, signed.signatures)
@@ -306,6 +314,8 @@ class ChainDriver:
 
     def _sign(self, s: UsePower, value: int | None = None) -> SignedOp:
         value = value if value is not None else (s.value or 0)
+        if s.sender is not None:  # an `unblock`: the sender's address travels in the value
+            value = int(self.address_of(s.sender), 16)
         op = Operation(s.power, self.targets_mask(s), value, self._nonce, FAR_DEADLINE)
         self._nonce += 1
         keys = [self.h.signer_keys.get(n) or signer_key(10_000 + keccak(n.encode())[0])

@@ -6,7 +6,8 @@ repeated a few times) and records the guard's state after every transaction;
 from the semantics): an `always` predicate false in an observed state, a continuous pause
 longer than the bound or a reopening shorter than `then open G` in the guard's own
 `pausedSince`/`pausedUntil`, a pause that grows with every loop iteration, or a power the
-guard accepted from too few keys or entities. For `ROLE can pause S within D` the replay ends
+guard accepted from too few keys or entities, a sender blocked longer than the bound in
+`blockedUntil`. For `ROLE can pause S within D` the replay ends
 with a probe: time passes by D and every untimelocked pausing power of ROLE is tried on S; the
 property is broken on chain when none of them pauses it.
 """
@@ -20,6 +21,7 @@ from interlock.ir.conditions import CondFold, compare_zero
 from interlock.ir.nodes import CanPauseProp, Compare, Cond, Invariant, Program, StatePred
 from interlock.semantics.trace import Advance, Step, UsePower
 from interlock.testing.chain_driver import ChainDriver, GuardView
+from interlock.verifier.blocks import VICTIM
 from interlock.verifier.can_pause import pausing_powers
 from interlock.verifier.result import PropertyResult
 from interlock.verifier.symbolic import minimal_signers
@@ -146,6 +148,8 @@ def breach_on_chain(program: Program, invariant: Invariant, replay: ChainReplay)
         return None
     if prop.kind == "paused_at_most":
         return _pause_breach(prop.scope, prop.limit, prop.open_gap, obs)
+    if prop.kind == "blocked_at_most":
+        return _block_breach(prop.scope, prop.limit, obs)
     if prop.kind == "never_locked":
         return _growing_pause(prop.scope, replay)
     if prop.kind == "can_pause":
@@ -170,6 +174,21 @@ def _pause_breach(
                 return (f"`{scope}` reopened at {prev_pu} and paused again at {ps}: open "
                         f"{ps - prev_pu}s < {gap}s")
         prev = o
+    return None
+
+
+def _block_breach(scope: str, limit: int, obs: tuple[Observation, ...]) -> str | None:
+    """The victim's continuous block from `scope`, followed in the guard's `blockedUntil`: a
+    block that starts by the end of the last one continues it (docs/semantics.md, "Blocks")."""
+    until, since = 0, 0
+    for o in obs:
+        new = o.view.blocked_until[f"{VICTIM}/{scope}"]
+        if new > until and (until == 0 or o.now > until):
+            since = o.now
+        until = new
+        if until - since > limit and since:
+            return (f"`{VICTIM}` blocked from `{scope}` continuously from {since} to {until}: "
+                    f"{until - since}s > {limit}s")
     return None
 
 

@@ -24,7 +24,13 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Literal
 
-from interlock.ir.nodes import Invariant, MinCoalitionProp, NoUnilateralProp, Program
+from interlock.ir.nodes import (
+    BlockedAtMostProp,
+    Invariant,
+    MinCoalitionProp,
+    NoUnilateralProp,
+    Program,
+)
 from interlock.verifier.coalition import check_coalition
 from interlock.verifier.explain import describe_violation
 from interlock.verifier.result import PropertyResult
@@ -51,6 +57,10 @@ def check_property(program: Program, invariant: Invariant, timeout_s: float) -> 
     """Decide one invariant in this process (no isolation, no time limit enforcement)."""
     if isinstance(invariant.prop, NoUnilateralProp | MinCoalitionProp):
         return check_coalition(program, invariant)
+    if isinstance(invariant.prop, BlockedAtMostProp):
+        from interlock.verifier.blocks import check_blocked
+
+        return check_blocked(program, invariant, timeout_s)
     from interlock.verifier.temporal import check_temporal
 
     return check_temporal(program, invariant, timeout_s)

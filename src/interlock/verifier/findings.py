@@ -14,6 +14,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0810 | flash liquidity can offset a rule's outflow |
 | W0806 | no pause possible after a pause ends |
 | W0807 | cancel power cannot win the race |
+| W0811 | block sender without a cooldown |
 """
 
 from __future__ import annotations
@@ -346,6 +347,28 @@ def slow_cancel(program: Program) -> Iterator[Diagnostic]:
                 w.span,
                 subjects=(w.role, target.name),
                 help=f"let a role without a timelock (a guardian) cancel `{target.name}`",
+            )
+
+
+# --- W0811 ---------------------------------------------------------------------------------
+
+
+@finding("W0811", "block sender without a cooldown")
+def unbounded_block(program: Program) -> Iterator[Diagnostic]:
+    """A breaker with a `block sender` effect and no `cooldown`: the agent may trip it again as
+    soon as (or before) a block ends, so a compromised agent key can keep one address blocked
+    without bound (prove a bound with `S blocked at most D`)."""
+    for b in program.breakers:
+        durations = [e.duration for e in b.effects if e.kind == "block"]
+        if durations and b.cooldown is None:
+            yield _diag(
+                "W0811",
+                f"`{b.name}` blocks a sender for {fmt_duration(max(durations))} and has no "
+                "cooldown: the agent can re-block the same address without bound",
+                b.span,
+                subjects=(b.name,),
+                help="give the breaker a `cooldown` (the open time between two blocks of one "
+                     "sender), and an `unblock` power to someone",
             )
 
 

@@ -49,6 +49,8 @@ def timeline(program: Program, steps: Sequence[Step]) -> tuple[TimelineEntry, ..
             w = program.powers[s.power]
             what = ", ".join(s.targets) if w.kind != "set" else w.targets[0]
             action = _power_action(w.kind, what, s.value)
+            if s.sender is not None:
+                action = f"{action} for sender {s.sender}"
             where = f"{w.span.file}:{w.span.line}"
             lock = ", timelocked" if w.delay else ""
             suffix = f"(`{power_source(program, w)}`, {where}{lock})"
@@ -108,7 +110,8 @@ def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
         elif e.kind == "set":
             effects.append(f"set {e.param} to {e.value} {until}")
         elif e.kind == "block":
-            effects.append(f"block sender {until}")
+            frm = f" from {e.scope}" if e.scope else ""
+            effects.append(f"block {s.sender or 'sender'}{frm} {until}")
         else:
             effects.append(f'alert "{e.text}"')
     inputs = ", ".join(f"{m.atom.kind}({m.atom.target})={m.value}" for m in s.metrics)

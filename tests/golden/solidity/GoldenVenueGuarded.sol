@@ -348,12 +348,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return opHash;
     }
 
-    /// @notice Executes a queued operation once its delay has passed (anyone may call).
+    /// @notice Executes a queued operation once its delay has passed and at most
+    /// 1209600 s after that (the grace period; anyone may call).
     function executeQueued(Operation calldata op) external nonReentrant {
         bytes32 opHash = operationHash(op);
         uint64 eta = _gs().queued[opHash].eta;
         if (eta == 0) revert NotQueued(opHash);
         if (_now() < eta) revert TooEarly(opHash, eta);
+        // a stale operation must not run in an order or a state its signers never saw
+        if (_now() > eta + 1209600) revert QueueExpired(opHash, eta + 1209600);
         delete _gs().queued[opHash];
         _apply(op);
         emit OperationExecuted(opHash, op.power);

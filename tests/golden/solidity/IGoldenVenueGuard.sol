@@ -43,6 +43,7 @@ interface IGoldenVenueGuard is IERC5267 {
     event ParamBaseSet(uint8 indexed param, int256 value);
     event ParamOverridden(uint8 indexed param, uint256 indexed ruleId, int256 value, uint64 until);
     event SenderBlocked(address indexed sender, uint8 indexed scope, uint64 until);
+    event SenderUnblocked(address indexed sender, uint8 indexed scope);
     event BreakerFired(uint256 indexed ruleId, address indexed caller, uint64 firedUntil);
     event FlowRefused(address indexed vault, address indexed asset, uint256 amount, bool outflow);
     event OperationExecuted(bytes32 indexed opHash, uint16 indexed power);
@@ -81,6 +82,7 @@ interface IGoldenVenueGuard is IERC5267 {
     error NotTimelocked(uint16 power);
     error NotQueued(bytes32 opHash);
     error TooEarly(bytes32 opHash, uint64 eta);
+    error QueueExpired(bytes32 opHash, uint64 expiredAt);
     error WrongRole(bytes32 opHash);
     error InvalidTargets(uint16 power, uint256 targets);
     error InvalidValue(uint16 power, int256 value);

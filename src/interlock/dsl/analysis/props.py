@@ -82,6 +82,9 @@ def _prop(p: ast.PropAst, assuming: tuple[str, ...] | None, symbols: Symbols, si
         return ir.CanPauseProp(role=p.role.text, scope=p.scope.text, within=within,
                                assuming=assumed)
     assert p.limit is not None
+    if p.kind == "blocked":
+        limit = seconds(p.limit, sink, "a block limit", positive=True)
+        return ir.BlockedAtMostProp(scope=p.scope.text, limit=limit, assuming=assumed)
     limit = seconds(p.limit, sink, "a pause limit", positive=True)
     gap = seconds(p.open_gap, sink, "an open time", positive=True) if p.open_gap else None
     return ir.PausedAtMostProp(scope=p.scope.text, limit=limit, open_gap=gap,

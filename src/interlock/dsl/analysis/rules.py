@@ -144,7 +144,7 @@ class RuleBuilder:
         role_sym = self.symbols.resolve(d.role, ("role",))
         pw = d.power
         kind_of = {"pause": "scope", "unpause": "scope", "extend": "scope", "suspend": "feed",
-                   "resume": "feed", "set": "param", "cancel": "role"}
+                   "resume": "feed", "set": "param", "cancel": "role", "unblock": "scope"}
         targets = self.targets(pw.targets, kind_of[pw.kind])
         max_d = seconds(pw.duration, self.sink, "a power's duration", positive=True) \
             if pw.duration else None

@@ -18,6 +18,7 @@ from __future__ import annotations
 from interlock.ir import codes as C
 from interlock.ir.nodes import (
     AlwaysProp,
+    BlockedAtMostProp,
     CanPauseProp,
     Invariant,
     MinCoalitionProp,
@@ -58,7 +59,8 @@ def _coalition(o: Coalition, n: Coalition) -> tuple[Verdict, str]:
     return verdict, f"every power outside {sorted(map(str, ne)) or 'none'} needs {nn} {nb}s"
 
 
-def _assuming(o: Temporal | CanPauseProp, n: Temporal | CanPauseProp) -> Verdict:
+def _assuming(o: Temporal | CanPauseProp | BlockedAtMostProp,
+              n: Temporal | CanPauseProp | BlockedAtMostProp) -> Verdict:
     return by_inclusion(frozenset(o.assuming), frozenset(n.assuming))
 
 
@@ -87,7 +89,18 @@ def strength(old: Side, o: Property, new: Side, n: Property) -> tuple[Verdict, s
         return "incomparable", "a coalition property and a temporal one"
     if isinstance(o, CanPauseProp) or isinstance(n, CanPauseProp):
         return _can_pause(o, n)
+    if isinstance(o, BlockedAtMostProp) or isinstance(n, BlockedAtMostProp):
+        return _blocked(o, n)
     return _temporal(old, o, new, n)
+
+
+def _blocked(o: Property, n: Property) -> tuple[Verdict, str]:
+    """`S blocked at most D`: a longer D allows more (same scope)."""
+    if not (isinstance(o, BlockedAtMostProp) and isinstance(n, BlockedAtMostProp)) or (
+            o.scope != n.scope):
+        return "incomparable", "the two properties assert different things"
+    limit = by_size(o.limit, n.limit, larger_is_weaker=True)
+    return join((limit, _assuming(o, n))), "a longer block allows more"
 
 
 def _can_pause(o: Property, n: Property) -> tuple[Verdict, str]:
