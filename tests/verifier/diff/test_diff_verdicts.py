@@ -80,7 +80,9 @@ def test_breaker_pause_lengthened_strengthens_the_breaker_and_weakens_the_scope(
     assert (bound.verdict, bound.code, bound.before, bound.after) == (
         "weakens", "W1007", "at most 6h", "at most 12h")
     # the old bound is refuted on the new rules by a replayed counterexample
-    assert bound.evidence.startswith("the new rules pause it longer than 6h: +0s breaker drain")
+    # (which witness Spacer returns depends on the solver's earlier work in this process)
+    assert bound.evidence.startswith("the new rules pause it longer than 6h: +")
+    assert "breaker drain: fires: pause withdrawals" in bound.evidence
 
 
 def test_breaker_cooldown_removed_lets_it_refire_up_to_max() -> None:
