@@ -9,7 +9,7 @@ Per protocol `NAME`, the output directory receives (flat, names prefixed by the 
 | `NAMEGuard.sol`, `INAMEGuard.sol`, `NAMEGuarded.sol` | the Solidity guard (`emit_solidity`) |
 | `NAMEReferenceVault.sol` | a vault that checks entitlement first (`emit_reference_vault`) |
 | `@openzeppelin/contracts/...` | the OpenZeppelin files the guard imports (import names as paths) |
-| `<Contract>.json` | each contract compiled from them: ABI, creation and runtime bytecode |
+| `<Contract>.json` | each contract: ABI, creation and runtime bytecode, `codeFingerprint` |
 | the monitor module(s) | the web3.py monitor (`emit_monitor`) |
 | `NAME.ir.json` | the checked IR |
 | `NAME.proofs.json` | the proof report: SPEC §6's JSON for this file, without `seconds` |
@@ -237,9 +237,14 @@ def render_outputs(
                     "abi": contract.abi,
                     "bytecode": contract.bytecode,
                     "deployedBytecode": contract.deployed_bytecode,
+                    "immutableReferences": contract.immutable_references,
+                    # what `interlock monitor` compares the code at the guard address with
+                    "codeFingerprint": contract.fingerprint.to_json(),
                 }
             )
-        own.update({name: text.encode() for name, text in emit_monitor(program).items()})
+        guard_code = compiled.contract(f"{program.protocol}Guard").fingerprint
+        own.update({name: text.encode()
+                    for name, text in emit_monitor(program, guard_code).items()})
         own[f"{program.protocol}.ir.json"] = dumps(program.model_dump(mode="json"))
         own[f"{program.protocol}.proofs.json"] = dumps(proof_report(by_path[program.source_path]))
         own.update(plan_files(program, by_path[program.source_path]))

@@ -386,11 +386,19 @@ def monitor(
         "--scope-contract", help="SCOPE=ADDRESS whose transactions count as calls")] = None,
     poll_interval: Annotated[float, typer.Option(
         "--poll-interval", help="HTTP head polling, seconds")] = 0.1,
+    allow_other_guard_code: Annotated[bool, typer.Option(
+        "--allow-other-guard-code", help="the guard address holds a contract inheriting the "
+        "guard: do not compare its code with the build's")] = False,
     protocol: Protocol = None,
     debug: Debug = False,
 ) -> int:
     """Run the monitor of a built protocol against a node and its deployed guard."""
-    from interlock.runtime.deploy import BuildDirError, find_protocol, recorded_guard
+    from interlock.runtime.deploy import (
+        BuildDirError,
+        built_guard_code,
+        find_protocol,
+        recorded_guard,
+    )
     from interlock.runtime.entry import OptionError, make_options, run
     from interlock.runtime.sinks import SinkOptions
 
@@ -408,6 +416,7 @@ def monitor(
             max_lag=max_lag,
             sinks=SinkOptions(webhook, webhook_secret_env, slack_webhook, discord_webhook,
                               pagerduty_key_env),
+            guard_code=None if allow_other_guard_code else built_guard_code(built),
         )
     except (BuildDirError, OptionError) as err:
         typer.echo(f"error: {err}", err=True)

@@ -16,6 +16,7 @@ from eth_account import Account
 from monitor_kit import venue_program
 from web3 import Web3
 
+from interlock.compiler.codehash import CodeFingerprint
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.ir.nodes import Program
@@ -41,6 +42,7 @@ class Venue:
     ref: Any
     deployer: str
     users: list[str]
+    guard_code: CodeFingerprint  # the compiled guard's runtime code (immutables masked)
 
     def tx(self, fn: Any, sender: str | None = None) -> dict[str, Any]:
         tx_hash = fn.transact({"from": sender or self.deployer})
@@ -119,7 +121,8 @@ def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC,
     compiled = _guard_contract(program)
     guard_addr = _deploy_raw(w3, compiled.abi, compiled.bytecode, deployer)
     guard = w3.eth.contract(address=guard_addr, abi=compiled.abi)
-    venue = Venue(node, w3, program, guard, token, vault, feed, ref, deployer, users)
+    venue = Venue(node, w3, program, guard, token, vault, feed, ref, deployer, users,
+                  compiled.fingerprint)
     venue.tx(vault.functions.setGuard(guard.address))
     venue.tx(token.functions.mint(vault.address, tvl))  # not a reported flow: the guard and
     for u in users:  # a monitor started afterwards both see no inflow

@@ -39,9 +39,10 @@ def write_build(out: Path, addresses: dict[str, str] | None = None,
         "properties": properties, "summary": {"proved": 0, "violated": len(violated),
                                               "unknown": 0, "errors": 0}}))
     guard = compile_sources(emit_solidity(program)).contract("VenueGuard")
-    (out / "VenueGuard.json").write_text(json.dumps({"abi": guard.abi,
-                                                     "bytecode": guard.bytecode}))
-    for name, text in emit_monitor(program).items():
+    (out / "VenueGuard.json").write_text(json.dumps({
+        "abi": guard.abi, "bytecode": guard.bytecode,
+        "codeFingerprint": guard.fingerprint.to_json()}))
+    for name, text in emit_monitor(program, guard.fingerprint).items():
         (out / name).write_text(text)
 
 
@@ -87,6 +88,8 @@ def test_deploy_records_the_guard_and_monitor_runs_it(
         assert len(w3.eth.get_code(Web3.to_checksum_address(address))) > 1000
         record = json.loads((build / "Venue.deployment.json").read_text())
         assert record["31337"]["address"] == address
+        artifact = json.loads((build / "VenueGuard.json").read_text())
+        assert record["31337"]["code_hash"] == artifact["codeFingerprint"]["hash"]
 
         port = free_port()
         env = {**os.environ, "INTERLOCK_AGENT_KEY": DEFAULT_KEYS[1]}
@@ -127,15 +130,24 @@ def test_bad_build_dirs_and_options_exit_2(tmp_path: Path,
     assert "is not set" in capsys.readouterr().err
 
 
-def test_monitor_refuses_an_address_without_a_guard(
+def test_monitor_refuses_an_address_without_a_guard_or_with_other_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_build(tmp_path / "b")
     with Anvil() as node:
         code = main(["monitor", str(tmp_path / "b"), "--rpc", node.http_url, "--dry-run",
                      "--guard", "0x" + "12" * 20, "--checkpoint", str(tmp_path / "m.sqlite")])
-    assert code == 2
-    assert "no contract at the guard address" in capsys.readouterr().err
+        assert code == 2
+        assert "no contract at the guard address" in capsys.readouterr().err
+        token = stand_ins(node, vault=False)["USDC"]  # code, but not the guard's
+        proc = subprocess.run(  # the generated module on its own: the build's code embedded
+            [sys.executable, str(tmp_path / "b" / "venue_monitor.py"), "--rpc", node.http_url,
+             "--dry-run", "--guard", token, "--checkpoint", str(tmp_path / "m2.sqlite")],
+            capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert f"error: the code at the guard address {token} is not this build's guard" in (
+        proc.stderr)
+    assert "Traceback" not in proc.stderr
 
 
 def test_deploy_refuses_violated_builds_and_addresses_without_code(

@@ -9,6 +9,7 @@ truthful `/health`.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -166,4 +167,7 @@ def test_forged_transfers_count_neither_from_another_contract_nor_from_changed_c
         assert m.monitor.stats.values[venue.head()][OUTFLOW] == 0
         assert snap["status"] == "degraded" and "asset USDC" in snap["problems"]["code"]
         assert len(m.events("code_changed")) == 1
+        changed = [a for a in map(json.loads, m.alerts.getvalue().splitlines())
+                   if a["alert"]["event"] == "CodeChanged"]
+        assert [a["alert"]["args"]["contract"] for a in changed] == ["asset USDC"]
         assert not [r for r in m.monitor.stats.results if r.decision.breaker == "drain"]

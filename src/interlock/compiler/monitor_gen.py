@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from interlock import __version__
+from interlock.compiler.codehash import CodeFingerprint
 from interlock.compiler.templates_env import template
 from interlock.compiler.triggers import trigger
 from interlock.ir.nodes import IR_VERSION, Program
@@ -38,6 +39,7 @@ class MonitorView:
     module_file_literal: str
     rules: tuple[RuleRow, ...]
     ir_literal: str
+    guard_code_literal: str  # a dict literal of `CodeFingerprint.to_json()`, or None
 
 
 def module_name(program: Program) -> str:
@@ -53,7 +55,7 @@ def _string_literal(text: str) -> str:
     return repr("\n" + text + "\n")
 
 
-def build_view(program: Program) -> MonitorView:
+def build_view(program: Program, guard_code: CodeFingerprint | None = None) -> MonitorView:
     ir = json.dumps(program.model_dump(mode="json"), indent=1, sort_keys=True)
     module_file = module_name(program) + ".py"
     rules = tuple(
@@ -72,11 +74,15 @@ def build_view(program: Program) -> MonitorView:
         module_file_literal=json.dumps(module_file),
         rules=rules,
         ir_literal=_string_literal(ir),
+        guard_code_literal=(json.dumps(guard_code.to_json(), indent=1, sort_keys=True)
+                            if guard_code else "None"),
     )
 
 
 
-def emit_monitor(program: Program) -> dict[str, str]:
-    """The monitor module for `program` (file name -> source text)."""
-    view = build_view(program)
+def emit_monitor(program: Program, guard_code: CodeFingerprint | None = None
+                 ) -> dict[str, str]:
+    """The monitor module for `program` (file name -> source text); with `guard_code` (the
+    compiled guard's), it refuses a guard address holding other code."""
+    view = build_view(program, guard_code)
     return {view.module_file: template("monitor.py.j2").render(v=view)}

@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from interlock.compiler.codehash import CodeFingerprint
+
 SOLC_VERSION = "0.8.37"
 EVM_VERSION = "prague"
 OPTIMIZER_RUNS = 200
+APPEND_CBOR = False  # no metadata tail: the runtime code is a function of the sources alone
 
 _NODE_SCRIPT = r"""
 const solc = require(process.argv[1]);
@@ -68,6 +71,15 @@ class CompiledContract:
     bytecode: str  # creation code, 0x-prefixed
     deployed_bytecode: str  # runtime code, 0x-prefixed
     source_map: str = ""  # solc's source map of the runtime code (compiler/codesize.py)
+    # where the constructor writes each immutable into the runtime code: {ast id: [{start,
+    # length}]} (compiler/codehash.py masks them)
+    immutable_references: dict[str, list[dict[str, int]]] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> CodeFingerprint:
+        """The runtime code with its immutables masked, as the monitor compares it."""
+        return CodeFingerprint.of_compiled(self.deployed_bytecode, self.immutable_references,
+                                           with_metadata=APPEND_CBOR)
 
 
 @dataclass(frozen=True)
@@ -117,10 +129,11 @@ def standard_input(sources: Mapping[str, str], *, runs: int = OPTIMIZER_RUNS) ->
         "settings": {
             "evmVersion": EVM_VERSION,
             "optimizer": {"enabled": True, "runs": runs},
-            "metadata": {"bytecodeHash": "none", "appendCBOR": False},
+            "metadata": {"bytecodeHash": "none", "appendCBOR": APPEND_CBOR},
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object",
                                             "evm.deployedBytecode.object",
-                                            "evm.deployedBytecode.sourceMap"]}},
+                                            "evm.deployedBytecode.sourceMap",
+                                            "evm.deployedBytecode.immutableReferences"]}},
         },
     }
 
@@ -193,6 +206,8 @@ def _parse_output(
                 bytecode="0x" + c["evm"]["bytecode"]["object"],
                 deployed_bytecode="0x" + c["evm"]["deployedBytecode"]["object"],
                 source_map=c["evm"]["deployedBytecode"].get("sourceMap", ""),
+                immutable_references=c["evm"]["deployedBytecode"].get(
+                    "immutableReferences", {}),
             )
             contracts[f"{file_name}:{name}"] = cc
             contracts.setdefault(name, cc)

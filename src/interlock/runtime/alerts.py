@@ -88,6 +88,17 @@ def rule_alert(ctx: AlertContext, d: Decision) -> dict[str, Any]:
                         status="observed", args={"sender": d.sender})
 
 
+def code_alert(ctx: AlertContext, *, contract: str, address: str, code_hash: str, block: int,
+               reason: str) -> dict[str, Any]:
+    """A watched contract whose code changed, or a guard whose code is not the build's, found
+    when the monitor (re)connected with the last processed block `block`."""
+    return ctx.envelope(id=f"{ctx.chain_id}:code:{address.lower()}:{code_hash}",
+                        kind="code_changed", event="CodeChanged", rule=None, source=None,
+                        block=block, tx=None, status="observed", reason=reason,
+                        args={"contract": contract, "address": address.lower(),
+                              "code_hash": code_hash})
+
+
 class Deduper:
     """The ids already alerted (bounded: the newest `keep`)."""
 

@@ -27,6 +27,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
+from interlock.compiler.codehash import CodeFingerprint
 from interlock.compiler.guard_abi import function
 from interlock.ir.nodes import Program
 from interlock.runtime.abi import call_data, decode_result
@@ -89,6 +90,18 @@ class Deployment:
     block: int
     deployer: str
     warnings: tuple[str, ...] = ()  # signers that cannot sign (`runtime.signer_probe`)
+    code_hash: str | None = None  # of the deployed runtime code, immutables masked (codehash)
+
+
+def built_guard_code(built: BuiltProtocol) -> CodeFingerprint | None:
+    """The build's guard runtime code (`codeFingerprint` of `NAMEGuard.json`); None for a
+    build made before it was recorded."""
+    try:
+        artifact = json.loads(built.guard_artifact.read_text(encoding="utf-8"))
+        data = artifact.get("codeFingerprint")
+        return CodeFingerprint.from_json(data) if data else None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BuildDirError(f"cannot read `{built.guard_artifact}`: {exc}") from exc
 
 
 def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | None:
@@ -127,7 +140,8 @@ def deploy_guard(built: BuiltProtocol, rpc: str, account: LocalAccount,
         gate.refuse(f"the build's proof report shows violated properties: "
                     f"{', '.join(violated)} (it was built with --force): the guard does not "
                     f"guarantee them")
-    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program, timeout_s, gate))
+    dep = asyncio.run(_deploy(rpc, account, bytecode, built.program, timeout_s, gate,
+                              built_guard_code(built)))
     _record(built, dep)
     return dep
 
@@ -199,7 +213,7 @@ async def _check_decimals(node: Node, program: Program) -> None:
 
 
 async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Program,
-                  timeout_s: float, gate: _Gate) -> Deployment:
+                  timeout_s: float, gate: _Gate, code: CodeFingerprint | None) -> Deployment:
     protocol = program.protocol
     node = Node(rpc, timeout_s=30)
     await node.connect()
@@ -228,10 +242,14 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Progr
             if receipt:
                 if int(receipt["status"], 16) != 1 or not receipt.get("contractAddress"):
                     raise RpcError("deploy", "the creation transaction reverted")
-                return Deployment(protocol, chain_id,
-                                  to_checksum_address(receipt["contractAddress"]),
-                                  str(tx_hash), int(receipt["blockNumber"], 16),
-                                  account.address, warnings)
+                address = to_checksum_address(receipt["contractAddress"])
+                deployed = str(await node.request("eth_getCode", [address, "latest"]))
+                mismatch = code.mismatch(deployed) if code else None
+                if mismatch:  # the monitor of this build would refuse to watch it
+                    warnings += (f"the deployed code is not the build's guard: {mismatch}",)
+                return Deployment(protocol, chain_id, address, str(tx_hash),
+                                  int(receipt["blockNumber"], 16), account.address, warnings,
+                                  code.hash if code and not mismatch else None)
             await asyncio.sleep(0.1)
         raise RpcError("deploy", f"not mined within {timeout_s:g}s: {tx_hash}")
     finally:

@@ -16,9 +16,11 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
 
+from interlock.compiler.codehash import CodeFingerprint
 from interlock.ir.nodes import Program
 from interlock.runtime.checkpoint import CheckpointError
 from interlock.runtime.executor import AgentKeyError, load_agent_key
@@ -31,6 +33,11 @@ from interlock.runtime.sinks import PAGERDUTY_URL, SinkConfigError, SinkOptions
 
 def load_program(ir_json: str) -> Program:
     return Program.model_validate_json(ir_json)
+
+
+def guard_fingerprint(data: dict[str, Any] | None) -> CodeFingerprint | None:
+    """The build's guard code as a generated monitor embeds it (None: not compared)."""
+    return CodeFingerprint.from_json(data) if data else None
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,9 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     p.add_argument("--max-lag", type=int, default=10, metavar="N",
                    help="/health turns degraded when more than N blocks are left to process")
     p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
+    p.add_argument("--allow-other-guard-code", action="store_true",
+                   help="the contract at --guard is not the build's guard (one inheriting it): "
+                   "do not compare its code with the build's (changes are still noticed)")
     p.add_argument("--scope-contract", action="append", default=[], metavar="SCOPE=ADDRESS",
                    help="a contract whose transactions count as calls of SCOPE (repeatable; "
                    "default: every vault)")
@@ -111,6 +121,7 @@ def make_options(
     severity: Sequence[str] = (),
     max_silence: float = 60.0,
     max_lag: int = 10,
+    guard_code: CodeFingerprint | None = None,
 ) -> RunOptions:
     if not rpc.startswith(("http://", "https://", "ws://", "wss://")):
         raise OptionError(f"--rpc `{rpc}` is not an http(s):// or ws(s):// URL")
@@ -144,13 +155,14 @@ def make_options(
         start_block=from_block,
         poll_interval_s=poll_interval,
         scope_contracts={k: frozenset(v) for k, v in scopes.items()},
+        guard_code=guard_code,
     )
     return RunOptions(config, key_env, keystore, password_env, metrics_port, sinks, severities,
                       metrics_host, max_silence, max_lag)
 
 
-def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor"
-                  ) -> RunOptions:
+def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "monitor",
+                  guard_code: CodeFingerprint | None = None) -> RunOptions:
     p = parser(prog)
     ns = p.parse_args(argv)
     try:
@@ -163,6 +175,7 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
             sinks=SinkOptions(ns.webhook, ns.webhook_secret_env, ns.slack_webhook,
                               ns.discord_webhook, ns.pagerduty_key_env, ns.pagerduty_url),
             severity=ns.severity, max_silence=ns.max_silence, max_lag=ns.max_lag,
+            guard_code=None if ns.allow_other_guard_code else guard_code,
         )
     except OptionError as exc:
         p.error(str(exc))
@@ -208,5 +221,7 @@ async def _run_until_signal(monitor: Monitor) -> None:
     await monitor.run(stop)
 
 
-def main(program: Program, argv: Sequence[str] | None = None, prog: str = "monitor") -> int:
-    return run(program, parse_options(program, argv, prog))
+def main(program: Program, argv: Sequence[str] | None = None, prog: str = "monitor",
+         guard_code: CodeFingerprint | None = None) -> int:
+    """`guard_code`: the build's guard; the monitor refuses a guard address with other code."""
+    return run(program, parse_options(program, argv, prog, guard_code))

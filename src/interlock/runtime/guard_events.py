@@ -33,7 +33,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "ParamOverridden": "warning", "OperationExecuted": "warning", "OperationQueued": "warning",
     "OperationCancelled": "warning", "Unpaused": "info", "Resumed": "info",
     "ParamBaseSet": "warning", "TripFailed": "critical", "RuleAlert": "warning",
-    "WouldTrip": "warning",
+    "WouldTrip": "warning", "CodeChanged": "critical",
 }
 SEVERITIES = ("info", "warning", "error", "critical")
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 
+from interlock.compiler.codehash import CodeFingerprint
 from interlock.ir.nodes import Atom, Program
 from interlock.runtime.acting import Acting, Key
 from interlock.runtime.alerts import AlertContext, Alerter
@@ -52,6 +53,7 @@ class MonitorConfig:
     max_backoff_s: float = 5.0
     receipt_timeout_s: float = 60.0
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    guard_code: CodeFingerprint | None = None  # the build's guard; None: not compared
 
 
 class Reorg(Exception):
@@ -77,6 +79,7 @@ class Monitor(Acting, NodeChecks, Persisting):
         self.dry_run = config.dry_run
         self.code_hashes: dict[str, str] = {}
         self.untrusted: frozenset[str] = frozenset()
+        self.guard_code = config.guard_code
         self.account = account
         self.alerter = Alerter(sinks if sinks is not None else [StdoutSink()])
         self.severities = severities or Severities({})

@@ -4,12 +4,15 @@ A mixin of `monitor.Monitor`, run when a session starts (the first connection an
 reconnection) and after a reorganisation:
 
 - the node serves the checkpoint's chain (chain id and genesis hash) and has code at the guard
-  address: at the first start a mismatch stops the monitor (`StartRefused`); later it is
-  reported, `/health` is degraded, and the session retried (a lagging node behind a load
-  balancer, a dev node restarted);
+  address, and that code is the build's guard (`compiler.codehash.CodeFingerprint`: the
+  runtime code with its immutables masked): at the first start a mismatch stops the monitor
+  (`StartRefused`); later it is reported (a wrong guard code also as a `CodeChanged` alert),
+  `/health` is degraded, nothing is processed, and the session retried (a lagging node behind
+  a load balancer, a dev node restarted, code replaced at the guard address);
 - the code hash of every watched contract (the guard, assets, vaults, feeds and references,
   custom metrics' contracts) equals the one recorded in the checkpoint at the first start. A
-  contract whose code changed (`code_changed`, `/health` problem `code`) has its logs ignored:
+  contract whose code changed (`code_changed`, a `CodeChanged` alert, `/health` problem
+  `code`) has its logs ignored:
   a token's `Transfer`s count only while it runs the code it had when the monitor started
   watching it (a replaced token could emit `Transfer(from=vault)` for nothing that moved).
   Logs from other addresses never count: the metrics read only the declared contracts' logs.
@@ -19,11 +22,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from typing import Any
 
 from eth_utils.crypto import keccak
 
+from interlock.compiler.codehash import CodeFingerprint
 from interlock.ir.nodes import Program
-from interlock.runtime.alerts import AlertContext
+from interlock.runtime.alerts import AlertContext, Alerter, code_alert
 from interlock.runtime.guard_events import Severities
 from interlock.runtime.ingest import ConnectionLost, Node
 from interlock.runtime.observe import BlockObservation
@@ -40,6 +45,10 @@ class GuardMissing(StartRefused):
 
 class ChainMismatch(StartRefused):
     """The checkpoint was written on another chain (chain id or genesis block differ)."""
+
+
+class GuardCodeMismatch(StartRefused):
+    """The code at the guard address is not the guard of the build."""
 
 
 def watched_contracts(program: Program, guard: str) -> dict[str, str]:
@@ -72,6 +81,11 @@ class NodeChecks:
     metrics: MonitorMetrics
     code_hashes: dict[str, str]  # recorded at the first start (the checkpoint keeps them)
     untrusted: frozenset[str]  # watched contracts whose code is not the recorded one
+    guard_code: CodeFingerprint | None  # the build's guard (None: not compared)
+    alerter: Alerter
+    next_block: int | None
+
+    def _spawn(self, coro: Any) -> None: ...
 
     async def _check_node(self, node: Node) -> None:
         started = self.ctx is not None
@@ -88,12 +102,33 @@ class NodeChecks:
         if not code or code == "0x":
             self._refuse("guard", "guard_not_found", f"no contract at {self.guard}",
                          started, GuardMissing(f"no contract at the guard address {self.guard}"))
+        ctx = AlertContext(chain_id, self.guard, self.program, self.severities, self.dry_run)
+        self._check_guard_code(ctx, str(code), started)
         self.chain = ident
-        self.health.problems.pop("chain", None)
-        self.health.problems.pop("guard", None)
+        for problem in ("chain", "guard", "guard_code"):
+            self.health.problems.pop(problem, None)
+        self.ctx = ctx
         await self._check_code(node)
-        self.ctx = AlertContext(chain_id, self.guard, self.program, self.severities,
-                                self.dry_run)
+
+    def _check_guard_code(self, ctx: AlertContext, code: str, started: bool) -> None:
+        """Refuse a guard whose runtime code (immutables masked) is not the build's."""
+        mismatch = self.guard_code.mismatch(code) if self.guard_code else None
+        if mismatch is None:
+            return
+        why = f"the code at the guard address {self.guard} is not this build's guard: {mismatch}"
+        if started:
+            self._alert_code(ctx, "guard", self.guard, code, why)
+        self._refuse("guard_code", "guard_code_mismatch", why, started, GuardCodeMismatch(
+            f"{why}. Point --guard at the guard deployed from this build, or run the monitor of "
+            f"the build that was deployed (--allow-other-guard-code: a contract inheriting the "
+            f"guard)"))
+
+    def _alert_code(self, ctx: AlertContext, name: str, address: str, code: str,
+                    why: str) -> None:
+        digest = "0x" + keccak(hexstr=code or "0x").hex()
+        self._spawn(self.alerter.send(code_alert(
+            ctx, contract=name, address=address, code_hash=digest,
+            block=max((self.next_block or 1) - 1, 0), reason=why)))
 
     def _refuse(self, problem: str, event: str, why: str, started: bool,
                 fatal: StartRefused) -> None:
@@ -122,6 +157,10 @@ class NodeChecks:
                     recorded=recorded, now=digest,
                     hint="its logs are ignored; if the change is one you expect, start "
                          "with a new checkpoint")
+                if self.ctx is not None:
+                    self._alert_code(self.ctx, name, address, str(code or "0x"),
+                                     f"the code of {name} changed: {recorded} -> {digest}; "
+                                     f"its logs are ignored")
         self.untrusted = frozenset(changed)
         if changed:
             self.health.problems["code"] = "code changed at " + ", ".join(
