@@ -13,6 +13,8 @@
   closes the connection instead of answering (a reply lost on the way back).
   `delay_logs_s` holds batches of `eth_getLogs` that long (a node filtering a block of many
   logs); `logs_answered[block]` is when the last one of that block was answered.
+  `header_lies[block] = n` makes the next `n` replies with that block's header (in a batch)
+  say its timestamp is `lie_back_s` earlier than it is (a lying node; `lies` counts them).
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ class RpcProxy:
         self.lost = 0
         self.delay_logs_s = 0.0
         self.logs_answered: dict[int, float] = {}
+        self.header_lies: dict[int, int] = {}
+        self.lie_back_s = 2 * 3600
+        self.lies = 0
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -191,9 +196,10 @@ class RpcProxy:
         raw = self._forward(body)
         if logs:
             self.logs_answered[int(logs[0]["params"][0]["fromBlock"], 16)] = time.time()
-        if not (self.corrupt_logs or self.null_results) or not isinstance(request, list):
+        if not (self.corrupt_logs or self.null_results or self.header_lies):
             return bytes(raw)
         replies = json.loads(raw)
+        self._lie_about_headers(request, replies)
         for req_item, rep in zip(request, replies, strict=False):
             if req_item.get("method") in self.null_results:
                 rep.pop("error", None)
@@ -208,6 +214,16 @@ class RpcProxy:
                         self.corrupted += 1
                         break
         return json.dumps(replies).encode()
+
+    def _lie_about_headers(self, request: list[Any], replies: list[Any]) -> None:
+        for req_item, rep in zip(request, replies, strict=False):
+            block = rep.get("result") if req_item.get("method") == "eth_getBlockByNumber" else None
+            number = int(block["number"], 16) if isinstance(block, dict) else -1
+            if self.header_lies.get(number, 0) > 0:
+                self.header_lies[number] -= 1
+                self.lies += 1
+                assert isinstance(block, dict)
+                block["timestamp"] = hex(int(block["timestamp"], 16) - self.lie_back_s)
 
     def close(self) -> None:
         self._server.shutdown()

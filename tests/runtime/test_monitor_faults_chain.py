@@ -3,6 +3,7 @@
 truthful `/health`.
 
 - 1: a monitor restarted further behind a pruned node than the state it keeps;
+- 2: a node lying about one block's timestamp (earlier than its parent's), then a restart;
 - 9: a WebSocket whose subscription falls silent (replaced, missed blocks read, nothing twice);
   forged `Transfer` logs (another contract's, or the token's after its code changed).
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import TcpProxy
+from monitor_faults import RpcProxy, TcpProxy
 from monitor_kit import OUTFLOW
 
 from interlock.compiler.solc import CompileResult, compile_sources
@@ -78,6 +79,40 @@ def test_restarted_behind_a_pruned_node_it_reads_logs_and_decides_at_kept_state(
         assert guard_outflow(venue, head) == 60_000 * USDC  # what the vault reported
         # the gap's Transfers, all counted: the withdrawal and the unreported burn of the loss
         assert restarted.monitor.stats.values[head][OUTFLOW] == 560_000 * USDC
+
+
+def test_a_header_whose_time_goes_back_is_read_again_never_counted(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        db = tmp_path / "m.db"
+        proxy = RpcProxy(node.http_url)
+        try:
+            m = monitor(venue, proxy.url, db, "lying", max_backoff_s=0.4)
+            m.caught_up(venue.head())
+            proxy.header_lies[venue.head() + 1] = 3  # the withdrawal's block, three reads
+            drain(venue)
+            wait_for(lambda: "header" in m.health.snapshot()["problems"], 20,
+                     m.log.getvalue()[-3000:])
+            assert m.health.snapshot()["status"] == "degraded"
+            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+            m.caught_up(venue.head())
+            assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
+            m.stop()
+        finally:
+            proxy.close()
+        assert proxy.lies == 3 and len(m.events("header_rejected")) == 3
+        assert pokes(venue) == [AGENT]
+        head = venue.head()
+        # the withdrawal counted at its block's true time: the windows are the guard's
+        assert m.monitor.stats.values[head][OUTFLOW] - 500_000 * USDC == guard_outflow(
+            venue, head) == 60_000 * USDC
+        restarted = monitor(venue, node.ws_url, db, "lying2")  # from its checkpoint
+        venue.advance(1)
+        restarted.caught_up(venue.head())
+        assert restarted.health.snapshot()["status"] == "ok"
+        restarted.stop()
+        assert restarted.monitor.stats.values[venue.head()][OUTFLOW] == 560_000 * USDC
+        assert not restarted.events("internal_error") and pokes(venue) == [AGENT]
 
 
 def test_a_silent_websocket_is_replaced_and_its_missed_blocks_read_once(

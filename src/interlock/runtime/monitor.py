@@ -241,6 +241,7 @@ class Monitor(Acting, NodeChecks, Persisting):
             fetched = time.perf_counter()
             if self.last_hash and obs.parent_hash != self.last_hash:
                 raise Reorg(number)
+            self._check_header(obs)
             if obs.state_pruned:
                 self._logs_only(*self._with_logs(obs, await logs_read))
                 return

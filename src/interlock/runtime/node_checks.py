@@ -84,6 +84,8 @@ class NodeChecks:
     guard_code: CodeFingerprint | None  # the build's guard (None: not compared)
     alerter: Alerter
     next_block: int | None
+    last_hash: str | None  # of the last processed block (None: accept any next block)
+    last_timestamp: int
 
     def _spawn(self, coro: Any) -> None: ...
 
@@ -167,6 +169,26 @@ class NodeChecks:
                 f"{name} ({a})" for a, name in sorted(changed.items()))
         else:
             self.health.problems.pop("code", None)
+
+    def _check_header(self, obs: BlockObservation) -> None:
+        """A block extending the last processed one (its parent hash checked before) with an
+        earlier timestamp is no valid header: a lying or broken node (fault 2). It is never
+        counted: its events would land in past buckets (and drop out of the windows at the
+        next block), the prices observed after its time would be forgotten. The block is read
+        again after a reconnection (`/health` problem `header` meanwhile). After a
+        reorganisation deeper than the checkpoints (`last_hash` None) an earlier time is the
+        new branch's and accepted."""
+        if self.last_hash is None or obs.timestamp >= self.last_timestamp:
+            self.health.problems.pop("header", None)
+            return
+        why = (f"block {obs.number}'s timestamp {obs.timestamp} is before its parent's "
+               f"{self.last_timestamp}")
+        self.metrics.errors.labels("header").inc()
+        log(self.logger, logging.ERROR, "header_rejected", block=obs.number,
+            timestamp=obs.timestamp, parent_timestamp=self.last_timestamp,
+            hint="the node served an invalid header: the block is read again")
+        self.health.problems["header"] = why
+        raise ConnectionLost(why)
 
     def _trusted(self, obs: BlockObservation) -> BlockObservation:
         """`obs` without the logs of contracts whose code changed."""
