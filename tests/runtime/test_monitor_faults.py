@@ -20,7 +20,15 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_chain import (
+    AGENT_KEY,
+    USDC,
+    MonitorThread,
+    Venue,
+    deploy_venue,
+    proxied_monitor,
+    wait_for,
+)
 from monitor_faults import RpcProxy, TcpProxy
 from monitor_kit import OUTFLOW
 
@@ -148,12 +156,7 @@ def test_dropped_connection_reconnects_and_catches_up(tmp_path: Path) -> None:
 def test_rpc_errors_and_malformed_logs_are_logged_and_survived(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        proxy = RpcProxy(node.http_url)
-        try:
-            cfg = MonitorConfig(rpc=proxy.url, guard=venue.guard.address,
-                                checkpoint=str(tmp_path / "m.db"), poll_interval_s=0.02,
-                                max_backoff_s=0.2)
-            m = MonitorThread(venue.program, cfg, name="interlock.monitor.rpc").start()
+        with proxied_monitor(venue, tmp_path, "rpc", max_backoff_s=0.2) as (proxy, m):
             proxy.fail_next(3)
             venue.withdraw(venue.users[1], 1_000 * USDC)
             m.caught_up(venue.head())
@@ -166,8 +169,6 @@ def test_rpc_errors_and_malformed_logs_are_logged_and_survived(tmp_path: Path) -
             venue.withdraw(venue.users[1], 4_000 * USDC)
             m.caught_up(venue.head())
             m.stop()
-        finally:
-            proxy.close()
         assert proxy.corrupted == 1
         assert len(m.events("malformed_log")) == 1
         # the corrupted transfer is not counted; the ones around it are, once each

@@ -15,8 +15,16 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import RpcProxy, TcpProxy
+from monitor_chain import (
+    AGENT_KEY,
+    USDC,
+    MonitorThread,
+    Venue,
+    deploy_venue,
+    proxied_monitor,
+    wait_for,
+)
+from monitor_faults import TcpProxy
 from monitor_kit import OUTFLOW
 
 from interlock.compiler.solc import CompileResult, compile_sources
@@ -84,10 +92,7 @@ def test_restarted_behind_a_pruned_node_it_reads_logs_and_decides_at_kept_state(
 def test_a_header_whose_time_goes_back_is_read_again_never_counted(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        db = tmp_path / "m.db"
-        proxy = RpcProxy(node.http_url)
-        try:
-            m = monitor(venue, proxy.url, db, "lying", max_backoff_s=0.4)
+        with proxied_monitor(venue, tmp_path, "lying", max_backoff_s=0.4) as (proxy, m):
             m.caught_up(venue.head())
             proxy.header_lies[venue.head() + 1] = 3  # the withdrawal's block, three reads
             drain(venue)
@@ -98,15 +103,13 @@ def test_a_header_whose_time_goes_back_is_read_again_never_counted(tmp_path: Pat
             m.caught_up(venue.head())
             assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
             m.stop()
-        finally:
-            proxy.close()
         assert proxy.lies == 3 and len(m.events("header_rejected")) == 3
         assert pokes(venue) == [AGENT]
         head = venue.head()
         # the withdrawal counted at its block's true time: the windows are the guard's
         assert m.monitor.stats.values[head][OUTFLOW] - 500_000 * USDC == guard_outflow(
             venue, head) == 60_000 * USDC
-        restarted = monitor(venue, node.ws_url, db, "lying2")  # from its checkpoint
+        restarted = monitor(venue, node.ws_url, tmp_path / "lying.db", "lying2")  # resumed
         venue.advance(1)
         restarted.caught_up(venue.head())
         assert restarted.health.snapshot()["status"] == "ok"

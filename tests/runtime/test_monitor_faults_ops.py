@@ -15,8 +15,16 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import RpcProxy, TcpProxy
+from monitor_chain import (
+    AGENT_KEY,
+    USDC,
+    MonitorThread,
+    Venue,
+    deploy_venue,
+    proxied_monitor,
+    wait_for,
+)
+from monitor_faults import TcpProxy
 from monitor_kit import OUTFLOW, venue_program
 
 from interlock.runtime.anvil import Anvil
@@ -44,11 +52,7 @@ def guard_outflow(venue: Venue, block: int) -> int:
 def test_null_estimate_after_counting_neither_double_counts_nor_sticks(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        proxy = RpcProxy(node.http_url)
-        try:
-            cfg = MonitorConfig(rpc=proxy.url, guard=venue.guard.address,
-                                checkpoint=str(tmp_path / "m.db"), poll_interval_s=0.02)
-            m = MonitorThread(venue.program, cfg, name="interlock.monitor.null").start()
+        with proxied_monitor(venue, tmp_path, "null") as (proxy, m):
             proxy.null_results = {"eth_estimateGas"}
             venue.withdraw(venue.users[1], 40_000 * USDC)
             venue.withdraw(venue.users[2], 50_000 * USDC)  # allowed: 90k of 910k
@@ -63,8 +67,6 @@ def test_null_estimate_after_counting_neither_double_counts_nor_sticks(tmp_path:
             wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
             m.caught_up(venue.head())
             m.stop()
-        finally:
-            proxy.close()
         assert proxy.nulled > 0
         assert pokes(venue, 0) == [Account.from_key(AGENT_KEY).address]  # once
         head = venue.head()

@@ -13,8 +13,15 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import RpcProxy
+from monitor_chain import (
+    AGENT_KEY,
+    USDC,
+    MonitorThread,
+    Venue,
+    deploy_venue,
+    proxied_monitor,
+    wait_for,
+)
 
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
@@ -58,16 +65,12 @@ def run(venue: Venue, rpc: str, tmp_path: Path, name: str, key: str = AGENT_KEY
 def test_a_lost_send_reply_of_a_mined_trip_is_sent(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        proxy = RpcProxy(node.http_url)
-        try:
-            m = run(venue, proxy.url, tmp_path, "lost")
+        with proxied_monitor(venue, tmp_path, "lost") as (proxy, m):
             proxy.lose_reply["eth_sendRawTransaction"] = 1
             drain(venue)
             wait_for(lambda: bool(drain_results(m)), 20, m.log.getvalue()[-3000:])
             m.caught_up(venue.head())
             m.stop()
-        finally:
-            proxy.close()
         assert proxy.lost == 1
         assert pokes(venue) == [AGENT]
         assert [r[0] for r in drain_results(m)] == ["sent"], drain_results(m)
@@ -78,9 +81,7 @@ def test_a_lost_send_reply_of_a_mined_trip_is_sent(tmp_path: Path) -> None:
 def test_a_rate_limit_with_data_is_retried_not_taken_for_a_revert(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        proxy = RpcProxy(node.http_url)
-        try:
-            m = run(venue, proxy.url, tmp_path, "limit")
+        with proxied_monitor(venue, tmp_path, "limit") as (proxy, m):
             proxy.error_next["eth_sendRawTransaction"] = [
                 {"code": -32005, "message": "rate limit exceeded",
                  "data": {"see": "https://provider.example/limits"}}]
@@ -88,8 +89,6 @@ def test_a_rate_limit_with_data_is_retried_not_taken_for_a_revert(tmp_path: Path
             wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
             m.caught_up(venue.head())
             m.stop()
-        finally:
-            proxy.close()
         assert proxy.failed == 1
         assert pokes(venue) == [AGENT]
         assert [r[0] for r in drain_results(m)] == ["sent"], drain_results(m)

@@ -8,11 +8,9 @@ import json
 from pathlib import Path
 
 import pytest
-from monitor_chain import PRICE, USDC, MonitorThread, deploy_venue, wait_for
-from monitor_faults import RpcProxy
+from monitor_chain import PRICE, USDC, deploy_venue, proxied_monitor, wait_for
 
 from interlock.runtime.anvil import Anvil
-from interlock.runtime.monitor import MonitorConfig
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
 
@@ -20,11 +18,7 @@ pytestmark = [pytest.mark.anvil, pytest.mark.evm]
 def test_feed_rules_are_sent_before_the_logs_and_flow_rules_after(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        proxy = RpcProxy(node.http_url)
-        try:
-            cfg = MonitorConfig(rpc=proxy.url, guard=venue.guard.address,
-                                checkpoint=str(tmp_path / "m.db"), poll_interval_s=0.02)
-            m = MonitorThread(venue.program, cfg, name="interlock.monitor.phases").start()
+        with proxied_monitor(venue, tmp_path, "phases") as (proxy, m):
             m.caught_up(venue.head())
             proxy.delay_logs_s = 1.0
             venue.set_price(PRICE * 104 // 100)  # oracle_divergence: a deviation of 4%
@@ -35,8 +29,6 @@ def test_feed_rules_are_sent_before_the_logs_and_flow_rules_after(tmp_path: Path
             wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
             m.caught_up(venue.head())
             m.stop()
-        finally:
-            proxy.close()
     sent = {e["rule"]: e for e in map(json.loads, m.events("decision"))
             if e["status"] == "sent"}
     feed, flow = sent["oracle_divergence"], sent["drain"]
