@@ -8,14 +8,11 @@ addresses, then wires the vault to the guard. `MonitorThread`
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from eth_account import Account
-from monitor_faults import RpcProxy
 from monitor_kit import venue_program
 from web3 import Web3
 
@@ -24,7 +21,6 @@ from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
-from interlock.runtime.monitor import MonitorConfig
 from interlock.testing.contracts import compile_testkit, deploy_compiled
 from interlock.testing.monitor_thread import MonitorThread, wait_for
 
@@ -135,23 +131,6 @@ def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC,
     return venue
 
 
-@contextmanager
-def proxied_monitor(venue: Venue, tmp_path: Path, name: str, *, key: str | None = AGENT_KEY,
-                    **config: Any) -> Iterator[tuple[RpcProxy, MonitorThread]]:
-    """A monitor of `venue` polling over HTTP through an `RpcProxy` in front of its Anvil,
-    started (checkpoint `tmp_path/NAME.db`; `config`: more `MonitorConfig` fields); the proxy
-    is closed on leaving (the test stops the monitor itself, to see what it raised)."""
-    proxy = RpcProxy(venue.node.http_url)
-    try:
-        cfg = MonitorConfig(rpc=proxy.url, guard=venue.guard.address,
-                            checkpoint=str(tmp_path / f"{name}.db"),
-                            **{"poll_interval_s": 0.02, **config})
-        yield proxy, MonitorThread(venue.program, cfg, key=key,
-                                   name=f"interlock.monitor.{name}").start()
-    finally:
-        proxy.close()
-
-
 def _deploy_raw(w3: Web3, abi: list[dict[str, Any]], bytecode: str, sender: str) -> str:
     tx_hash = w3.eth.contract(abi=abi, bytecode=bytecode).constructor().transact({"from": sender})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
@@ -160,4 +139,4 @@ def _deploy_raw(w3: Web3, abi: list[dict[str, Any]], bytecode: str, sender: str)
 
 
 __all__ = ["AGENT_KEY", "PRICE", "REPLICA_KEY", "USDC", "MonitorThread", "Venue", "deploy_venue",
-           "proxied_monitor", "wait_for"]
+           "wait_for"]

@@ -15,6 +15,7 @@
   logs); `logs_answered[block]` is when the last one of that block was answered.
   `header_lies[block] = n` makes the next `n` replies with that block's header (in a batch)
   say its timestamp is `lie_back_s` earlier than it is (a lying node; `lies` counts them).
+- `proxied_monitor` runs the venue's monitor (`monitor_chain`) behind an `RpcProxy`.
 """
 
 from __future__ import annotations
@@ -25,10 +26,16 @@ import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
+from monitor_chain import AGENT_KEY, MonitorThread, Venue
+
 from interlock.runtime.abi import TRANSFER_TOPIC
+from interlock.runtime.monitor import MonitorConfig
 
 
 class TcpProxy:
@@ -228,3 +235,20 @@ class RpcProxy:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+@contextmanager
+def proxied_monitor(venue: Venue, tmp_path: Path, name: str, *, key: str | None = AGENT_KEY,
+                    **config: Any) -> Iterator[tuple[RpcProxy, MonitorThread]]:
+    """A monitor of `venue` polling over HTTP through an `RpcProxy` in front of its Anvil,
+    started (checkpoint `tmp_path/NAME.db`; `config`: more `MonitorConfig` fields); the proxy
+    is closed on leaving (the test stops the monitor itself, to see what it raised)."""
+    proxy = RpcProxy(venue.node.http_url)
+    try:
+        cfg = MonitorConfig(rpc=proxy.url, guard=venue.guard.address,
+                            checkpoint=str(tmp_path / f"{name}.db"),
+                            **{"poll_interval_s": 0.02, **config})
+        yield proxy, MonitorThread(venue.program, cfg, key=key,
+                                   name=f"interlock.monitor.{name}").start()
+    finally:
+        proxy.close()

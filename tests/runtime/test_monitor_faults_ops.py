@@ -15,16 +15,8 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from monitor_chain import (
-    AGENT_KEY,
-    USDC,
-    MonitorThread,
-    Venue,
-    deploy_venue,
-    proxied_monitor,
-    wait_for,
-)
-from monitor_faults import TcpProxy
+from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_faults import TcpProxy, proxied_monitor
 from monitor_kit import OUTFLOW, venue_program
 
 from interlock.runtime.anvil import Anvil

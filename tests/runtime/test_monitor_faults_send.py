@@ -13,15 +13,8 @@ from pathlib import Path
 
 import pytest
 from eth_account import Account
-from monitor_chain import (
-    AGENT_KEY,
-    USDC,
-    MonitorThread,
-    Venue,
-    deploy_venue,
-    proxied_monitor,
-    wait_for,
-)
+from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
+from monitor_faults import proxied_monitor
 
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
-from monitor_chain import PRICE, USDC, deploy_venue, proxied_monitor, wait_for
+from monitor_chain import PRICE, USDC, deploy_venue, wait_for
+from monitor_faults import proxied_monitor
 
 from interlock.runtime.anvil import Anvil
 
