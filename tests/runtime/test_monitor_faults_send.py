@@ -4,11 +4,13 @@ each asserts the breaker fired exactly once, the outcome reported truthfully, an
 - 4: a trip evicted from the node's pool is sent again at once, with the nonce it left free;
 - 8: a send whose reply was lost but which was mined is `sent` (not `refused: ...`); a rate
   limit carrying `data` is retried, not taken for a revert; an unfunded agent degrades
-  `/health` and alerts; a replica's "transaction already imported" is `sent`.
+  `/health` and alerts; a replica's "transaction already imported" is `sent`, both
+  replicas' at the first try; a refusal after a replica's trip is `already in effect`.
 """
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,9 @@ from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, w
 from monitor_faults import proxied_monitor
 
 from interlock.runtime.anvil import Anvil
+from interlock.runtime.evaluate import Decision
+from interlock.runtime.executor import Executor, RpcError, SendResult
+from interlock.runtime.ingest import Node
 from interlock.runtime.monitor import MonitorConfig
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
@@ -125,11 +130,7 @@ def test_a_replicas_already_imported_transaction_is_sent(tmp_path: Path) -> None
             r.stop()
         assert pokes(venue) == [AGENT]
         results = [drain_results(r) for r in replicas]
-        # both replicas send, never `failed`. Under a loaded -n 2 run, one fresh CI run saw a
-        # replica's first estimate refused (ConditionNotMet) before its send in a later block:
-        # a race not yet explained (docs/monitor.md, "Known gaps"), so only the send is asserted
-        assert all(any(s == "sent" for s, _, _ in rs) for rs in results), results
-        assert not any(s == "failed" for rs in results for s, _, _ in rs), results
+        assert results == [[("sent", "", 0)], [("sent", "", 0)]], results  # at the first try
         sent = {x.tx_hash for r in replicas for x in r.monitor.stats.results if x.status == "sent"}
         assert len(sent) == 1  # the same transaction: the second is "already imported"
 
@@ -153,3 +154,31 @@ def test_an_evicted_trip_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
         assert pokes(venue) == [AGENT]
         assert [(s, n) for s, _, n in drain_results(m)] == [("sent", 0), ("sent", 0)]
         assert venue.w3.eth.get_transaction_count(AGENT) == 1
+
+
+def test_a_refusal_after_a_replicas_trip_is_already_in_effect_not_a_cooldown() -> None:
+    """The block's own estimate reverts once a replica's poke is mined (`RuleCooldown`): the
+    refusal is confirmed by a request of its own, which reports what happened on chain."""
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        drain(venue)
+        venue.tx(venue.guard.functions.poke(0), venue.users[4])  # a replica (anyone may poke)
+        block = venue.head()
+
+        async def submit() -> SendResult:
+            rpc = Node(node.http_url)
+            await rpc.connect()
+            try:
+                ex = Executor(rpc.request, venue.guard.address, Account.from_key(AGENT_KEY),
+                              batch=rpc.batch)
+                d = Decision("drain", 0, "poke", None, (), block)
+                estimate, nonce = await rpc.batch(ex.precheck_requests([d], block))
+                assert isinstance(estimate, RpcError) and "0x" in estimate.message
+                return await ex.submit(d, 10**9, (estimate, nonce))
+            finally:
+                await rpc.close()
+
+        result = asyncio.run(submit())
+        assert result.status == "refused" and result.reason.startswith(
+            "already in effect on chain until"), result
+        assert venue.w3.eth.get_transaction_count(AGENT) == 0  # nothing sent

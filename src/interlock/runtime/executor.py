@@ -221,7 +221,8 @@ class Executor:
         """Against the latest state, in one batch: (gas estimate, the account's mined nonce,
         latest base fee), or why not to send. A rule whose effects are live on chain (another
         replica fired it since the block we evaluated) is not sent again, even when the guard
-        would accept a re-fire (rules without cooldown). The nonce is read before the rule's
+        would accept a re-fire (rules without cooldown), and is refused as such, not with the
+        error the guard would give a second firing. The nonce is read before the rule's
         state, so a replica's transaction landing in between makes ours fail `nonce too low`
         and be re-checked, never fire twice."""
         fired_call = {"to": self.guard, "data": "0x" + (
@@ -236,26 +237,24 @@ class Executor:
             replies = await self.batch(checks)
         else:
             replies = [await _safe(self.request, m, p) for m, p in checks]
-        for item in replies:
+        count, block, fired, gas = replies
+        for item in (count, block, fired):
             if isinstance(item, BaseException):
                 raise item
-        count, block, fired, gas = replies
         now, until = int(block["timestamp"], 16), int(str(fired), 16)
         if decision.method != "tripSender" and until and now < until:
             return f"already in effect on chain until {until}"
+        if isinstance(gas, BaseException):
+            raise gas
         base_fee = int(block.get("baseFeePerGas", "0x0"), 16)
         return int(str(gas), 16), int(str(count), 16), base_fee
 
     async def _attempt(self, decision: Decision, call: dict[str, str], base_fee: int | None,
                        precheck: tuple[Any, Any] | None = None) -> SendResult:
+        checked: tuple[int, int, int] | str | None = None
         if precheck is not None and base_fee is not None:
-            estimate, count = precheck
-            for item in precheck:
-                if isinstance(item, BaseException):
-                    raise item
-            checked: tuple[int, int, int] | str = (
-                int(str(estimate), 16), int(str(count), 16), base_fee)
-        else:  # concurrently for several decisions
+            checked = _from_precheck(precheck, base_fee)
+        if checked is None:  # concurrently for several decisions
             checked = await self._fresh_check(decision, call)
         if isinstance(checked, str):
             return SendResult(decision, "refused", checked)
@@ -324,6 +323,22 @@ class Executor:
                 return dict(receipt)
             await asyncio.sleep(poll_s)
         return None
+
+
+def _from_precheck(precheck: tuple[Any, Any], base_fee: int) -> tuple[int, int, int] | None:
+    """(estimate, nonce, fee) from the block's own batch; None when its estimate reverted: a
+    refusal is reported only once `_fresh_check` confirms it in a request of its own, at the
+    latest state (a replica's trip mined meanwhile is `already in effect`, not the guard's
+    `RuleCooldown`; a read the node answered inconsistently is not trusted alone); any other
+    error raises."""
+    estimate, count = precheck
+    if isinstance(estimate, RpcError) and estimate.is_revert and not isinstance(
+            count, BaseException):
+        return None
+    for item in precheck:
+        if isinstance(item, BaseException):
+            raise item
+    return int(str(estimate), 16), int(str(count), 16), base_fee
 
 
 async def _safe(request: Request, method: str, params: list[Any]) -> Any:
