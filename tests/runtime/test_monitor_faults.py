@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -165,6 +166,23 @@ def test_rpc_errors_and_malformed_logs_are_logged_and_survived(tmp_path: Path) -
         assert len(m.events("malformed_log")) == 1
         # the corrupted transfer is not counted; the ones around it are, once each
         assert m.monitor.stats.values[venue.head()][OUTFLOW] == 5_000 * USDC
+
+
+def test_a_node_failing_every_block_is_retried_with_growing_backoff(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        with proxied_monitor(venue, tmp_path, "backoff", max_backoff_s=0.8) as (proxy, m):
+            m.caught_up(venue.head())
+            proxy.fail_next(10**6)  # it accepts connections and fails every block
+            venue.withdraw(venue.users[1], 1_000 * USDC)
+            time.sleep(3.0)
+            failures = [json.loads(x)["retry_in_s"] for x in m.events("rpc_error")]
+            proxy.fail_next(0)
+            m.caught_up(venue.head())
+            m.stop()
+        assert failures[:4] == [0.1, 0.2, 0.4, 0.8] and set(failures[4:]) <= {0.8}, failures
+        assert len(failures) <= 7  # not 8 error lines a second
+        assert m.monitor.stats.values[venue.head()][OUTFLOW] == 1_000 * USDC  # once
 
 
 def test_websocket_unavailable_falls_back_to_http_polling(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 asserts no missed and no duplicate trip, windows equal to the guard's, and a truthful /health.
 
 - 3: a node answering `eth_estimateGas` with `null` after the block's events were counted;
-- 5: the node's URL leading to another chain, while running and at a restart;
+- 5: the node's URL leading to another chain, while running and at a restart, or to a node
+  of the same chain without the guard (lagging);
 - 6: a checkpoint that cannot be written (SQLite's own "database or disk is full");
 - 7: a damaged checkpoint (garbage, truncated, zero bytes, no window state);
 - 9: `/health` on an idle chain, and behind the head.
@@ -163,6 +164,43 @@ def test_a_node_of_another_chain_is_refused_at_start_and_waited_out_later(
         restarted.start()
         with pytest.raises(ChainMismatch, match="checkpoint"):
             restarted.stop()
+
+
+def test_a_node_without_the_guard_is_waited_out(tmp_path: Path) -> None:
+    """A node of the same chain that lags behind (the guard not deployed yet there), as a load
+    balancer may hand out."""
+    start = int(time.time())
+    with Anvil(timestamp=start) as node, Anvil(timestamp=start) as lagging:
+        genesis = [n.rpc("eth_getBlockByNumber", ["0x0", False])["hash"]  # type: ignore[index]
+                   for n in (node, lagging)]
+        assert genesis[0] == genesis[1]  # one chain
+        venue = deploy_venue(node)
+        proxy = TcpProxy(node.port)
+        try:
+            cfg = MonitorConfig(rpc=proxy.ws_url, guard=venue.guard.address,
+                                checkpoint=str(tmp_path / "m.db"), max_backoff_s=0.3,
+                                idle_check_s=0.2)
+            m = MonitorThread(venue.program, cfg, name="interlock.monitor.lagging").start()
+            m.caught_up(venue.head())
+            proxy.target_port = lagging.port
+            proxy.cut()
+            proxy.restore()
+            wait_for(lambda: bool(m.events("guard_not_found")), 20, m.log.getvalue()[-2000:])
+            snap = m.health.snapshot()
+            assert m.error is None and snap["status"] == "degraded" and "guard" in snap[
+                "problems"], snap
+            proxy.target_port = node.port
+            proxy.cut()
+            proxy.restore()
+            venue.withdraw(venue.users[1], 60_000 * USDC)
+            venue.lose(500_000 * USDC)  # the drain, for the monitor's poke
+            wait_for(lambda: venue.fired_until(0) > 0, 30, m.log.getvalue()[-2000:])
+            m.caught_up(venue.head())
+            assert m.health.snapshot()["status"] == "ok"
+            m.stop()
+        finally:
+            proxy.close()
+        assert pokes(venue, 0) == [Account.from_key(AGENT_KEY).address]
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "no_state"])

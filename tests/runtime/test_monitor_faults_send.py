@@ -182,3 +182,22 @@ def test_a_refusal_after_a_replicas_trip_is_already_in_effect_not_a_cooldown() -
         assert result.status == "refused" and result.reason.startswith(
             "already in effect on chain until"), result
         assert venue.w3.eth.get_transaction_count(AGENT) == 0  # nothing sent
+
+
+def test_a_trip_dropped_by_a_reorg_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        m = run(venue, node.http_url, tmp_path, "reorged")
+        drain(venue)
+        wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+        m.caught_up(venue.head())
+        node.rpc("anvil_reorg", [1, []])  # the poke's block replaced by an empty one
+        assert venue.fired_until(0) == 0 and venue.w3.eth.get_transaction_count(AGENT) == 0
+        node.rpc("evm_mine")
+        wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+        m.caught_up(venue.head())
+        m.stop()
+        assert m.events("reorg_below_confirmations")
+        assert pokes(venue) == [AGENT]
+        assert [(s, n) for s, _, n in drain_results(m)] == [("sent", 0), ("sent", 0)]
+        assert venue.w3.eth.get_transaction_count(AGENT) == 1
