@@ -3,7 +3,9 @@
 A monitor waiting `confirmations=3` never processes the replaced block: it reports nothing. A
 monitor at the head (`confirmations=0`) processed the block that was replaced: it reports it
 (`reorg_below_confirmations`), rewinds to its checkpoint of the last block still on the chain and
-re-processes. Both end with windows equal to the guard's on the chain that stayed.
+re-processes. Both end with windows equal to the guard's on the chain that stayed. A
+reorganisation deeper than the kept checkpoints, to a branch at earlier times (fault 2), is
+followed without wedging: the drain on the new branch is poked once, a restart resumes.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from monitor_chain import USDC, MonitorThread, deploy_venue
+from eth_account import Account
+from monitor_chain import AGENT_KEY, USDC, MonitorThread, deploy_venue, wait_for
 from monitor_kit import OUTFLOW
 
 from interlock.runtime.anvil import Anvil
-from interlock.runtime.checkpoint import CheckpointStore
+from interlock.runtime.checkpoint import KEEP, CheckpointStore
 from interlock.runtime.monitor import MonitorConfig
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
@@ -57,3 +60,46 @@ def test_confirmations_keep_reorged_blocks_out(tmp_path: Path) -> None:
             assert store.recent_hashes()[replaced] == now_hash  # only the block that stayed
         with CheckpointStore(tmp_path / "0.db", venue.guard.address) as store:
             assert store.recent_hashes()[replaced] == now_hash  # rewound and re-processed
+
+
+def test_a_reorg_deeper_than_the_checkpoints_to_earlier_times_does_not_wedge(
+        tmp_path: Path) -> None:
+    """Fault 2: the chain goes back further than the kept checkpoints and grows another branch
+    whose blocks are earlier than the ones processed (prices observed out of order)."""
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        db = tmp_path / "deep.db"
+        cfg = MonitorConfig(rpc=node.http_url, guard=venue.guard.address, checkpoint=str(db),
+                            poll_interval_s=0.01)
+        m = MonitorThread(venue.program, cfg, name="interlock.monitor.deep").start()
+        m.caught_up(venue.head())
+        forked = node.rpc("eth_getBlockByNumber", ["latest", False])
+        snapshot = node.rpc("evm_snapshot", [])
+        venue.withdraw(venue.users[2], 10_000 * USDC)
+        for _ in range(KEEP + 6):  # an hour and more of blocks, processed
+            node.rpc("evm_increaseTime", [60])
+            node.rpc("evm_mine")
+        m.caught_up(venue.head())
+        old_head = venue.head()
+        old_time = venue.w3.eth.get_block(old_head)["timestamp"]
+        assert node.rpc("evm_revert", [snapshot]) is True
+        node.rpc("evm_setNextBlockTimestamp", [int(forked["timestamp"], 16) + 1])  # type: ignore[index]
+        for _ in range(KEEP + 8):  # another branch, longer, at earlier times
+            node.rpc("evm_mine")
+        assert venue.w3.eth.get_block(old_head + 1)["timestamp"] < old_time
+        venue.withdraw(venue.users[1], 60_000 * USDC)
+        venue.lose(500_000 * USDC)  # the drain, for the monitor's poke
+        wait_for(lambda: venue.fired_until(0) > 0, 30, m.log.getvalue()[-3000:])
+        m.caught_up(venue.head())
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
+        m.stop()
+        assert m.events("reorg_too_deep") and not m.events("internal_error")
+        callers = [e["args"]["caller"] for e in venue.guard.events.BreakerFired.get_logs(
+            from_block=0) if e["args"]["ruleId"] == 0]
+        assert callers == [Account.from_key(AGENT_KEY).address]
+        restarted = MonitorThread(venue.program, cfg, name="interlock.monitor.deep2").start()
+        venue.advance(1)
+        restarted.caught_up(venue.head())
+        assert restarted.health.snapshot()["status"] == "ok"
+        restarted.stop()
+        assert not restarted.events("internal_error")
