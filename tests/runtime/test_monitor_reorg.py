@@ -84,7 +84,10 @@ def test_a_reorg_deeper_than_the_checkpoints_to_earlier_times_does_not_wedge(
         old_time = venue.w3.eth.get_block(old_head)["timestamp"]
         assert node.rpc("evm_revert", [snapshot]) is True
         node.rpc("evm_setNextBlockTimestamp", [int(forked["timestamp"], 16) + 1])  # type: ignore[index]
-        for _ in range(KEEP + 8):  # another branch, longer, at earlier times
+        node.rpc("evm_mine")
+        wait_for(lambda: "behind" in m.health.snapshot()["problems"], 10,
+                 str(m.health.snapshot()))  # nothing to process yet, and /health says why
+        for _ in range(KEEP + 7):  # another branch, longer, at earlier times
             node.rpc("evm_mine")
         assert venue.w3.eth.get_block(old_head + 1)["timestamp"] < old_time
         venue.withdraw(venue.users[1], 60_000 * USDC)

@@ -211,6 +211,7 @@ class Monitor(Acting, NodeChecks, Persisting):
             start = self.config.start_block
             self.next_block = start if start is not None else max(target, 0)
         self.health.contact(max(target - self.next_block + 1, 0))
+        self._node_behind(target)
         while self.next_block <= target and not stop.is_set():
             try:
                 await self._process(node, executor, self.next_block, received)

@@ -190,6 +190,18 @@ class NodeChecks:
         self.health.problems["header"] = why
         raise ConnectionLost(why)
 
+    def _node_behind(self, target: int) -> None:
+        """A node whose head is below the last processed block (a lagging node behind a load
+        balancer, a chain gone back to a shorter branch) gives nothing to process until it
+        passes it: `/health` says so (problem `behind`) instead of `ok` with no lag."""
+        last = (self.next_block or 0) - 1
+        if target >= last:
+            self.health.problems.pop("behind", None)
+        elif "behind" not in self.health.problems:
+            log(self.logger, logging.WARNING, "node_behind", head=target, last_processed=last)
+            self.health.problems["behind"] = (
+                f"the node's block {target} is behind the last processed block {last}")
+
     def _trusted(self, obs: BlockObservation) -> BlockObservation:
         """`obs` without the logs of contracts whose code changed."""
         if not self.untrusted:
