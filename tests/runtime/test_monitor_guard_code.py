@@ -90,3 +90,24 @@ def test_guard_code_replaced_between_reconnections_is_alerted_and_waited_out(
         (alert,) = code_alerts(m)  # once, though refused at several reconnections
         assert alert["args"]["contract"] == "guard" and alert["severity"] == "critical"
         assert "not this build's guard" in str(alert["reason"])
+
+
+def test_guard_code_replaced_while_connected_is_seen_at_the_next_code_check(
+        tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        guard = venue.guard.address
+        original = "0x" + venue.w3.eth.get_code(guard).hex()
+        cfg = MonitorConfig(rpc=node.ws_url, guard=guard, checkpoint=str(tmp_path / "m.db"),
+                            max_backoff_s=0.3, idle_check_s=0.2, code_check_s=0.5,
+                            guard_code=venue.guard_code)
+        m = MonitorThread(venue.program, cfg, name="interlock.monitor.live_setcode").start()
+        m.caught_up(venue.head())
+        node.rpc("anvil_setCode", [guard, "0x" + venue.w3.eth.get_code(
+            venue.vault.address).hex()])  # no reconnection, no new block
+        wait_for(lambda: "guard_code" in m.health.snapshot()["problems"], 10,
+                 m.log.getvalue()[-3000:])
+        node.rpc("anvil_setCode", [guard, original])
+        wait_for(lambda: m.health.snapshot()["status"] == "ok", 20, str(m.health.snapshot()))
+        m.stop()
+        assert m.error is None and len(code_alerts(m)) == 1

@@ -54,6 +54,7 @@ class MonitorConfig:
     receipt_timeout_s: float = 60.0
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     guard_code: CodeFingerprint | None = None  # the build's guard; None: not compared
+    code_check_s: float = 60.0  # the watched contracts' code read again this often
 
 
 class Reorg(Exception):
@@ -80,6 +81,7 @@ class Monitor(Acting, NodeChecks, Persisting):
         self.code_hashes: dict[str, str] = {}
         self.untrusted: frozenset[str] = frozenset()
         self.guard_code = config.guard_code
+        self.code_check_s, self.code_checked = config.code_check_s, 0.0
         self.account = account
         self.alerter = Alerter(sinks if sinks is not None else [StdoutSink()])
         self.severities = severities or Severities({})
@@ -192,6 +194,7 @@ class Monitor(Acting, NodeChecks, Persisting):
                     self.metrics.events_seen.labels("pending_tx").inc()
             elif ev is not None and ev.kind == "lost":
                 raise ConnectionLost(ev.error)
+            await self._recheck_code(node)
             if time.monotonic() - silent.at >= wait:  # no head for that long: ask the node
                 head = await node.head()
                 await self._catch_up(node, executor, head, stop)

@@ -1,7 +1,8 @@
 """Before the monitor trusts a node: its chain, the guard, and the code of what it watches.
 
 A mixin of `monitor.Monitor`, run when a session starts (the first connection and every
-reconnection) and after a reorganisation:
+reconnection), after a reorganisation and, for the code, every `code_check_s` within a
+session:
 
 - the node serves the checkpoint's chain (chain id and genesis hash) and has code at the guard
   address, and that code is the build's guard (`compiler.codehash.CodeFingerprint`: the
@@ -21,6 +22,7 @@ reconnection) and after a reorganisation:
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -85,6 +87,8 @@ class NodeChecks:
     alerter: Alerter
     next_block: int | None
     last_hash: str | None  # of the last processed block (None: accept any next block)
+    code_check_s: float
+    code_checked: float  # time.monotonic() of the last code check
     last_timestamp: int
 
     def _spawn(self, coro: Any) -> None: ...
@@ -110,6 +114,18 @@ class NodeChecks:
         for problem in ("chain", "guard", "guard_code"):
             self.health.problems.pop(problem, None)
         self.ctx = ctx
+        await self._check_code(node)
+        self.code_checked = time.monotonic()
+
+    async def _recheck_code(self, node: Node) -> None:
+        """Within a connection, every `code_check_s`: the guard's code against the build's and
+        the watched contracts' hashes, so that a change is seen within that time (a guard
+        whose code is no longer the build's ends the session: refused as at a reconnection)."""
+        if self.ctx is None or time.monotonic() < self.code_checked + self.code_check_s:
+            return
+        self.code_checked = time.monotonic()
+        code = await node.request("eth_getCode", [self.guard, "latest"])
+        self._check_guard_code(self.ctx, str(code or "0x"), started=True)
         await self._check_code(node)
 
     def _check_guard_code(self, ctx: AlertContext, code: str, started: bool) -> None:
