@@ -39,6 +39,8 @@ METRIC_NOT_ALLOWED = "E0306"
 SCORE_IN_SCORE = "E0307"
 BAD_UNIT_NAME = "E0308"
 NOT_CONSTANT = "E0309"
+FLOW_OUTSIDE_BREAKER = "E0313"  # `flow(..)` in a score, a power or an invariant
+FLOW_OFFCHAIN = "E0314"  # `flow(..)` in a rule the guard cannot evaluate itself
 
 OUT_OF_RANGE = "E0401"
 BAD_PARAM_RANGE = "E0402"
@@ -67,6 +69,8 @@ UNKNOWN_FINDING_CODE = "E0510"
 EMPTY_REASON = "E0511"
 GROUP_CYCLE = "E0512"
 NOT_REPEATABLE = "E0513"
+HOLD_WITHOUT_FLOW = "E0514"  # `hold flow` in a breaker whose condition does not read `flow(..)`
+NOTHING_HELD = "E0218"  # `cancel holds` when no breaker holds a flow
 
 # built-in findings (warnings, errors under `--strict`; `interlock.verifier.findings`): the codes
 # an `accept CODE` declaration may name, with their titles
