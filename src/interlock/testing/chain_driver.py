@@ -128,6 +128,8 @@ class ChainDriver:
         # report fired a breaker ((kind, asset) -> amount), and the rules reports fired, in order
         self.undone_flows: dict[tuple[str, str], int] = {}
         self.fired_by_reports: list[int] = []
+        # the outflow each report-fired rule saw as `flow(ASSET)` (rule id -> asset -> amount)
+        self.report_flows: dict[int, dict[str, int]] = {}
         self.sender = self.chain.accounts[0]
         self.senders = tuple(senders)  # whose `blockedUntil` `read` reports
 
@@ -222,7 +224,7 @@ class ChainDriver:
         breaker = next((b for b in self.program.breakers if b.name == s.breaker), None)
         if breaker is None:
             return Outcome(ok=False, step=s)
-        self.undone_flows, self.fired_by_reports = {}, []
+        self.undone_flows, self.fired_by_reports, self.report_flows = {}, [], {}
         if s.failed_reads and breaker.onchain:
             return self._fire_broken(breaker, s)
         realized = realize_metrics(self, breaker, s.metrics)
