@@ -24,7 +24,8 @@ from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_reference_vault, emit_solidity
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
-from interlock.runtime.guard_events import decode_revert
+from interlock.runtime.guard_events import DEFAULT_SEVERITY, decode_revert, guard_events
+from interlock.runtime.ingest import log_entry
 from interlock.testing.chain import TestChain
 from interlock.testing.deploy import check_text
 from interlock.testing.harness import signer_key
@@ -111,6 +112,15 @@ class Bank:
 
     def send(self, fn: Any, sender: str, offset: int) -> bool:
         return self.chain.call_fn(fn, sender, timestamp=self.at(offset)).ok
+
+    def events(self, fn: Any, sender: str, offset: int) -> list[tuple[str, Any, Any]]:
+        """The monitor's reading of the guard's logs of one transaction: (event, subject,
+        source line)."""
+        out = self.chain.call_fn(fn, sender, timestamp=self.at(offset))
+        assert out.ok
+        guard = self.guard.address.lower()
+        logs = [log_entry(dict(lg)) for lg in out.logs if str(lg["address"]).lower() == guard]
+        return [(e.name, e.subject, e.source) for e in guard_events(self.program, 0, logs)]
 
     def cancel(self, hold_id: int, keys: list[bytes], offset: int) -> bool:
         op = Operation(power=0, targets=0, value=hold_id, nonce=self.nonce, deadline=2**64 - 1)
@@ -237,3 +247,22 @@ def test_a_token_calling_back_is_not_paid_twice(bank: Bank, into: str) -> None:
     assert bank.token.functions.tried().call() and not bank.token.functions.reentered().call()
     assert int(bank.token.functions.balanceOf(user).call()) == 60_000 * USDC
     assert bank.held(1)[5] == 2
+
+
+def test_the_monitor_names_the_rule_and_power_of_hold_events(bank: Bank) -> None:
+    user, anyone = bank.chain.accounts[3], bank.chain.accounts[4]
+    _deposit(bank, user, 200_000 * USDC)
+    rule_line = f"hold.guard:{bank.program.breaker('big').span.line}"
+    held = bank.events(bank.vault.functions.withdraw(60_000 * USDC), user, 10)
+    assert ("FlowHeld", "big", rule_line) in held
+    assert bank.send(bank.vault.functions.withdraw(70_000 * USDC), user, 20)  # hold 2
+    claimed = bank.events(bank.vault.functions.claim(1), anyone, DAY + 10)
+    assert claimed == [("HoldClaimed", "big", rule_line)]
+    op = Operation(power=0, targets=0, value=2, nonce=bank.nonce, deadline=2**64 - 1)
+    dom = domain(bank.program, bank.chain.w3.eth.chain_id, bank.guard.address)
+    cancel = bank.guard.functions.execute(op.as_tuple(), sign_operation(op, KEYS, dom))
+    power_line = f"hold.guard:{bank.program.powers[0].span.line}"
+    cancelled = bank.events(cancel, anyone, DAY + 20)
+    assert ("HoldCancelled", "council cancel_holds", power_line) in cancelled
+    assert [DEFAULT_SEVERITY[e] for e in ("FlowHeld", "HoldClaimed", "HoldCancelled")] == [
+        "critical", "info", "warning"]
