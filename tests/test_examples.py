@@ -121,7 +121,7 @@ EXPECTED = {
     "examples/bridge.guard": {
         "entity_groups", "custom_metric", "atom:metric", "atom:calls", "per_sender",
         "effect:block", "effect:alert", "prop:no_unilateral", "prop:min_coalition", "timelock",
-        "power:cancel", "offchain_breaker",
+        "power:cancel", "offchain_breaker", "atom:flow", "effect:hold", "power:cancel_holds",
     },
     "examples/amm.guard": {
         "reference", "atom:deviation", "atom:change", "safer:higher", "power:extend",
@@ -213,3 +213,34 @@ def test_every_invariant_says_why_it_holds(path: Path) -> None:
     for i, line in enumerate(lines):
         if line.startswith("invariant "):
             assert i > 0 and lines[i - 1].startswith("#"), f"{path}:{i + 1}: {line}"
+
+
+@pytest.mark.evm
+@pytest.mark.anvil
+def test_bridge_holds_a_large_release_on_chain() -> None:
+    """examples/bridge.guard's `usdc_large_release` on its deployed guard (Anvil): a release
+    of 4% of the escrowed USDC is paid at once, one of 6% two hours later is held for 24h (so
+    that `usdc_fast_drain`, 8%/h, does not fire and refuse it: a refusal wins over a hold)."""
+    from interlock.runtime.anvil import Anvil
+    from interlock.testing.chain import TestChain
+    from interlock.testing.deploy import deploy_rules
+
+    text = (ROOT / "examples/bridge.guard").read_text(encoding="utf-8")
+    with Anvil(timestamp=1_900_000_000) as node:
+        chain = TestChain(node)
+        d = deploy_rules(chain, text, "examples/bridge.guard")
+        token, vault = d.harness.tokens["USDC"], d.harness.vaults["escrow"]
+        usdc = 10**6
+        assert chain.call_fn(token.functions.setBalance(vault.address, 100_000_000 * usdc),
+                             chain.accounts[0]).ok
+        user = chain.accounts[5]
+        for share, at in ((4, 10), (6, 2 * 3600 + 10)):
+            fn = vault.functions.reportOutflowTo(token.address, share * 1_000_000 * usdc, user)
+            assert chain.call_fn(fn, chain.accounts[0],
+                                 timestamp=1_900_000_000 + 1_000 + at).ok
+        rule = d.program.breaker("usdc_large_release").id
+        _v, _a, recipient, amount, release, status = d.guard.functions.heldFlow(1).call()
+        assert (recipient, amount, status) == (user, 6_000_000 * usdc, 1)
+        assert release == chain.latest_timestamp() + 86_400
+        assert int(d.guard.functions.heldFlow(2).call()[5]) == 0  # the 4% release: not held
+        assert int(d.guard.functions.firedUntil(rule).call()) == chain.latest_timestamp()

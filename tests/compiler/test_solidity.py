@@ -234,7 +234,7 @@ def test_flow_reports_check_only_rules_with_on_chain_effects() -> None:
     assert program is not None
     view = build_view(program, "test")
     checks = [c for block in view.flow_blocks for c in block["checks"]]  # type: ignore[attr-defined]
-    assert checks == [f"_try({program.breaker('drain').id})"]
+    assert checks == [f"if (_try({program.breaker('drain').id})) fired = true;"]
 
 
 def test_the_pragma_floats_from_the_lowest_release_the_code_needs() -> None:

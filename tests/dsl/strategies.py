@@ -31,6 +31,7 @@ from interlock.ir import nodes as ir
 from tests.dsl.strategies_lex import (
     Ctx,
     addresses,
+    amounts,
     count_compare,
     durations,
     metric_conds,
@@ -128,6 +129,22 @@ def _breaker(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
     if cooldown is not None:
         lines.append(f"  cooldown {cooldown}")
     return "\n".join([*lines, "}"])
+
+
+@st.composite
+def _hold_breaker(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
+    """A per-transaction cap (issue 15, items 2 and 7): `flow(A)` against a share of the tvl or
+    an amount, holding the flow, maybe with a pause too."""
+    asset = draw(st.sampled_from(sorted(ctx.assets)))
+    cap = draw(st.sampled_from([f"{draw(percents())} of tvl({asset})",
+                                draw(amounts(asset, ctx.assets[asset]))]))
+    cond = f"flow({asset}) > {cap}"
+    if draw(st.booleans()):
+        cond += f" or flow({asset}) >= {draw(amounts(asset, ctx.assets[asset]))}"
+    effects = [f"hold flow for {draw(durations())}"]
+    if draw(st.booleans()):
+        effects.append(f"pause {draw(_targets(ctx.scopes))} for {draw(durations())}")
+    return f"breaker {name} {{\n  when {cond}\n  then {', '.join(effects)}\n}}"
 
 
 @st.composite
@@ -323,6 +340,10 @@ def guard_files(draw: st.DrawFn, *, max_breakers: int = 5, max_powers: int = 5,
     for name in _names("brk", draw(st.integers(0, max_breakers - n_brk))):
         lines.append(draw(_breaker(ctx, name)))
     lines += [repeated] if repeated else []
+    if ctx.assets and draw(st.integers(0, 3)) == 0:
+        lines.append(draw(_hold_breaker(ctx, "hold0")))
+        if draw(st.booleans()):
+            lines.append(f"allow {draw(st.sampled_from(ctx.roles))} to cancel holds")
     for _ in range(draw(st.integers(0, max_powers - n_pow))):
         lines.append(draw(_power(ctx)))
     for name in _names("inv", draw(st.integers(1, max_invariants))):

@@ -109,6 +109,13 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.UNKNOWN_NAME, HEAD + 'accept W0801 halt because "kept for drills"\n', 6, 14),
     (C.GROUP_CYCLE, HEAD + "group g = [h]\ngroup h = [g, alice]\n", 6, 7),
     (C.NOT_REPEATABLE, HEAD + "for each a in [trading] {\n  protocol Q\n}\n", 7, 3),
+    # --- the current flow and held flows (issue 15, items 2 and 7) ------------------------------
+    (C.FLOW_OUTSIDE_BREAKER, HEAD + "score s {\n  10 when flow(USDC) > 1 USDC\n}\n", 7, 11),
+    (C.FLOW_OFFCHAIN, HEAD + "breaker b {\n  when flow(USDC) > 1 USDC and calls(trading, 1h) > 3"
+     "\n  then pause trading for 1h\n}\n", 7, 8),
+    (C.HOLD_WITHOUT_FLOW, HEAD + "breaker b {\n  when outflow(USDC, 1h) > 1 USDC\n"
+     "  then hold flow for 1d\n}\n", 8, 8),
+    (C.NOTHING_HELD, HEAD + "role r = 1 of [alice]\nallow r to cancel holds\n", 7, 1),
 ]
 
 

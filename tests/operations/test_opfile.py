@@ -88,3 +88,14 @@ def test_a_cancel_of_a_high_hash_is_signable(program: Program) -> None:
     assert r.value == -1 and f.summary.startswith(
         "cancel governor's queued operation 0x" + "ff" * 32)
     Account.from_key(b"\x01" * 32).sign_message(encode_typed_data(full_message=f.typed_data))
+
+
+def test_cancel_holds_words_name_the_hold() -> None:
+    text = (ROOT / "examples" / "bridge.guard").read_text(encoding="utf-8")
+    bridge = compile_text(text, "bridge.guard").program
+    assert bridge is not None
+    r = resolve(bridge, ["cancel", "holds", "7"])
+    assert (r.power.kind, r.power.role, r.targets, r.value) == ("cancel_holds", "council", 0, 7)
+    for bad in (["cancel", "holds"], ["cancel", "holds", "0"], ["cancel", "holds", "x"]):
+        with pytest.raises(WordsError, match="cancel holds ID"):
+            resolve(bridge, bad)

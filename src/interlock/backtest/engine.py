@@ -10,7 +10,9 @@ One block, in this order: time moves to the block's timestamp; the transactions 
 decided at the previous block are mined first (`poke`, `trip`, `tripSender`: one block of
 latency); then the block's feed rounds apply; then its flows in order — a flow whose scope is
 paused or whose sender is blocked reverts, a guarded flow is reported to the guard, which adds it
-to its windows and tries `flow_checked` breakers (any firing refuses the flow); end-of-block
+to its windows and tries `flow_checked` breakers (a firing refuses the flow, or holds it when
+the rule has `hold flow`: a held flow stays counted and does not move; the backtest does not
+replay its claim after the delay); end-of-block
 balances apply; the monitor counts the block and decides what to send next.
 """
 
@@ -31,7 +33,8 @@ from interlock.backtest.results import (
 )
 from interlock.backtest.trace import Block, Flow, Header
 from interlock.backtest.world import Pair, World
-from interlock.ir.flow import flow_checked
+from interlock.ir.flow import flow_checked, hold_duration
+from interlock.ir.metric_arith import saturate
 from interlock.ir.nodes import Atom, Breaker, Program
 from interlock.runtime.evaluate import Decision, RulePlan, decide
 from interlock.runtime.metrics import MetricPlan, MetricState
@@ -176,15 +179,19 @@ class Engine:
         # the report sees the tvl after its flow, as poke and the monitor do (docs/semantics.md)
         pair = self.world.pair(flow.vault, flow.asset)
         after = {pair: flow.amount if direction == "inflow" else -flow.amount}
-        values = self.guard.values(self._observation(b, (), (), after))
-        fired = False
+        values = dict(self.guard.values(self._observation(b, (), (), after)))
+        if direction == "outflow":  # `flow(ASSET)`: the outflow being reported
+            values[Atom(kind="flow", target=flow.asset)] = saturate(flow.amount)
+        fired = held = False
         for breaker in self.checks[(flow.asset, direction)]:
-            fired |= not self._fire(b, breaker, values, "flow", flow.sender.lower(), None)
+            if not self._fire(b, breaker, values, "flow", flow.sender.lower(), None):
+                held |= hold_duration(breaker) is not None
+                fired |= hold_duration(breaker) is None
         if fired:
             for w in series:
                 w.add(b.time, -flow.amount)  # the guard takes the refused flow back
             return "refused"
-        return None
+        return "held" if held else None  # a held flow stays counted (docs/semantics.md)
 
     # --- the agent's transactions ---------------------------------------------------------
 

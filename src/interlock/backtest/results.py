@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FiredBy = Literal["flow", "poke", "trip", "tripSender"]
-FlowStatus = Literal["paused", "blocked", "refused"]
+FlowStatus = Literal["paused", "blocked", "refused", "held"]
 MAX_POINTS = 2_000  # chart points kept per series (halved when full: memory stays flat)
 
 

@@ -132,6 +132,8 @@ GUARD_FUNCTIONS: tuple[Function, ...] = (
     _view("blockedUntil", "address sender, uint8 scope", "uint64"),
     _view("nonceUsed", "uint8 role, uint256 nonce", "bool"),
     _view("queuedAt", "bytes32 opHash", "uint64"),
+    _view("heldFlow", "uint256 holdId", "address vault, address asset, address recipient,"
+          " uint256 amount, uint64 releaseAt, uint8 status"),
     _view("outflow", "address asset, uint64 window", "uint256"),
     _view("inflow", "address asset, uint64 window", "uint256"),
     _view("domainSeparator", "", "bytes32"),
@@ -141,7 +143,10 @@ GUARD_FUNCTIONS: tuple[Function, ...] = (
         " bytes32 salt, uint256[] extensions"), "view", declared_by_oz=True),  # ERC-5267
     _view("isValidContractSignature", "address signer, bytes32 digest, bytes signature", "bool"),
     _send("recordOutflow", "address asset, uint256 amount", "bool"),
+    _send("recordOutflowTo", "address asset, uint256 amount, address recipient",
+          "bool ok, uint256 holdId"),
     _send("recordInflow", "address asset, uint256 amount", "bool"),
+    _send("claimHold", "uint256 holdId", "address recipient, address asset, uint256 amount"),
     _send("poke", "uint256 ruleId"),
     _send("trip", "uint256 ruleId"),
     _send("tripSender", "uint256 ruleId, address sender"),
@@ -188,6 +193,11 @@ GUARD_EVENTS: tuple[Event, ...] = (
     _event("BreakerFired", "uint256 indexed ruleId, address indexed caller, uint64 firedUntil"),
     _event("FlowRefused", "address indexed vault, address indexed asset, uint256 amount,"
            " bool outflow"),
+    _event("FlowHeld", "uint256 indexed holdId, uint256 indexed ruleId, address indexed vault,"
+           " address asset, address recipient, uint256 amount, uint64 releaseAt"),
+    _event("HoldClaimed", "uint256 indexed holdId, uint256 indexed ruleId, address indexed"
+           " recipient, uint256 amount"),
+    _event("HoldCancelled", "uint256 indexed holdId"),
     _event("OperationExecuted", "bytes32 indexed opHash, uint16 indexed power"),
     _event("OperationQueued", "bytes32 indexed opHash, uint16 indexed power, uint64 eta"),
     _event("OperationCancelled", "bytes32 indexed opHash"),
@@ -237,6 +247,9 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("InvalidValue", "uint16 power, int256 value"),
     _error("PowerConditionFalse", "uint16 power"),
     _error("PowerCooldown", "uint16 power, uint8 target, uint64 readyAt"),
+    _error("NotHeld", "uint256 holdId"),
+    _error("NotHoldVault", "uint256 holdId, address caller"),
+    _error("HoldNotReleased", "uint256 holdId, uint64 releaseAt"),
 )
 
 _BY_NAME = {f.name: f for f in (*GUARD_FUNCTIONS, *FEED_FUNCTIONS, *TOKEN_FUNCTIONS)}

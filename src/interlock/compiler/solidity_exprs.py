@@ -112,6 +112,8 @@ class ExprCompiler(CondFold[str]):
             return f"_deviation({n.feed_addr[a.target]}, {n.feed_ref[a.target]})"
         if a.kind == "staleness":
             return f"_staleness({self.names.feed_addr[a.target]})"
+        if a.kind == "flow":
+            return f"_sat(_flowOf({self.names.asset[a.target]}))"
         if a.kind == "param":
             return f"_paramValue({self.p.param(a.target).index})"
         if a.kind == "score":

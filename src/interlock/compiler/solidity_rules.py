@@ -11,6 +11,7 @@ from interlock.ir.nodes import (
     AlertEffect,
     BlockEffect,
     Breaker,
+    HoldEffect,
     PauseEffect,
     Power,
     Program,
@@ -81,6 +82,8 @@ def breaker_view(
             scope = ALL_SCOPES if e.scope is None else p.scope(e.scope).index
             lines.append(f"_block(sender, {scope}, t + {e.duration}); // block sender")
             longest = max(longest, e.duration)
+        elif isinstance(e, HoldEffect):
+            lines.append(f"// hold flow for {e.duration} s: the report holds it (_recordFlow)")
         else:
             assert isinstance(e, AlertEffect)
             lines.append(f"// alert (off chain): {e.text!r}")
@@ -140,6 +143,8 @@ def power_view(p: Program, w: Power, ex: ExprCompiler) -> dict[str, object]:
         lo, hi = w.within if w.within is not None else (param.min, param.max)
         lo, hi = max(lo, param.min), min(hi, param.max)
         lines.append(f"_powerSet(op, {param.index}, {lo}, {hi}, {has_cd}, {cd});")
+    elif w.kind == "cancel_holds":
+        lines.append(f"_powerCancelHold(op, {has_cd}, {cd});")
     else:
         lines.append(f"_powerCancel(op, {role_ids[w.targets[0]]}, {has_cd}, {cd});")
     summary = f"{w.role} to {w.kind} {', '.join(w.targets)}"

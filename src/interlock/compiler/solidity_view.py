@@ -28,9 +28,9 @@ from interlock.compiler.solidity_rules import (
     roles_view,
 )
 from interlock.ir.conditions import expanded_atoms, score_refs
-from interlock.ir.flow import Direction, flow_checked
+from interlock.ir.flow import Direction, flow_checked, hold_duration
 from interlock.ir.inputs import FEED_KINDS, READ_GAS, TOKEN_KINDS, feeds_read, reads_inputs
-from interlock.ir.nodes import QUEUE_GRACE, Program
+from interlock.ir.nodes import QUEUE_GRACE, Breaker, Program
 from interlock.ir.trip import trip_precondition
 
 # The lowest release the generated code compiles with: the flow being reported lives in
@@ -69,6 +69,7 @@ class GuardView:
     oz_imports: tuple[tuple[str, str], ...]
     queue_grace: int
     unblock: bool  # an `unblock` power exists: emit its functions
+    cancel_holds: bool  # a `cancel holds` power exists: emit `_powerCancelHold`
     apply_mutability: str
     constants: list[str]
     constructor_lines: list[str]
@@ -215,6 +216,7 @@ def build_view(program: Program, version: str) -> GuardView:
         oz_imports=oz.GUARDED_IMPORTS,
         queue_grace=QUEUE_GRACE,
         unblock=any(w.kind == "unblock" for w in program.powers),
+        cancel_holds=any(w.kind == "cancel_holds" for w in program.powers),
         apply_mutability="" if program.powers else " pure",
         storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),
@@ -284,17 +286,26 @@ def _flow_blocks(
     for asset in p.assets:
         for direction, flag in directions:
             mine = [s for s in series if s.asset == asset.name and s.direction == direction]
-            if not mine:
+            checked = flow_checked(p, asset.name, direction)
+            if not mine and not checked:
                 continue
-            checks = [b.id for b in flow_checked(p, asset.name, direction)]
             blocks.append({
                 "test": f"asset == {names.asset[asset.name]} && {flag}",
                 "record": [f"uint256 added{s.index} = _seriesAdd({s.index}, {s.bucket}, amount);"
                            for s in mine],
-                "checks": [f"_try({i})" for i in checks],
+                "checks": [_flow_check(b) for b in checked],
+                "holds": any(hold_duration(b) is not None for b in checked),
                 "undo": [f"_seriesUndo({s.index}, added{s.index});" for s in mine],
             })
     return blocks
+
+
+def _flow_check(b: Breaker) -> str:
+    """A fired rule refuses the flow, or holds it for its `hold flow` duration."""
+    hold = hold_duration(b)
+    if hold is None:
+        return f"if (_try({b.id})) fired = true;"
+    return f"if (_try({b.id}) && hold < {hold}) (hold, _holdRule) = ({hold}, {b.id});"
 
 
 def _imports(p: Program, iface: str) -> list[str]:

@@ -104,7 +104,7 @@ class Ref(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class MetricCall(Node):
-    func: str  # outflow inflow tvl price deviation change staleness calls
+    func: str  # outflow inflow tvl price deviation change staleness calls flow
     target: Name
     window: Duration | None = None
     per_sender: bool = False
@@ -216,7 +216,7 @@ class Targets(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class Effect(Node):
-    kind: str  # pause suspend set block alert
+    kind: str  # pause suspend set block alert hold
     targets: Targets | None = None  # pause, suspend
     param: Name | None = None  # set
     value: Expr | None = None  # set
@@ -227,8 +227,8 @@ class Effect(Node):
 
 @dataclass(frozen=True, kw_only=True)
 class PowerAst(Node):
-    kind: str  # pause unpause suspend resume set extend cancel unblock
-    targets: Targets  # for set and cancel: the one param or role
+    kind: str  # pause unpause suspend resume set extend cancel unblock cancel_holds
+    targets: Targets  # for set and cancel: the one param or role; none for cancel_holds
     duration: Duration | None = None
     within: tuple[Number, Number] | None = None
     within_units: tuple[Name | None, Name | None] = (None, None)  # `within [1 USDC, 9 USDC]`

@@ -322,6 +322,9 @@ class _ToAst(Transformer[Token, Any]):
     def eff_alert(self, meta: Meta, c: list[Any]) -> ast.Effect:
         return ast.Effect(kind="alert", text=str(c[0]), span=self._s(meta))
 
+    def eff_hold(self, meta: Meta, c: list[Any]) -> ast.Effect:
+        return ast.Effect(kind="hold", duration=c[1], span=self._s(meta))
+
     def _one(self, meta: Meta, name: ast.Name) -> ast.Targets:
         return ast.Targets(star=False, names=(name,), span=name.span)
 
@@ -349,6 +352,11 @@ class _ToAst(Transformer[Token, Any]):
 
     def pow_cancel(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
         return ast.PowerAst(kind="cancel", targets=self._one(meta, c[0]), span=self._s(meta))
+
+    def pow_cancel_holds(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
+        return ast.PowerAst(kind="cancel_holds", targets=ast.Targets(star=False, names=(),
+                                                                      span=self._s(meta)),
+                            span=self._s(meta))
 
     def pow_unblock(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
         return ast.PowerAst(kind="unblock", targets=c[0], span=self._s(meta))

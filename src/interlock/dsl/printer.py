@@ -71,10 +71,14 @@ def effect(e: ast.Effect) -> str:
     if e.kind == "block":
         frm = f" from {e.scope.text}" if e.scope else ""
         return f"block sender{frm} for {dur}"
+    if e.kind == "hold":
+        return f"hold flow for {dur}"
     return f"alert {e.text}"
 
 
 def power(p: ast.PowerAst) -> str:
+    if p.kind == "cancel_holds":
+        return "cancel holds"
     head = f"{p.kind} {targets(p.targets)}"
     if p.kind in ("pause", "suspend"):
         assert p.duration is not None

@@ -29,6 +29,7 @@ BAD_EVENT_TYPE = "E0211"
 ZERO_SIGNER = "E0212"
 UNKNOWN_PLACEHOLDER = "E0213"
 LOOP_VAR_SHADOWS = "E0214"
+NOTHING_HELD = "E0218"  # `cancel holds` when no breaker holds a flow
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -39,6 +40,8 @@ METRIC_NOT_ALLOWED = "E0306"
 SCORE_IN_SCORE = "E0307"
 BAD_UNIT_NAME = "E0308"
 NOT_CONSTANT = "E0309"
+FLOW_OUTSIDE_BREAKER = "E0313"  # `flow(..)` in a score, a power or an invariant
+FLOW_OFFCHAIN = "E0314"  # `flow(..)` in a rule the guard cannot evaluate itself
 
 OUT_OF_RANGE = "E0401"
 BAD_PARAM_RANGE = "E0402"
@@ -67,6 +70,7 @@ UNKNOWN_FINDING_CODE = "E0510"
 EMPTY_REASON = "E0511"
 GROUP_CYCLE = "E0512"
 NOT_REPEATABLE = "E0513"
+HOLD_WITHOUT_FLOW = "E0514"  # `hold flow` in a breaker whose condition does not read `flow(..)`
 
 # built-in findings (warnings, errors under `--strict`; `interlock.verifier.findings`): the codes
 # an `accept CODE` declaration may name, with their titles
@@ -112,6 +116,7 @@ TITLES: dict[str, str] = {
     ZERO_SIGNER: "a signer at address 0",
     UNKNOWN_PLACEHOLDER: "a `{VAR}` placeholder outside a `for each` over `VAR`",
     LOOP_VAR_SHADOWS: "a `for each` variable that is already a name",
+    NOTHING_HELD: "`cancel holds` without a breaker that holds flows",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -121,6 +126,8 @@ TITLES: dict[str, str] = {
     SCORE_IN_SCORE: "a score used inside a score",
     BAD_UNIT_NAME: "an amount's unit is not an asset or a feed",
     NOT_CONSTANT: "a constant is expected",
+    FLOW_OUTSIDE_BREAKER: "`flow(..)` outside a breaker's condition",
+    FLOW_OFFCHAIN: "`flow(..)` in a rule the guard cannot evaluate",
     OUT_OF_RANGE: "a number out of range",
     BAD_PARAM_RANGE: "a param's range is empty or misses its initial value",
     ZERO_THRESHOLD: "a threshold of zero",
@@ -147,6 +154,7 @@ TITLES: dict[str, str] = {
     EMPTY_REASON: "`accept` without a reason",
     GROUP_CYCLE: "groups that contain themselves",
     NOT_REPEATABLE: "a `protocol` line inside a `for each`",
+    HOLD_WITHOUT_FLOW: "`hold flow` in a breaker that does not read `flow(..)`",
 }
 
 # --- `interlock diff`: kinds of change that weaken the guard (docs/diff.md) -----------------

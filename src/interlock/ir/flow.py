@@ -5,6 +5,10 @@ then try, in rule-id order, every on-chain rule whose condition (scores expanded
 asset's flows in that direction and that has an effect beyond alerts (an alert-only rule acts off
 chain only: it must not refuse the flow). The guard generator emits exactly these checks and
 the backtest replays them, both from this one definition (docs/guard.md).
+
+`flow(ASSET)` is the amount of the outflow being reported: a rule reading it is tried on every
+outflow report of that asset. A fired rule with a `hold flow` effect holds the flow instead of
+refusing it (`holds_flow`); a fired rule without one refuses it, and a refusal wins.
 """
 
 from __future__ import annotations
@@ -24,5 +28,17 @@ def flow_checked(program: Program, asset: str, direction: Direction) -> tuple[Br
         for b in program.breakers
         if b.onchain
         and any(e.kind != "alert" for e in b.effects)
-        and any(a.kind == direction and a.target == asset for a in expanded_atoms(program, b.when))
+        and any(a.target == asset and (a.kind == direction
+                                        or (a.kind == "flow" and direction == "outflow"))
+                for a in expanded_atoms(program, b.when))
     )
+
+
+def reads_flow(program: Program, b: Breaker) -> bool:
+    """Whether the breaker's condition (scores expanded) reads the current flow, `flow(..)`."""
+    return any(a.kind == "flow" for a in expanded_atoms(program, b.when))
+
+
+def hold_duration(b: Breaker) -> int | None:
+    """How long the breaker holds the flow it fires on (None: it has no `hold flow`)."""
+    return max((e.duration for e in b.effects if e.kind == "hold"), default=None)

@@ -21,7 +21,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IR_VERSION = "2"  # 2: `Param.unit`, `Span.via`
+IR_VERSION = "3"  # 2: `Param.unit`, `Span.via`
+# 3: flow() metric and hold effect (`Atom.kind` "flow", `HoldEffect`, power kind "cancel_holds")
 
 
 class Node(BaseModel):
@@ -211,10 +212,11 @@ AtomKind = Literal[
     "metric",  # target=custom metric name; off chain only
     "score",  # target=score name; integer sum of weights
     "param",  # target=param name; the effective value (state, not a metric)
+    "flow",  # target=asset; the outflow being reported (0 at `poke` and off chain)
 ]
 
 ONCHAIN_ATOMS: frozenset[str] = frozenset(
-    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param"}
+    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param", "flow"}
 )
 
 
@@ -328,8 +330,18 @@ class AlertEffect(Node):
     span: Span
 
 
+class HoldEffect(Node):
+    """`hold flow for D`: the outflow being reported is not paid now but held for `duration`
+    seconds, then claimable once unless a `cancel holds` power cancels it (docs/guard.md,
+    "Held flows"). Only in a breaker whose condition reads `flow(..)`."""
+
+    kind: Literal["hold"] = "hold"
+    duration: int
+    span: Span
+
+
 Effect = Annotated[
-    PauseEffect | SuspendEffect | SetEffect | BlockEffect | AlertEffect,
+    PauseEffect | SuspendEffect | SetEffect | BlockEffect | AlertEffect | HoldEffect,
     Field(discriminator="kind"),
 ]
 
@@ -347,7 +359,7 @@ class Breaker(Node):
 # --- manual powers ---------------------------------------------------------------------------
 
 PowerKind = Literal[
-    "pause", "unpause", "suspend", "resume", "set", "extend", "cancel", "unblock"
+    "pause", "unpause", "suspend", "resume", "set", "extend", "cancel", "unblock", "cancel_holds"
 ]
 
 
@@ -356,7 +368,8 @@ class Power(Node):
     role: str
     kind: PowerKind
     targets: tuple[str, ...]  # scopes (pause/unpause/extend/unblock), feeds (suspend/resume),
-    # the param (set), or the cancelled role (cancel); `*` and `except` already expanded
+    # the param (set), the cancelled role (cancel), or `holds` (cancel_holds); `*` and
+    # `except` already expanded
     max_duration: int | None  # `for at most` / `by at most`
     within: tuple[int, int] | None  # for `set`: the allowed base range, already intersected
     # with the param's declared range

@@ -3,7 +3,8 @@
 The words follow the rule file's own: `KIND TARGETS [for|by DURATION | to VALUE]`, where KIND is
 `pause unpause suspend resume set extend cancel unblock`, TARGETS are scope, feed, param or role
 names (`*` and `* except NAME, ...` as in the rules; commas optional), `cancel ROLE OPHASH`
-names the queued operation and `unblock SCOPES sender ADDRESS` the sender to unblock. The
+names the queued operation, `cancel holds ID` the held flow (its `FlowHeld` hold id) and
+`unblock SCOPES sender ADDRESS` the sender to unblock. The
 power chosen is an `allow` line of that kind whose targets include every target named and whose
 bounds admit the value; nothing here talks to a chain.
 """
@@ -151,6 +152,9 @@ def resolve(program: Program, words: Sequence[str], role: str | None = None) -> 
     if not tokens:
         raise WordsError("say what to do, e.g. `pause withdrawals for 6h`")
     kind, rest = tokens[0], tokens[1:]
+    if kind == "cancel" and rest[:1] == ["holds"]:
+        return _choose(program, "cancel_holds", ["holds"], _hold_id(rest[1:]),
+                       role, " ".join(tokens))
     if kind not in KINDS:
         hint = did_you_mean(kind, KINDS)
         raise WordsError(f"`{kind}` is not a power" + (f": {hint}" if hint else
@@ -159,6 +163,12 @@ def resolve(program: Program, words: Sequence[str], role: str | None = None) -> 
     targets = _targets(program, kind, target_tokens)
     value = _value(kind, raw)
     return _choose(program, kind, targets, value, role, " ".join(tokens))
+
+
+def _hold_id(rest: list[str]) -> int:
+    if len(rest) != 1 or not _INT.match(rest[0]) or int(rest[0].replace("_", "")) <= 0:
+        raise WordsError("write `cancel holds ID` with the hold id of its `FlowHeld` event")
+    return int(rest[0].replace("_", ""))
 
 
 def _choose(program: Program, kind: str, targets: list[str], value: int, role: str | None,

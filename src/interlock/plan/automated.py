@@ -19,7 +19,7 @@ LATENCY_SOURCE = "docs/performance.md, Monitor: head received → trip sent"
 # Which incident classes a breaker answers, by the metrics its condition reads (scores expanded).
 _CLASS_OF_ATOM = {
     "outflow": "fund_drain", "inflow": "fund_drain", "tvl": "fund_drain",
-    "calls": "fund_drain", "metric": "fund_drain",
+    "calls": "fund_drain", "metric": "fund_drain", "flow": "fund_drain",
     "deviation": "oracle_manipulation", "change": "oracle_manipulation",
     "price": "oracle_manipulation", "staleness": "feed_outage",
 }
@@ -56,6 +56,8 @@ def effect_text(program: Program, effect: Effect) -> str:
         return f"set {effect.param} to {effect.value} for {fmt_duration(effect.duration)}"
     if effect.kind == "block":
         return f"block {effect.scope or '*'} for {fmt_duration(effect.duration)}"
+    if effect.kind == "hold":
+        return f"hold flow for {fmt_duration(effect.duration)}"
     return f'alert "{effect.text}"'
 
 

@@ -33,7 +33,8 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "ParamOverridden": "warning", "OperationExecuted": "warning", "OperationQueued": "warning",
     "OperationCancelled": "warning", "Unpaused": "info", "Resumed": "info",
     "ParamBaseSet": "warning", "TripFailed": "critical", "RuleAlert": "warning",
-    "WouldTrip": "warning", "CodeChanged": "critical",
+    "WouldTrip": "warning", "CodeChanged": "critical", "FlowHeld": "critical",
+    "HoldClaimed": "info", "HoldCancelled": "warning",
 }
 SEVERITIES = ("info", "warning", "error", "critical")
 
@@ -96,7 +97,7 @@ def guard_events(program: Program, block: int, logs: Sequence[LogEntry]) -> list
 def _cause(log: LogEntry, event: Event, raw: dict[str, Any],
            causes: Sequence[tuple[LogEntry, Event, dict[str, Any]]]
            ) -> tuple[str, dict[str, Any]] | None:
-    if event.name in CAUSES or event.name == "ParamOverridden":
+    if event.name in CAUSES or event.name in ("ParamOverridden", "FlowHeld", "HoldClaimed"):
         return event.name, raw
     same_tx = [c for c in causes if c[0].tx_hash == log.tx_hash]
     if not same_tx:

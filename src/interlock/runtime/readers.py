@@ -36,6 +36,8 @@ def atom_reader(plan: MetricPlan, atom: Atom, series: WindowSum | None,
         return lambda obs, ts: clamp(series.total(ts))
     if kind == "tvl":
         return _tvl_reader(plan, atom, clamp)
+    if kind == "flow":  # no flow is being reported off chain, as at `poke` (docs/semantics.md)
+        return lambda obs, ts: 0
     if kind not in ("price", "deviation", "staleness", "change"):
         raise ValueError(f"no metric value for atom kind {kind}")
     return _feed_reader(plan, atom, history, clamp)

@@ -120,7 +120,7 @@ def _use(program: Program, state: State, s: UsePower) -> tuple[Guards, State]:
         raise StepRefused(f"`{unknown[0]}` is not a declared signer")
     if not role_satisfied(program, w.role, s.signers):
         raise StepRefused(f"the signers do not satisfy role `{w.role}`")
-    targets = tuple(s.targets) if w.kind not in ("set", "cancel") else w.targets
+    targets = tuple(s.targets) if w.kind not in ("set", "cancel", "cancel_holds") else w.targets
     bad = [t for t in targets if t not in w.targets]
     if bad:
         raise StepRefused(f"`{bad[0]}` is not a target of this power")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from interlock.ir.inputs import feeds_read, reads_inputs
-from interlock.ir.nodes import Breaker, Power, Program
+from interlock.ir.nodes import AlertEffect, Breaker, HoldEffect, Power, Program
 from interlock.ir.trip import trip_precondition
 from interlock.semantics.cond import Compiled, MetricFn, compile_cond_g, cond_g
 from interlock.semantics.memo import by_identity
@@ -122,8 +122,10 @@ def advance(o: Ops, st: State, seconds: Val) -> tuple[Guards, State]:
 
 
 def breaker_duration(b: Breaker) -> int:
-    """The longest duration among the breaker's effects (0 when none has one)."""
-    return max((e.duration for e in b.effects if e.kind != "alert"), default=0)
+    """The longest duration among the breaker's effects (0 when none has one); a `hold flow`
+    holds one flow, not the protocol, so its delay does not count (docs/semantics.md)."""
+    return max((e.duration for e in b.effects
+                if not isinstance(e, AlertEffect | HoldEffect)), default=0)
 
 
 def cooldown_ok(o: Ops, mark: Val, now: Val, cooldown: int | None) -> BoolVal:

@@ -5,6 +5,9 @@ interface IFlowGuard {
     function requireActive(uint8 scope) external view;
     function requireActiveFor(uint8 scope, address sender) external view;
     function recordOutflow(address asset, uint256 amount) external returns (bool);
+    function recordOutflowTo(address asset, uint256 amount, address recipient)
+        external
+        returns (bool ok, uint256 holdId);
     function recordInflow(address asset, uint256 amount) external returns (bool);
 }
 
@@ -16,7 +19,8 @@ interface IToken {
 /// @notice A vault that reports its flows to the guard. A flow the guard refuses (it tripped a
 /// breaker) is skipped without reverting, so the breaker's pause persists. `reportOutflow` /
 /// `reportInflow` report a flow of any asset without moving tokens, for a chain driver that sets
-/// balances itself.
+/// balances itself; `reportOutflowTo` reports one that a `hold flow` rule may hold. A held
+/// withdrawal moves no tokens here (`Held`): the escrow and claim are the reference vault's.
 contract TestVault {
     IFlowGuard public guard;
     IToken public immutable token;
@@ -27,6 +31,7 @@ contract TestVault {
     event Deposited(address indexed user, uint256 amount);
     event Withdrawn(address indexed user, uint256 amount);
     event FlowRefused(address indexed user, uint256 amount, bool outflow);
+    event Held(address indexed user, uint256 amount, uint256 holdId);
 
     error GuardAlreadySet();
     error NotOwner();
@@ -58,9 +63,14 @@ contract TestVault {
 
     function withdraw(uint256 amount) external returns (bool) {
         guard.requireActive(withdrawScope);
-        if (!guard.recordOutflow(address(token), amount)) {
+        (bool ok, uint256 holdId) = guard.recordOutflowTo(address(token), amount, msg.sender);
+        if (!ok) {
             emit FlowRefused(msg.sender, amount, true);
             return false;
+        }
+        if (holdId != 0) {
+            emit Held(msg.sender, amount, holdId);
+            return true;
         }
         token.transfer(msg.sender, amount);
         emit Withdrawn(msg.sender, amount);
@@ -69,6 +79,13 @@ contract TestVault {
 
     function reportOutflow(address asset, uint256 amount) external returns (bool) {
         return guard.recordOutflow(asset, amount);
+    }
+
+    function reportOutflowTo(address asset, uint256 amount, address recipient)
+        external
+        returns (bool ok, uint256 holdId)
+    {
+        return guard.recordOutflowTo(asset, amount, recipient);
     }
 
     function reportInflow(address asset, uint256 amount) external returns (bool) {
@@ -87,6 +104,7 @@ contract TestEscrow {
 
     event Moved(address indexed token, address indexed user, uint256 amount, bool outflow);
     event FlowRefused(address indexed user, uint256 amount, bool outflow);
+    event Held(address indexed user, uint256 amount, uint256 holdId);
 
     error GuardAlreadySet();
     error NotOwner();
@@ -114,10 +132,17 @@ contract TestEscrow {
 
     function _flow(address token, uint256 amount, bool outflow) private returns (bool) {
         guard.requireActiveFor(outflow ? withdrawScope : depositScope, msg.sender);
-        bool ok = outflow ? guard.recordOutflow(token, amount) : guard.recordInflow(token, amount);
+        bool ok;
+        uint256 holdId;
+        if (outflow) (ok, holdId) = guard.recordOutflowTo(token, amount, msg.sender);
+        else ok = guard.recordInflow(token, amount);
         if (!ok) {
             emit FlowRefused(msg.sender, amount, outflow);
             return false;
+        }
+        if (holdId != 0) {
+            emit Held(msg.sender, amount, holdId);
+            return true;
         }
         if (outflow) {
             IToken(token).transfer(msg.sender, amount);

@@ -17,7 +17,10 @@ differential tests and counterexample replay run the same `Step`s on both and co
   `prequeue` and is `executeQueued` here; the realized step tells the semantics when it was
   queued (`queued_at`: it expires after the grace period). A `cancel` cancels a victim
   operation `prequeue` queued for it (the semantics has no queue: for it a cancel changes
-  nothing, and on chain neither does it change any state a `GuardView` shows).
+  nothing, and on chain neither does it change any state a `GuardView` shows). A `cancel
+  holds` of a hold that is not held (the semantics has no holds either) reverts `NotHeld` on
+  chain after the signatures and the role passed: the driver counts that as accepted, with no
+  effect on either side.
 
 A reverted transaction is a refusal: `Outcome.ok` is False and the chain state is unchanged.
 """
@@ -31,10 +34,12 @@ from typing import Any
 from eth_account import Account
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from web3.exceptions import ContractCustomError, ContractLogicError
 
 from interlock.ir.conditions import expanded_atoms
 from interlock.ir.inputs import FEED_KINDS, TOKEN_KINDS
 from interlock.ir.nodes import Breaker, Program
+from interlock.runtime.guard_events import decode_revert
 from interlock.runtime.mirror import SHOWN_BY
 from interlock.semantics import State, effective_param
 from interlock.semantics.trace import Advance, Fire, Step, UsePower
@@ -128,6 +133,8 @@ class ChainDriver:
         # report fired a breaker ((kind, asset) -> amount), and the rules reports fired, in order
         self.undone_flows: dict[tuple[str, str], int] = {}
         self.fired_by_reports: list[int] = []
+        # the outflow each report-fired rule saw as `flow(ASSET)` (rule id -> asset -> amount)
+        self.report_flows: dict[int, dict[str, int]] = {}
         self.sender = self.chain.accounts[0]
         self.senders = tuple(senders)  # whose `blockedUntil` `read` reports
 
@@ -222,7 +229,7 @@ class ChainDriver:
         breaker = next((b for b in self.program.breakers if b.name == s.breaker), None)
         if breaker is None:
             return Outcome(ok=False, step=s)
-        self.undone_flows, self.fired_by_reports = {}, []
+        self.undone_flows, self.fired_by_reports, self.report_flows = {}, [], {}
         if s.failed_reads and breaker.onchain:
             return self._fire_broken(breaker, s)
         realized = realize_metrics(self, breaker, s.metrics)
@@ -284,7 +291,19 @@ class ChainDriver:
             signed = self._sign(s, self._values.get(index) if index is not None else None)
             fn = self.guard.functions.execute(signed.op, signed.signatures)
         out = self.chain.call_fn(fn, self.sender, timestamp=self.now)
-        return Outcome(ok=out.ok, step=s, gas_used=out.gas_used)
+        ok = out.ok or (self.program.powers[s.power].kind == "cancel_holds"
+                        and self._revert(fn).startswith("NotHeld("))
+        return Outcome(ok=ok, step=s, gas_used=out.gas_used)
+
+    def _revert(self, fn: Any) -> str:
+        """Why `fn` reverts in the current state (the guard's error, decoded)."""
+        try:
+            fn.call({"from": self.sender})
+        except ContractCustomError as exc:
+            return decode_revert(bytes.fromhex(str(exc.data)[2:]))
+        except ContractLogicError as exc:
+            return str(exc)
+        return ""
 
     # --- operations -----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils.crypto import keccak
 
 from interlock.ir.conditions import metric_atoms
+from interlock.ir.flow import hold_duration
 from interlock.ir.metric_arith import SATURATION, WAD, deviation, price_of, saturate, staleness
 from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
 from interlock.semantics.trace import MetricValue
@@ -52,6 +53,12 @@ def realize_metrics(
     for a, v in given.items():
         if a.kind in ("outflow", "inflow") and a.window is not None:
             flows[a] = _add_flow(d, a, v)
+    for a, v in given.items():
+        if a.kind == "flow":  # last: the report the rule is decided on
+            _report_flow(d, breaker, a, v, flows)
+    for a in atoms:
+        if a.kind == "flow" and a not in flows:
+            flows[a] = 0  # no report: `poke` reads 0
     out = []
     for a in atoms:
         if a in flows:  # as the guard saw it when the report fired (or not) the breaker
@@ -69,6 +76,10 @@ def seen_metrics(d: ChainDriver, breaker: Breaker) -> tuple[MetricValue, ...]:
     out = []
     for a in condition_atoms(d.program, breaker.when):
         if a.kind in ONCHAIN_ATOMS:
+            if a.kind == "flow":
+                out.append(MetricValue(atom=a, value=d.report_flows.get(breaker.id, {}).get(
+                    a.target, 0)))
+                continue
             extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
                 "outflow", "inflow") else 0
             out.append(MetricValue(atom=a, value=saturate(measure(d, a) + extra)))
@@ -94,6 +105,8 @@ def deviation_of(answer: int, ref_answer: int) -> int:
 def measure(d: ChainDriver, a: Atom) -> int:
     """The value of on-chain atom `a` as the guard computes it at the driver's clock."""
     h, p = d.h, d.program
+    if a.kind == "flow":
+        return 0  # no report is in progress
     if a.kind in ("tvl", "outflow", "inflow"):
         asset = p.asset(a.target)
         if a.kind == "tvl":
@@ -213,7 +226,39 @@ def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
     fired = fired_rules(d, _send(d, fn(token, amount)))
     _set_balance(d, holders[0].name, a.target, tvl)
     d.fired_by_reports.extend(fired)
+    if a.kind == "outflow":
+        for rule in fired:
+            d.report_flows[rule] = {a.target: amount}
     if fired:  # the report fired a breaker: the guard took it back
         key = (a.kind, a.target)
         d.undone_flows[key] = d.undone_flows.get(key, 0) + value - current
     return value
+
+
+def _report_flow(d: ChainDriver, breaker: Breaker, a: Atom, value: int,
+                 flows: dict[Atom, int]) -> None:
+    """Report one outflow of `value` through `reportOutflowTo` (a `hold flow` rule holds it
+    there), the vault's balance shifted so the guard sees the tvl that was set. `flow(A)` is
+    `value` for the rules the report fired and 0 for a `poke` after it; the windows of `A` it
+    added to are as the guard saw them when it decided."""
+    holders = [v for v in d.program.vaults if a.target in v.holds]
+    if value <= 0 or value >= SATURATION or not holders:
+        return
+    vault = d.h.vaults[holders[0].name]
+    tvl = _balance(d, holders[0].name, a.target)
+    _set_balance(d, holders[0].name, a.target, tvl + value)
+    fn = vault.functions.reportOutflowTo(d.h.tokens[a.target].address, value, d.sender)
+    fired = fired_rules(d, _send(d, fn))
+    _set_balance(d, holders[0].name, a.target, tvl)
+    d.fired_by_reports.extend(fired)
+    for rule in fired:
+        d.report_flows[rule] = {a.target: value}
+    if breaker.id in fired:
+        flows[a] = value
+        refused = any(hold_duration(d.program.breakers[r]) is None for r in fired)
+        for w in list(flows):
+            if w.kind == "outflow" and w.target == a.target:
+                flows[w] = flows[w] + value  # what the guard saw while deciding
+        if refused:
+            key = ("outflow", a.target)
+            d.undone_flows[key] = d.undone_flows.get(key, 0) + value

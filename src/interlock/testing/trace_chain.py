@@ -253,6 +253,8 @@ def _stopped(v: TraceVenue, flows: dict[str, tuple[int, int]]) -> list[tuple[int
         refused = [lg for vault in v.vaults.values()
                    for lg in vault.events.FlowRefused().process_receipt(receipt,
                                                                         errors=DISCARD)]
-        if refused:
-            out.append((block, index, "refused"))
+        held = [lg for vault in v.vaults.values()
+                for lg in vault.events.Held().process_receipt(receipt, errors=DISCARD)]
+        if refused or held:
+            out.append((block, index, "refused" if refused else "held"))
     return sorted(out)

@@ -47,6 +47,8 @@ def _targets(program: Program, power: Power) -> str:
 
 def describe_power(program: Program, power: Power) -> str:
     """The power as the rule file says it, without its role: `pause * for at most 72h`."""
+    if power.kind == "cancel_holds":
+        return "cancel holds"
     targets = _targets(program, power)
     if power.kind in ("pause", "suspend") and power.max_duration is not None:
         text = f"{power.kind} {targets} for at most {fmt_duration(power.max_duration)}"

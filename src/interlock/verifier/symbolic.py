@@ -73,14 +73,15 @@ def power_writes(w: Power, sl: Slice) -> bool:
 
 
 def adversary_powers(program: Program, assuming: Iterable[str]) -> list[Power]:
-    """Powers the adversary holds: not of an assumed role, role satisfiable, not `cancel`."""
+    """Powers the adversary holds: not of an assumed role, role satisfiable, not `cancel` nor
+    `cancel holds` (neither writes a variable of the model: docs/semantics.md, "Held flows")."""
     everyone = [s.name for s in program.signers]
     assumed = set(assuming)
     return [
         w
         for w in program.powers
         if w.role not in assumed
-        and w.kind != "cancel"
+        and w.kind not in ("cancel", "cancel_holds")
         and role_satisfied(program, w.role, everyone)
     ]
 

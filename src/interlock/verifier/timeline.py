@@ -112,6 +112,8 @@ def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
         elif e.kind == "block":
             frm = f" from {e.scope}" if e.scope else ""
             effects.append(f"block {s.sender or 'sender'}{frm} {until}")
+        elif e.kind == "hold":
+            effects.append(f"hold the flow for {fmt_duration(e.duration)}")
         else:
             effects.append(f'alert "{e.text}"')
     inputs = ", ".join(f"{m.atom.kind}({m.atom.target})={m.value}" for m in s.metrics)

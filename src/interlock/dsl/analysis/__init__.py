@@ -22,7 +22,7 @@ from interlock.dsl.analysis.limits import check_counts, check_saturation, check_
 from interlock.dsl.analysis.params import Units, condition_unit, param
 from interlock.dsl.analysis.props import invariant
 from interlock.dsl.analysis.roles import build_roles
-from interlock.dsl.analysis.rules import RuleBuilder
+from interlock.dsl.analysis.rules import RuleBuilder, check_holds
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
 from interlock.ir.diagnostics import Diagnostic, Label
@@ -80,6 +80,7 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     check_counts(sink, signers, scopes, feeds)
     check_signers(sink, signers)
     check_saturation(sink, breakers)
+    check_holds(sink, breakers, powers)
 
     diags = tuple(sorted(sink.items, key=lambda d: (d.span.line, d.span.column)))
     if sink.has_errors or protocol is None:

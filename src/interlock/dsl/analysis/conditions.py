@@ -266,8 +266,12 @@ class CondBuilder:
         if ctx.state_only:
             self._not_allowed(e.func, e.span, ctx)
             return None
-        kind = {"outflow": "asset", "inflow": "asset", "tvl": "asset", "calls": "scope"}.get(
-            e.func, "feed")
+        if e.func == "flow" and ctx.where != "breaker":
+            self.sink.error(C.FLOW_OUTSIDE_BREAKER, "`flow(..)` is the flow a vault is "
+                            "reporting and may only be used in a breaker's condition", e.span)
+            return None
+        kind = {"outflow": "asset", "inflow": "asset", "tvl": "asset", "calls": "scope",
+                "flow": "asset"}.get(e.func, "feed")
         if self.symbols.resolve(e.target, (kind,)) is None:
             return None
         win = window(e.window, self.sink) if e.window is not None else None
@@ -281,6 +285,7 @@ class CondBuilder:
         use.atoms.append(atom)
         unit = {"outflow": f"asset:{e.target.text}", "inflow": f"asset:{e.target.text}",
                 "tvl": f"asset:{e.target.text}", "price": f"feed:{e.target.text}",
+                "flow": f"asset:{e.target.text}",
                 "deviation": "ratio", "change": "ratio", "staleness": "duration",
                 "calls": "count"}[e.func]
         return Linear(((atom, Fraction(1)),), Fraction(0), unit)

@@ -77,9 +77,31 @@ class RuleBuilder:
             if atom.kind == "score" and atom.target in scores:
                 atoms += [a for t in scores[atom.target].tiers for a in cond_atoms(t.when)]
         onchain = all(a.kind in ir.ONCHAIN_ATOMS for a in atoms if a.kind != "score")
+        if not self._flow_rules(d, atoms, onchain, effects):
+            return None
         return ir.Breaker(name=d.name.text, id=index, when=when,
                           effects=tuple(e for e in effects if e is not None),
                           cooldown=cooldown, onchain=onchain, span=d.span)
+
+    def _flow_rules(self, d: ast.BreakerDecl, atoms: list[ir.Atom], onchain: bool,
+                    effects: list[ir.Effect | None]) -> bool:
+        """`flow(..)` only in rules the guard evaluates; `hold flow` only where it is read."""
+        reads_flow = any(a.kind == "flow" for a in atoms)
+        if reads_flow and not onchain:
+            off = next(a.kind for a in atoms if a.kind not in ir.ONCHAIN_ATOMS
+                       and a.kind != "score")
+            self.sink.error(C.FLOW_OFFCHAIN, f"`{d.name.text}` reads `flow(..)` but also "
+                            f"`{off}`, which only the monitor measures", d.when.span,
+                            help="the guard decides flow rules on each report: use on-chain "
+                                 "metrics only")
+            return False
+        hold = next((e for e in effects if isinstance(e, ir.HoldEffect)), None)
+        if hold is not None and not reads_flow:
+            self.sink.error(C.HOLD_WITHOUT_FLOW, "`hold flow` needs a condition that reads "
+                            "`flow(..)`", hold.span,
+                            help="otherwise the rule may fire with no flow to hold")
+            return False
+        return True
 
     def effect(self, e: ast.Effect, per_sender: bool) -> ir.Effect | None:
         dur = seconds(e.duration, self.sink, "an effect's duration", positive=True) \
@@ -104,6 +126,8 @@ class RuleBuilder:
                 return None
             return ir.BlockEffect(scope=e.scope.text if e.scope else None, duration=dur,
                                   span=e.span)
+        if e.kind == "hold":
+            return ir.HoldEffect(duration=dur, span=e.span)
         assert e.text is not None
         return ir.AlertEffect(text=e.text[1:-1], span=e.span)
 
@@ -144,8 +168,10 @@ class RuleBuilder:
         role_sym = self.symbols.resolve(d.role, ("role",))
         pw = d.power
         kind_of = {"pause": "scope", "unpause": "scope", "extend": "scope", "suspend": "feed",
-                   "resume": "feed", "set": "param", "cancel": "role", "unblock": "scope"}
-        targets = self.targets(pw.targets, kind_of[pw.kind])
+                   "resume": "feed", "set": "param", "cancel": "role", "unblock": "scope",
+                   "cancel_holds": "holds"}
+        targets = ("holds",) if pw.kind == "cancel_holds" else \
+            self.targets(pw.targets, kind_of[pw.kind])
         max_d = seconds(pw.duration, self.sink, "a power's duration", positive=True) \
             if pw.duration else None
         opts = options(d.options, self.sink)
@@ -193,3 +219,13 @@ class RuleBuilder:
             return None
         return (lo2, hi2)
 
+
+
+def check_holds(sink: Sink, breakers: list[ir.Breaker], powers: list[ir.Power]) -> None:
+    """`cancel holds` needs a breaker that holds flows (else it could never do anything)."""
+    if any(e.kind == "hold" for b in breakers for e in b.effects):
+        return
+    for w in powers:
+        if w.kind == "cancel_holds":
+            sink.error(C.NOTHING_HELD, "no breaker has a `hold flow` effect, so there are no "
+                       "holds to cancel", w.span)
