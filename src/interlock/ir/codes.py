@@ -29,6 +29,9 @@ BAD_EVENT_TYPE = "E0211"
 ZERO_SIGNER = "E0212"
 UNKNOWN_PLACEHOLDER = "E0213"
 LOOP_VAR_SHADOWS = "E0214"
+BAD_READ_SIGNATURE = "E0222"
+READ_NOT_INTEGER = "E0223"
+READ_ARGUMENTS = "E0224"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -53,6 +56,7 @@ SET_OUT_OF_RANGE = "E0410"
 DIVISION_BY_ZERO = "E0411"
 TOO_MANY = "E0412"
 BEYOND_SATURATION = "E0413"
+READ_ARGUMENT_RANGE = "E0416"
 
 ROLE_CYCLE = "E0501"
 UNSAFE_DIRECTION = "E0502"
@@ -112,6 +116,9 @@ TITLES: dict[str, str] = {
     ZERO_SIGNER: "a signer at address 0",
     UNKNOWN_PLACEHOLDER: "a `{VAR}` placeholder outside a `for each` over `VAR`",
     LOOP_VAR_SHADOWS: "a `for each` variable that is already a name",
+    BAD_READ_SIGNATURE: "a read's signature is not `name(types)(type)` with ABI types",
+    READ_NOT_INTEGER: "a read that does not return exactly one integer",
+    READ_ARGUMENTS: "a read's arguments do not match its signature",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -134,6 +141,7 @@ TITLES: dict[str, str] = {
     DIVISION_BY_ZERO: "division by zero",
     TOO_MANY: "more signers, scopes or feeds than a guard holds",
     BEYOND_SATURATION: "a comparison saturated metrics never satisfy",
+    READ_ARGUMENT_RANGE: "a read's integer argument outside its type's range",
     ROLE_CYCLE: "roles that contain themselves",
     UNSAFE_DIRECTION: "automation that moves a param in its unsafe direction",
     BLOCK_WITHOUT_PER_SENDER: "`block sender` in a breaker without `per sender`",
