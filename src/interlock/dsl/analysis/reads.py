@@ -65,14 +65,15 @@ def _abi_type(text: str, at: int) -> str:
     """The canonical form of an ABI type, or `_Bad`."""
     bad = _Bad(f"`{text}` is not a Solidity ABI type", at, at + max(len(text), 1))
     try:
-        parsed = parse(text)
+        canonical = str(normalize(text))  # type: ignore[no-untyped-call]
+        parsed = parse(canonical)
         parsed.validate()
     except Exception:
         raise bad from None
     if isinstance(parsed, BasicType) and parsed.base not in (
             "address", "bool", "uint", "int", "bytes", "string", "fixed", "ufixed"):
         raise bad
-    return str(normalize(text))  # type: ignore[no-untyped-call]
+    return canonical
 
 
 def split_signature(sig: str) -> tuple[str, list[tuple[str, int]], list[tuple[str, int]]]:
