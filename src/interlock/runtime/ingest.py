@@ -36,7 +36,7 @@ _LATEST_ROUND = function("latestRoundData")
 # The guard gives a feed or token read READ_GAS gas; an `eth_call`'s gas also pays the
 # transaction's intrinsic cost, so a read that needs more than the guard allows fails here too
 # (within a few hundred gas).
-_READ_TX_GAS = READ_GAS + 21_000 + 16 * 36
+READ_TX_GAS = READ_GAS + 21_000 + 16 * 36
 
 
 class ConnectionLost(ConnectionError):
@@ -302,10 +302,10 @@ class Node:
 
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
-            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])), _READ_TX_GAS)
+            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])), READ_TX_GAS)
               for asset, vault in reads),
-            *(call(feed, call_data(_LATEST_ROUND), _READ_TX_GAS) for feed in feeds),
-            *(call(r.to, r.data, _READ_TX_GAS) for r in customs),
+            *(call(feed, call_data(_LATEST_ROUND), READ_TX_GAS) for feed in feeds),
+            *(call(r.to, r.data, READ_TX_GAS) for r in customs),
             *(call(to, data) for to, data in extra),
             *requests,
         ]
