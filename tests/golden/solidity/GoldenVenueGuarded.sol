@@ -69,7 +69,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
     /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
     /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
-    bytes32 private constant RULES_HASH = 0xdfe0c815bee21ba4dce859b209b534c3cac2cc829db601e398e1e709c271acda;
+    bytes32 private constant RULES_HASH = 0x3d06c1864aeb141bd4bd267acfe14d282923b42e3196f3279afdabd6e00c6e40;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
