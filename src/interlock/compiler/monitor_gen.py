@@ -26,6 +26,15 @@ class RuleRow:
 
 
 @dataclass(frozen=True)
+class ReadRow:
+    name_literal: str
+    address: str
+    signature_literal: str
+    args_literal: str
+    unit_literal: str
+
+
+@dataclass(frozen=True)
 class MonitorView:
     protocol: str
     protocol_literal: str
@@ -38,6 +47,7 @@ class MonitorView:
     module_file_literal: str
     rules: tuple[RuleRow, ...]
     ir_literal: str
+    reads: tuple[ReadRow, ...] = ()
 
 
 def module_name(program: Program) -> str:
@@ -60,6 +70,12 @@ def build_view(program: Program) -> MonitorView:
         RuleRow(b.id, json.dumps(b.name), trigger(program, b), b.cooldown)
         for b in program.breakers
     )
+    reads = tuple(
+        ReadRow(json.dumps(r.name), r.address, json.dumps(r.text()),
+                "(" + ", ".join(json.dumps(a) for a in r.args) + ("," if len(r.args) == 1 else "")
+                + ")", "None" if r.unit is None else json.dumps(r.unit))
+        for r in program.reads
+    )
     return MonitorView(
         protocol=program.protocol,
         protocol_literal=json.dumps(program.protocol),
@@ -72,6 +88,7 @@ def build_view(program: Program) -> MonitorView:
         module_file_literal=json.dumps(module_file),
         rules=rules,
         ir_literal=_string_literal(ir),
+        reads=reads,
     )
 
 
