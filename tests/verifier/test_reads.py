@@ -72,3 +72,14 @@ def test_two_reads_are_independent_metrics() -> None:
         "  then pause borrow for 1h\n}\n"
     assert status(both, "always (not paused(borrow))") == "violated"
     assert [d.code for d in find(program(never))] == ["W0801"]
+
+
+def test_diff_names_a_read_and_values_it_in_its_unit() -> None:
+    from interlock.ir.nodes import Atom
+    from interlock.verifier.diff.conds import atom_label, fmt_value
+
+    p = program("")
+    debt, net = Atom(kind="read", target="debt"), Atom(kind="read", target="net")
+    assert (atom_label(debt), atom_label(net)) == ("debt", "net")
+    assert fmt_value((p,), debt, 1_500_000) == "1.5 USDC"
+    assert fmt_value((p,), net, -7) == "-7"
