@@ -14,6 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 from eth_account import Account
 from web3 import Web3
@@ -25,6 +29,7 @@ from interlock.dsl.frontend import compile_text
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
+from interlock.runtime.ops import OpsServer
 from interlock.testing.contracts import compile_testkit, deploy_compiled
 from interlock.testing.monitor_thread import AGENT_KEY, MonitorThread, wait_for
 
@@ -105,8 +110,17 @@ class Market:
         return int(self.guard.functions.pausedUntil(self.program.scope(scope).index).call())
 
 
-def _problem(m: MonitorThread) -> str:
-    return str(m.health.snapshot()["problems"].get("reads", ""))
+def _health(port: int) -> tuple[int, dict[str, Any]]:
+    """`GET /health` over HTTP: (status code, body)."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=5) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def _problem(port: int) -> str:
+    return str(_health(port)[1]["problems"].get("reads", ""))
 
 
 def test_reads_trip_and_failed_reads_are_reported_never_tripped(tmp_path: Path) -> None:
@@ -115,13 +129,16 @@ def test_reads_trip_and_failed_reads_are_reported_never_tripped(tmp_path: Path) 
         cfg = MonitorConfig(rpc=node.http_url, guard=market.guard.address,
                             checkpoint=str(tmp_path / "m.db"), poll_interval_s=0.05)
         m = MonitorThread(market.program, cfg, name="interlock.monitor.reads").start()
+        ops = OpsServer(m.metrics, m.health, 0).start()
+        port = ops.port
         try:
             market.tx(market.debt.functions.setSupply(500_000 * USDC))  # 50%: below
             for mode in (1, 2, 3, 4):  # revert, empty, 3 bytes, out of gas
                 market.tx(market.flaky.functions.setMode(mode))
                 m.caught_up(market.head())
-                assert m.health.snapshot()["status"] == "degraded"
-                assert "flaky" in _problem(m) and "ghost" in _problem(m)
+                code, body = _health(port)
+                assert (code, body["status"]) == (503, "degraded")
+                assert "flaky" in _problem(port) and "ghost" in _problem(port)
             failed = "\n".join(m.events("read_failed"))
             assert "read flaky" in failed and "read ghost" in failed
             assert "empty return data" in failed and "3 bytes returned" in failed
@@ -130,13 +147,15 @@ def test_reads_trip_and_failed_reads_are_reported_never_tripped(tmp_path: Path) 
             assert market.paused_until("supply") == 0 and market.paused_until("withdraw") == 0
             market.tx(market.flaky.functions.setMode(0))  # mended: 200% of tvl, it trips
             wait_for(lambda: market.paused_until("supply") > 0, 20, m.log.getvalue()[-3000:])
-            assert "flaky" not in _problem(m) and "ghost" in _problem(m)
+            m.caught_up(market.head())
+            assert "flaky" not in _problem(port) and "ghost" in _problem(port)
             assert market.paused_until("borrow") == 0
             market.tx(market.debt.functions.setSupply(900_000 * USDC + 1))  # above 90%
             wait_for(lambda: market.paused_until("borrow") > 0, 20, m.log.getvalue()[-3000:])
             head = market.head()
             m.caught_up(head)
         finally:
+            ops.stop()
             m.stop()
         sent = [r.decision.breaker for r in m.monitor.stats.results if r.status == "sent"]
         assert sorted(sent) == ["flaky_util", "utilisation"]
