@@ -11,12 +11,11 @@ same as the runtime one.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import json
 import urllib.error
 import urllib.request
+from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
