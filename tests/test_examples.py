@@ -69,6 +69,7 @@ def test_example_addresses_are_real_or_distinct(path: Path) -> None:
         + [v.address for v in program.vaults]
         + [f.address for f in program.feeds]
         + [f.reference for f in program.feeds if f.reference]
+        + [r.address for r in program.reads]
     )
     assert len(set(addresses)) == len(addresses)
     assert all(is_checksum_address(a) for a in addresses)
@@ -103,6 +104,7 @@ def _features(program: ir.Program) -> set[str]:
     tags |= {"onchain_breaker" for b in program.breakers if b.onchain}
     tags |= {"for_each" for b in program.breakers if b.span.via is not None}
     tags |= {"param_unit" for p in program.params if p.unit is not None}
+    tags |= {"state_read"} if program.reads else set()
     return tags
 
 
@@ -132,8 +134,36 @@ EXPECTED = {
         "for_each", "param_unit", "entity_groups", "timelock", "atom:outflow", "atom:inflow",
         "atom:staleness", "effect:pause", "effect:set", "effect:suspend", "power:set",
         "power:cancel", "prop:paused_at_most", "prop:always", "onchain_breaker",
+        "state_read", "atom:read", "offchain_breaker",
     },
 }
+
+
+def test_reserves_market_utilisation_trips_on_its_debt_read() -> None:
+    """Each reserve's utilisation breaker is decided from its debt-token read: over 90% lent
+    out (`debt > 9 * tvl`) it is sent as `trip`; a failed read is skipped, never tripped."""
+    from interlock.runtime.evaluate import RulePlan, decide
+    from interlock.runtime.metrics import MetricPlan, MetricState
+    from interlock.runtime.observe import BlockObservation
+    from interlock.semantics import initial_state
+
+    program = _program(ROOT / "examples/reserves_market.guard")
+    assert [r.name for r in program.reads] == [f"debt_{a}" for a in ("USDC", "USDT", "WETH",
+                                                                      "WBTC")]
+    assert all(not program.breaker(f"utilisation_{a.name}").onchain for a in program.assets)
+    plan = MetricPlan.from_program(program)
+    pool = program.vaults[0].address.lower()
+    balances = {(a.address.lower(), pool): 10**6 for a in program.assets}
+    reads = {"debt_USDC": 9 * 10**6 + 1, "debt_USDT": 9 * 10**6, "debt_WETH": 0}
+    obs = BlockObservation(1, "", "", 1_700_000_000, balances=balances, reads=reads)
+    metrics = MetricState(plan)
+    metrics.apply(obs)
+    state = initial_state(program, t0=obs.timestamp)
+    out = decide(program, RulePlan.for_program(program), state, metrics.values(obs), {}, block=1)
+    utilisation = [(d.breaker, d.method) for d in out.decisions if "utilisation" in d.breaker]
+    assert utilisation == [("utilisation_USDC", "trip")]
+    assert [r for b, r in out.skipped if b == "utilisation_WBTC"] == [
+        "unavailable: no value for metric read(debt_WBTC)"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -67,3 +67,18 @@ def test_generated_module_runs_its_command_line(tmp_path: Path) -> None:
     bad = subprocess.run([sys.executable, str(path), "--rpc", "http://x", "--guard", "0x12"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "is not an address" in bad.stderr
+
+
+def test_generated_module_lists_its_custom_reads() -> None:
+    from interlock.dsl.frontend import compile_file
+
+    root = Path(__file__).resolve().parents[2]
+    program = compile_file(str(root / "examples" / "reserves_market.guard")).program
+    assert program is not None
+    (name, source), = emit_monitor(program).items()
+    namespace: dict[str, Any] = {}
+    exec(compile(source, name, "exec"), namespace)
+    assert namespace["PROGRAM"] == program
+    assert namespace["READS"] == tuple(
+        (r.name, r.address, r.text(), r.args, r.unit) for r in program.reads)
+    assert len(namespace["READS"]) == 4

@@ -2,7 +2,8 @@
 
 `guard_files()` draws a whole file: signers (some grouped by entity), an agent, maybe a `group`
 of signers, roles with nested thresholds/and/or/after (a threshold may list the group), scopes
-with max/gap, assets, vaults, feeds, params (some with an asset as unit), a custom metric, a
+with max/gap, assets, vaults, feeds, params (some with an asset as unit), a custom metric, custom
+state reads (with an asset as unit or none, constant arguments), a
 score, breakers using every effect kind, maybe a `for each` (nested or not), powers of every
 kind with cooldown/when, and invariants of every kind. Files stay small (at most 4 scopes,
 5 breakers and a `for each`, 5 powers) so that the verifier can analyse them; every file must
@@ -293,6 +294,26 @@ def _metric(draw: st.DrawFn, ctx: Ctx, name: str) -> str:
 
 
 @st.composite
+def _reads(draw: st.DrawFn, ctx: Ctx) -> tuple[list[str], dict[str, str | None]]:
+    """Up to two custom state reads: an asset-valued `totalSupply`/`balanceOf` and a plain
+    integer with constant arguments."""
+    out: list[str] = []
+    units: dict[str, str | None] = {}
+    target = draw(st.sampled_from(["0x" + "cd" * 20, *(["vault0"] if ctx.assets else [])]))
+    if ctx.assets and draw(st.booleans()):
+        asset = draw(st.sampled_from(sorted(ctx.assets)))
+        sig = draw(st.sampled_from(['"totalSupply()(uint256)"',
+                                    '"balanceOf(address)(uint256)" (0x' + "ef" * 20 + ")"]))
+        out.append(f"read read0 = call {target} {sig} {asset}")
+        units["read0"] = asset
+    if draw(st.booleans()):
+        n, k = draw(st.integers(0, 255)), draw(st.integers(-2**15, 2**15 - 1))
+        out.append(f'read read1 = call {target} "util(uint8,int16)(int256)" ({n}, {k})')
+        units["read1"] = None
+    return out, units
+
+
+@st.composite
 def _foreach(draw: st.DrawFn, ctx: Ctx, n: int) -> tuple[str, int, int]:
     """A `for each` over assets (per-asset breakers, maybe nested over scopes) or over scopes
     (per-scope powers); names made unique per instance with `{VAR}` placeholders. Returns the
@@ -327,6 +348,9 @@ def guard_files(draw: st.DrawFn, *, max_breakers: int = 5, max_powers: int = 5,
     if draw(st.booleans()):
         lines.append(draw(_metric(ctx, "custom0")))
         ctx = replace(ctx, metrics=("custom0",))
+    read_lines, read_units = draw(_reads(ctx))
+    lines += read_lines
+    ctx = replace(ctx, reads=read_units)
     if draw(st.booleans()):
         tiers = draw(st.lists(st.tuples(st.integers(1, 100), metric_conds(ctx, depth=1,
                                                                            scores=False)),

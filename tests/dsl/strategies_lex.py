@@ -30,6 +30,7 @@ class Ctx:
     # name -> (initial, min, max, safer), in whole units of the param's unit if it has one
     param_units: dict[str, str] = field(default_factory=dict)  # param -> its asset
     metrics: tuple[str, ...] = ()
+    reads: dict[str, str | None] = field(default_factory=dict)  # state read -> asset unit
     scores: tuple[str, ...] = ()
 
 
@@ -134,6 +135,8 @@ def asset_compare(draw: st.DrawFn, ctx: Ctx) -> str:
                 f"tvl({asset}) / {draw(st.integers(1, 12))} - inflow({asset}, {w})",
                 *(f"{pct} of {p}" for p, unit in sorted(ctx.param_units.items())
                   if unit == asset),
+                *(f"{r} + {pct} of tvl({asset})" for r, unit in sorted(ctx.reads.items())
+                  if unit == asset),
             ]
         )
     )
@@ -161,6 +164,7 @@ def count_compare(
         return f"calls({scope}, {w}, per sender) > {draw(integers(1, 1000))}"
     options = [f"calls({s}, {draw(durations(window=True))})" for s in ctx.scopes]
     options += list(ctx.metrics) + sorted(p for p in ctx.params if p not in ctx.param_units)
+    options += sorted(r for r, unit in ctx.reads.items() if unit is None)
     lhs = draw(st.sampled_from(options))
     return f"{lhs} {draw(st.sampled_from(CMP))} {draw(integers(0, 10**6))}"
 

@@ -18,6 +18,7 @@ asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6
 scope trading
 """
 FEEDS = "feed F 0x3333333333333333333333333333333333333333 decimals 8\n"  # line 6
+READ = "read d = call 0x5555555555555555555555555555555555555555 "  # the signature at column 58
 
 CASES: list[tuple[str, str, int, int]] = [
     # --- syntax ---------------------------------------------------------------------------------
@@ -47,6 +48,9 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.ZERO_SIGNER, HEAD + "signer z 0x0000000000000000000000000000000000000000\n", 6, 1),
     (C.UNKNOWN_PLACEHOLDER, HEAD + "scope s_{x}\n", 6, 7),
     (C.LOOP_VAR_SHADOWS, HEAD + "for each alice in [trading] {\n  scope s_{alice}\n}\n", 6, 10),
+    (C.BAD_READ_SIGNATURE, HEAD + READ + '"totalSupply()(uint7)"\n', 6, 73),
+    (C.READ_NOT_INTEGER, HEAD + READ + '"totalSupply()(address)"\n', 6, 73),
+    (C.READ_ARGUMENTS, HEAD + READ + '"balanceOf(address)(uint256)" (5)\n', 6, 89),
     # --- types and units ------------------------------------------------------------------------
     (C.UNIT_MISMATCH, HEAD + FEEDS + "breaker b {\n  when tvl(USDC) > price(F)\n"
      "  then pause trading for 1h\n}\n", 8, 8),
@@ -87,6 +91,7 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.DIVISION_BY_ZERO, HEAD + "breaker b {\n  when tvl(USDC) / 0 > 0\n"
      "  then pause trading for 1h\n}\n", 7, 20),
     (C.TOO_MANY, HEAD + "".join(f"scope s{i}\n" for i in range(255)), 260, 1),
+    (C.READ_ARGUMENT_RANGE, HEAD + READ + '"f(uint8)(uint256)" (300)\n', 6, 79),
     (C.BEYOND_SATURATION, HEAD + "feed F 0x3333333333333333333333333333333333333333 decimals 36\n"
      "breaker b {\n  when price(F) > 5000 F\n  then pause trading for 1h\n}\n", 8, 8),
     # --- rules ----------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ CASES = {
     "W0811": HEAD + "agent bot 0x6666666666666666666666666666666666666666\n"
     "breaker spam {\n  when calls(s, 1h, per sender) > 30\n"
     "  then block sender from s for 24h\n}\n",
+    "W0815": HEAD + 'read debt = call 0x5555555555555555555555555555555555555555 '
+    '"totalSupply()(uint256)"\n',
 }
 INTRO = [
     "## Findings",

@@ -85,6 +85,7 @@ class Engine:
             for asset, amount in assets.items():
                 self.recorded[self.world.pair(vault, asset)] = amount
         self.rounds: dict[str, FeedRound] = {}
+        self.reads: dict[str, int | None] = dict(header.start.reads)  # custom state reads
         self._rounds(header.start.feeds, header.start.references)
         self.attackers = frozenset(a.lower() for a in (
             header.incident.attackers if header.incident else ()))
@@ -127,6 +128,7 @@ class Engine:
         for vault, assets in b.balances.items():
             for asset, amount in assets.items():
                 self.recorded[self.world.pair(vault, asset)] = amount
+        self.reads.update(b.reads)
         if self.enforce:
             self._monitor(b, tuple(logs), tuple(txs))
         if b.block % PRUNE_EVERY == 0:
@@ -248,7 +250,8 @@ class Engine:
         """The block as the node serves it; `pending`: a reported flow not yet recorded."""
         balances = {p: v + self.offset.get(p, 0) + (pending or {}).get(p, 0)
                     for p, v in self.recorded.items()}
-        return BlockObservation(b.block, "", "", b.time, logs, txs, balances, dict(self.rounds))
+        return BlockObservation(b.block, "", "", b.time, logs, txs, balances, dict(self.rounds),
+                                reads={k: v for k, v in self.reads.items() if v is not None})
 
     def _rounds(self, feeds: Mapping[str, object], refs: Mapping[str, object]) -> None:
         for table, rounds in ((self.world.feed, feeds), (self.world.reference, refs)):

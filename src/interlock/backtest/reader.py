@@ -18,7 +18,7 @@ from typing import IO
 
 from pydantic import ValidationError
 
-from interlock.backtest.trace import TRACE_FORMAT, TRACE_VERSION, Block, End, Header
+from interlock.backtest.trace import READABLE_VERSIONS, TRACE_FORMAT, Block, End, Header
 
 UNREADABLE = "T0001"
 NOT_JSON = "T0002"
@@ -81,10 +81,10 @@ class TraceReader:
         if not isinstance(raw, dict) or raw.get("format") != TRACE_FORMAT:
             raise TraceError(p, number, SCHEMA, "the first line must be a header with "
                              f"`\"format\": \"{TRACE_FORMAT}\"`")
-        if raw.get("version") != TRACE_VERSION:
+        if raw.get("version") not in READABLE_VERSIONS:
             raise TraceError(p, number, SCHEMA, f"unsupported trace version "
-                             f"`{raw.get('version')}` (this interlock reads version "
-                             f"{TRACE_VERSION})")
+                             f"`{raw.get('version')}` (this interlock reads versions "
+                             f"{', '.join(map(str, READABLE_VERSIONS))})")
         try:
             header = Header.model_validate(raw)
         except ValidationError as err:

@@ -27,10 +27,20 @@ from typing import Any
 from eth_abi.abi import decode
 
 from interlock.backtest.rpc import Rpc
-from interlock.backtest.trace import Block, Call, Flow, Header, Log, Round, StartState
+from interlock.backtest.trace import (
+    TRACE_VERSION,
+    Block,
+    Call,
+    Flow,
+    Header,
+    Log,
+    Round,
+    StartState,
+)
 from interlock.backtest.trace import End as EndLine
 from interlock.ir.nodes import Program
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic, selector
+from interlock.runtime.ingest import READ_TX_GAS
 from interlock.runtime.metrics import MetricPlan
 
 FLOW_REFUSED = event_topic("FlowRefused(address,address,uint256,bool)")
@@ -73,6 +83,7 @@ class Recorder:
         self.trace_bal: dict[tuple[str, str], int] = {}  # (vault, asset): the trace's world
         self.chain_bal: dict[tuple[str, str], int] = {}
         self.rounds: dict[tuple[str, str], Round] = {}
+        self.reads: dict[str, int | None] = {}  # custom state reads, as last recorded
         self.senders: dict[str, str] = {}
         self._txs: list[dict[str, Any]] = []  # the last block read's transactions
 
@@ -102,6 +113,21 @@ class Recorder:
                                                "uint80"], bytes.fromhex(raw[2:]))
             rounds[(table, name)] = Round(answer=int(answer), updated_at=int(updated))
         return ts, bal, rounds
+
+    def _read_values(self, block: int) -> dict[str, int | None]:
+        """Every custom state read at `block` as the monitor makes it (gas-capped `eth_call`,
+        `state_reads.ReadCall.decode`); None for a read that failed."""
+        tag = hex(block)
+        calls: list[tuple[str, list[Any]]] = [
+            ("eth_call", [{"to": r.to, "data": "0x" + r.data.hex(), "gas": hex(READ_TX_GAS)},
+                          tag]) for r in self.plan.reads]
+        out: dict[str, int | None] = {}
+        for r, raw in zip(self.plan.reads, self.rpc.batch_results(calls), strict=True):
+            try:
+                out[r.name] = r.decode(bytes.fromhex(str(raw)[2:]))
+            except Exception:
+                out[r.name] = None  # an RpcFailure (a revert, out of gas) or bad return data
+        return out
 
     def _logs(self, lo: int, hi: int) -> list[dict[str, Any]]:
         rng = {"fromBlock": hex(lo), "toBlock": hex(hi)}
@@ -170,7 +196,8 @@ class Recorder:
         balances: dict[str, dict[str, int]] = {}
         for (vault, asset), v in bal.items():
             balances.setdefault(vault, {})[asset] = v
-        return StartState(balances=balances,
+        self.reads = self._read_values(self.opts.first - 1)
+        return StartState(balances=balances, reads=dict(self.reads),
                           feeds={n: r for (t, n), r in rounds.items() if t == "feeds"},
                           references={n: r for (t, n), r in rounds.items() if t == "references"})
 
@@ -200,11 +227,15 @@ class Recorder:
             self.chain_bal[key] = actual
         changed = {k: r for k, r in rounds.items() if self.rounds.get(k) != r}
         self.rounds.update(changed)
+        values = self._read_values(number)
+        reads = {k: v for k, v in values.items() if k not in self.reads or self.reads[k] != v}
+        self.reads.update(values)
         return Block(block=number, time=ts, flows=[f for f, _ in flows], balances=balances,
                      calls=self._calls({f.tx for f, _ in flows}),
                      logs=[r for r in records if isinstance(r, Log)],
                      feeds={n: r for (t, n), r in changed.items() if t == "feeds"},
-                     references={n: r for (t, n), r in changed.items() if t == "references"})
+                     references={n: r for (t, n), r in changed.items() if t == "references"},
+                     reads=reads)
 
 
 def record(program: Program, opts: RecordOptions, progress: Progress | None = None) -> Path:
@@ -212,8 +243,8 @@ def record(program: Program, opts: RecordOptions, progress: Progress | None = No
     partial = opts.out.with_name(opts.out.name + ".partial")
     state = partial.with_name(partial.name + ".json")
     rec = Recorder(program, opts)
-    header = Header(format="interlock-trace", version=1, name="recorded", kind="recorded",
-                    start=rec.start_state(),
+    header = Header(format="interlock-trace", version=TRACE_VERSION, name="recorded",
+                    kind="recorded", start=rec.start_state(),
                     recorded={"rpc": opts.rpc, "from": opts.first, "to": opts.last,
                               "guard": opts.guard or ""})
     resume = json.loads(state.read_text()) if state.exists() and partial.exists() else None
@@ -252,7 +283,8 @@ def _memory(rec: Recorder) -> dict[str, Any]:
     """What a resumed run needs to go on exactly where this one stopped."""
     return {"trace": [[k[0], k[1], v] for k, v in rec.trace_bal.items()],
             "chain": [[k[0], k[1], v] for k, v in rec.chain_bal.items()],
-            "rounds": [[k[0], k[1], r.model_dump()] for k, r in rec.rounds.items()]}
+            "rounds": [[k[0], k[1], r.model_dump()] for k, r in rec.rounds.items()],
+            "reads": rec.reads}
 
 
 def _restore(rec: Recorder, resume: dict[str, Any]) -> None:
@@ -262,6 +294,7 @@ def _restore(rec: Recorder, resume: dict[str, Any]) -> None:
     rec.trace_bal = {(v, a): int(x) for v, a, x in memory["trace"]}
     rec.chain_bal = {(v, a): int(x) for v, a, x in memory["chain"]}
     rec.rounds = {(t, n): Round.model_validate(r) for t, n, r in memory["rounds"]}
+    rec.reads = dict(memory.get("reads", {}))
 
 
 def _finish(partial: Path, out: Path) -> None:

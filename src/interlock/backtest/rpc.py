@@ -41,6 +41,15 @@ class Rpc:
 
     def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
         """The results of `calls`, in order; raises on any error reply."""
+        out = self.batch_results(calls)
+        for reply in out:
+            if isinstance(reply, RpcFailure):
+                raise reply
+        return out
+
+    def batch_results(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
+        """The results of `calls`, in order, an error reply as an `RpcFailure` in its place
+        (a reverting `eth_call` of a custom read is a value to record, not a failure)."""
         if not calls:
             return []
         payload = []
@@ -56,8 +65,9 @@ class Rpc:
         for request in payload:
             reply = by_id.get(request["id"], {})
             if "error" in reply or "result" not in reply:
-                raise RpcFailure(f"{request['method']}: {reply.get('error', 'no reply')}")
-            out.append(reply["result"])
+                out.append(RpcFailure(f"{request['method']}: {reply.get('error', 'no reply')}"))
+            else:
+                out.append(reply["result"])
         return out
 
     def call(self, method: str, params: list[Any]) -> Any:

@@ -1,4 +1,4 @@
-"""The trace format's JSON Schema (schemas/interlock-trace-v1.schema.json), from the models.
+"""The trace format's JSON Schema (schemas/interlock-trace-v2.schema.json), from the models.
 
 Each line of a trace validates against exactly one of `Header`, `Block` and `End`; the file-level
 rules (header first, consecutive blocks, `end` last) are the reader's (docs/backtest.md).

@@ -1,10 +1,14 @@
-"""The backtest trace format, version 1 (docs/backtest.md): what the rules can observe, per block.
+"""The backtest trace format, version 2 (docs/backtest.md): what the rules can observe, per block.
 
 A trace is JSON Lines (optionally gzip-compressed): a `Header` line, one `Block` line per block
 (consecutive numbers, non-decreasing timestamps) and an `End` line, so a cut-off file is told
 from a complete one. Names (vaults, assets, feeds, scopes) are those the rule file declares;
 amounts are base units (a JSON integer or a decimal string). These pydantic models are the one
-definition of the format: `schemas/interlock-trace-v1.schema.json` is generated from them.
+definition of the format: `schemas/interlock-trace-v2.schema.json` is generated from them.
+
+Version 2 adds the values of custom state reads (`read NAME = call ...`): `start.reads` and each
+block's `reads` where they changed, `null` for a read that failed at that block (until a later
+value). Version 1 traces (no reads) are read as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 TRACE_FORMAT = "interlock-trace"
-TRACE_VERSION = 1
+TRACE_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 
 def _amount(value: Any) -> Any:
@@ -41,6 +46,7 @@ Hex = Annotated[str, Field(pattern="^0x([0-9a-fA-F]{2})*$")]
 Topic = Annotated[str, Field(pattern="^0x[0-9a-fA-F]{64}$")]
 Name = Annotated[str, Field(pattern="^[A-Za-z_][A-Za-z0-9_]*$")]
 Balances = dict[Name, dict[Name, Amount]]  # vault -> asset -> balance
+Reads = dict[Name, SignedInt | None]  # custom state read -> its value (None: the call failed)
 
 
 class _Model(BaseModel):
@@ -94,6 +100,7 @@ class StartState(_Model):
     balances: Balances = Field(default_factory=dict)
     feeds: dict[Name, Round] = Field(default_factory=dict)
     references: dict[Name, Round] = Field(default_factory=dict)
+    reads: Reads = Field(default_factory=dict)  # version 2: every read's value before block 1
 
 
 class Window(_Model):
@@ -112,7 +119,7 @@ class Incident(_Model):
 
 class Header(_Model):
     format: Literal["interlock-trace"]
-    version: Literal[1]
+    version: Literal[1, 2]
     name: Name
     kind: Literal["incident", "benign", "recorded"]
     description: str = ""
@@ -135,6 +142,7 @@ class Block(_Model):
     balances: Balances = Field(default_factory=dict)  # end-of-block balances, where they changed
     feeds: dict[Name, Round] = Field(default_factory=dict)  # rounds that changed in this block
     references: dict[Name, Round] = Field(default_factory=dict)
+    reads: Reads = Field(default_factory=dict)  # version 2: reads that changed in this block
 
 
 class End(_Model):

@@ -3,7 +3,7 @@
 The trace names vaults, assets and feeds as the rule file declares them; the monitor's metric
 code (`interlock.runtime.metrics`) works on addresses and logs. `World` is that translation: a
 flow becomes the `Transfer` log its token would emit, a flow or a call the transaction the
-`calls` metric counts, a round the feed read at the block.
+`calls` metric counts, a round the feed read at the block, a read's value the `eth_call`'s.
 """
 
 from __future__ import annotations
@@ -74,6 +74,18 @@ class World:
                 raise self.fail(1, f"`start.references` has no round of `{atom.target}`'s "
                                 "reference feed, which `deviation` reads")
         self.check_rounds(1, start.feeds, start.references)
+        self.check_reads(1, start.reads)
+        for r in plan.reads:
+            if r.name not in start.reads:
+                raise self.fail(1, f"the trace has no values of read `{r.name}`, which the "
+                                "rules use (`start.reads`, trace version 2: record the trace "
+                                "with `interlock record` from a node)")
+
+    def check_reads(self, line: int, reads: Mapping[str, object]) -> None:
+        declared = {r.name for r in self.program.reads}
+        for name in reads:
+            if name not in declared:
+                raise self.fail(line, f"the rules declare no read `{name}`")
 
     def check_rounds(self, line: int, feeds: Mapping[str, object],
                      refs: Mapping[str, object]) -> None:
@@ -101,6 +113,7 @@ class World:
             for asset in assets:
                 self._check_held(line, vault, asset)
         self.check_rounds(line, block.feeds, block.references)
+        self.check_reads(line, block.reads)
 
     # --- what the monitor sees ---------------------------------------------------------------
 

@@ -27,6 +27,15 @@ class RuleRow:
 
 
 @dataclass(frozen=True)
+class ReadRow:
+    name_literal: str
+    address: str
+    signature_literal: str
+    args_literal: str
+    unit_literal: str
+
+
+@dataclass(frozen=True)
 class MonitorView:
     protocol: str
     protocol_literal: str
@@ -40,6 +49,7 @@ class MonitorView:
     rules: tuple[RuleRow, ...]
     ir_literal: str
     guard_code_literal: str  # a dict literal of `CodeFingerprint.to_json()`, or None
+    reads: tuple[ReadRow, ...] = ()
 
 
 def module_name(program: Program) -> str:
@@ -62,6 +72,12 @@ def build_view(program: Program, guard_code: CodeFingerprint | None = None) -> M
         RuleRow(b.id, json.dumps(b.name), trigger(program, b), b.cooldown)
         for b in program.breakers
     )
+    reads = tuple(
+        ReadRow(json.dumps(r.name), r.address, json.dumps(r.text()),
+                "(" + ", ".join(json.dumps(a) for a in r.args) + ("," if len(r.args) == 1 else "")
+                + ")", "None" if r.unit is None else json.dumps(r.unit))
+        for r in program.reads
+    )
     return MonitorView(
         protocol=program.protocol,
         protocol_literal=json.dumps(program.protocol),
@@ -76,6 +92,7 @@ def build_view(program: Program, guard_code: CodeFingerprint | None = None) -> M
         ir_literal=_string_literal(ir),
         guard_code_literal=(json.dumps(guard_code.to_json(), indent=1, sort_keys=True)
                             if guard_code else "None"),
+        reads=reads,
     )
 
 

@@ -350,6 +350,20 @@ class MetricDecl(Decl):
     window: Duration
 
 
+ReadArg = Address | Number | Name  # a constant argument of a read: written as is
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReadDecl(Decl):
+    """`read NAME = call TARGET "fn(types)(ret)" [(ARGS)] [UNIT]`; `signature` is the string's
+    text without its quotes (its span covers the quotes)."""
+
+    target: Address | Name
+    signature: Name
+    args: tuple[ReadArg, ...]
+    unit: Name | None
+
+
 @dataclass(frozen=True, kw_only=True)
 class ScoreDecl(Decl):
     tiers: tuple[Tier, ...]
@@ -412,6 +426,7 @@ Declaration = (
     | FeedDecl
     | ParamDecl
     | MetricDecl
+    | ReadDecl
     | ScoreDecl
     | BreakerDecl
     | AllowDecl

@@ -63,7 +63,7 @@ def parse(text: str, path: str) -> ParseResult:
 
 _DECL_START = re.compile(
     r"(protocol|signer|agent|role|scope|asset|vault|feed|param|metric|score|breaker|allow|"
-    r"invariant|accept|group|for)\b")
+    r"invariant|accept|group|for|read)\b")
 
 
 def _later_errors(text: str, path: str, after_line: int) -> list[Diagnostic]:
@@ -264,6 +264,14 @@ class _ToAst(Transformer[Token, Any]):
     def metric_decl(self, meta: Meta, c: list[Any]) -> ast.MetricDecl:
         return ast.MetricDecl(name=c[0], aggregate=c[1], event=c[2], field_name=c[3], at=c[4],
                               window=c[5], span=self._s(meta))
+
+    def read_args(self, meta: Meta, c: list[Any]) -> tuple[ast.ReadArg, ...]:
+        return tuple(x for x in c if x is not None)
+
+    def read_decl(self, meta: Meta, c: list[Any]) -> ast.ReadDecl:
+        sig = ast.Name(text=str(c[2])[1:-1], span=_tok_span(c[2], self.path))
+        return ast.ReadDecl(name=c[0], target=c[1], signature=sig, args=c[3], unit=c[4],
+                            span=self._s(meta))
 
     def tier(self, meta: Meta, c: list[Any]) -> ast.Tier:
         return ast.Tier(weight=c[0], cond=c[1], span=self._s(meta))

@@ -139,6 +139,17 @@ def event(ev: ast.Event) -> str:
     return f"{ev.name}({', '.join(params)})"
 
 
+def read_arg(a: ast.ReadArg) -> str:
+    return a.raw if isinstance(a, ast.Number) else a.text
+
+
+def read_tail(d: ast.ReadDecl) -> str:
+    """`0x... "balanceOf(address)(uint256)" (pool) USDC`: a read after `call`."""
+    args = f" ({', '.join(map(read_arg, d.args))})" if d.args else ""
+    unit = f" {d.unit.text}" if d.unit else ""
+    return f'{d.target.text} "{d.signature.text}"{args}{unit}'
+
+
 @dataclass
 class Line:
     """One output line and the source lines it stands for."""
@@ -193,6 +204,8 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
         at = d.at.text
         return [_simple(d, f"metric {d.name.text} = {d.aggregate}({event(d.event)}{fld} at "
                            f"{at}, {d.window.raw})")]
+    if isinstance(d, ast.ReadDecl):
+        return [_simple(d, f"read {d.name.text} = call {read_tail(d)}")]
     if isinstance(d, ast.ScoreDecl):
         inner = [Line(f"{t.weight.raw} when {expr(t.cond)}", t.span.line, t.span.end_line, 2)
                  for t in d.tiers]

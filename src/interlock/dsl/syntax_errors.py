@@ -30,6 +30,7 @@ _DECL_KEYWORDS = frozenset(
     [
     "protocol", "signer", "agent", "role", "scope", "asset", "vault", "feed", "param",
     "metric", "score", "breaker", "allow", "invariant", "accept", "group", "for",
+    "read",
 ]
 )
 _EXPR_START = frozenset(

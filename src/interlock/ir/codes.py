@@ -30,6 +30,9 @@ ZERO_SIGNER = "E0212"
 UNKNOWN_PLACEHOLDER = "E0213"
 LOOP_VAR_SHADOWS = "E0214"
 NOTHING_HELD = "E0218"  # `cancel holds` when no breaker holds a flow
+BAD_READ_SIGNATURE = "E0222"
+READ_NOT_INTEGER = "E0223"
+READ_ARGUMENTS = "E0224"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -56,6 +59,7 @@ SET_OUT_OF_RANGE = "E0410"
 DIVISION_BY_ZERO = "E0411"
 TOO_MANY = "E0412"
 BEYOND_SATURATION = "E0413"
+READ_ARGUMENT_RANGE = "E0416"
 
 ROLE_CYCLE = "E0501"
 UNSAFE_DIRECTION = "E0502"
@@ -83,6 +87,7 @@ FLASH_OFFSET = "W0810"
 GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
 UNBOUNDED_BLOCK = "W0811"
+UNUSED_READ = "W0815"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
@@ -92,6 +97,7 @@ FINDINGS: dict[str, str] = {
     GAP_LOCKOUT: "no pause possible after a pause ends",
     SLOW_CANCEL: "cancel power cannot win the race",
     UNBOUNDED_BLOCK: "block sender without a cooldown",
+    UNUSED_READ: "custom read no breaker uses",
 }
 
 TITLES: dict[str, str] = {
@@ -117,6 +123,9 @@ TITLES: dict[str, str] = {
     UNKNOWN_PLACEHOLDER: "a `{VAR}` placeholder outside a `for each` over `VAR`",
     LOOP_VAR_SHADOWS: "a `for each` variable that is already a name",
     NOTHING_HELD: "`cancel holds` without a breaker that holds flows",
+    BAD_READ_SIGNATURE: "a read's signature is not `name(types)(type)` with ABI types",
+    READ_NOT_INTEGER: "a read that does not return exactly one integer",
+    READ_ARGUMENTS: "a read's arguments do not match its signature",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -141,6 +150,7 @@ TITLES: dict[str, str] = {
     DIVISION_BY_ZERO: "division by zero",
     TOO_MANY: "more signers, scopes or feeds than a guard holds",
     BEYOND_SATURATION: "a comparison saturated metrics never satisfy",
+    READ_ARGUMENT_RANGE: "a read's integer argument outside its type's range",
     ROLE_CYCLE: "roles that contain themselves",
     UNSAFE_DIRECTION: "automation that moves a param in its unsafe direction",
     BLOCK_WITHOUT_PER_SENDER: "`block sender` in a breaker without `per sender`",

@@ -61,6 +61,9 @@ def metric_nonnegative(program: Program, atom: Atom) -> bool:
     """Whether `atom`'s value is at least 0 in every state: every metric is (amounts,
     balances, prices clamped at 0, ratios, durations, counts) except a custom `sum` whose
     summed event field has a signed integer type."""
+    if atom.kind == "read":
+        read = next((r for r in program.reads if r.name == atom.target), None)
+        return read is None or not _SIGNED_INT.match(read.returns)
     if atom.kind != "metric":
         return True
     custom = next((m for m in program.metrics if m.name == atom.target), None)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 IR_VERSION = "3"  # 2: `Param.unit`, `Span.via`
 # 3: flow() metric and hold effect (`Atom.kind` "flow", `HoldEffect`, power kind "cancel_holds")
+# 3: custom state reads (`Program.reads`, `StateRead`, atom kind `read`)
 
 
 class Node(BaseModel):
@@ -198,6 +199,31 @@ class CustomMetric(Node):
             if self.field is not None else None
 
 
+class StateRead(Node):
+    """`read NAME = call TARGET "fn(types)(ret)" [(ARGS)] [UNIT]`: an off-chain metric whose
+    value is one `eth_call` of `function(arg_types)` with the constant `args` at `address`,
+    decoded as the single integer `returns`. With a `unit` (an asset's or a feed's name) the
+    value is base units of that asset or a price in that feed's decimals; without one, a plain
+    integer. Off chain only: the guard never makes this call (docs/language.md, "Reads")."""
+
+    name: str
+    address: str  # EIP-55 checksummed
+    function: str  # `totalSupply`
+    arg_types: tuple[str, ...]  # canonical ABI types (`uint` normalised to `uint256`)
+    args: tuple[str, ...]  # the constants, one per type: a checksummed address or an integer
+    returns: str  # `uint256`, `int128`, ...
+    unit: str | None = None
+    span: Span
+
+    def canonical(self) -> str:
+        """What the selector is the keccak of: `balanceOf(address)`."""
+        return f"{self.function}({','.join(self.arg_types)})"
+
+    def text(self) -> str:
+        """The signature as a rule file writes it: `balanceOf(address)(uint256)`."""
+        return f"{self.canonical()}({self.returns})"
+
+
 # --- conditions ------------------------------------------------------------------------------
 
 AtomKind = Literal[
@@ -210,6 +236,7 @@ AtomKind = Literal[
     "staleness",  # target=feed; seconds
     "calls",  # target=scope, window, per_sender; off chain only
     "metric",  # target=custom metric name; off chain only
+    "read",  # target=state read name (`Program.reads`); off chain only
     "score",  # target=score name; integer sum of weights
     "param",  # target=param name; the effective value (state, not a metric)
     "flow",  # target=asset; the outflow being reported (0 at `poke` and off chain)
@@ -488,6 +515,7 @@ class Program(Node):
     invariants: tuple[Invariant, ...]
     span: Span
     acceptances: tuple[Acceptance, ...] = ()
+    reads: tuple[StateRead, ...] = ()  # IR 3
 
     def signer(self, name: str) -> Signer:
         return next(s for s in self.signers if s.name == name)
@@ -512,6 +540,9 @@ class Program(Node):
 
     def breaker(self, name: str) -> Breaker:
         return next(b for b in self.breakers if b.name == name)
+
+    def read(self, name: str) -> StateRead:
+        return next(r for r in self.reads if r.name == name)
 
 
 for _model in (Threshold, AllOf, AnyOf, Not, And, Or, Implies, Role, ScoreTier, Breaker, Power):

@@ -29,13 +29,14 @@ from interlock.runtime.executor import RpcError
 from interlock.runtime.metrics import MetricPlan
 from interlock.runtime.observe import BlockObservation, FeedRound, LogEntry, TxEntry
 from interlock.runtime.rpc_errors import is_state_pruned
+from interlock.runtime.state_reads import ReadCall
 
 _BALANCE_OF = function("balanceOf")
 _LATEST_ROUND = function("latestRoundData")
 # The guard gives a feed or token read READ_GAS gas; an `eth_call`'s gas also pays the
 # transaction's intrinsic cost, so a read that needs more than the guard allows fails here too
 # (within a few hundred gas).
-_READ_TX_GAS = READ_GAS + 21_000 + 16 * 36
+READ_TX_GAS = READ_GAS + 21_000 + 16 * 36
 
 
 class ConnectionLost(ConnectionError):
@@ -290,6 +291,7 @@ class Node:
         that order)."""
         reads = plan.balance_reads()
         feeds = plan.feed_reads()
+        customs = plan.reads
         tag = hex(number)
 
         def call(to: str, data: bytes, gas: int | None = None) -> tuple[str, list[Any]]:
@@ -300,9 +302,10 @@ class Node:
 
         calls: list[tuple[str, list[Any]]] = [
             ("eth_getBlockByNumber", [tag, plan.needs_transactions()]),
-            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])), _READ_TX_GAS)
+            *(call(asset, call_data(_BALANCE_OF, bytes.fromhex(vault[2:])), READ_TX_GAS)
               for asset, vault in reads),
-            *(call(feed, call_data(_LATEST_ROUND), _READ_TX_GAS) for feed in feeds),
+            *(call(feed, call_data(_LATEST_ROUND), READ_TX_GAS) for feed in feeds),
+            *(call(r.to, r.data, READ_TX_GAS) for r in customs),
             *(call(to, data) for to, data in extra),
             *requests,
         ]
@@ -328,6 +331,9 @@ class Node:
                 errors.append(f"latestRoundData() on {feed}: {exc}")
                 continue
             rounds[feed] = FeedRound(int(answer), int(updated))
+        start += len(feeds)
+        values = _custom_reads(customs, results[start : start + len(customs)], errors)
+        start += len(customs)
         txs = tuple(_tx_entry(t) for t in block.get("transactions", []) if isinstance(t, dict))
         base_fee = block.get("baseFeePerGas")
         obs = BlockObservation(
@@ -338,12 +344,25 @@ class Node:
             txs=txs,
             balances=balances,
             rounds=rounds,
+            reads=values,
             base_fee=_int(base_fee) if base_fee is not None else None,
             errors=tuple(errors),
             state_pruned=any(isinstance(r, RpcError) and is_state_pruned(r.message)
                              for r in results[1:]),
         )
-        return obs, results[start + len(feeds) :]
+        return obs, results[start:]
+
+
+def _custom_reads(calls: Sequence[ReadCall], replies: Sequence[Any],
+                  errors: list[str]) -> dict[str, int]:
+    """The custom reads' values; a failed one is left out and its error appended."""
+    out: dict[str, int] = {}
+    for r, raw in zip(calls, replies, strict=True):
+        try:
+            out[r.name] = r.decode(_ok(raw))
+        except Exception as exc:
+            errors.append(f"read {r.name} at {r.to}: {exc}")
+    return out
 
 
 def _merge_logs(replies: Sequence[Any], number: int, block_hash: str) -> tuple[LogEntry, ...]:

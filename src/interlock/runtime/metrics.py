@@ -11,7 +11,8 @@ Off-chain definitions the SPEC leaves to us (docs/monitor.md):
   default every vault of the program), mined or, where the node serves them, pending (a pending
   transaction counted once is not counted again when mined);
 - custom `metric`: logs with the event's topic at its address; `count` counts them, `sum` adds
-  the field (see `CustomDecoder`).
+  the field (see `CustomDecoder`);
+- custom `read`: one `eth_call` per block (`state_reads.ReadCall`), its value as decoded.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
 from interlock.runtime.customlogs import CustomDecoder
 from interlock.runtime.observe import BlockObservation, LogEntry, TxEntry
 from interlock.runtime.readers import Reader, atom_reader
+from interlock.runtime.state_reads import ReadCall, read_calls
 from interlock.runtime.windows import KeyedWindowSum, PriceHistory, WindowSum
 
 _STATE_ATOMS = frozenset({"param", "score"})
@@ -127,6 +129,7 @@ class MetricPlan:
     scope_contracts: Mapping[str, frozenset[str]]
     decoders: Mapping[str, CustomDecoder]
     instances: Mapping[Atom, tuple[int, ...]] = field(default_factory=dict)
+    reads: tuple[ReadCall, ...] = ()  # the custom state reads the conditions use
 
     @classmethod
     def from_program(
@@ -150,6 +153,8 @@ class MetricPlan:
             scope_contracts=contracts,
             decoders={m.name: CustomDecoder.from_metric(m) for m in program.metrics},
             instances=atom_instances(program),
+            reads=read_calls(program, {a.target for a in program_atoms(program)
+                                       if a.kind == "read"}),
         )
 
     def kinds(self) -> frozenset[str]:

@@ -278,11 +278,22 @@ class Monitor(Acting, NodeChecks, Persisting):
         for err in obs.errors:
             self.metrics.errors.labels("read").inc()
             log(self.logger, logging.WARNING, "read_failed", block=obs.number, error=err)
+        self._custom_read_health(obs)
         guard_state = to_state(self.program, view)
         for name in param_mismatches(self.program, view, guard_state):
             log(self.logger, logging.WARNING, "param_mirror_mismatch", block=obs.number,
                 param=name)
         return guard_state
+
+    def _custom_read_health(self, obs: BlockObservation) -> None:
+        """`/health` is degraded (problem `reads`) while a custom state read fails: the rules
+        that use it cannot be decided (docs/monitor.md, "Custom state reads")."""
+        failed = [r.name for r in self.plan.reads if r.name not in obs.reads]
+        if failed and not obs.state_pruned:
+            self.health.problems["reads"] = (f"custom read{'s' if len(failed) > 1 else ''} "
+                                             f"{', '.join(failed)} failed at block {obs.number}")
+        else:
+            self.health.problems.pop("reads", None)
 
     async def _decide_block(self, executor: Executor, obs: BlockObservation,
                             guard_state: State, received: float,

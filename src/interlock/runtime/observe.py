@@ -44,6 +44,8 @@ class BlockObservation:
     # chain reads at this block: balanceOf per (asset address, vault address), rounds per feed
     balances: dict[tuple[str, str], int] = field(default_factory=dict)
     rounds: dict[str, FeedRound] = field(default_factory=dict)
+    # custom state reads (`read NAME = call ...`) by name; a failed one is absent
+    reads: dict[str, int] = field(default_factory=dict)
     base_fee: int | None = None
     errors: tuple[str, ...] = ()  # chain reads that failed (their metrics are unavailable)
     # the node no longer keeps this block's state (a pruned node): its reads are all missing

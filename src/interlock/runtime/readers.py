@@ -29,7 +29,8 @@ def atom_reader(plan: MetricPlan, atom: Atom, series: WindowSum | None,
     """The reader of `atom`: `series` is its window (flows, calls, custom metrics), `history`
     its feed's price history (`change`). The metrics the guard also computes are clamped to
     `[0, 2**128]` as the guard clamps them (docs/guard.md, "Saturated metrics"): the value is
-    computed exactly (a deviation from the feeds' raw answers), then saturated."""
+    computed exactly (a deviation from the feeds' raw answers), then saturated. A custom state
+    read is off chain only and exact."""
     kind = atom.kind
     clamp = saturate if kind in SATURATED_KINDS else _exact
     if series is not None:  # outflow, inflow, calls, custom metric
@@ -38,6 +39,9 @@ def atom_reader(plan: MetricPlan, atom: Atom, series: WindowSum | None,
         return _tvl_reader(plan, atom, clamp)
     if kind == "flow":  # no flow is being reported off chain, as at `poke` (docs/semantics.md)
         return lambda obs, ts: 0
+    if kind == "read":  # a custom state read: exact, absent when its call failed
+        name = atom.target
+        return lambda obs, ts: obs.reads.get(name)
     if kind not in ("price", "deviation", "staleness", "change"):
         raise ValueError(f"no metric value for atom kind {kind}")
     return _feed_reader(plan, atom, history, clamp)

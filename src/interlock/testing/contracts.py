@@ -11,7 +11,7 @@ from web3 import Web3
 from interlock.compiler.solc import CompileResult, compile_sources
 
 TESTKIT_FILES = ("TestToken.sol", "TestFeed.sol", "TestVault.sol", "Malicious.sol",
-                 "GuardStateReader.sol", "ContractSigners.sol")
+                 "GuardStateReader.sol", "ContractSigners.sol", "TestReads.sol")
 
 
 def testkit_sources() -> dict[str, str]:

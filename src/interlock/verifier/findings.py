@@ -15,6 +15,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0806 | no pause possible after a pause ends |
 | W0807 | cancel power cannot win the race |
 | W0811 | block sender without a cooldown |
+| W0815 | custom read no breaker uses |
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Literal
 import z3
 
 from interlock.ir import codes as C
-from interlock.ir.conditions import compares, score_refs
+from interlock.ir.conditions import compares, expanded_atoms, score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
 from interlock.ir.nodes import Atom, Compare, Cond, Power, Program, Span
 from interlock.verifier.condsmt import CondEncoder
@@ -370,6 +371,21 @@ def unbounded_block(program: Program) -> Iterator[Diagnostic]:
                 help="give the breaker a `cooldown` (the open time between two blocks of one "
                      "sender), and an `unblock` power to someone",
             )
+
+
+@finding("W0815", "custom read no breaker uses")
+def unused_read(program: Program) -> Iterator[Diagnostic]:
+    """A custom state read (`read NAME = call ...`) that no breaker's condition uses, scores
+    expanded: the monitor never makes its call and `interlock record` never records it, so a
+    rule that was meant to read it (a misspelt name in a score, a forgotten breaker) watches
+    nothing."""
+    used = {a.target for b in program.breakers for a in expanded_atoms(program, b.when)
+            if a.kind == "read"}
+    for r in program.reads:
+        if r.name not in used:
+            yield _diag("W0815", f"read `{r.name}` is used by no breaker: the monitor never "
+                                 "calls it", r.span, subjects=(r.name,),
+                        help="use it in a breaker's or a score's condition, or remove it")
 
 
 # --- running them --------------------------------------------------------------------------

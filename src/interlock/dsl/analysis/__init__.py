@@ -1,9 +1,10 @@
 """AST -> checked IR `Program`, collecting every diagnostic of the phase.
 
 Data flow: `for each` and groups written out (`expand`) -> `Symbols` (names, unique across
-kinds) -> plain declarations (`decls`, `params`) -> roles (`roles`) -> scores, breakers, powers
-(`rules`, conditions via `conditions`) -> invariants (`props`) -> acceptances (`accept`). Every
-step reports into one `Sink`; `analyze` returns a `Program` only when the sink holds no error.
+kinds) -> plain declarations (`decls`, `params`, state `reads`) -> roles (`roles`) -> scores,
+breakers, powers (`rules`, conditions via `conditions`) -> invariants (`props`) -> acceptances
+(`accept`). Every step reports into one `Sink`; `analyze` returns a `Program` only when the
+sink holds no error.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from interlock.dsl.analysis.expand import expand
 from interlock.dsl.analysis.limits import check_counts, check_saturation, check_signers
 from interlock.dsl.analysis.params import Units, condition_unit, param
 from interlock.dsl.analysis.props import invariant
+from interlock.dsl.analysis.reads import read, read_unit
 from interlock.dsl.analysis.roles import build_roles
 from interlock.dsl.analysis.rules import RuleBuilder, check_holds
 from interlock.ir import codes as C
@@ -60,11 +62,14 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
         x.name: x.address for x in feeds}
     metrics = [m for d in _of(module, ast.MetricDecl)
                if (m := D.metric(d, addrs, symbols, sink, located)) is not None]
+    reads = [r for d in _of(module, ast.ReadDecl)
+             if (r := read(d, symbols, sink, located, units.unit_of)) is not None]
     roles = build_roles(_of(module, ast.RoleDecl), symbols, sink)
 
     refs = {f.name for f in feeds if f.reference is not None}
     conds = CondBuilder(symbols, sink, lambda n: decimals.get(n, 0), lambda n: n in refs,
-                        {p.name: condition_unit(p, symbols) for p in params})
+                        {p.name: condition_unit(p, symbols) for p in params},
+                        {r.name: read_unit(r, symbols) for r in reads})
     rules = RuleBuilder(symbols, sink, conds, {p.name: p for p in params},
                         {r.name: r for r in roles}, units)
     scores = [s for d in _of(module, ast.ScoreDecl) if (s := rules.score(d)) is not None]
@@ -92,7 +97,7 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
         assets=tuple(assets), vaults=tuple(vaults), feeds=tuple(feeds), params=tuple(params),
         metrics=tuple(metrics), scores=tuple(scores), breakers=tuple(breakers),
         powers=tuple(powers), invariants=tuple(invariants), span=module.span,
-        acceptances=tuple(acceptances))
+        acceptances=tuple(acceptances), reads=tuple(reads))
     return AnalysisResult(program, diags)
 
 

@@ -18,7 +18,7 @@ from interlock.ir.nodes import Span
 KIND_WORD = {
     "signer": "signer", "agent": "agent", "role": "role", "scope": "scope", "asset": "asset",
     "vault": "vault", "feed": "feed", "param": "param", "metric": "metric", "score": "score",
-    "breaker": "breaker", "invariant": "invariant", "group": "group",
+    "breaker": "breaker", "invariant": "invariant", "group": "group", "read": "read",
 }
 INT256_MAX = 2**255 - 1
 
@@ -95,7 +95,7 @@ def _decl_kind(decl: ast.Declaration) -> str | None:
         ast.ScopeDecl: "scope", ast.AssetDecl: "asset", ast.VaultDecl: "vault",
         ast.FeedDecl: "feed", ast.ParamDecl: "param", ast.MetricDecl: "metric",
         ast.ScoreDecl: "score", ast.BreakerDecl: "breaker", ast.InvariantDecl: "invariant",
-        ast.GroupDecl: "group",
+        ast.GroupDecl: "group", ast.ReadDecl: "read",
     }
     return table.get(type(decl))
 

@@ -66,12 +66,14 @@ class Usage:
 class CondBuilder:
     def __init__(self, symbols: Symbols, sink: Sink, decimals: Callable[[str], int],
                  has_reference: Callable[[str], bool],
-                 param_units: dict[str, str] | None = None) -> None:
+                 param_units: dict[str, str] | None = None,
+                 read_units: dict[str, str] | None = None) -> None:
         self.symbols = symbols
         self.sink = sink
         self.decimals = decimals  # asset or feed name -> decimals
         self.has_reference = has_reference
         self.param_units = param_units or {}  # param name -> `asset:X`, `feed:F` or `param`
+        self.read_units = read_units or {}  # state read name -> `asset:X`, `feed:F` or `count`
 
     # --- conditions -----------------------------------------------------------------------------
     def cond(self, e: ast.Expr, ctx: Context, use: Usage) -> ir.Cond | None:
@@ -238,9 +240,9 @@ class CondBuilder:
         return left.scale(1 / right.const)
 
     def _ref(self, e: ast.Ref, ctx: Context, use: Usage) -> Linear | None:
-        kinds = ("param",) if ctx.state_only else ("param", "score", "metric")
+        kinds = ("param",) if ctx.state_only else ("param", "score", "metric", "read")
         sym = self.symbols.table.get(e.name.text)
-        if ctx.state_only and sym is not None and sym.kind in ("score", "metric"):
+        if ctx.state_only and sym is not None and sym.kind in ("score", "metric", "read"):
             self._not_allowed(e.name.text, e.span, ctx)
             return None
         if sym is None or sym.kind not in kinds:
@@ -253,7 +255,7 @@ class CondBuilder:
         atom = ir.Atom(kind=sym.kind, target=e.name.text)
         use.atoms.append(atom)
         unit = {"param": self.param_units.get(e.name.text, "param"), "score": "score",
-                "metric": "count"}[sym.kind]
+                "metric": "count", "read": self.read_units.get(e.name.text, "count")}[sym.kind]
         return Linear(((atom, Fraction(1)),), Fraction(0), unit)
 
     def _not_allowed(self, what: str, span: ir.Span, ctx: Context) -> None:

@@ -116,7 +116,7 @@ def _witness(enc: PairEncoder, formula: z3.BoolRef,
 
 def atom_label(atom: Atom) -> str:
     """An atom as the rule file writes it: `outflow(USDC, 1h)`, `max_leverage`."""
-    if atom.kind in ("score", "param", "metric"):
+    if atom.kind in ("score", "param", "metric", "read"):
         return atom.target
     args = [atom.target]
     if atom.window is not None:
@@ -128,6 +128,11 @@ def atom_label(atom: Atom) -> str:
 
 def fmt_value(programs: tuple[Program, ...], atom: Atom, value: int) -> str:
     """A metric value in the rule file's units: `1000.5 USDC`, `3.1%`, `6h`."""
+    if atom.kind == "read":  # valued in its unit, if it has one
+        unit = next((r.unit for p in programs for r in p.reads if r.name == atom.target), None)
+        kind = "tvl" if any(a.name == unit for p in programs for a in p.assets) else "price"
+        return str(value) if unit is None else fmt_value(
+            programs, Atom(kind=kind, target=unit), value)
     if atom.kind in ("outflow", "inflow", "tvl"):
         asset = next(a for p in programs for a in p.assets if a.name == atom.target)
         return f"{_decimal(value, asset.decimals)} {atom.target}"
