@@ -15,7 +15,8 @@
   logs); `logs_answered[block]` is when the last one of that block was answered.
   `header_lies[block] = n` makes the next `n` replies with that block's header (in a batch)
   say its timestamp is `lie_back_s` earlier than it is (a lying node; `lies` counts them).
-- `proxied_monitor` runs the venue's monitor (`monitor_chain`) behind an `RpcProxy`.
+- `proxied_monitor` runs the venue's monitor (`monitor_chain`) behind an `RpcProxy`,
+  `tcp_monitor` over a WebSocket through a `TcpProxy`.
 """
 
 from __future__ import annotations
@@ -117,6 +118,13 @@ class TcpProxy:
 
     def restore(self) -> None:
         self.is_cut = False
+
+    def redirect(self, target_port: int) -> None:
+        """The URL leads to another node from now on; the live connections are dropped (the
+        monitor reconnects to it)."""
+        self.target_port = target_port
+        self.cut()
+        self.restore()
 
     def close(self) -> None:
         self._closed = True
@@ -250,5 +258,21 @@ def proxied_monitor(venue: Venue, tmp_path: Path, name: str, *, key: str | None 
                             **{"poll_interval_s": 0.02, **config})
         yield proxy, MonitorThread(venue.program, cfg, key=key,
                                    name=f"interlock.monitor.{name}").start()
+    finally:
+        proxy.close()
+
+
+@contextmanager
+def tcp_monitor(venue: Venue, port: int, tmp_path: Path, name: str,
+                **config: Any) -> Iterator[tuple[TcpProxy, MonitorThread]]:
+    """A monitor of `venue` over a WebSocket through a `TcpProxy` to the node at `port`,
+    started, quick to reconnect (checkpoint `tmp_path/NAME.db`; `config`: more
+    `MonitorConfig` fields); the proxy is closed on leaving."""
+    proxy = TcpProxy(port)
+    try:
+        cfg = MonitorConfig(rpc=proxy.ws_url, guard=venue.guard.address,
+                            checkpoint=str(tmp_path / f"{name}.db"),
+                            **{"max_backoff_s": 0.3, "idle_check_s": 0.2, **config})
+        yield proxy, MonitorThread(venue.program, cfg, name=f"interlock.monitor.{name}").start()
     finally:
         proxy.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import RpcProxy, TcpProxy, proxied_monitor
+from monitor_faults import RpcProxy, proxied_monitor, tcp_monitor
 from monitor_kit import OUTFLOW
 
 from interlock.compiler.monitor_gen import emit_monitor
@@ -116,12 +116,8 @@ def test_killed_monitor_resumes_without_missing_or_double_counting(tmp_path: Pat
 def test_dropped_connection_reconnects_and_catches_up(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        proxy = TcpProxy(node.port)
-        try:
-            cfg = MonitorConfig(rpc=proxy.ws_url, guard=venue.guard.address,
-                                checkpoint=str(tmp_path / "m.db"), max_backoff_s=0.5,
-                                idle_check_s=0.5)
-            m = MonitorThread(venue.program, cfg, name="interlock.monitor.drop").start()
+        with tcp_monitor(venue, node.port, tmp_path, "drop", max_backoff_s=0.5,
+                         idle_check_s=0.5) as (proxy, m):
             venue.withdraw(venue.users[1], 1_000 * USDC)
             m.caught_up(venue.head())
             proxy.cut()
@@ -137,8 +133,6 @@ def test_dropped_connection_reconnects_and_catches_up(tmp_path: Path) -> None:
             m.caught_up(venue.head())
             assert m.health.snapshot()["connected"]
             m.stop()
-        finally:
-            proxy.close()
         assert m.monitor.stats.reconnects >= 1
         assert [r.decision.breaker for r in m.monitor.stats.results if r.status == "sent"] == [
             "drain"]

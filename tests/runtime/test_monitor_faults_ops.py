@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import TcpProxy, proxied_monitor
+from monitor_faults import proxied_monitor, tcp_monitor
 from monitor_kit import OUTFLOW, venue_program
 
 from interlock.runtime.anvil import Anvil
@@ -130,33 +130,23 @@ def test_health_is_ok_on_an_idle_chain_and_degraded_behind_the_head(tmp_path: Pa
 
 def test_a_node_of_another_chain_is_refused_at_start_and_waited_out_later(
         tmp_path: Path) -> None:
-    db = str(tmp_path / "m.db")
+    db = str(tmp_path / "chain.db")
     # a new chain: same chain id, its own genesis (a restarted dev node, a fresh devnet)
     with Anvil() as node_a, Anvil(timestamp=int(time.time()) + 10_000) as node_b:
         venue_a, venue_b = deploy_venue(node_a), deploy_venue(node_b)
         assert venue_a.guard.address == venue_b.guard.address  # same deployer, same nonces
-        proxy = TcpProxy(node_a.port)
-        try:
-            cfg = MonitorConfig(rpc=proxy.ws_url, guard=venue_a.guard.address, checkpoint=db,
-                                max_backoff_s=0.3, idle_check_s=0.2)
-            m = MonitorThread(venue_a.program, cfg, name="interlock.monitor.chain").start()
+        with tcp_monitor(venue_a, node_a.port, tmp_path, "chain") as (proxy, m):
             m.caught_up(venue_a.head())
-            proxy.target_port = node_b.port  # the URL now leads to another chain
-            proxy.cut()
-            proxy.restore()
+            proxy.redirect(node_b.port)  # the URL now leads to another chain
             wait_for(lambda: bool(m.events("chain_mismatch")), 20, m.log.getvalue()[-2000:])
             assert m.error is None and "chain" in m.health.snapshot()["problems"]
             assert m.health.snapshot()["status"] == "degraded"
-            proxy.target_port = node_a.port  # back to the checkpoint's chain
-            proxy.cut()
-            proxy.restore()
+            proxy.redirect(node_a.port)  # back to the checkpoint's chain
             venue_a.withdraw(venue_a.users[1], 95_000 * USDC)
             wait_for(lambda: venue_a.fired_until(0) > 0, 30, m.log.getvalue()[-2000:])
             m.caught_up(venue_a.head())
             assert m.health.snapshot()["status"] == "ok"
             m.stop()
-        finally:
-            proxy.close()
         assert pokes(venue_b, 0) == [] and len(pokes(venue_a, 0)) == 1
         restarted = MonitorThread(venue_b.program, MonitorConfig(
             rpc=node_b.ws_url, guard=venue_b.guard.address, checkpoint=db),
@@ -175,31 +165,20 @@ def test_a_node_without_the_guard_is_waited_out(tmp_path: Path) -> None:
                    for n in (node, lagging)]
         assert genesis[0] == genesis[1]  # one chain
         venue = deploy_venue(node)
-        proxy = TcpProxy(node.port)
-        try:
-            cfg = MonitorConfig(rpc=proxy.ws_url, guard=venue.guard.address,
-                                checkpoint=str(tmp_path / "m.db"), max_backoff_s=0.3,
-                                idle_check_s=0.2)
-            m = MonitorThread(venue.program, cfg, name="interlock.monitor.lagging").start()
+        with tcp_monitor(venue, node.port, tmp_path, "lagging") as (proxy, m):
             m.caught_up(venue.head())
-            proxy.target_port = lagging.port
-            proxy.cut()
-            proxy.restore()
+            proxy.redirect(lagging.port)
             wait_for(lambda: bool(m.events("guard_not_found")), 20, m.log.getvalue()[-2000:])
             snap = m.health.snapshot()
             assert m.error is None and snap["status"] == "degraded" and "guard" in snap[
                 "problems"], snap
-            proxy.target_port = node.port
-            proxy.cut()
-            proxy.restore()
+            proxy.redirect(node.port)
             venue.withdraw(venue.users[1], 60_000 * USDC)
             venue.lose(500_000 * USDC)  # the drain, for the monitor's poke
             wait_for(lambda: venue.fired_until(0) > 0, 30, m.log.getvalue()[-2000:])
             m.caught_up(venue.head())
             assert m.health.snapshot()["status"] == "ok"
             m.stop()
-        finally:
-            proxy.close()
         assert pokes(venue, 0) == [Account.from_key(AGENT_KEY).address]
 
 

@@ -12,7 +12,7 @@ import pytest
 from alert_receiver import SCHEMA
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import TcpProxy
+from monitor_faults import tcp_monitor
 
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
@@ -59,16 +59,12 @@ def test_guard_code_replaced_between_reconnections_is_alerted_and_waited_out(
         venue = deploy_venue(node)
         guard = venue.guard.address
         original = "0x" + venue.w3.eth.get_code(guard).hex()
-        proxy = TcpProxy(node.port)
-        try:
-            cfg = MonitorConfig(rpc=proxy.ws_url, guard=guard, checkpoint=str(tmp_path / "m.db"),
-                                max_backoff_s=0.3, idle_check_s=0.2, guard_code=venue.guard_code)
-            m = MonitorThread(venue.program, cfg, name="interlock.monitor.setcode").start()
+        with tcp_monitor(venue, node.port, tmp_path, "setcode",
+                         guard_code=venue.guard_code) as (proxy, m):
             m.caught_up(venue.head())
             other = "0x" + venue.w3.eth.get_code(venue.vault.address).hex()
             node.rpc("anvil_setCode", [guard, other])  # not the guard any more
-            proxy.cut()  # checked again at the reconnection
-            proxy.restore()
+            proxy.redirect(node.port)  # checked again at the reconnection
             wait_for(lambda: bool(m.events("guard_code_mismatch")), 20, m.log.getvalue()[-3000:])
             snap = m.health.snapshot()
             assert snap["status"] == "degraded" and "guard_code" in snap["problems"], snap
@@ -83,8 +79,6 @@ def test_guard_code_replaced_between_reconnections_is_alerted_and_waited_out(
             wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
             m.caught_up(venue.head())
             m.stop()
-        finally:
-            proxy.close()
         assert m.error is None
         assert pokes(venue) == [AGENT]
         (alert,) = code_alerts(m)  # once, though refused at several reconnections
@@ -96,18 +90,16 @@ def test_guard_code_replaced_while_connected_is_seen_at_the_next_code_check(
         tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
-        guard = venue.guard.address
-        original = "0x" + venue.w3.eth.get_code(guard).hex()
-        cfg = MonitorConfig(rpc=node.ws_url, guard=guard, checkpoint=str(tmp_path / "m.db"),
-                            max_backoff_s=0.3, idle_check_s=0.2, code_check_s=0.5,
-                            guard_code=venue.guard_code)
-        m = MonitorThread(venue.program, cfg, name="interlock.monitor.live_setcode").start()
-        m.caught_up(venue.head())
-        node.rpc("anvil_setCode", [guard, "0x" + venue.w3.eth.get_code(
-            venue.vault.address).hex()])  # no reconnection, no new block
-        wait_for(lambda: "guard_code" in m.health.snapshot()["problems"], 10,
-                 m.log.getvalue()[-3000:])
-        node.rpc("anvil_setCode", [guard, original])
-        wait_for(lambda: m.health.snapshot()["status"] == "ok", 20, str(m.health.snapshot()))
-        m.stop()
+        guard, vault = venue.guard.address, venue.vault.address
+        codes = ["0x" + venue.w3.eth.get_code(a).hex() for a in (vault, guard)]
+        with tcp_monitor(venue, node.port, tmp_path, "live", code_check_s=0.5,
+                         guard_code=venue.guard_code) as (_, m):
+            m.caught_up(venue.head())
+            node.rpc("anvil_setCode", [guard, codes[0]])  # no reconnection, no new block
+            wait_for(lambda: "guard_code" in m.health.snapshot()["problems"], 10,
+                     m.log.getvalue()[-3000:])
+            node.rpc("anvil_setCode", [guard, codes[1]])
+            wait_for(lambda: m.health.snapshot()["status"] == "ok", 20,
+                     str(m.health.snapshot()))
+            m.stop()
         assert m.error is None and len(code_alerts(m)) == 1
