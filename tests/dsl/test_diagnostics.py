@@ -109,6 +109,12 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.UNKNOWN_NAME, HEAD + 'accept W0801 halt because "kept for drills"\n', 6, 14),
     (C.GROUP_CYCLE, HEAD + "group g = [h]\ngroup h = [g, alice]\n", 6, 7),
     (C.NOT_REPEATABLE, HEAD + "for each a in [trading] {\n  protocol Q\n}\n", 7, 3),
+    (C.BAD_STEP, HEAD + "param p = 5 in [1, 9] safer lower\nrole r = 1 of [alice]\n"
+     "allow r to set p by at most 0 per 1d\n", 8, 29),
+    (C.BAD_STEP, HEAD + "param p = 5 in [1, 9] safer lower\nrole r = 1 of [alice]\n"
+     "allow r to set p by at most 0% per 1d\n", 8, 29),
+    (C.SIGNED_RELATIVE_STEP, HEAD + "param p = 5 in [-1, 9] safer lower\n"
+     "role r = 1 of [alice]\nallow r to set p by at most 10% per 1d\n", 8, 29),
 ]
 
 
