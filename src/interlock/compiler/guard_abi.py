@@ -237,6 +237,8 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("InvalidValue", "uint16 power, int256 value"),
     _error("PowerConditionFalse", "uint16 power"),
     _error("PowerCooldown", "uint16 power, uint8 target, uint64 readyAt"),
+    _error("SetStepTooSoon", "uint16 power, uint8 param, uint64 readyAt"),
+    _error("SetStepTooLarge", "uint16 power, uint8 param, int256 base, int256 value"),
 )
 
 _BY_NAME = {f.name: f for f in (*GUARD_FUNCTIONS, *FEED_FUNCTIONS, *TOKEN_FUNCTIONS)}
