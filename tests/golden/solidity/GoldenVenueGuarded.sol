@@ -69,7 +69,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
     /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
     /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
-    bytes32 private constant RULES_HASH = 0xdfe0c815bee21ba4dce859b209b534c3cac2cc829db601e398e1e709c271acda;
+    bytes32 private constant RULES_HASH = 0x13fd393bf7247ae2a675e147ff34691de8cc40d965b9cf6463cb1eee7b30887e;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
@@ -1090,14 +1090,14 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @dev keccak256 of a power's canonical text: a signature names the power, not only its id.
     function _powerHash(uint16 power) private pure returns (bytes32) {
-        if (power == 0) return 0xf2cdb5989dc56adfb11c89ae807ec32c40bc3e36cf6d24666919601378d78f2b;
-        if (power == 1) return 0x2adf93a7f30e53d2c0783bb84e8927f89bfb96f09dbe5693bfb654cfb26d55f7;
-        if (power == 2) return 0xd4d11b192c9e96847ff0958f9612c026c6fdfc24389da7e406edbb5515e01aa6;
-        if (power == 3) return 0x58c39cd072ee417ef21195304fd69722d92f83fc3bf15ac693207ed10b3c76df;
-        if (power == 4) return 0x34e66ee7854b5ad18d54b9349e5bec84dbfd758f4b1ca325845e95d26043b066;
-        if (power == 5) return 0x52970aa7da5c9ec562a6e857a915e6fa0ee7eebd286211e122126c87c60366b1;
-        if (power == 6) return 0x20c6bd83436571566deeb5f357d97da94932be2055ec4729c845a7c350bbd04f;
-        if (power == 7) return 0xa95345c94b6aa214c122f93f7c1e22ecb1c1d1803ecb6cfb0448c7e43ded817f;
+        if (power == 0) return 0xf2a3ef117a26cb3ba759ee3d1a41901579eeb07fbc794563330342413003a071;
+        if (power == 1) return 0xa31e1e97071363231c8a10c7214b821132c3cde659ecff9d1b9f4328f43e586f;
+        if (power == 2) return 0x644d444de9f57d717589ddc5aa21a5072d2a36b347f71fd95ac560bbd8e63998;
+        if (power == 3) return 0x594d1e0e09a278554a10e2022ea902186a0bb5a40b4cfdba9ac266dd679e7d11;
+        if (power == 4) return 0x3b487be8971fe7aa91c555ef1de5f25b1e8d8f58f1c26b188345afa950a406e9;
+        if (power == 5) return 0x24e14ef7c734140624b08eceed6ce6390e97d3021e5a793b949d2bfca1ca2a3a;
+        if (power == 6) return 0xe45ed3e4ae732ba4aea8574d78b55f68ee738263850d22e3ffe49f96ddcee88b;
+        if (power == 7) return 0xc8888da40df7ab1919d77a26302f687117288140026d713c9aad3fb31b1042dd;
         power;
         return bytes32(0);
     }

@@ -88,6 +88,8 @@ interface IGoldenVenueGuard is IERC5267 {
     error InvalidValue(uint16 power, int256 value);
     error PowerConditionFalse(uint16 power);
     error PowerCooldown(uint16 power, uint8 target, uint64 readyAt);
+    error SetStepTooSoon(uint16 power, uint8 param, uint64 readyAt);
+    error SetStepTooLarge(uint16 power, uint8 param, int256 base, int256 value);
 
     function isActive(uint8 scope) external view returns (bool);
     function requireActive(uint8 scope) external view;
