@@ -3,7 +3,8 @@
 The rule file `data/differential.guard` exercises pauses with `max`/`gap`, `extend`, `unpause`
 with a `when`, suspend/resume, `set` with overrides in both safer directions, breaker and power
 cooldowns, step bounds on `set` (relative, and absolute on the timelocked role), a timelocked
-role, on-chain breakers (a feed, staleness, flows against TVL) and an agent-only breaker. Each hypothesis example applies the same sequence to
+role, on-chain breakers (a feed, staleness, flows against TVL) and an agent-only breaker. Each
+hypothesis example applies the same sequence to
 `interlock.semantics.step` and, as transactions, to the guard on Anvil (`testkit.chain_driver`)
 and asserts after every transaction that both accepted or both refused it and that the whole
 observable state (every scope, feed, param and breaker mark) is equal.
