@@ -103,6 +103,7 @@ def _features(program: ir.Program) -> set[str]:
     tags |= {"onchain_breaker" for b in program.breakers if b.onchain}
     tags |= {"for_each" for b in program.breakers if b.span.via is not None}
     tags |= {"param_unit" for p in program.params if p.unit is not None}
+    tags |= {"power:set_step" for w in program.powers if w.step is not None}
     return tags
 
 
@@ -132,6 +133,7 @@ EXPECTED = {
         "for_each", "param_unit", "entity_groups", "timelock", "atom:outflow", "atom:inflow",
         "atom:staleness", "effect:pause", "effect:set", "effect:suspend", "power:set",
         "power:cancel", "prop:paused_at_most", "prop:always", "onchain_breaker",
+        "power:set_step",
     },
 }
 
