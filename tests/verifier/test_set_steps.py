@@ -11,6 +11,8 @@ on the reference semantics by the engine (`violated` is reported only for a repl
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 
 from interlock.dsl.frontend import compile_text
@@ -82,7 +84,7 @@ def test_doubling_needs_one_period_per_use(limit: int, uses: int) -> None:
     assert r.status == "violated"
     times = [t for t, _ in _uses(r)]
     assert len(times) == uses
-    assert all(b - a >= 3 * D for a, b in zip(times, times[1:], strict=False))
+    assert all(b - a >= 3 * D for a, b in pairwise(times))
 
 
 def test_an_absolute_step_adds_up_per_period() -> None:
