@@ -82,3 +82,23 @@ def test_a_timelocked_proposal_is_only_warned_about(
             "1101000000 moves `supply_cap` from its base 1000000000") in err
     assert "a timelocked operation is checked when it executes" in err
     assert Path("op.json").exists()
+
+
+def test_a_queued_set_meets_the_base_of_its_execution(
+        env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    """The council queues +100 USDC (within its step then); the steward halves the cap
+    meanwhile, so at the eta `op submit` refuses it with the guard's sentence."""
+    assert _propose(env, CAP0 + 100 * 10**6, "--role", "council", "--deadline", "3d") == 0
+    council = sign_copy(env, Path("op.json"), "bob", "council.json")
+    assert env.op("submit", str(council), "--rpc", env.rpc) == 0
+    queued_at = env.now()
+    assert _propose(env, CAP0 // 2, "--role", "steward") == 0
+    steward = sign_copy(env, Path("op.json"), "alice", "steward.json")
+    assert env.op("submit", str(steward), "--rpc", env.rpc) == 0
+    env.mine_at(queued_at + 86_400)
+    capsys.readouterr()
+    assert env.op("submit", str(council), "--rpc", env.rpc) == 1
+    err = capsys.readouterr().err
+    assert ("may not move `supply_cap` from 500000000 to 1100000000: more than its step "
+            "bound [SetStepTooLarge]") in err
+    assert env.guard_fn("paramBase", 0) == CAP0 // 2
