@@ -105,6 +105,7 @@ def _features(program: ir.Program) -> set[str]:
     tags |= {"for_each" for b in program.breakers if b.span.via is not None}
     tags |= {"param_unit" for p in program.params if p.unit is not None}
     tags |= {"state_read"} if program.reads else set()
+    tags |= {"power:set_step" for w in program.powers if w.step is not None}
     return tags
 
 
@@ -135,6 +136,7 @@ EXPECTED = {
         "atom:staleness", "effect:pause", "effect:set", "effect:suspend", "power:set",
         "power:cancel", "prop:paused_at_most", "prop:always", "onchain_breaker",
         "state_read", "atom:read", "offchain_breaker",
+        "power:set_step",
     },
 }
 

@@ -2,8 +2,9 @@
 
 The rule file `data/differential.guard` exercises pauses with `max`/`gap`, `extend`, `unpause`
 with a `when`, suspend/resume, `set` with overrides in both safer directions, breaker and power
-cooldowns, a timelocked role, on-chain breakers (a feed, staleness, flows against TVL) and an
-agent-only breaker. Each hypothesis example applies the same sequence to
+cooldowns, step bounds on `set` (relative, and absolute on the timelocked role), a timelocked
+role, on-chain breakers (a feed, staleness, flows against TVL) and an agent-only breaker. Each
+hypothesis example applies the same sequence to
 `interlock.semantics.step` and, as transactions, to the guard on Anvil (`testkit.chain_driver`)
 and asserts after every transaction that both accepted or both refused it and that the whole
 observable state (every scope, feed, param and breaker mark) is equal.
@@ -118,7 +119,8 @@ def _values(w: Power) -> st.SearchStrategy[int | None]:
         return st.one_of(st.sampled_from([0, 1, 600, 3600, top, top + 1]),
                          st.integers(1, top), st.integers(1, 2 * top))
     if w.kind == "set":
-        return st.one_of(st.sampled_from([1, 2, 5, 30, 31, 100, 150, 300, 301]),
+        return st.one_of(st.sampled_from([1, 2, 5, 10, 15, 30, 31, 100, 150, 190, 191, 300,
+                                          301]),
                          st.integers(-10, 400))
     return st.none()
 
@@ -215,7 +217,8 @@ def _label(s: Step) -> str:
         return f"fire {s.breaker}"
     if isinstance(s, UsePower):
         w = PROGRAM.powers[s.power]
-        return f"{w.kind} {'/'.join(w.targets)} ({w.role})"
+        stepped = " stepped" if w.step is not None else ""
+        return f"{w.kind}{stepped} {'/'.join(w.targets)} ({w.role})"
     return "advance"
 
 
@@ -230,6 +233,12 @@ def test_random_sequences_agree(env: Env, steps: list[Step]) -> None:
 
 def _use(kind: str, target: str, value: int | None, *signers: str) -> UsePower:
     w = next(w for w in PROGRAM.powers if w.kind == kind and target in w.targets)
+    return UsePower(power=w.id, targets=(target,), value=value, signers=signers)
+
+
+def _stepped(target: str, value: int, *signers: str) -> UsePower:
+    """A use of the `set` power over `target` that has a step bound."""
+    w = next(w for w in PROGRAM.powers if w.step is not None and target in w.targets)
     return UsePower(power=w.id, targets=(target,), value=value, signers=signers)
 
 
@@ -367,6 +376,19 @@ EDGES: dict[str, Edge] = {
         [True, True, True, True, True, False, True, True],
         {("blocked_until", "u1/trading"): 600, ("blocked_until", "u2/deposits"): 600,
          ("blocked_until", "u2/trading"): 1800, ("blocked_until", "u2/withdrawals"): 1800},
+    ),
+    "a relative step: exactly +50%, too soon, then too far, then -50% after its period": Edge(
+        [_stepped("max_leverage", 30, "s4"), _stepped("max_leverage", 29, "s4"),
+         Advance(seconds=H), _stepped("max_leverage", 46, "s4"),
+         _stepped("max_leverage", 15, "s4")],
+        [True, False, True, False, True],
+        {("param_base", "max_leverage"): 15, ("param_value", "max_leverage"): 15},
+    ),
+    "a timelocked step is checked against the base when it executes": Edge(
+        [Advance(seconds=2 * H), _use("set", "min_collateral", 120, "s1", "s2"),
+         _stepped("min_collateral", 190, "s1", "s2"), _stepped("min_collateral", 160, "s2", "s3")],
+        [True, True, False, True],
+        {("param_base", "min_collateral"): 160},
     ),
     "cancel takes a queued operation of the governor off the queue (no state change)": Edge(
         [UsePower(power=next(w.id for w in PROGRAM.powers if w.kind == "cancel"),

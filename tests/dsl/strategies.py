@@ -175,6 +175,8 @@ def _power(draw: st.DrawFn, ctx: Ctx) -> str:
             low, high = (f"{n} {unit}" if unit and draw(st.booleans()) else str(n)
                          for n in (a, b))
             body += f" within [{low}, {high}]"
+        if draw(st.booleans()):
+            body += draw(_step(lo, ctx.param_units.get(param)))
     else:
         body = f"cancel {draw(st.sampled_from(ctx.timelocked))}"
     text = f"allow {role} to {body}"
@@ -183,6 +185,17 @@ def _power(draw: st.DrawFn, ctx: Ctx) -> str:
     if draw(st.integers(0, 2)) == 0:
         text += f" when {draw(state_conds(ctx))}"
     return text
+
+
+@st.composite
+def _step(draw: st.DrawFn, lo: int, unit: str | None) -> str:
+    """` by at most 100% per 3d` (a param that cannot be negative) or ` by at most 5 per 1d`."""
+    if lo >= 0 and draw(st.booleans()):
+        size = draw(st.sampled_from(["100%", "50%", "2.5%", "25bps", "300%"]))
+    else:
+        n = draw(st.integers(1, 10_000))
+        size = f"{n} {unit}" if unit and draw(st.booleans()) else str(n)
+    return f" by at most {size} per {draw(durations())}"
 
 
 @st.composite

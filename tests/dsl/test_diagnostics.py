@@ -121,6 +121,12 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.HOLD_WITHOUT_FLOW, HEAD + "breaker b {\n  when outflow(USDC, 1h) > 1 USDC\n"
      "  then hold flow for 1d\n}\n", 8, 8),
     (C.NOTHING_HELD, HEAD + "role r = 1 of [alice]\nallow r to cancel holds\n", 7, 1),
+    (C.BAD_STEP, HEAD + "param p = 5 in [1, 9] safer lower\nrole r = 1 of [alice]\n"
+     "allow r to set p by at most 0 per 1d\n", 8, 29),
+    (C.BAD_STEP, HEAD + "param p = 5 in [1, 9] safer lower\nrole r = 1 of [alice]\n"
+     "allow r to set p by at most 0% per 1d\n", 8, 29),
+    (C.SIGNED_RELATIVE_STEP, HEAD + "param p = 5 in [-1, 9] safer lower\n"
+     "role r = 1 of [alice]\nallow r to set p by at most 10% per 1d\n", 8, 29),
 ]
 
 

@@ -67,17 +67,18 @@ class Env:
         return getattr(c.functions, name)(*args).call()
 
     def abi(self) -> list[dict[str, object]]:
-        return list(json.loads((self.build / "OpsVenueGuard.json").read_text())["abi"])
+        artifact = self.build / f"{self.program.protocol}Guard.json"
+        return list(json.loads(artifact.read_text())["abi"])
 
 
-@pytest.fixture(scope="module")
-def env_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    tmp = tmp_path_factory.mktemp("ops")
+def deployed_env(tmp: Path, rules_text: str) -> Iterator[Env]:
+    """`rules_text` built and deployed with `interlock deploy` on a fresh Anvil (the pool's
+    USDC funded when the rules have them)."""
     mp = pytest.MonkeyPatch()
     with Anvil(timestamp=T0) as node:
         chain = TestChain(node)
-        harness = deploy_harness(chain, check_text(RULES, "ops.guard"))
-        text = rewrite_addresses(RULES, harness.address_map)
+        harness = deploy_harness(chain, check_text(rules_text, "ops.guard"))
+        text = rewrite_addresses(rules_text, harness.address_map)
         rules = tmp / "ops.guard"
         rules.write_text(text)
         build = tmp / "build"
@@ -88,13 +89,18 @@ def env_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         built = find_protocol(build)
         records = json.loads(built.deployment_record.read_text())
         guard = records[str(chain.w3.eth.chain_id)]["address"]
-        vault = harness.vaults["pool"]
-        assert chain.call_fn(vault.functions.setGuard(guard), chain.accounts[0]).ok
-        token = harness.tokens["USDC"]
-        assert chain.call_fn(token.functions.setBalance(vault.address, 10**12),
-                             chain.accounts[0]).ok
+        for vault in harness.vaults.values():
+            assert chain.call_fn(vault.functions.setGuard(guard), chain.accounts[0]).ok
+            for token in harness.tokens.values():
+                assert chain.call_fn(token.functions.setBalance(vault.address, 10**12),
+                                     chain.accounts[0]).ok
         yield Env(node, chain, harness, built.program, build, guard, tmp)
     mp.undo()
+
+
+@pytest.fixture(scope="module")
+def env_module(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    yield from deployed_env(tmp_path_factory.mktemp("ops"), RULES)
 
 
 @pytest.fixture

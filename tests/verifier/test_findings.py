@@ -150,6 +150,17 @@ allow guardian to set lev
     assert len(only(pauses + "allow guardian to pause * for at most 3d\n", "W0802")) == 1
 
 
+def test_a_step_bound_is_no_timelock_bypass_unless_as_loose() -> None:
+    """Aave-style stewards: a stepped immediate `set` cannot do all the unbounded timelocked
+    one can; a step at least as loose as the timelocked power's own still bypasses it."""
+    steward = "allow guardian to set lev by at most 100% per 3d\n"
+    assert only("allow governor to set lev\n" + steward, "W0802") == []
+    timelocked = "allow governor to set lev by at most 50% per 3d\n"
+    assert len(only(timelocked + steward, "W0802")) == 1
+    assert only(timelocked + "allow guardian to set lev by at most 100% per 1w\n", "W0802") == []
+    assert only(timelocked + "allow guardian to set lev by at most 5 per 1d\n", "W0802") == []
+
+
 def no_unpause_header() -> str:
     return HEADER.replace("allow guardian to unpause *\n", "")
 

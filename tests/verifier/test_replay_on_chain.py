@@ -5,7 +5,8 @@ Rule files: the examples, `examples/broken/`, `data/violated/` (one or more viol
 of every kind: `always`, `paused at most`, `then open`, `never locked forever` (a lasso,
 unrolled three times), `no unilateral signer`/`entity`, `every power needs N`, `blocked at
 most`: the victim's `blockedUntil`) and the
-differential tests' rule file (timelocks, `extend`, `max`/`gap`, overrides, `block sender`).
+differential tests' rule file (timelocks, `extend`, `max`/`gap`, overrides, `block sender`,
+step bounds).
 
 The example files name fixed mainnet-like addresses; `testkit.deploy.deploy_rules` deploys
 stand-ins (token, vault, feeds) on Anvil, creates keys for the signers and **rewrites the rule

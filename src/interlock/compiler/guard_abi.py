@@ -250,6 +250,8 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("NotHeld", "uint256 holdId"),
     _error("NotHoldVault", "uint256 holdId, address caller"),
     _error("HoldNotReleased", "uint256 holdId, uint64 releaseAt"),
+    _error("SetStepTooSoon", "uint16 power, uint8 param, uint64 readyAt"),
+    _error("SetStepTooLarge", "uint16 power, uint8 param, int256 base, int256 value"),
 )
 
 _BY_NAME = {f.name: f for f in (*GUARD_FUNCTIONS, *FEED_FUNCTIONS, *TOKEN_FUNCTIONS)}

@@ -6,7 +6,10 @@ and lists for the templates, ordered by declaration ids.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from interlock.compiler.solidity_exprs import ExprCompiler, role_expr, role_text
+from interlock.ir.metric_arith import WAD
 from interlock.ir.nodes import (
     AlertEffect,
     BlockEffect,
@@ -113,6 +116,19 @@ def roles_view(p: Program) -> list[dict[str, object]]:
     ]
 
 
+def step_lines(w: Power, param: int, lo: int, hi: int) -> list[str]:
+    """A stepped `set`: its cooldown, then its step (`_checkStep`, docs/guard.md "Step
+    bounds"), then the plain set, whose use mark (cooldown 0) records this use."""
+    assert w.step is not None
+    ratio = Fraction(w.step.amount, WAD) if w.step.relative else Fraction(w.step.amount)
+    lines = [f"_checkUse(op.power, {param}, true, {w.cooldown})"] if w.cooldown else []
+    lines.append(f"_checkStep(op.power, {param}, _clampSet(op.value, {lo}, {hi}), "
+                 f"{w.step.period}, {_bool(w.step.relative)}, {ratio.numerator}, "
+                 f"{ratio.denominator})")
+    lines.append(f"_powerSet(op, {param}, {lo}, {hi}, true, 0)")
+    return [f"{line};" for line in lines]
+
+
 def power_view(p: Program, w: Power, ex: ExprCompiler) -> dict[str, object]:
     role_ids = {r.name: i for i, r in enumerate(p.roles)}
     has_cd, cd = _bool(w.cooldown is not None), w.cooldown or 0
@@ -142,7 +158,10 @@ def power_view(p: Program, w: Power, ex: ExprCompiler) -> dict[str, object]:
         param = p.param(w.targets[0])
         lo, hi = w.within if w.within is not None else (param.min, param.max)
         lo, hi = max(lo, param.min), min(hi, param.max)
-        lines.append(f"_powerSet(op, {param.index}, {lo}, {hi}, {has_cd}, {cd});")
+        if w.step is not None:
+            lines += step_lines(w, param.index, lo, hi)
+        else:
+            lines.append(f"_powerSet(op, {param.index}, {lo}, {hi}, {has_cd}, {cd});")
     elif w.kind == "cancel_holds":
         lines.append(f"_powerCancelHold(op, {has_cd}, {cd});")
     else:

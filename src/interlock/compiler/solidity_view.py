@@ -94,6 +94,7 @@ class GuardView:
     guard_events: list[str]
     guard_errors: list[str]
     series: tuple[Series, ...] = field(default=())
+    set_steps: bool = False  # a `set` power has a step bound: emit `_checkStep`
 
 
 def _declaration(f: Function) -> str:
@@ -217,6 +218,7 @@ def build_view(program: Program, version: str) -> GuardView:
         queue_grace=QUEUE_GRACE,
         unblock=any(w.kind == "unblock" for w in program.powers),
         cancel_holds=any(w.kind == "cancel_holds" for w in program.powers),
+        set_steps=any(w.step is not None for w in program.powers),
         apply_mutability="" if program.powers else " pure",
         storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),

@@ -226,12 +226,22 @@ class Effect(Node):
 
 
 @dataclass(frozen=True, kw_only=True)
+class SetStepAst(Node):
+    """`by at most 100% per 3d` (`amount` a Percent) or `by at most 5 USDC per 1d`."""
+
+    amount: Number | Percent
+    unit: Name | None
+    period: Duration
+
+
+@dataclass(frozen=True, kw_only=True)
 class PowerAst(Node):
     kind: str  # pause unpause suspend resume set extend cancel unblock cancel_holds
     targets: Targets  # for set and cancel: the one param or role; none for cancel_holds
     duration: Duration | None = None
     within: tuple[Number, Number] | None = None
     within_units: tuple[Name | None, Name | None] = (None, None)  # `within [1 USDC, 9 USDC]`
+    step: SetStepAst | None = None  # `by at most 100% per 3d`
 
 
 @dataclass(frozen=True, kw_only=True)

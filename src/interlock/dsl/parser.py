@@ -202,6 +202,16 @@ class _ToAst(Transformer[Token, Any]):
         """(low, high, low's unit, high's unit), or None when there is no `within`."""
         return (c[0], c[2], c[1], c[3]) if c and c[0] is not None else None
 
+    def step_opt(self, meta: Meta, c: list[Any]) -> ast.SetStepAst | None:
+        if not c or c[0] is None:
+            return None
+        amount, unit = c[0]
+        return ast.SetStepAst(amount=amount, unit=unit, period=c[1], span=self._s(meta))
+
+    def step_amount(self, meta: Meta, c: list[Any]) -> tuple[Any, ast.Name | None]:
+        """(the percent or number, the unit written after a number)."""
+        return (c[0], c[1] if len(c) > 1 else None)
+
     def per_sender(self, meta: Meta, c: list[Any]) -> bool:
         return not meta.empty
 
@@ -353,7 +363,7 @@ class _ToAst(Transformer[Token, Any]):
         return ast.PowerAst(kind="set", targets=self._one(meta, c[0]),
                             within=within[:2] if within else None,
                             within_units=within[2:] if within else (None, None),
-                            span=self._s(meta))
+                            step=c[2], span=self._s(meta))
 
     def pow_extend(self, meta: Meta, c: list[Any]) -> ast.PowerAst:
         return ast.PowerAst(kind="extend", targets=c[0], duration=c[1], span=self._s(meta))

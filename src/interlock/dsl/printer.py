@@ -86,10 +86,22 @@ def power(p: ast.PowerAst) -> str:
     if p.kind == "extend":
         assert p.duration is not None
         return f"{head} by at most {p.duration.raw}"
-    if p.kind == "set" and p.within is not None:
-        low, high = (amount(n, u) for n, u in zip(p.within, p.within_units, strict=True))
-        return f"{head} within [{low}, {high}]"
+    if p.kind == "set":
+        return head + set_bounds(p)
     return head
+
+
+def set_bounds(p: ast.PowerAst) -> str:
+    """` within [0, 9] by at most 100% per 3d`: a `set` power's bounds as written."""
+    text = ""
+    if p.within is not None:
+        low, high = (amount(n, u) for n, u in zip(p.within, p.within_units, strict=True))
+        text += f" within [{low}, {high}]"
+    if p.step is not None:
+        a = p.step.amount
+        size = a.raw if isinstance(a, ast.Percent) else amount(a, p.step.unit)
+        text += f" by at most {size} per {p.step.period.raw}"
+    return text
 
 
 def amount(num: ast.Number, unit: ast.Name | None) -> str:

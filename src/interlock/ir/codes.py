@@ -75,6 +75,8 @@ EMPTY_REASON = "E0511"
 GROUP_CYCLE = "E0512"
 NOT_REPEATABLE = "E0513"
 HOLD_WITHOUT_FLOW = "E0514"  # `hold flow` in a breaker whose condition does not read `flow(..)`
+BAD_STEP = "E0515"
+SIGNED_RELATIVE_STEP = "E0516"
 
 # built-in findings (warnings, errors under `--strict`; `interlock.verifier.findings`): the codes
 # an `accept CODE` declaration may name, with their titles
@@ -165,6 +167,8 @@ TITLES: dict[str, str] = {
     GROUP_CYCLE: "groups that contain themselves",
     NOT_REPEATABLE: "a `protocol` line inside a `for each`",
     HOLD_WITHOUT_FLOW: "`hold flow` in a breaker that does not read `flow(..)`",
+    BAD_STEP: "a `set` step bound that is zero, too fine or too large",
+    SIGNED_RELATIVE_STEP: "a relative step bound on a param that may be negative",
 }
 
 # --- `interlock diff`: kinds of change that weaken the guard (docs/diff.md) -----------------

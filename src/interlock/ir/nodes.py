@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 IR_VERSION = "3"  # 2: `Param.unit`, `Span.via`
 # 3: flow() metric and hold effect (`Atom.kind` "flow", `HoldEffect`, power kind "cancel_holds")
 # 3: custom state reads (`Program.reads`, `StateRead`, atom kind `read`)
+# 3: relative set bounds (`Power.step`: `set P by at most X% per D` / `by at most N per D`)
 
 
 class Node(BaseModel):
@@ -390,6 +391,18 @@ PowerKind = Literal[
 ]
 
 
+class SetStep(Node):
+    """`by at most 100% per 3d` / `by at most 50_000_000 USDC per 1d` on a `set` power
+    (docs/language.md, "Step bounds"): a use that moves the base from `b` to `v` (after the
+    `within` clamp) is allowed iff `WAD * |v - b| <= amount * b` (relative; the param's range is
+    non-negative) or `|v - b| <= amount` (absolute), and `period` seconds have passed since this
+    power's previous use on the param (the first use is free). Both directions are bounded."""
+
+    relative: bool  # True: `amount` is a WAD ratio of the base (10**18 = 100%)
+    amount: int  # a WAD ratio, or base units of the param (> 0)
+    period: int  # seconds (> 0)
+
+
 class Power(Node):
     id: int  # declaration order among powers, from 0
     role: str
@@ -404,6 +417,7 @@ class Power(Node):
     when: Cond | None  # state predicates and params only
     delay: int  # the role's timelock (0: immediate)
     span: Span
+    step: SetStep | None = None  # for `set`: `by at most ... per D`
 
 
 # --- properties ------------------------------------------------------------------------------

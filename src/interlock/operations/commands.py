@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interlock.compiler import eip712
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import Power, Program
 from interlock.operations import opfile, signing
 from interlock.operations.chain import (
     ChainError,
@@ -32,6 +32,7 @@ from interlock.operations.chain import (
 )
 from interlock.operations.describe import UnknownPower, fmt_time, power_of
 from interlock.operations.opstatus import op_status, render
+from interlock.operations.steps import live_step_refusal
 from interlock.operations.words import WordsError, parse_duration, resolve
 from interlock.runtime.deploy import BuildDirError, BuiltProtocol, find_protocol, recorded_guard
 from interlock.runtime.keys import KeyLoadError, load_key
@@ -87,11 +88,25 @@ def propose(t: Target, words: Sequence[str], io: Io, *, role: str | None, deadli
         built, program = _built(t)
         r = resolve(program, words, role)
         cid, address, now, live = _where(built, t.rpc, guard, chain_id)
+        if live is not None:
+            _check_step(live, r.power, r.value, io)
         n = nonce if nonce is not None else _fresh_nonce(live, program, r.power.id)
         values = {"power": r.power.id, "targets": r.targets, "value": r.value, "nonce": n,
                   "deadline": now + parse_duration(deadline)}
         return _write_new(program, cid, address, values, out_path, io)
     return guarded(run, io)
+
+
+def _check_step(live: Guard, power: Power, value: int, io: Io) -> None:
+    """Refuse a `set` the step bound refuses now; for a timelocked role only warn (the guard
+    checks it against the base when the queued operation executes)."""
+    why = live_step_refusal(live, power, value)
+    if why is None:
+        return
+    if power.delay == 0:
+        raise Refused(why)
+    io.err(f"warning: the guard would refuse this now: {why}; a timelocked operation is "
+           "checked when it executes")
 
 
 def _write_new(program: Program, cid: int, address: str, values: dict[str, int],

@@ -46,6 +46,11 @@ def _target(p: Program, power_id: int, index: int) -> str:
     return f"`{names[0]}`" if names else f"target {index}"
 
 
+def _param(p: Program, index: int) -> str:
+    names = [x.name for x in p.params if x.index == index]
+    return f"`{names[0]}`" if names else f"param {index}"
+
+
 def _hash(value: bytes) -> str:
     return "0x" + value.hex()
 
@@ -81,6 +86,12 @@ SENTENCES: dict[str, Sentence] = {
     "PowerCooldown": lambda p, a: (
         f"{_power(p, a[0])} is in its cooldown for {_target(p, a[0], a[1])} until "
         f"{fmt_time(a[2])}"),
+    "SetStepTooSoon": lambda p, a: (
+        f"{_power(p, a[0])} set {_param(p, a[1])} less than its step's period ago: it may set "
+        f"it again from {fmt_time(a[2])}"),
+    "SetStepTooLarge": lambda p, a: (
+        f"{_power(p, a[0])} may not move {_param(p, a[1])} from {a[2]} to {a[3]}: more than "
+        "its step bound"),
     "WrongRole": lambda p, a: (
         f"operation {_hash(a[0])} is queued for another role than this `cancel` power's"),
     "ReentrancyGuardReentrantCall": lambda p, a: "the guard was re-entered",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import Power, Program
 from interlock.plan.automated import Response
 from interlock.plan.bounds import Proof
 from interlock.plan.facts import INCIDENT_CLASSES
-from interlock.verifier.describe import fmt_duration
+from interlock.verifier.describe import fmt_duration, fmt_step
 
 
 def _static(program: Program, rs: tuple[Response, ...], proved: tuple[Proof, ...]) -> list[str]:
@@ -32,8 +32,21 @@ def _static(program: Program, rs: tuple[Response, ...], proved: tuple[Proof, ...
         if s.gap:
             out.append(f"`{s.name}`: a new pause within {fmt_duration(s.gap)} of the last one "
                        "ending is refused (its `gap`), so a drain can resume then")
+    out += [_step_limit(program, w) for w in program.powers if w.step is not None]
     out.append("funds that leave by a path that never reports a flow to the guard are not seen")
     return out
+
+
+def _step_limit(program: Program, w: Power) -> str:
+    """What a step bound does not bound: moves add up (or compound) over many periods."""
+    assert w.step is not None
+    t = w.targets[0]
+    param = program.param(t)
+    lo, hi = w.within or (param.min, param.max)
+    grows = ("the moves compound over periods, and from 0 it cannot move"
+             if w.step.relative else "the moves add up over periods")
+    return (f"`{w.role}` may move `{t}` {fmt_step(w.step)} either way, checked when the "
+            f"operation executes; {grows}, within [{max(lo, param.min)}, {min(hi, param.max)}]")
 
 
 def _from_backtest(data: dict[str, Any]) -> list[str]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from interlock.ir.inputs import feeds_read, reads_inputs
+from interlock.ir.metric_arith import WAD
 from interlock.ir.nodes import AlertEffect, Breaker, HoldEffect, Power, Program
 from interlock.ir.trip import trip_precondition
 from interlock.semantics.cond import Compiled, MetricFn, compile_cond_g, cond_g
@@ -224,6 +225,34 @@ def power_guards(
         guards.append(("duration must be positive", value > 0))
         if w.max_duration is not None:
             guards.append(("duration above the maximum", value <= w.max_duration))
+    if w.step is not None:
+        guards += step_guards(o, program, st, w, value)
+    return guards
+
+
+def set_value(o: Ops, program: Program, w: Power, value: Val) -> Val:
+    """The base a `set` power stores for `value`: clamped to `within` and the param's range."""
+    param = program.param(w.targets[0])
+    lo, hi = w.within if w.within is not None else (param.min, param.max)
+    lo, hi = max(lo, param.min), min(hi, param.max)
+    return o.max_(lo, o.min_(value, hi))
+
+
+def step_guards(o: Ops, program: Program, st: State, w: Power, value: Val) -> Guards:
+    """A `set` power's step bound (docs/semantics.md, "Step bounds"): the stored value moves
+    the base by at most the bound, either way, and `period` has passed since this power's
+    previous use on the param. Linear: the relative bound's ratio is a constant."""
+    assert w.step is not None
+    t = w.targets[0]
+    guards: Guards = []
+    if (w.id, t) in st.used_until:
+        ok = cooldown_ok(o, st.used_until[(w.id, t)], st.now, w.step.period)
+        guards.append((f"step period on `{t}`", ok))
+    if t in st.base:
+        base, new = st.base[t], set_value(o, program, w, value)
+        scale, limit = (WAD, w.step.amount * base) if w.step.relative else (1, w.step.amount)
+        guards.append((f"step bound on `{t}`",
+                       o.and_(scale * (new - base) <= limit, scale * (base - new) <= limit)))
     return guards
 
 
@@ -264,9 +293,6 @@ def _apply_power(
     elif w.kind == "resume":
         resume_feed(o, d, t, en)
     elif w.kind == "set" and t in d.base:
-        param = program.param(t)
-        lo, hi = w.within if w.within is not None else (param.min, param.max)
-        lo, hi = max(lo, param.min), min(hi, param.max)
-        d.base[t] = o.ite(en, o.max_(lo, o.min_(value, hi)), d.base[t])
+        d.base[t] = o.ite(en, set_value(o, program, w, value), d.base[t])
     # `cancel` removes queued operations only; the verifier's model has none to remove
     return en

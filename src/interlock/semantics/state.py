@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from interlock.ir.nodes import Program
+from interlock.ir.nodes import Power, Program
 
 Key = tuple[str, str]  # (param, breaker) for overrides; (sender, scope or "*") for blocks
 PowerKey = tuple[int, str]  # (power id, target) for power cooldowns
@@ -43,7 +43,13 @@ def _none(program: Program) -> dict[Any, int]:
 
 
 def cooldown_powers(program: Program) -> list[PowerKey]:
-    return [(w.id, t) for w in program.powers if w.cooldown is not None for t in w.targets]
+    """The (power, target) pairs whose last use a rule reads: a cooldown's or a step bound's."""
+    return [(w.id, t) for w in program.powers if has_use_mark(w) for t in w.targets]
+
+
+def has_use_mark(w: Power) -> bool:
+    """Whether the state keeps `used_until` for `w` (its `cooldown` or its step's `per D`)."""
+    return w.cooldown is not None or w.step is not None
 
 
 def override_keys(program: Program) -> list[Key]:
@@ -67,7 +73,7 @@ class State:
     - `paused_until`, `paused_since` per scope; `suspended_until` per feed; `base` per param;
     - `override_until[(param, breaker)]`: end of breaker's override of param (value: the
       breaker's `set` effect, see `override_value`); `fired_until` per breaker;
-    - `used_until[(power id, target)]` for powers with a cooldown;
+    - `used_until[(power id, target)]` for powers with a cooldown or a step bound;
     - `prev_end[scope]`: history, the end of the pause before the current one (0: none); it is
       what `then open G` is checked against and no rule reads it;
     - `blocked_until[(sender, scope or "*")]` for `block sender` effects, keyed by the senders

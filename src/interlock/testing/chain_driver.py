@@ -331,6 +331,10 @@ class ChainDriver:
                 mask |= 1 << self.program.feed(t).index
         return mask
 
+    def sign(self, s: UsePower) -> SignedOp:
+        """`s` as the signed operation `apply` would execute (a fresh nonce)."""
+        return self._sign(s)
+
     def _sign(self, s: UsePower, value: int | None = None) -> SignedOp:
         value = value if value is not None else (s.value or 0)
         if s.sender is not None:  # an `unblock`: the sender's address travels in the value

@@ -6,7 +6,8 @@ same words so a counterexample reads the same everywhere.
 
 from __future__ import annotations
 
-from interlock.ir.nodes import Power, Program
+from interlock.ir.metric_arith import WAD
+from interlock.ir.nodes import Power, Program, SetStep
 
 _UNITS: tuple[tuple[str, int], ...] = (("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60))
 
@@ -54,12 +55,25 @@ def describe_power(program: Program, power: Power) -> str:
         text = f"{power.kind} {targets} for at most {fmt_duration(power.max_duration)}"
     elif power.kind == "extend" and power.max_duration is not None:
         text = f"extend {targets} by at most {fmt_duration(power.max_duration)}"
-    elif power.kind == "set" and power.within is not None:
-        lo, hi = power.within
-        text = f"set {targets} within [{lo}, {hi}]"
+    elif power.kind == "set":
+        text = f"set {targets}"
+        if power.within is not None:
+            text += f" within [{power.within[0]}, {power.within[1]}]"
+        if power.step is not None:
+            text += " " + fmt_step(power.step)
     else:
         text = f"{power.kind} {targets}"
     return text
+
+
+def fmt_step(step: SetStep) -> str:
+    """`by at most 100% per 3d`, or `by at most 5000000 per 1d` (base units, as `within`)."""
+    if step.relative:  # exact: a WAD ratio is a whole number of 10^-16 %
+        whole, frac = divmod(step.amount, WAD // 100)
+        size = f"{whole}.{frac:016d}".rstrip("0").rstrip(".") + "%"
+    else:
+        size = str(step.amount)
+    return f"by at most {size} per {fmt_duration(step.period)}"
 
 
 def power_source(program: Program, power: Power) -> str:

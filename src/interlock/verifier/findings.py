@@ -29,7 +29,7 @@ import z3
 from interlock.ir import codes as C
 from interlock.ir.conditions import compares, expanded_atoms, score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
-from interlock.ir.nodes import Atom, Compare, Cond, Power, Program, Span
+from interlock.ir.nodes import Atom, Compare, Cond, Power, Program, SetStep, Span
 from interlock.verifier.condsmt import CondEncoder
 from interlock.verifier.describe import describe_power, fmt_duration
 
@@ -121,15 +121,25 @@ def _covers(program: Program, fast: Power, slow: Power) -> bool:
         param = program.param(fast.targets[0])
         f_lo, f_hi = fast.within or (param.min, param.max)
         s_lo, s_hi = slow.within or (param.min, param.max)
-        return f_lo <= s_lo and s_hi <= f_hi
+        return f_lo <= s_lo and s_hi <= f_hi and _step_covers(fast.step, slow.step)
     return True
+
+
+def _step_covers(fast: SetStep | None, slow: SetStep | None) -> bool:
+    """A step bound allows every move the other allows: none, or the same kind, at least as
+    large and at least as often (a stepped `set` does not bypass an unbounded timelocked one)."""
+    if fast is None:
+        return True
+    return slow is not None and fast.relative == slow.relative and \
+        fast.amount >= slow.amount and fast.period <= slow.period
 
 
 @finding("W0802", "power bypasses a timelock")
 def timelock_bypass(program: Program) -> Iterator[Diagnostic]:
     """Two powers of the same kind over a common target, where the one with the shorter (or no)
     timelock can do everything the timelocked one can there: a longer or equal duration bound,
-    a wider or equal `within` range, or any `unpause`/`resume`/`cancel`. Its `when` and
+    a wider or equal `within` range and a step bound at least as loose (or none), or any
+    `unpause`/`resume`/`cancel`. Its `when` and
     cooldown are not compared, so the timelock delays nothing on that target."""
     for slow in program.powers:
         if slow.delay == 0:

@@ -23,7 +23,7 @@ from interlock.ir.nodes import Atom, Breaker, Cond, Power, Program
 from interlock.semantics import role_satisfied
 from interlock.semantics.ops import BoolVal, Ops
 from interlock.semantics.rules import Guards, advance, fire, use_power
-from interlock.semantics.state import MAPS, State, initial_state, override_keys
+from interlock.semantics.state import MAPS, State, has_use_mark, initial_state, override_keys
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
 from interlock.verifier.z3ops import Z3
 
@@ -183,7 +183,7 @@ class Model:
         out += [
             ("used_until", (w.id, t))
             for w in sl.powers
-            if w.cooldown is not None
+            if has_use_mark(w)
             for t in w.targets
             if t in inside
         ]
@@ -224,7 +224,8 @@ class Model:
         for b in self.slice.breakers:
             consts += [b.cooldown or 0, *(e.duration for e in b.effects if e.kind != "alert")]
         for w in self.slice.powers:
-            consts += [w.cooldown or 0, w.max_duration or 0, w.delay]
+            consts += [w.cooldown or 0, w.max_duration or 0, w.delay,
+                       w.step.period if w.step else 0]
         consts += [s.max_pause or 0 for s in p.scopes] + [s.gap or 0 for s in p.scopes]
         return max(consts) + 1
 

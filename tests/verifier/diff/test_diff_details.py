@@ -92,3 +92,18 @@ def test_an_alert_rewritten_is_neutral_and_one_removed_weakens() -> None:
     reworded = edit(('alert "drain"', 'alert "outflow"'), text=alerting)
     assert one(diff(reworded, alerting), "effect").verdict == "neutral"
     assert one(diff(BASE, alerting), "effect").verdict == "weakens"
+
+
+def test_a_step_bound_added_loosened_or_changed_in_kind() -> None:
+    stepped = edit(("set max_leverage", "set max_leverage by at most 50% per 1d"))
+    c = one(diff(stepped), "step")
+    assert (c.before, c.after, c.verdict) == ("none", "by at most 50% per 1d", "strengthens")
+    assert one(diff(BASE, stepped), "step").verdict == "weakens"
+    larger = edit(("50% per 1d", "100% per 1d"), text=stepped)
+    assert one(diff(larger, stepped), "step").verdict == "weakens"
+    slower = edit(("50% per 1d", "50% per 2d"), text=stepped)
+    assert one(diff(slower, stepped), "step").verdict == "strengthens"
+    both = edit(("50% per 1d", "100% per 2d"), text=stepped)
+    assert one(diff(both, stepped), "step").verdict == "incomparable"
+    absolute = edit(("50% per 1d", "5 per 1d"), text=stepped)
+    assert one(diff(absolute, stepped), "step").verdict == "incomparable"

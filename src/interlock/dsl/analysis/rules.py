@@ -7,6 +7,7 @@ from interlock.dsl.analysis.common import Sink, Symbols, integer, seconds
 from interlock.dsl.analysis.conditions import CondBuilder, Context, Usage
 from interlock.dsl.analysis.decls import options
 from interlock.dsl.analysis.params import Units, condition_unit
+from interlock.dsl.analysis.steps import set_step
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
 from interlock.ir.conditions import atoms as cond_atoms
@@ -187,7 +188,9 @@ class RuleBuilder:
             if when is None:
                 return None
         within = self._within(pw, targets)
-        if role_sym is None or targets is None or (pw.within and within is None):
+        step = self._step(pw, targets)
+        if role_sym is None or targets is None or (pw.within and within is None) or \
+                (pw.step and step is None):
             return None
         if pw.kind == "cancel" and self.roles.get(targets[0]) and \
                 self.roles[targets[0]].delay == 0:
@@ -198,7 +201,7 @@ class RuleBuilder:
         role = self.roles.get(d.role.text)
         return ir.Power(id=index, role=d.role.text, kind=pw.kind,
                         targets=targets, max_duration=max_d, within=within, cooldown=cooldown,
-                        when=when, delay=role.delay if role else 0, span=d.span)
+                        when=when, delay=role.delay if role else 0, step=step, span=d.span)
 
     def _within(self, pw: ast.PowerAst,
                 targets: tuple[str, ...] | None) -> tuple[int, int] | None:
@@ -219,6 +222,10 @@ class RuleBuilder:
             return None
         return (lo2, hi2)
 
+    def _step(self, pw: ast.PowerAst, targets: tuple[str, ...] | None) -> ir.SetStep | None:
+        if pw.step is None or targets is None or targets[0] not in self.params:
+            return None
+        return set_step(pw.step, self.params[targets[0]], self.units)
 
 
 def check_holds(sink: Sink, breakers: list[ir.Breaker], powers: list[ir.Power]) -> None:

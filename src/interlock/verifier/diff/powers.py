@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from interlock.ir import codes as C
 from interlock.ir.nodes import Power, Program
 from interlock.verifier.coalition import role_coalitions
-from interlock.verifier.describe import power_label
+from interlock.verifier.describe import fmt_step, power_label
 from interlock.verifier.diff.conds import compare_conds, cond_text, evidence_of, verdict_of
 from interlock.verifier.diff.model import (
     INF,
@@ -91,6 +91,7 @@ def _aspects(old: Side, o: Power, new: Side, n: Power) -> Iterator[Aspect]:
                       f"how long one use may {n.kind} for", C.POWER_WIDER_REACH)
     if n.kind == "set":
         yield _within(old.program, o, new.program, n)
+        yield _step(o, n)
     yield duration("cooldown", o.cooldown, n.cooldown, 0, False,
                   "how soon the power can be used again on the same target",
                   C.POWER_SHORTER_COOLDOWN)
@@ -113,6 +114,27 @@ def _within(old: Program, o: Power, new: Program, n: Power) -> Aspect:
                         else "strengthens" if c >= a and d <= b else "incomparable")
     return Aspect("within", f"[{a}, {b}]", f"[{c}, {d}]", verdict,
                   "the base values the role may set", C.POWER_WIDER_REACH)
+
+
+def _step(o: Power, n: Power) -> Aspect:
+    """A step bound: none allows any move; a larger amount or a shorter period allows more."""
+    a, b = o.step, n.step
+    text_a, text_b = (fmt_step(x) if x else "none" for x in (a, b))
+    if a == b:
+        return same("step", text_b)
+    verdict: Verdict
+    if b is None:
+        verdict = "weakens"
+    elif a is None:
+        verdict = "strengthens"
+    elif a.relative != b.relative:
+        verdict = "incomparable"
+    else:
+        looser = (b.amount >= a.amount, b.period <= a.period)
+        tighter = (b.amount <= a.amount, b.period >= a.period)
+        verdict = "weakens" if all(looser) else "strengthens" if all(tighter) else "incomparable"
+    return Aspect("step", text_a, text_b, verdict,
+                  "how far and how often one use may move the base", C.POWER_WIDER_REACH)
 
 
 def _condition(old: Side, o: Power, new: Side, n: Power) -> Aspect:
