@@ -46,6 +46,9 @@ interface IGoldenVenueGuard is IERC5267 {
     event SenderUnblocked(address indexed sender, uint8 indexed scope);
     event BreakerFired(uint256 indexed ruleId, address indexed caller, uint64 firedUntil);
     event FlowRefused(address indexed vault, address indexed asset, uint256 amount, bool outflow);
+    event FlowHeld(uint256 indexed holdId, uint256 indexed ruleId, address indexed vault, address asset, address recipient, uint256 amount, uint64 releaseAt);
+    event HoldClaimed(uint256 indexed holdId, uint256 indexed ruleId, address indexed recipient, uint256 amount);
+    event HoldCancelled(uint256 indexed holdId);
     event OperationExecuted(bytes32 indexed opHash, uint16 indexed power);
     event OperationQueued(bytes32 indexed opHash, uint16 indexed power, uint64 eta);
     event OperationCancelled(bytes32 indexed opHash);
@@ -88,6 +91,9 @@ interface IGoldenVenueGuard is IERC5267 {
     error InvalidValue(uint16 power, int256 value);
     error PowerConditionFalse(uint16 power);
     error PowerCooldown(uint16 power, uint8 target, uint64 readyAt);
+    error NotHeld(uint256 holdId);
+    error NotHoldVault(uint256 holdId, address caller);
+    error HoldNotReleased(uint256 holdId, uint64 releaseAt);
     error SetStepTooSoon(uint16 power, uint8 param, uint64 readyAt);
     error SetStepTooLarge(uint16 power, uint8 param, int256 base, int256 value);
 
@@ -105,6 +111,10 @@ interface IGoldenVenueGuard is IERC5267 {
     function blockedUntil(address sender, uint8 scope) external view returns (uint64);
     function nonceUsed(uint8 role, uint256 nonce) external view returns (bool);
     function queuedAt(bytes32 opHash) external view returns (uint64);
+    function heldFlow(uint256 holdId)
+        external
+        view
+        returns (address vault, address asset, address recipient, uint256 amount, uint64 releaseAt, uint8 status);
     function outflow(address asset, uint64 window) external view returns (uint256);
     function inflow(address asset, uint64 window) external view returns (uint256);
     function domainSeparator() external view returns (bytes32);
@@ -114,7 +124,11 @@ interface IGoldenVenueGuard is IERC5267 {
         view
         returns (bool);
     function recordOutflow(address asset, uint256 amount) external returns (bool);
+    function recordOutflowTo(address asset, uint256 amount, address recipient)
+        external
+        returns (bool ok, uint256 holdId);
     function recordInflow(address asset, uint256 amount) external returns (bool);
+    function claimHold(uint256 holdId) external returns (address recipient, address asset, uint256 amount);
     function poke(uint256 ruleId) external;
     function trip(uint256 ruleId) external;
     function tripSender(uint256 ruleId, address sender) external;
