@@ -83,6 +83,7 @@ FLASH_OFFSET = "W0810"
 GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
 UNBOUNDED_BLOCK = "W0811"
+UNHELD_IN_COOLDOWN = "W0813"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
@@ -92,6 +93,7 @@ FINDINGS: dict[str, str] = {
     GAP_LOCKOUT: "no pause possible after a pause ends",
     SLOW_CANCEL: "cancel power cannot win the race",
     UNBOUNDED_BLOCK: "block sender without a cooldown",
+    UNHELD_IN_COOLDOWN: "hold flow with a cooldown",
 }
 
 TITLES: dict[str, str] = {
