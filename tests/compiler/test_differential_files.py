@@ -40,7 +40,7 @@ pytestmark = [pytest.mark.evm, pytest.mark.anvil, pytest.mark.slow]
 SENDERS = ("u1",)
 STEPS = 24
 UPPER = {"tvl": 10**30, "outflow": 10**27, "inflow": 10**27, "price": 10**30,
-         "deviation": 10**21, "staleness": 10**8}
+         "deviation": 10**21, "staleness": 10**8, "flow": 10**27}
 
 
 @pytest.fixture(scope="module")

@@ -18,15 +18,15 @@ from typing import Any
 import pytest
 from eth_account import Account
 from eth_utils.address import to_checksum_address
-from web3.exceptions import ContractCustomError, ContractLogicError
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_reference_vault, emit_solidity
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
-from interlock.runtime.guard_events import DEFAULT_SEVERITY, decode_revert, guard_events
+from interlock.runtime.guard_events import DEFAULT_SEVERITY, guard_events
 from interlock.runtime.ingest import log_entry
 from interlock.testing.chain import TestChain
+from interlock.testing.chain_driver import revert_reason
 from interlock.testing.deploy import check_text
 from interlock.testing.harness import signer_key
 from interlock.testing.signing import Operation, domain, sign_operation
@@ -133,17 +133,6 @@ class Bank:
         return tuple(self.guard.functions.heldFlow(hold_id).call())
 
 
-def revert_of(fn: Any, sender: str) -> str:
-    """The guard error an `eth_call` of `fn` reverts with (the vault bubbles the guard's)."""
-    try:
-        fn.call({"from": sender})
-    except ContractCustomError as exc:
-        return decode_revert(bytes.fromhex(str(exc.data)[2:]))
-    except ContractLogicError as exc:
-        return str(exc)
-    return "no revert"
-
-
 @pytest.fixture(scope="module")
 def node() -> Iterator[Anvil]:
     with Anvil(timestamp=BASE - 10_000) as n:
@@ -200,16 +189,16 @@ def test_claim_after_the_delay_once(bank: Bank) -> None:
     assert bank.send(bank.vault.functions.withdraw(60_000 * USDC), user, 10)
     release = bank.at(10) + DAY
     bank.chain.mine(release - 1)
-    assert revert_of(bank.vault.functions.claim(1), anyone).startswith("HoldNotReleased")
+    assert revert_reason(bank.vault.functions.claim(1), anyone).startswith("HoldNotReleased")
     assert not bank.send(bank.vault.functions.claim(1), anyone, DAY + 9)
     assert bank.send(bank.vault.functions.claim(1), anyone, DAY + 10)  # anyone may trigger it
     assert int(bank.token.functions.balanceOf(user).call()) == 60_000 * USDC
     assert bank.held(1)[5] == 2 and int(bank.vault.functions.escrowed().call()) == 0
-    assert revert_of(bank.vault.functions.claim(1), anyone).startswith("NotHeld")
+    assert revert_reason(bank.vault.functions.claim(1), anyone).startswith("NotHeld")
     assert not bank.send(bank.vault.functions.claim(1), anyone, DAY + 11)
     assert int(bank.token.functions.balanceOf(user).call()) == 60_000 * USDC  # paid once
     # only the vault that holds it may claim it from the guard
-    assert revert_of(bank.guard.functions.claimHold(1), anyone).startswith("NotHeld")
+    assert revert_reason(bank.guard.functions.claimHold(1), anyone).startswith("NotHeld")
 
 
 def test_only_the_vault_claims_from_the_guard(bank: Bank) -> None:
@@ -218,7 +207,7 @@ def test_only_the_vault_claims_from_the_guard(bank: Bank) -> None:
     assert bank.send(bank.vault.functions.withdraw(60_000 * USDC), user, 10)
     bank.chain.mine(bank.at(DAY + 20))
     assert bank.guard.functions.heldFlow(1).call()[5] == 1
-    assert revert_of(bank.guard.functions.claimHold(1), user).startswith("NotHoldVault")
+    assert revert_reason(bank.guard.functions.claimHold(1), user).startswith("NotHoldVault")
 
 
 def test_cancel_by_the_role_only(bank: Bank) -> None:

@@ -39,6 +39,7 @@ def test_plan_commands_resolve_to_their_power(example: str) -> None:
         words = [_value(program, action.targets, action.power_id) if w == "VALUE" else w
                  for w in words]
         words = ["0x" + "ab" * 20 if w == "ADDRESS" else w for w in words]  # an unblock's sender
+        words = ["1" if w == "HOLD_ID" else w for w in words]  # a `cancel holds`' hold
         assert "DURATION" not in words, action.command
         resolved = resolve(program, words, role=action.role)
         assert resolved.power.id == action.power_id, (action.command, resolved.power)

@@ -51,6 +51,10 @@ CASES = {
     "W0811": HEAD + "agent bot 0x6666666666666666666666666666666666666666\n"
     "breaker spam {\n  when calls(s, 1h, per sender) > 30\n"
     "  then block sender from s for 24h\n}\n",
+    "W0813": HEAD + "asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6\n"
+    "vault pool 0x3333333333333333333333333333333333333333 holds USDC\n"
+    "breaker big {\n  when flow(USDC) > 10% of tvl(USDC)\n  then hold flow for 24h\n"
+    "  cooldown 1h\n}\n",
     "W0815": HEAD + 'read debt = call 0x5555555555555555555555555555555555555555 '
     '"totalSupply()(uint256)"\n',
 }

@@ -44,7 +44,8 @@ def only(body: str, code: str) -> list[Diagnostic]:
 
 def test_registry_has_the_findings_documented() -> None:
     assert sorted(f.code for f in REGISTRY) == [
-        "W0801", "W0802", "W0803", "W0804", "W0806", "W0807", "W0810", "W0811", "W0815"]
+        "W0801", "W0802", "W0803", "W0804", "W0806", "W0807", "W0810", "W0811",
+        "W0813", "W0815"]
     assert all(f.doc and f.title and f.severity == "warning" for f in REGISTRY)
 
 
@@ -257,3 +258,26 @@ def test_a_timelocked_role_cancelling_its_own_queue_never_wins() -> None:
     assert [d.code for d in only(body + "allow governor to cancel governor\n", "W0807")] == [
         "W0807"]
     assert not only(body + "allow guardian to cancel governor\n", "W0807")
+
+
+def test_a_hold_with_a_cooldown_lets_flows_through_while_it_cools() -> None:
+    from interlock.dsl.frontend import compile_text
+
+    text = """protocol P
+asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6
+vault pool 0x7777777777777777777777777777777777777777 holds USDC
+breaker big {
+  when flow(USDC) > 10 USDC
+  then hold flow for 1d
+  cooldown 1h
+}
+breaker plain {
+  when flow(USDC) > 99 USDC
+  then hold flow for 1d
+}
+"""
+    program = compile_text(text, "rules.guard").program
+    assert program is not None
+    found = [d for d in find(program) if d.code == "W0813"]
+    assert [(d.span.line, d.message) for d in found] == [
+        (4, "`big` holds a flow but has a cooldown of 1h: flows during it are not held")]

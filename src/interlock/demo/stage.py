@@ -42,6 +42,9 @@ pragma solidity 0.8.37;
 contract NoGuard {
     function requireActive(uint8) external pure {}
     function recordOutflow(address, uint256) external pure returns (bool) { return true; }
+    function recordOutflowTo(address, uint256, address) external pure returns (bool, uint256) {
+        return (true, 0);
+    }
     function recordInflow(address, uint256) external pure returns (bool) { return true; }
 }
 """

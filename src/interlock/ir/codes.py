@@ -89,6 +89,7 @@ FLASH_OFFSET = "W0810"
 GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
 UNBOUNDED_BLOCK = "W0811"
+UNHELD_IN_COOLDOWN = "W0813"
 UNUSED_READ = "W0815"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
@@ -99,6 +100,7 @@ FINDINGS: dict[str, str] = {
     GAP_LOCKOUT: "no pause possible after a pause ends",
     SLOW_CANCEL: "cancel power cannot win the race",
     UNBOUNDED_BLOCK: "block sender without a cooldown",
+    UNHELD_IN_COOLDOWN: "hold flow with a cooldown",
     UNUSED_READ: "custom read no breaker uses",
 }
 

@@ -67,6 +67,8 @@ def words(program: Program, power: Power) -> str:
 def command(program: Program, power: Power) -> str:
     if power.kind == "cancel":
         return "interlock op cancel QUEUED_FILE"
+    if power.kind == "cancel_holds":  # the hold id of its `FlowHeld` event
+        return f"interlock op propose {BUILD_DIR} cancel holds HOLD_ID"
     return f"interlock op propose {BUILD_DIR} {words(program, power)}"
 
 

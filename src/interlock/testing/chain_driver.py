@@ -53,6 +53,18 @@ SCOPE_POWERS = frozenset({"pause", "unpause", "extend", "unblock"})
 FEED_POWERS = frozenset({"suspend", "resume"})
 
 
+def revert_reason(fn: Any, sender: str) -> str:
+    """Why the bound call `fn` from `sender` reverts in the current state: the guard's error,
+    decoded (`NotHeld(holdId=1)`); "" when it does not revert."""
+    try:
+        fn.call({"from": sender})
+    except ContractCustomError as exc:
+        return decode_revert(bytes.fromhex(str(exc.data)[2:]))
+    except ContractLogicError as exc:
+        return str(exc)
+    return ""
+
+
 @dataclass(frozen=True)
 class GuardView:
     """The guard state both sides can show, by name (timestamps in seconds, 0: never)."""
@@ -292,18 +304,8 @@ class ChainDriver:
             fn = self.guard.functions.execute(signed.op, signed.signatures)
         out = self.chain.call_fn(fn, self.sender, timestamp=self.now)
         ok = out.ok or (self.program.powers[s.power].kind == "cancel_holds"
-                        and self._revert(fn).startswith("NotHeld("))
+                        and revert_reason(fn, self.sender).startswith("NotHeld("))
         return Outcome(ok=ok, step=s, gas_used=out.gas_used)
-
-    def _revert(self, fn: Any) -> str:
-        """Why `fn` reverts in the current state (the guard's error, decoded)."""
-        try:
-            fn.call({"from": self.sender})
-        except ContractCustomError as exc:
-            return decode_revert(bytes.fromhex(str(exc.data)[2:]))
-        except ContractLogicError as exc:
-            return str(exc)
-        return ""
 
     # --- operations -----------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0806 | no pause possible after a pause ends |
 | W0807 | cancel power cannot win the race |
 | W0811 | block sender without a cooldown |
+| W0813 | hold flow with a cooldown |
 | W0815 | custom read no breaker uses |
 """
 
@@ -381,6 +382,20 @@ def unbounded_block(program: Program) -> Iterator[Diagnostic]:
                 help="give the breaker a `cooldown` (the open time between two blocks of one "
                      "sender), and an `unblock` power to someone",
             )
+
+
+@finding("W0813", "hold flow with a cooldown")
+def unheld_in_cooldown(program: Program) -> Iterator[Diagnostic]:
+    """A breaker with a `hold flow` effect and a `cooldown`: while it cools, every flow that
+    meets its condition is paid at once, so a second large withdrawal right after the first
+    is not held (docs/language.md, "Held flows")."""
+    for b in program.breakers:
+        if b.cooldown and any(e.kind == "hold" for e in b.effects):
+            yield _diag("W0813", f"`{b.name}` holds a flow but has a cooldown of "
+                        f"{fmt_duration(b.cooldown)}: flows during it are not held", b.span,
+                        subjects=(b.name,),
+                        help="drop the cooldown (each large flow is then held), or move the "
+                             "other effects to a breaker of their own")
 
 
 @finding("W0815", "custom read no breaker uses")
