@@ -51,6 +51,7 @@ CASES = {
     "W0811": HEAD + "agent bot 0x6666666666666666666666666666666666666666\n"
     "breaker spam {\n  when calls(s, 1h, per sender) > 30\n"
     "  then block sender from s for 24h\n}\n",
+    "W0814": HEAD + "allow ops to set lev by at most 50% per 1d\nallow ops to set lev\n",
 }
 INTRO = [
     "## Findings",

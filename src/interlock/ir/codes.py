@@ -81,6 +81,7 @@ FLASH_OFFSET = "W0810"
 GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
 UNBOUNDED_BLOCK = "W0811"
+STEP_BYPASS = "W0814"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
@@ -90,6 +91,7 @@ FINDINGS: dict[str, str] = {
     GAP_LOCKOUT: "no pause possible after a pause ends",
     SLOW_CANCEL: "cancel power cannot win the race",
     UNBOUNDED_BLOCK: "block sender without a cooldown",
+    STEP_BYPASS: "step bound another power bypasses",
 }
 
 TITLES: dict[str, str] = {
