@@ -55,6 +55,7 @@ CASES = {
     "vault pool 0x3333333333333333333333333333333333333333 holds USDC\n"
     "breaker big {\n  when flow(USDC) > 10% of tvl(USDC)\n  then hold flow for 24h\n"
     "  cooldown 1h\n}\n",
+    "W0814": HEAD + "allow ops to set lev by at most 50% per 1d\nallow ops to set lev\n",
     "W0815": HEAD + 'read debt = call 0x5555555555555555555555555555555555555555 '
     '"totalSupply()(uint256)"\n',
 }

@@ -45,7 +45,7 @@ def only(body: str, code: str) -> list[Diagnostic]:
 def test_registry_has_the_findings_documented() -> None:
     assert sorted(f.code for f in REGISTRY) == [
         "W0801", "W0802", "W0803", "W0804", "W0806", "W0807", "W0810", "W0811",
-        "W0813", "W0815"]
+        "W0813", "W0814", "W0815"]
     assert all(f.doc and f.title and f.severity == "warning" for f in REGISTRY)
 
 
@@ -160,6 +160,21 @@ def test_a_step_bound_is_no_timelock_bypass_unless_as_loose() -> None:
     assert len(only(timelocked + steward, "W0802")) == 1
     assert only(timelocked + "allow guardian to set lev by at most 100% per 1w\n", "W0802") == []
     assert only(timelocked + "allow guardian to set lev by at most 5 per 1d\n", "W0802") == []
+
+
+def test_a_step_bound_bypassed_by_another_set_power() -> None:
+    steward = "allow guardian to set lev by at most 50% per 1d\n"
+    (diag,) = only(steward + "allow guardian to set lev within [5, 40]\n", "W0814")
+    assert diag.span.line - HEADER.count("\n") == 2
+    assert diag.message == ("`guardian` can `set lev within [5, 40]` as soon as `guardian`, so "
+                            "`guardian`'s `by at most 50% per 1d` does not bound `lev`")
+    assert diag.labels[0].span.line - HEADER.count("\n") == 1
+    # a timelocked unbounded power (the Aave shape): no bypass
+    assert only(steward + "allow governor to set lev\n", "W0814") == []
+    # of two steps, the looser bypasses the tighter only; steps of both kinds, each other
+    (diag,) = only(steward + "allow guardian to set lev by at most 10% per 2d\n", "W0814")
+    assert "`by at most 10% per 2d` does not bound" in diag.message
+    assert len(only(steward + "allow guardian to set lev by at most 5 per 2d\n", "W0814")) == 2
 
 
 def no_unpause_header() -> str:

@@ -90,6 +90,7 @@ GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
 UNBOUNDED_BLOCK = "W0811"
 UNHELD_IN_COOLDOWN = "W0813"
+STEP_BYPASS = "W0814"
 UNUSED_READ = "W0815"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
@@ -101,6 +102,7 @@ FINDINGS: dict[str, str] = {
     SLOW_CANCEL: "cancel power cannot win the race",
     UNBOUNDED_BLOCK: "block sender without a cooldown",
     UNHELD_IN_COOLDOWN: "hold flow with a cooldown",
+    STEP_BYPASS: "step bound another power bypasses",
     UNUSED_READ: "custom read no breaker uses",
 }
 

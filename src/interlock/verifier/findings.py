@@ -16,6 +16,7 @@ diagnostics sorted by position. Conditions are decided with Z3 over free metrics
 | W0807 | cancel power cannot win the race |
 | W0811 | block sender without a cooldown |
 | W0813 | hold flow with a cooldown |
+| W0814 | step bound another power bypasses |
 | W0815 | custom read no breaker uses |
 """
 
@@ -32,7 +33,7 @@ from interlock.ir.conditions import compares, expanded_atoms, score_refs
 from interlock.ir.diagnostics import Diagnostic, Label
 from interlock.ir.nodes import Atom, Compare, Cond, Power, Program, SetStep, Span
 from interlock.verifier.condsmt import CondEncoder
-from interlock.verifier.describe import describe_power, fmt_duration
+from interlock.verifier.describe import describe_power, fmt_duration, fmt_step
 
 Check = Callable[[Program], Iterable[Diagnostic]]
 
@@ -156,6 +157,30 @@ def timelock_bypass(program: Program) -> Iterator[Diagnostic]:
                     fast.span,
                     subjects=(fast.role, slow.role),
                     labels=(Label(span=slow.span, message="the timelocked power"),),
+                )
+
+
+# --- W0814 ---------------------------------------------------------------------------------
+
+
+@finding("W0814", "step bound another power bypasses")
+def step_bypass(program: Program) -> Iterator[Diagnostic]:
+    """A `set` power with a step bound and another `set` power over the same param, with no
+    longer timelock, whose moves that bound does not contain (no step, or a larger amount, a
+    shorter period or the other kind): the bound does not bound the param."""
+    for w in program.powers:
+        if w.step is None:
+            continue
+        for v in program.powers:
+            if v.id != w.id and v.kind == "set" and v.targets == w.targets and \
+                    v.delay <= w.delay and not _step_covers(w.step, v.step):
+                yield _diag(
+                    "W0814",
+                    f"`{v.role}` can `{describe_power(program, v)}` as soon as `{w.role}`, so "
+                    f"`{w.role}`'s `{fmt_step(w.step)}` does not bound `{w.targets[0]}`",
+                    v.span,
+                    subjects=(v.role, w.role),
+                    labels=(Label(span=w.span, message="the step-bounded power"),),
                 )
 
 
