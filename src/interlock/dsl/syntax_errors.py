@@ -36,6 +36,7 @@ _EXPR_START = frozenset(
     [
     "NUMBER", "NAME", "PERCENT", "BPS", "DURATION", "LPAR", "MINUS", "NOT", "TVL", "PRICE",
     "DEVIATION", "STALENESS", "OUTFLOW", "INFLOW", "CHANGE", "CALLS", "PAUSED", "SUSPENDED",
+    "VALUE",
 ]
 )
 _ORDER = (

@@ -29,6 +29,9 @@ BAD_EVENT_TYPE = "E0211"
 ZERO_SIGNER = "E0212"
 UNKNOWN_PLACEHOLDER = "E0213"
 LOOP_VAR_SHADOWS = "E0214"
+UNPRICED_ASSET = "E0215"
+NO_QUOTE = "E0216"
+QUOTE_NAME_TAKEN = "E0217"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -39,6 +42,7 @@ METRIC_NOT_ALLOWED = "E0306"
 SCORE_IN_SCORE = "E0307"
 BAD_UNIT_NAME = "E0308"
 NOT_CONSTANT = "E0309"
+QUOTE_MISMATCH = "E0310"
 
 OUT_OF_RANGE = "E0401"
 BAD_PARAM_RANGE = "E0402"
@@ -53,6 +57,7 @@ SET_OUT_OF_RANGE = "E0410"
 DIVISION_BY_ZERO = "E0411"
 TOO_MANY = "E0412"
 BEYOND_SATURATION = "E0413"
+VALUE_DECIMALS = "E0414"
 
 ROLE_CYCLE = "E0501"
 UNSAFE_DIRECTION = "E0502"
@@ -112,6 +117,9 @@ TITLES: dict[str, str] = {
     ZERO_SIGNER: "a signer at address 0",
     UNKNOWN_PLACEHOLDER: "a `{VAR}` placeholder outside a `for each` over `VAR`",
     LOOP_VAR_SHADOWS: "a `for each` variable that is already a name",
+    UNPRICED_ASSET: "`value` of an asset that no feed prices",
+    NO_QUOTE: "`priced by` a feed without a `quote` unit",
+    QUOTE_NAME_TAKEN: "a quote unit that is also a declared name",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -121,6 +129,7 @@ TITLES: dict[str, str] = {
     SCORE_IN_SCORE: "a score used inside a score",
     BAD_UNIT_NAME: "an amount's unit is not an asset or a feed",
     NOT_CONSTANT: "a constant is expected",
+    QUOTE_MISMATCH: "a sum of values in different quote units",
     OUT_OF_RANGE: "a number out of range",
     BAD_PARAM_RANGE: "a param's range is empty or misses its initial value",
     ZERO_THRESHOLD: "a threshold of zero",
@@ -134,6 +143,7 @@ TITLES: dict[str, str] = {
     DIVISION_BY_ZERO: "division by zero",
     TOO_MANY: "more signers, scopes or feeds than a guard holds",
     BEYOND_SATURATION: "a comparison saturated metrics never satisfy",
+    VALUE_DECIMALS: "an asset and its feed with too many decimals to value exactly",
     ROLE_CYCLE: "roles that contain themselves",
     UNSAFE_DIRECTION: "automation that moves a param in its unsafe direction",
     BLOCK_WITHOUT_PER_SENDER: "`block sender` in a breaker without `per sender`",

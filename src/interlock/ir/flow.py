@@ -2,9 +2,10 @@
 
 `recordOutflow(asset, amount)` / `recordInflow(asset, amount)` add the flow to the guard's windows,
 then try, in rule-id order, every on-chain rule whose condition (scores expanded) reads that
-asset's flows in that direction and that has an effect beyond alerts (an alert-only rule acts off
-chain only: it must not refuse the flow). The guard generator emits exactly these checks and
-the backtest replays them, both from this one definition (docs/guard.md).
+asset's flows in that direction (or their value) and that has an effect beyond alerts (an
+alert-only rule acts off chain only: it must not refuse the flow). The guard generator emits
+exactly these checks and the backtest replays them, both from this one definition
+(docs/guard.md).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from __future__ import annotations
 from typing import Literal
 
 from interlock.ir.conditions import expanded_atoms
-from interlock.ir.nodes import Breaker, Program
+from interlock.ir.nodes import Atom, Breaker, Program
+from interlock.ir.notional import VALUE_OF_KIND, assets_read
 
 Direction = Literal["outflow", "inflow"]
 
@@ -24,5 +26,13 @@ def flow_checked(program: Program, asset: str, direction: Direction) -> tuple[Br
         for b in program.breakers
         if b.onchain
         and any(e.kind != "alert" for e in b.effects)
-        and any(a.kind == direction and a.target == asset for a in expanded_atoms(program, b.when))
+        and any(_reads_flow(program, a, asset, direction)
+                for a in expanded_atoms(program, b.when))
     )
+
+
+def _reads_flow(program: Program, a: Atom, asset: str, direction: Direction) -> bool:
+    """`a` is the flow, or a value of it (`value(outflow(*, W))` reads every priced asset's)."""
+    if a.kind == direction:
+        return a.target == asset
+    return a.kind == VALUE_OF_KIND[direction] and asset in assets_read(program, a)

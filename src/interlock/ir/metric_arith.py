@@ -20,7 +20,8 @@ SATURATION = 2**128  # the guard's `SAT`: the largest value a saturated metric t
 # The most one window bucket holds: a bucket's flows beyond it saturate (the guard never reverts
 # a report for its size), so a window's 12 buckets sum to at most 12 * BUCKET_CAP < 2**108.
 BUCKET_CAP = 2**104 - 1
-SATURATED_KINDS = frozenset({"outflow", "inflow", "tvl", "price", "deviation", "staleness"})
+SATURATED_KINDS = frozenset({"outflow", "inflow", "tvl", "price", "deviation", "staleness",
+                             "value_outflow", "value_inflow", "value_tvl"})
 
 _SIGNED_INT = re.compile(r"int[0-9]*$")
 

@@ -21,7 +21,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-IR_VERSION = "2"  # 2: `Param.unit`, `Span.via`
+IR_VERSION = "3"  # 2: `Param.unit`, `Span.via`
+# 3: notional value metrics (`Asset.priced_by`, `Feed.quote`, atoms `value_outflow`,
+#    `value_inflow`, `value_tvl`)
 
 
 class Node(BaseModel):
@@ -119,10 +121,14 @@ class Scope(Node):
 
 
 class Asset(Node):
+    """`priced_by`: the feed whose price values the asset (`asset WETH ... priced by ETH_USD`);
+    the `value(...)` metrics of the asset read it (docs/language.md, "Value metrics")."""
+
     name: str
     address: str
     decimals: int
     span: Span
+    priced_by: str | None = None
 
 
 class Vault(Node):
@@ -140,6 +146,7 @@ class Feed(Node):
     reference: str | None  # address of the reference feed used by `deviation`
     heartbeat: int | None
     span: Span
+    quote: str | None = None  # `quote USD`: the unit its prices are in (the unit of values)
 
 
 class Param(Node):
@@ -211,10 +218,16 @@ AtomKind = Literal[
     "metric",  # target=custom metric name; off chain only
     "score",  # target=score name; integer sum of weights
     "param",  # target=param name; the effective value (state, not a metric)
+    # notional values (`ir.notional`): target=asset or `*` (every priced asset); the amount
+    # times the price of the asset's `priced by` feed, in its quote unit with 18 decimals
+    "value_outflow",  # window
+    "value_inflow",  # window
+    "value_tvl",
 ]
 
 ONCHAIN_ATOMS: frozenset[str] = frozenset(
-    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param"}
+    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param",
+     "value_outflow", "value_inflow", "value_tvl"}
 )
 
 

@@ -35,6 +35,7 @@ from eth_utils.crypto import keccak
 from interlock.ir.conditions import expanded_atoms
 from interlock.ir.inputs import FEED_KINDS, TOKEN_KINDS
 from interlock.ir.nodes import Breaker, Program
+from interlock.ir.notional import assets_read, feeds_priced
 from interlock.runtime.mirror import SHOWN_BY
 from interlock.semantics import State, effective_param
 from interlock.semantics.trace import Advance, Fire, Step, UsePower
@@ -265,7 +266,9 @@ class ChainDriver:
     def _inputs_of(self, breaker: Breaker) -> list[Any]:
         atoms = expanded_atoms(self.program, breaker.when)
         feeds = {a.target for a in atoms if a.kind in FEED_KINDS}
-        assets = sorted({a.target for a in atoms if a.kind in TOKEN_KINDS})
+        feeds |= {f for a in atoms for f in feeds_priced(self.program, a)}
+        assets = sorted({a.target for a in atoms if a.kind in TOKEN_KINDS} | {
+            x for a in atoms if a.kind == "value_tvl" for x in assets_read(self.program, a)})
         refs = [self.h.references[f] for f in sorted(feeds) if f in self.h.references]
         return [*(self.h.feeds[f] for f in sorted(feeds)), *refs,
                 *(self.h.tokens[a] for a in assets)]

@@ -18,6 +18,7 @@ from eth_utils.crypto import keccak
 from interlock.ir.conditions import metric_atoms
 from interlock.ir.metric_arith import SATURATION, WAD, deviation, price_of, saturate, staleness
 from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
+from interlock.ir.notional import VALUE_KINDS, notional, parts, value_from
 from interlock.semantics.trace import MetricValue
 from interlock.testing.chain import TxOutcome
 from interlock.testing.harness import QUIET_PRICE_UNITS
@@ -52,10 +53,17 @@ def realize_metrics(
     for a, v in given.items():
         if a.kind in ("outflow", "inflow") and a.window is not None:
             flows[a] = _add_flow(d, a, v)
+    for a, v in given.items():
+        if a.kind in VALUE_KINDS:
+            _set_value(d, a, v, flows)
     out = []
     for a in atoms:
         if a in flows:  # as the guard saw it when the report fired (or not) the breaker
             out.append(MetricValue(atom=a, value=flows[a]))
+        elif a.kind in VALUE_KINDS:
+            read = {x: flows[x] if x in flows else measure(d, x)
+                    for p in parts(d.program, a) for x in (p.amount, p.price)}
+            out.append(MetricValue(atom=a, value=value_from(d.program, a, read)))
         elif a.kind in ONCHAIN_ATOMS:
             out.append(MetricValue(atom=a, value=measure(d, a)))
         elif a in given:
@@ -67,11 +75,17 @@ def seen_metrics(d: ChainDriver, breaker: Breaker) -> tuple[MetricValue, ...]:
     """The on-chain atoms of `breaker`'s condition as the guard saw them during the set-up's
     flow reports (a report the guard took back still counted when it fired the breaker)."""
     out = []
+    def seen(a: Atom) -> int:
+        extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
+            "outflow", "inflow") else 0
+        return saturate(measure(d, a) + extra)
+
     for a in condition_atoms(d.program, breaker.when):
-        if a.kind in ONCHAIN_ATOMS:
-            extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
-                "outflow", "inflow") else 0
-            out.append(MetricValue(atom=a, value=saturate(measure(d, a) + extra)))
+        if a.kind in VALUE_KINDS:
+            read = {x: seen(x) for p in parts(d.program, a) for x in (p.amount, p.price)}
+            out.append(MetricValue(atom=a, value=value_from(d.program, a, read)))
+        elif a.kind in ONCHAIN_ATOMS:
+            out.append(MetricValue(atom=a, value=seen(a)))
     return tuple(out)
 
 
@@ -94,6 +108,9 @@ def deviation_of(answer: int, ref_answer: int) -> int:
 def measure(d: ChainDriver, a: Atom) -> int:
     """The value of on-chain atom `a` as the guard computes it at the driver's clock."""
     h, p = d.h, d.program
+    if a.kind in VALUE_KINDS:
+        read = {x: measure(d, x) for q in parts(p, a) for x in (q.amount, q.price)}
+        return value_from(p, a, read)
     if a.kind in ("tvl", "outflow", "inflow"):
         asset = p.asset(a.target)
         if a.kind == "tvl":
@@ -217,3 +234,25 @@ def _add_flow(d: ChainDriver, a: Atom, value: int) -> int:
         key = (a.kind, a.target)
         d.undone_flows[key] = d.undone_flows.get(key, 0) + value - current
     return value
+
+
+def _set_value(d: ChainDriver, a: Atom, value: int, flows: dict[Atom, int]) -> None:
+    """Bring a value to at least `value` (the nearest the chain reaches above it): give every
+    pricing feed a price (a quiet one unless one was set), then raise the first priced asset's
+    amount (its flows or balance) until its value makes up what the others lack."""
+    ps = parts(d.program, a)
+    for p in ps:
+        if measure(d, p.price) == 0:
+            _set_feed(d, p.feed, {})
+    first, rest = ps[0], ps[1:]
+    others = sum(notional(measure(d, p.amount), measure(d, p.price), p.mul, p.div)
+                 for p in rest)
+    price = measure(d, first.price)
+    if value >= SATURATION or price == 0 or value <= others:
+        return
+    need = -(-(value - others) * first.div // (price * first.mul))  # the least amount (ceil)
+    if first.amount.kind == "tvl":
+        if need > measure(d, first.amount):
+            _set_tvl(d, first.asset, need)
+    else:
+        flows[first.amount] = _add_flow(d, first.amount, need)

@@ -69,7 +69,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
     /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
     /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
-    bytes32 private constant RULES_HASH = 0xdfe0c815bee21ba4dce859b209b534c3cac2cc829db601e398e1e709c271acda;
+    bytes32 private constant RULES_HASH = 0x34c941cdec43dbe957ed4cda01f2653aad8b473b67cae99bbd3432201af47348;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
@@ -683,6 +683,17 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     function _deviation(address feed, address refFeed) private returns (int256) {
         return _sat(_rawDeviation(feed, refFeed));
+    }
+
+    /// @dev One asset's notional value (docs/language.md, "Value metrics"):
+    /// min(SAT, floor(min(a, SAT) * min(p, SAT) * m / d)), exact (512-bit `mulDiv`); `d * (SAT + 1)`
+    /// fits in 256 bits (the front end keeps `d <= 1e38`), so the first division tells whether
+    /// the value exceeds SAT without the second one overflowing.
+    function _notional(uint256 a, uint256 p, uint256 m, uint256 d) private pure returns (uint256) {
+        if (a > SAT) a = SAT;
+        if (p > SAT) p = SAT;
+        if (Math.mulDiv(a, p * m, d * (SAT + 1)) != 0) return SAT;
+        return Math.mulDiv(a, p * m, d);
     }
 
     /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
