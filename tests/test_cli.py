@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from interlock import check, cli
+from interlock.ir.nodes import IR_VERSION
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "tests" / "dsl" / "data" / "perp_venue.guard"
@@ -108,7 +109,7 @@ def test_every_command_takes_debug() -> None:
 def test_ir_prints_the_program(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["ir", str(SPEC)]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["protocol"] == "PerpVenue" and data["ir_version"] == "2"
+    assert data["protocol"] == "PerpVenue" and data["ir_version"] == IR_VERSION == "3"
     assert data["breakers"][0]["when"]["terms"][0]["coef"] == 10
 
 
@@ -121,7 +122,7 @@ def test_ir_of_an_invalid_file_exits_2(tmp_path: Path,
 
 def test_ir_schema(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["ir", "--schema"]) == 0
-    assert json.loads(capsys.readouterr().out)["title"] == "Interlock IR v2"
+    assert json.loads(capsys.readouterr().out)["title"] == f"Interlock IR v{IR_VERSION}"
 
 
 def test_fmt_check_and_write(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
