@@ -84,6 +84,7 @@ FLASH_OFFSET = "W0810"
 GAP_LOCKOUT = "W0806"
 SLOW_CANCEL = "W0807"
 UNBOUNDED_BLOCK = "W0811"
+UNPRICED_IN_SUM = "W0812"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
@@ -93,6 +94,7 @@ FINDINGS: dict[str, str] = {
     GAP_LOCKOUT: "no pause possible after a pause ends",
     SLOW_CANCEL: "cancel power cannot win the race",
     UNBOUNDED_BLOCK: "block sender without a cooldown",
+    UNPRICED_IN_SUM: "value sum leaves out an unpriced asset",
 }
 
 TITLES: dict[str, str] = {
