@@ -150,9 +150,10 @@ class Feed(Node):
 
 
 class Param(Node):
-    """A stored protocol parameter. With a `unit` (an asset's or a feed's name) `initial`,
-    `min`, `max` and every value set on chain are base units of that asset, or prices in that
-    feed's decimals, exactly as the metrics it is compared with; without one, a plain integer."""
+    """A stored protocol parameter. With a `unit` (an asset's or a feed's name, or a quote
+    unit) `initial`, `min`, `max` and every value set on chain are base units of that asset,
+    prices in that feed's decimals, or values with 18 decimals, exactly as the metrics it is
+    compared with; without one, a plain integer."""
 
     name: str
     index: int

@@ -27,6 +27,7 @@ from interlock.dsl.analysis.rules import RuleBuilder
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
 from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.notional import VALUE_DECIMALS
 
 T = TypeVar("T")
 
@@ -56,7 +57,9 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     assets = price_assets(_of(module, ast.AssetDecl), assets, _of(module, ast.FeedDecl), feeds,
                           symbols, sink)
     decimals = {x.name: x.decimals for x in assets} | {x.name: x.decimals for x in feeds}
-    units = Units(symbols, sink, lambda n: decimals.get(n, 0))
+    quotes = quotes_of(assets, feeds)
+    decimals |= {q: VALUE_DECIMALS for q in quotes.values()}
+    units = Units(symbols, sink, lambda n: decimals.get(n, 0), frozenset(quotes.values()))
     params = [p for i, d in enumerate(_of(module, ast.ParamDecl))
               if (p := param(d, i, units)) is not None]
     located = {x.name: x.address for x in assets} | {x.name: x.address for x in vaults} | {
@@ -68,7 +71,7 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     refs = {f.name for f in feeds if f.reference is not None}
     conds = CondBuilder(symbols, sink, lambda n: decimals.get(n, 0), lambda n: n in refs,
                         {p.name: condition_unit(p, symbols) for p in params},
-                        quotes_of(assets, feeds))
+                        quotes)
     rules = RuleBuilder(symbols, sink, conds, {p.name: p for p in params},
                         {r.name: r for r in roles}, units)
     scores = [s for d in _of(module, ast.ScoreDecl) if (s := rules.score(d)) is not None]
