@@ -115,3 +115,13 @@ def test_arithmetic_by_hand() -> None:
     assert notional(10**17 - 1, 1, 1, 10**18) == 0  # floored
     assert notional(SATURATION, SATURATION, 1, 1) == SATURATION  # saturated
     assert notional(5, -3, 1, 1) == 0  # a negative answer is a price of 0
+
+
+def test_counterexamples_show_values_in_their_quote_unit() -> None:
+    from interlock.semantics.trace import MetricValue
+    from interlock.verifier.timeline import timeline
+
+    star = _value("value_outflow", "*", 86_400)
+    fire = Fire(breaker="notional", metrics=(MetricValue(atom=star, value=10**24 + 5 * 10**17),))
+    [row] = timeline(PROGRAM, [fire])
+    assert "[value(outflow(*, 1d))=1000000.5 USD]" in row.action

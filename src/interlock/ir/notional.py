@@ -107,3 +107,15 @@ def feeds_priced(program: Program, atom: Atom) -> tuple[str, ...]:
     if atom.kind not in VALUE_KINDS:
         return ()
     return tuple(dict.fromkeys(p.feed for p in parts(program, atom)))
+
+
+def quote_of(program: Program, atom: Atom) -> str:
+    """The quote unit of a value atom (the front end makes every part's the same)."""
+    return program.feed(parts(program, atom)[0].feed).quote or "?"
+
+
+def value_text(program: Program, atom: Atom, value: int) -> str:
+    """`1000000.000000000000000001 USD`: a value in whole quote units, exactly."""
+    whole, frac = divmod(value, 10**VALUE_DECIMALS)
+    digits = f"{frac:0{VALUE_DECIMALS}d}".rstrip("0")
+    return f"{whole}{'.' + digits if digits else ''} {quote_of(program, atom)}"
