@@ -26,6 +26,7 @@ MAINNET = {
     "ETH_USD": "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419",
     "BTC_USD": "0xF4030086522a5bEEa4988F8cA5B36dbC97BeE88c",
     "USDC_USD": "0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6",
+    "USDT_USD": "0x3E7d1eAB13ad0104d2750B8863b489D65364e32D",
 }
 
 
@@ -95,6 +96,7 @@ def _features(program: ir.Program) -> set[str]:
     tags |= {"entity_groups" for s in program.signers
              if sum(t.entity == s.entity for t in program.signers) > 1}
     tags |= {"heartbeat" for f in program.feeds if f.heartbeat}
+    tags |= {"priced" for a in program.assets if a.priced_by}
     tags |= {"reference" for f in program.feeds if f.reference}
     tags |= {"custom_metric"} if program.metrics else set()
     tags |= {"score"} if program.scores else set()
@@ -125,6 +127,7 @@ EXPECTED = {
         "entity_groups", "custom_metric", "atom:metric", "atom:calls", "per_sender",
         "effect:block", "effect:alert", "prop:no_unilateral", "prop:min_coalition", "timelock",
         "power:cancel", "offchain_breaker", "atom:flow", "effect:hold", "power:cancel_holds",
+        "priced", "atom:value_outflow", "onchain_breaker",
     },
     "examples/amm.guard": {
         "reference", "atom:deviation", "atom:change", "safer:higher", "power:extend",

@@ -110,7 +110,7 @@ def test_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_custom_metrics_count_the_trace_logs(tmp_path: Path) -> None:
-    from interlock.backtest.trace import Log, StartState
+    from interlock.backtest.trace import Log, Round, StartState
     from interlock.runtime.abi import event_topic
 
     bridge = str(Path(__file__).resolve().parents[2] / "examples" / "bridge.guard")
@@ -120,7 +120,8 @@ def test_custom_metrics_count_the_trace_logs(tmp_path: Path) -> None:
     log = Log(address=escrow, topics=[topic, "0x" + "0" * 64, "0x" + "0" * 64],
               data="0x" + "00" * 32)
     hdr = header(kind="benign").model_copy(update={"start": StartState(
-        balances={"escrow": {"USDC": 10**12, "USDT": 10**12, "WETH": 10**24}})})
+        balances={"escrow": {"USDC": 10**12, "USDT": 10**12, "WETH": 10**24}},
+        feeds={f.name: Round(answer=10**8, updated_at=T0) for f in program.feeds})})
     blocks = [Block(block=1, time=T0), Block(block=2, time=T0 + 12, logs=[log] * 401),
               Block(block=3, time=T0 + 24)]
     r = replay(program, str(write(tmp_path / "logs.jsonl", blocks, hdr)))

@@ -261,17 +261,21 @@ def _header(draw: st.DrawFn) -> tuple[list[str], Ctx]:
         opts += [f"gap {draw(durations())}"] if draw(st.booleans()) else []
         lines.append(" ".join([f"scope {s}", *opts]))
     assets = {a: draw(st.sampled_from([0, 6, 8, 18])) for a in _names("TOK", n_assets)}
+    feeds = _names("FEED", n_feeds)
+    pricing = {a: draw(st.one_of(st.none(), st.sampled_from(feeds))) if feeds else None
+               for a in assets}
     for a, dec in assets.items():
-        lines.append(f"asset {a} {next(addrs)} decimals {dec}")
+        priced = f" priced by {pricing[a]}" if pricing[a] else ""
+        lines.append(f"asset {a} {next(addrs)} decimals {dec}{priced}")
     for i, v in enumerate(_names("vault", n_vaults)):
         held = sorted(assets) if i == 0 else draw(
             st.lists(st.sampled_from(sorted(assets)), min_size=1, unique=True))
         lines.append(f"vault {v} {next(addrs)} holds {', '.join(held)}")
-    feeds = _names("FEED", n_feeds)
     for f, ref in zip(feeds, refs, strict=True):
         text = f"feed {f} {next(addrs)} decimals {draw(st.sampled_from([8, 18]))}"
         opts = [f"reference {next(addrs)}"] if ref else []
         opts += [f"heartbeat {draw(durations())}"] if draw(st.booleans()) else []
+        opts += ["quote USD"] if f in pricing.values() or draw(st.booleans()) else []
         lines.append(" ".join([text, *draw(st.permutations(opts))]))
     params: dict[str, tuple[int, int, int, str]] = {}
     units: dict[str, str] = {}
@@ -291,7 +295,8 @@ def _header(draw: st.DrawFn) -> tuple[list[str], Ctx]:
     ctx = Ctx(signers=tuple(signers), roles=tuple(roles), timelocked=tuple(timelocked),
               scopes=tuple(scopes), assets=assets, feeds=tuple(feeds),
               referenced_feeds=tuple(f for f, r in zip(feeds, refs, strict=True) if r),
-              params=params, param_units=units)
+              params=params, param_units=units,
+              priced=tuple(a for a in assets if pricing[a]))
     return lines, ctx
 
 

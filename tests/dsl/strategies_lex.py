@@ -32,6 +32,7 @@ class Ctx:
     metrics: tuple[str, ...] = ()
     reads: dict[str, str | None] = field(default_factory=dict)  # state read -> asset unit
     scores: tuple[str, ...] = ()
+    priced: tuple[str, ...] = ()  # assets `priced by` a feed quoted in `USD` (value metrics)
 
 
 # --- literals ------------------------------------------------------------------------------
@@ -155,6 +156,21 @@ def feed_compare(draw: st.DrawFn, ctx: Ctx) -> str:
 
 
 @st.composite
+def value_compare(draw: st.DrawFn, ctx: Ctx) -> str:
+    """`value(outflow(A, W)) > 1_000.5 USD`, `value(tvl(*)) <= 20% of value(tvl(A))`, ..."""
+    target = draw(st.sampled_from(["*", *ctx.priced]))
+    w = draw(durations(window=True))
+    lhs = draw(st.sampled_from([f"value(outflow({target}, {w}))", f"value(inflow({target}, {w}))",
+                                f"value(tvl({target}))"]))
+    other = draw(st.sampled_from(["*", *ctx.priced]))
+    rhs = draw(st.sampled_from([
+        f"{draw(integers(0, 10**9))} USD", f"{draw(integers(0, 10**6))}.25 USD", "0",
+        f"{draw(percents())} of value(tvl({other}))",
+        f"value(inflow({other}, {w})) + {draw(integers(1, 10**6))} USD"]))
+    return f"{lhs} {draw(st.sampled_from(CMP))} {rhs}"
+
+
+@st.composite
 def count_compare(
     draw: st.DrawFn, ctx: Ctx, *, per_sender: bool = False, scope: str | None = None
 ) -> str:
@@ -176,6 +192,8 @@ def metric_compares(draw: st.DrawFn, ctx: Ctx) -> str:
         kinds.append("asset")
     if ctx.feeds:
         kinds.append("feed")
+    if ctx.priced:
+        kinds.append("value")
     if draw(st.integers(0, 9)) == 0:
         return draw(state_atoms(ctx))
     kind = draw(st.sampled_from(kinds))
@@ -183,6 +201,8 @@ def metric_compares(draw: st.DrawFn, ctx: Ctx) -> str:
         return draw(asset_compare(ctx))
     if kind == "feed":
         return draw(feed_compare(ctx))
+    if kind == "value":
+        return draw(value_compare(ctx))
     return draw(count_compare(ctx))
 
 

@@ -51,7 +51,20 @@ CASES: list[tuple[str, str, int, int]] = [
     (C.BAD_READ_SIGNATURE, HEAD + READ + '"totalSupply()(uint7)"\n', 6, 73),
     (C.READ_NOT_INTEGER, HEAD + READ + '"totalSupply()(address)"\n', 6, 73),
     (C.READ_ARGUMENTS, HEAD + READ + '"balanceOf(address)(uint256)" (5)\n', 6, 89),
+    (C.UNPRICED_ASSET, HEAD + FEEDS + "breaker b {\n  when value(tvl(USDC)) > 0\n"
+     "  then pause trading for 1h\n}\n", 8, 18),
+    (C.NO_QUOTE, HEAD + FEEDS + "asset WETH 0x4444444444444444444444444444444444444444 decimals 18"
+     " priced by F\n", 7, 77),
+    (C.QUOTE_NAME_TAKEN, HEAD + "feed F 0x3333333333333333333333333333333333333333 decimals 8"
+     " quote USDC\n", 6, 62),
     # --- types and units ------------------------------------------------------------------------
+    (C.QUOTE_MISMATCH, HEAD + "feed F 0x3333333333333333333333333333333333333333 decimals 8"
+     " quote USD\n"
+     "feed G 0x5555555555555555555555555555555555555555 decimals 8 quote EUR\n"
+     "asset WETH 0x4444444444444444444444444444444444444444 decimals 18 priced by F\n"
+     "asset WBTC 0x6666666666666666666666666666666666666666 decimals 8 priced by G\n"
+     "breaker b {\n  when value(outflow(*, 1h)) > 0 USD\n  then pause trading for 1h\n}\n",
+     11, 8),
     (C.UNIT_MISMATCH, HEAD + FEEDS + "breaker b {\n  when tvl(USDC) > price(F)\n"
      "  then pause trading for 1h\n}\n", 8, 8),
     (C.NEEDS_UNIT, HEAD + "breaker b {\n  when tvl(USDC) > 1000\n  then pause trading for 1h\n}\n",
@@ -74,6 +87,9 @@ CASES: list[tuple[str, str, int, int]] = [
     # --- ranges ---------------------------------------------------------------------------------
     (C.OUT_OF_RANGE, HEAD + "asset WETH 0x4444444444444444444444444444444444444444 decimals 78\n",
      6, 64),
+    (C.VALUE_DECIMALS, HEAD + "feed F 0x3333333333333333333333333333333333333333 decimals 36"
+     " quote USD\n"
+     "asset WETH 0x4444444444444444444444444444444444444444 decimals 21 priced by F\n", 7, 77),
     (C.BAD_PARAM_RANGE, HEAD + "param p = 10 in [1, 9] safer lower\n", 6, 11),
     (C.ZERO_THRESHOLD, HEAD + "role r = 0 of [alice]\n", 6, 10),
     (C.THRESHOLD_TOO_LARGE, HEAD + "role r = 3 of [alice, bob]\n", 6, 10),

@@ -98,3 +98,24 @@ def test_a_param_without_a_unit_suggests_one() -> None:
 def test_in_is_reserved() -> None:
     result = compile_text(HEAD + "scope in\n", "t.guard")
     assert result.program is None and result.diagnostics[0].code in (C.KEYWORD_NAME, C.SYNTAX)
+
+
+def test_a_param_may_hold_a_value_in_a_quote_unit() -> None:
+    """`param daily_limit = 50_000_000 USD`: a value (18 decimals) a notional limit compares
+    with; a price or an amount is not comparable with it."""
+    priced = HEAD.replace("decimals 18\n", "decimals 18 priced by ETH_USD\n").replace(
+        "feed ETH_USD 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419 decimals 8",
+        "feed ETH_USD 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419 decimals 8 quote USD")
+    limit = "param daily_limit = 50_000_000 USD in [0, 200_000_000 USD] safer lower\n"
+    vault = "vault v 0x3333333333333333333333333333333333333333 holds WETH\n"
+    text = priced + limit + vault + _breaker(
+        "value(outflow(*, 24h)) > daily_limit", "set daily_limit to 10_000_000.5 USD for 1d") \
+        + "allow r to set daily_limit within [1_000_000, 100_000_000 USD]\n"
+    program = _program(text)
+    p = program.params[0]
+    assert (p.initial, p.max, p.unit) == (5 * 10**25, 2 * 10**26, "USD")
+    effect = program.breaker("b").effects[0]
+    assert isinstance(effect, ir.SetEffect) and effect.value == 10_000_000_5 * 10**17
+    assert program.powers[0].within == (10**24, 10**26)
+    wrong = compile_text(priced + limit + vault + _breaker("tvl(WETH) > daily_limit"), "t.guard")
+    assert [d.code for d in wrong.diagnostics] == [C.UNIT_MISMATCH]

@@ -78,7 +78,43 @@ VALID = [
     "invariant i: every power needs 2 entities except set, cancel",
     'accept W0802 guardian because "the guardian unpauses by design"',
     'accept W0804 because "tiers kept for the dashboard"',
+    "asset T 0x1111111111111111111111111111111111111111 decimals 18 priced by F",
+    "feed F 0x1111111111111111111111111111111111111111 decimals 8 quote USD heartbeat 1h",
+    "breaker b { when value(outflow(*, 24h)) > 5_000_000.5 USD or value(inflow(T, 1h)) > "
+    "10% of value(tvl(*)) and value(tvl(T)) < 1 USD then pause s for 1h }",
 ]
+
+PRICED = ("protocol P\nscope s\n"
+          "asset T 0x1111111111111111111111111111111111111111 decimals 6 priced by F\n"
+          "vault v 0x3333333333333333333333333333333333333333 holds T\n"
+          "feed F 0x2222222222222222222222222222222222222222 decimals 8 quote USD\n")
+
+
+def test_value_metrics_parse_print_and_analyse() -> None:
+    """`value(...)` of one asset and of `*`, printed back as written, analysed to atoms."""
+    from interlock.dsl.frontend import compile_text
+    from interlock.dsl.printer import expr
+
+    text = PRICED + ("breaker b { when value(outflow(*, 24h)) - value(tvl(T)) > 2.5 USD "
+                     "then pause s for 1h }\n")
+    breaker = _module(text).decls[-1]
+    assert expr(breaker.when) == "value(outflow(*, 24h)) - value(tvl(T)) > 2.5 USD"
+    result = compile_text(text, "t.guard")
+    assert result.program is not None and result.diagnostics == ()
+    cond = result.program.breakers[0].when
+    assert [(t.coef, t.atom.kind, t.atom.target, t.atom.window) for t in cond.terms] == [
+        (1, "value_outflow", "*", 86_400), (-1, "value_tvl", "T", None)]
+    assert cond.constant == -25 * 10**17 and result.program.breakers[0].onchain
+
+
+def test_a_value_compares_only_with_a_value() -> None:
+    from interlock.dsl.frontend import compile_text
+
+    text = PRICED + ("breaker b { when value(tvl(T)) > tvl(T) then pause s for 1h }\n"
+                     "breaker c { when value(tvl(T)) > 5 then pause s for 1h }\n")
+    got = [(d.code, d.message) for d in compile_text(text, "t.guard").diagnostics]
+    assert got == [("E0301", "cannot compare a value in `USD` and an amount of `T`"),
+                   ("E0302", "a number compared with a value in `USD` needs a unit")]
 
 
 @pytest.mark.parametrize("decl", VALID)

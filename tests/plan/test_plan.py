@@ -108,3 +108,12 @@ def test_build_writes_the_plan_and_check_sees_it_stale(tmp_path: Path,
     assert bad.exit_code == 2
     sidecar = next(f for f in bad.report.files if f.path == "perp_venue.plan.toml")
     assert [d.code for d in sidecar.diagnostics] == ["E0201"]
+
+
+def test_a_notional_limit_answers_fund_drains() -> None:
+    from interlock.dsl.frontend import compile_file
+    from interlock.plan.automated import classes_of
+
+    bridge = compile_file(str(Path(__file__).resolve().parents[2] / "examples" / "bridge.guard"))
+    assert bridge.program is not None
+    assert classes_of(bridge.program, bridge.program.breaker("notional_24h")) == ("fund_drain",)

@@ -48,6 +48,12 @@ CASES = {
     + "breaker b {\n  when deviation(ETH) > 3%\n  then pause s for 6h\n}\n"
     + "allow ops to pause s for at most 1d\nallow ops to unpause s\n",
     "W0807": HEAD + "allow dao to set lev\nallow dao to cancel dao\n",
+    "W0812": HEAD + "asset USDC 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 decimals 6 "
+    "priced by USDC_USD\nasset DUST 0x4444444444444444444444444444444444444444 decimals 18\n"
+    "vault pool 0x3333333333333333333333333333333333333333 holds USDC, DUST\n"
+    "feed USDC_USD 0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6 decimals 8 quote USD\n"
+    "breaker notional {\n  when value(outflow(*, 24h)) > 1_000_000 USD\n"
+    "  then pause s for 6h\n}\nallow ops to unpause s\n",
     "W0811": HEAD + "agent bot 0x6666666666666666666666666666666666666666\n"
     "breaker spam {\n  when calls(s, 1h, per sender) > 30\n"
     "  then block sender from s for 24h\n}\n",

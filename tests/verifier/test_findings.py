@@ -45,7 +45,7 @@ def only(body: str, code: str) -> list[Diagnostic]:
 def test_registry_has_the_findings_documented() -> None:
     assert sorted(f.code for f in REGISTRY) == [
         "W0801", "W0802", "W0803", "W0804", "W0806", "W0807", "W0810", "W0811",
-        "W0813", "W0814", "W0815"]
+        "W0812", "W0813", "W0814", "W0815"]
     assert all(f.doc and f.title and f.severity == "warning" for f in REGISTRY)
 
 
@@ -296,3 +296,23 @@ breaker plain {
     found = [d for d in find(program) if d.code == "W0813"]
     assert [(d.span.line, d.message) for d in found] == [
         (4, "`big` holds a flow but has a cooldown of 1h: flows during it are not held")]
+
+
+def test_a_value_sum_that_leaves_out_an_unpriced_asset() -> None:
+    """W0812: `*` sums the priced assets; USDC (held by `pool`) is not priced. Pricing it, or a
+    value of one asset only, clears the finding."""
+    priced = ("feed USDC_USD 0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6 decimals 8 quote USD\n"
+              "asset WETH 0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2 decimals 18 "
+              "priced by USDC_USD\n"
+              "vault weth_pool 0x4444444444444444444444444444444444444444 holds WETH\n")
+    body = priced + ("breaker n {\n  when value(outflow(*, 24h)) > 5 USD\n"
+                     "  then pause deposits for 1h\n}\n")
+    assert [c for c in codes(body) if c[0] == "W0812"] == [("W0812", 4)]  # the breaker line
+    one = body.replace("value(outflow(*, 24h))", "value(outflow(WETH, 24h))")
+    assert [c for c in codes(one) if c[0] == "W0812"] == []
+    text = (HEADER + body).replace(
+        "asset USDC 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48 decimals 6",
+        "asset USDC 0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48 decimals 6 priced by USDC_USD")
+    result = compile_text(text, "t.guard")
+    assert result.program is not None
+    assert [d for d in find(result.program) if d.code == "W0812"] == []

@@ -26,6 +26,7 @@ from interlock.ir.nodes import (
     StatePred,
     Threshold,
 )
+from interlock.ir.notional import VALUE_KINDS, parts
 
 
 @dataclass(frozen=True)
@@ -98,13 +99,28 @@ class ExprCompiler(CondFold[str]):
             text += f" + {c.constant}" if c.constant > 0 else f" - {-c.constant}"
         return f"({text} {c.op} 0)"
 
-    def atom(self, a: Atom) -> str:
-        if a.kind in ("outflow", "inflow"):
-            assert a.window is not None
-            s = self.series[(a.kind, a.target, a.window)]
-            return f"_sat(_seriesSum({s.index}, {s.bucket}))"
+    def _amount(self, a: Atom) -> str:
+        """An amount metric unsaturated (uint256)."""
         if a.kind == "tvl":
-            return f"_sat(_tvl{self.asset_index[a.target]}())"
+            return f"_tvl{self.asset_index[a.target]}()"
+        assert a.window is not None
+        s = self.series[(a.kind, a.target, a.window)]
+        return f"_seriesSum({s.index}, {s.bucket})"
+
+    def _value(self, a: Atom) -> str:
+        """`value(...)`: each priced asset's `_notional`, added saturating (`ir.notional`)."""
+        terms = [f"_notional({self._amount(p.amount)}, _rawPrice({self.names.feed_addr[p.feed]}),"
+                 f" {p.mul}, {p.div})" for p in parts(self.p, a)]
+        text = terms[0]
+        for t in terms[1:]:
+            text = f"_addSat({text}, {t})"
+        return f"_sat({text})"
+
+    def atom(self, a: Atom) -> str:
+        if a.kind in ("outflow", "inflow", "tvl"):
+            return f"_sat({self._amount(a)})"
+        if a.kind in VALUE_KINDS:
+            return self._value(a)
         if a.kind == "price":
             return f"_price({self.names.feed_addr[a.target]})"
         if a.kind == "deviation":

@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from interlock.ir.nodes import Param, Program
+from interlock.ir.notional import VALUE_DECIMALS
 
 
 def _names(kind: str, names: list[str]) -> dict[str, str]:
@@ -52,6 +53,8 @@ def _unit_note(p: Program, param: Param) -> str:
     if param.unit is None:
         return ""
     decimals = {a.name: a.decimals for a in p.assets} | {f.name: f.decimals for f in p.feeds}
+    if param.unit not in decimals:  # a quote unit: a value (docs/language.md, "Value metrics")
+        return f" // values in {param.unit} ({VALUE_DECIMALS} decimals)"
     kind = "base units of" if any(a.name == param.unit for a in p.assets) else "a price of"
     return f" // values in {kind} {param.unit} ({decimals[param.unit]} decimals)"
 

@@ -31,6 +31,7 @@ from interlock.ir.conditions import expanded_atoms, score_refs
 from interlock.ir.flow import Direction, flow_checked, hold_duration
 from interlock.ir.inputs import FEED_KINDS, READ_GAS, TOKEN_KINDS, feeds_read, reads_inputs
 from interlock.ir.nodes import QUEUE_GRACE, Breaker, Program
+from interlock.ir.notional import VALUE_KINDS, part_atoms
 from interlock.ir.trip import trip_precondition
 
 # The lowest release the generated code compiles with: the flow being reported lives in
@@ -157,7 +158,8 @@ def collect_series(program: Program) -> tuple[Series, ...]:
     for b in program.breakers:
         if not b.onchain:
             continue
-        for a in expanded_atoms(program, b.when):
+        for a in [x for atom in expanded_atoms(program, b.when)
+                  for x in (atom, *part_atoms(program, atom))]:
             if a.kind in ("outflow", "inflow") and a.window is not None:
                 key = (a.kind, a.target, a.window)
                 if key not in seen:
@@ -171,7 +173,7 @@ def _onchain_scores(program: Program) -> set[str]:
 
 
 def _score_reads_inputs(program: Program, name: str) -> bool:
-    kinds = FEED_KINDS | TOKEN_KINDS
+    kinds = FEED_KINDS | TOKEN_KINDS | VALUE_KINDS
     tiers = program.score(name).tiers
     return any(a.kind in kinds for t in tiers for a in expanded_atoms(program, t.when))
 

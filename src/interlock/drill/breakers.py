@@ -13,6 +13,7 @@ from typing import Any
 from interlock.drill.stage import PRICE, TVL, Stage
 from interlock.ir.conditions import expanded_atoms
 from interlock.ir.nodes import Breaker
+from interlock.ir.notional import assets_read
 from interlock.testing.chain import TxOutcome
 
 STALE = 30 * 86_400  # a feed not updated for 30 days is stale for any rule
@@ -34,11 +35,12 @@ def _moves(stage: Stage, breaker: Breaker) -> tuple[list[Any], str]:
     moves: list[Any] = []
     ask = "poke"
     for atom in dict.fromkeys(expanded_atoms(program, breaker.when)):
-        if atom.kind == "outflow":
-            vault = next(v for v in program.vaults if atom.target in v.holds)
-            amount = TVL * 6 // 10 * 10 ** program.asset(atom.target).decimals
+        if atom.kind in ("outflow", "value_outflow"):  # a value: its first priced asset's flow
+            asset = assets_read(program, atom)[0] if atom.kind != "outflow" else atom.target
+            vault = next(v for v in program.vaults if asset in v.holds)
+            amount = TVL * 6 // 10 * 10 ** program.asset(asset).decimals
             moves.append(h.vaults[vault.name].functions.reportOutflow(
-                h.tokens[atom.target].address, amount))
+                h.tokens[asset].address, amount))
             ask = "flow"
         elif atom.kind == "deviation":
             decimals = program.feed(atom.target).decimals

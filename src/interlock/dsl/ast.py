@@ -111,6 +111,15 @@ class MetricCall(Node):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ValueCall(Node):
+    """`value(outflow(A, W))`, `value(inflow(*, W))`, `value(tvl(A))`: a notional value."""
+
+    func: str  # outflow inflow tvl
+    target: Name | None  # None: `*`, every priced asset
+    window: Duration | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class StateCall(Node):
     pred: str  # paused suspended
     target: Name
@@ -165,6 +174,7 @@ Expr = (
     | DurationLit
     | Ref
     | MetricCall
+    | ValueCall
     | StateCall
     | Neg
     | Binary
@@ -249,7 +259,7 @@ class Option(Node):
     """A keyword option as written, in order: `max 72h`, `reference 0x..`, `when COND`."""
 
     key: str
-    value: Duration | Address | Expr
+    value: Duration | Address | Name | Expr  # a name: `quote USD`
 
 
 # --- properties --------------------------------------------------------------------------------
@@ -326,6 +336,7 @@ class ScopeDecl(Decl):
 class AssetDecl(Decl):
     address: Address
     decimals: Number
+    priced_by: Name | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -338,7 +349,7 @@ class VaultDecl(Decl):
 class FeedDecl(Decl):
     address: Address
     decimals: Number
-    options: tuple[Option, ...]  # reference, heartbeat
+    options: tuple[Option, ...]  # reference, heartbeat, quote
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -176,7 +176,7 @@ class _ToAst(Transformer[Token, Any]):
     def _word(self, meta: Meta, c: list[Token]) -> str:
         return str(c[0])
 
-    aggregate = safer_dir = coalition_unit = metric1 = metric2 = state_kw = _word
+    aggregate = safer_dir = coalition_unit = metric1 = metric2 = state_kw = value_flow = _word
 
     def power_kind(self, meta: Meta, c: list[Token]) -> ast.Name:
         return ast.Name(text=str(c[0]), span=self._s(meta))
@@ -188,7 +188,7 @@ class _ToAst(Transformer[Token, Any]):
         return c[0] if c else None
 
     entity_opt = after_opt = accept_target = field_opt = cooldown_opt = block_from = open_opt = _opt
-    unit_opt = _opt
+    unit_opt = priced_opt = _opt
 
     def assuming_opt(self, meta: Meta, c: list[Any]) -> tuple[ast.Name, ...]:
         return c[0] if c and c[0] is not None else ()
@@ -237,8 +237,8 @@ class _ToAst(Transformer[Token, Any]):
         return ast.ScopeDecl(name=c[0], options=tuple(c[1:]), span=self._s(meta))
 
     def asset_decl(self, meta: Meta, c: list[Any]) -> ast.AssetDecl:
-        return ast.AssetDecl(name=c[0], address=c[1], decimals=c[2], span=self._s(meta))
-
+        return ast.AssetDecl(name=c[0], address=c[1], decimals=c[2], priced_by=c[3],
+                             span=self._s(meta))
     def vault_decl(self, meta: Meta, c: list[Any]) -> ast.VaultDecl:
         return ast.VaultDecl(name=c[0], address=c[1], holds=c[2], span=self._s(meta))
 
@@ -446,6 +446,13 @@ class _ToAst(Transformer[Token, Any]):
     def call_calls(self, meta: Meta, c: list[Any]) -> ast.MetricCall:
         return ast.MetricCall(func="calls", target=c[0], window=c[1], per_sender=c[2],
                               span=self._s(meta))
+
+    def value_call(self, meta: Meta, c: list[Any]) -> ast.ValueCall:
+        return ast.ValueCall(func=str(c[0]), target=c[1], window=c[2] if len(c) > 2 else None,
+                             span=self._s(meta))
+
+    def value_target(self, meta: Meta, c: list[Any]) -> ast.Name | None:
+        return c[0] if isinstance(c[0], ast.Name) else None
 
     def state_pred(self, meta: Meta, c: list[Any]) -> ast.StateCall:
         return ast.StateCall(pred=c[0], target=c[1], span=self._s(meta))

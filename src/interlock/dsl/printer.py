@@ -27,6 +27,9 @@ def expr(e: ast.Expr) -> str:
         if e.per_sender:
             args.append("per sender")
         return f"{e.func}({', '.join(args)})"
+    if isinstance(e, ast.ValueCall):
+        args = [e.target.text if e.target else "*"] + ([e.window.raw] if e.window else [])
+        return f"value({e.func}({', '.join(args)}))"
     if isinstance(e, ast.StateCall):
         return f"{e.pred}({e.target.text})"
     if isinstance(e, ast.Neg):
@@ -113,7 +116,7 @@ def option(o: ast.Option) -> str:
     v = o.value
     if isinstance(v, ast.Duration):
         return f"{o.key} {v.raw}"
-    if isinstance(v, ast.Address):
+    if isinstance(v, ast.Address | ast.Name):
         return f"{o.key} {v.text}"
     return f"{o.key} {expr(v)}"
 
@@ -194,7 +197,8 @@ def decl_lines(d: ast.Declaration) -> list[Line]:
     if isinstance(d, ast.ScopeDecl):
         return [_simple(d, " ".join(map(option, d.options)), "scope", ["scope", d.name.text])]
     if isinstance(d, ast.AssetDecl):
-        return [_simple(d, f"{d.address.text} decimals {d.decimals.raw}", "asset",
+        priced = f" priced by {d.priced_by.text}" if d.priced_by else ""
+        return [_simple(d, f"{d.address.text} decimals {d.decimals.raw}{priced}", "asset",
                         ["asset", d.name.text])]
     if isinstance(d, ast.VaultDecl):
         return [_simple(d, f"{d.address.text} holds {names(d.holds)}", "vault",

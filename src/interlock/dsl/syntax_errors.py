@@ -37,7 +37,7 @@ _EXPR_START = frozenset(
     [
     "NUMBER", "NAME", "PERCENT", "BPS", "DURATION", "LPAR", "MINUS", "NOT", "TVL", "PRICE",
     "DEVIATION", "STALENESS", "FLOW", "OUTFLOW", "INFLOW", "CHANGE", "CALLS", "PAUSED",
-    "SUSPENDED",
+    "SUSPENDED", "VALUE",
 ]
 )
 _ORDER = (

@@ -33,6 +33,9 @@ NOTHING_HELD = "E0218"  # `cancel holds` when no breaker holds a flow
 BAD_READ_SIGNATURE = "E0222"
 READ_NOT_INTEGER = "E0223"
 READ_ARGUMENTS = "E0224"
+UNPRICED_ASSET = "E0215"
+NO_QUOTE = "E0216"
+QUOTE_NAME_TAKEN = "E0217"
 
 UNIT_MISMATCH = "E0301"
 NEEDS_UNIT = "E0302"
@@ -45,6 +48,7 @@ BAD_UNIT_NAME = "E0308"
 NOT_CONSTANT = "E0309"
 FLOW_OUTSIDE_BREAKER = "E0313"  # `flow(..)` in a score, a power or an invariant
 FLOW_OFFCHAIN = "E0314"  # `flow(..)` in a rule the guard cannot evaluate itself
+QUOTE_MISMATCH = "E0310"
 
 OUT_OF_RANGE = "E0401"
 BAD_PARAM_RANGE = "E0402"
@@ -60,6 +64,7 @@ DIVISION_BY_ZERO = "E0411"
 TOO_MANY = "E0412"
 BEYOND_SATURATION = "E0413"
 READ_ARGUMENT_RANGE = "E0416"
+VALUE_DECIMALS = "E0414"
 
 ROLE_CYCLE = "E0501"
 UNSAFE_DIRECTION = "E0502"
@@ -92,6 +97,7 @@ UNBOUNDED_BLOCK = "W0811"
 UNHELD_IN_COOLDOWN = "W0813"
 STEP_BYPASS = "W0814"
 UNUSED_READ = "W0815"
+UNPRICED_IN_SUM = "W0812"
 FINDINGS: dict[str, str] = {
     DEAD_BREAKER: "breaker can never fire",
     TIMELOCK_BYPASS: "power bypasses a timelock",
@@ -104,6 +110,7 @@ FINDINGS: dict[str, str] = {
     UNHELD_IN_COOLDOWN: "hold flow with a cooldown",
     STEP_BYPASS: "step bound another power bypasses",
     UNUSED_READ: "custom read no breaker uses",
+    UNPRICED_IN_SUM: "value sum leaves out an unpriced asset",
 }
 
 TITLES: dict[str, str] = {
@@ -132,6 +139,9 @@ TITLES: dict[str, str] = {
     BAD_READ_SIGNATURE: "a read's signature is not `name(types)(type)` with ABI types",
     READ_NOT_INTEGER: "a read that does not return exactly one integer",
     READ_ARGUMENTS: "a read's arguments do not match its signature",
+    UNPRICED_ASSET: "`value` of an asset that no feed prices",
+    NO_QUOTE: "`priced by` a feed without a `quote` unit",
+    QUOTE_NAME_TAKEN: "a quote unit that is also a declared name",
     UNIT_MISMATCH: "the two sides have different units",
     NEEDS_UNIT: "a bare number where a unit is needed",
     NONLINEAR: "a product or quotient of two quantities",
@@ -143,6 +153,7 @@ TITLES: dict[str, str] = {
     NOT_CONSTANT: "a constant is expected",
     FLOW_OUTSIDE_BREAKER: "`flow(..)` outside a breaker's condition",
     FLOW_OFFCHAIN: "`flow(..)` in a rule the guard cannot evaluate",
+    QUOTE_MISMATCH: "a sum of values in different quote units",
     OUT_OF_RANGE: "a number out of range",
     BAD_PARAM_RANGE: "a param's range is empty or misses its initial value",
     ZERO_THRESHOLD: "a threshold of zero",
@@ -157,6 +168,7 @@ TITLES: dict[str, str] = {
     TOO_MANY: "more signers, scopes or feeds than a guard holds",
     BEYOND_SATURATION: "a comparison saturated metrics never satisfy",
     READ_ARGUMENT_RANGE: "a read's integer argument outside its type's range",
+    VALUE_DECIMALS: "an asset and its feed with too many decimals to value exactly",
     ROLE_CYCLE: "roles that contain themselves",
     UNSAFE_DIRECTION: "automation that moves a param in its unsafe direction",
     BLOCK_WITHOUT_PER_SENDER: "`block sender` in a breaker without `per sender`",

@@ -21,7 +21,7 @@ SATURATION = 2**128  # the guard's `SAT`: the largest value a saturated metric t
 # a report for its size), so a window's 12 buckets sum to at most 12 * BUCKET_CAP < 2**108.
 BUCKET_CAP = 2**104 - 1
 SATURATED_KINDS = frozenset({"outflow", "inflow", "tvl", "price", "deviation", "staleness",
-                             "flow"})
+                             "flow", "value_outflow", "value_inflow", "value_tvl"})
 
 _SIGNED_INT = re.compile(r"int[0-9]*$")
 

@@ -25,6 +25,8 @@ IR_VERSION = "3"  # 2: `Param.unit`, `Span.via`
 # 3: flow() metric and hold effect (`Atom.kind` "flow", `HoldEffect`, power kind "cancel_holds")
 # 3: custom state reads (`Program.reads`, `StateRead`, atom kind `read`)
 # 3: relative set bounds (`Power.step`: `set P by at most X% per D` / `by at most N per D`)
+# 3: notional value metrics (`Asset.priced_by`, `Feed.quote`, atoms `value_outflow`,
+#    `value_inflow`, `value_tvl`)
 
 
 class Node(BaseModel):
@@ -122,10 +124,14 @@ class Scope(Node):
 
 
 class Asset(Node):
+    """`priced_by`: the feed whose price values the asset (`asset WETH ... priced by ETH_USD`);
+    the `value(...)` metrics of the asset read it (docs/language.md, "Value metrics")."""
+
     name: str
     address: str
     decimals: int
     span: Span
+    priced_by: str | None = None
 
 
 class Vault(Node):
@@ -143,12 +149,14 @@ class Feed(Node):
     reference: str | None  # address of the reference feed used by `deviation`
     heartbeat: int | None
     span: Span
+    quote: str | None = None  # `quote USD`: the unit its prices are in (the unit of values)
 
 
 class Param(Node):
-    """A stored protocol parameter. With a `unit` (an asset's or a feed's name) `initial`,
-    `min`, `max` and every value set on chain are base units of that asset, or prices in that
-    feed's decimals, exactly as the metrics it is compared with; without one, a plain integer."""
+    """A stored protocol parameter. With a `unit` (an asset's or a feed's name, or a quote
+    unit) `initial`, `min`, `max` and every value set on chain are base units of that asset,
+    prices in that feed's decimals, or values with 18 decimals, exactly as the metrics it is
+    compared with; without one, a plain integer."""
 
     name: str
     index: int
@@ -241,10 +249,16 @@ AtomKind = Literal[
     "score",  # target=score name; integer sum of weights
     "param",  # target=param name; the effective value (state, not a metric)
     "flow",  # target=asset; the outflow being reported (0 at `poke` and off chain)
+    # notional values (`ir.notional`): target=asset or `*` (every priced asset); the amount
+    # times the price of the asset's `priced by` feed, in its quote unit with 18 decimals
+    "value_outflow",  # window
+    "value_inflow",  # window
+    "value_tvl",
 ]
 
 ONCHAIN_ATOMS: frozenset[str] = frozenset(
-    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param", "flow"}
+    {"outflow", "inflow", "tvl", "price", "deviation", "staleness", "param", "flow",
+     "value_outflow", "value_inflow", "value_tvl"}
 )
 
 

@@ -22,6 +22,7 @@ _CLASS_OF_ATOM = {
     "calls": "fund_drain", "metric": "fund_drain", "flow": "fund_drain",
     "deviation": "oracle_manipulation", "change": "oracle_manipulation",
     "price": "oracle_manipulation", "staleness": "feed_outage",
+    "value_outflow": "fund_drain", "value_inflow": "fund_drain", "value_tvl": "fund_drain",
 }
 
 

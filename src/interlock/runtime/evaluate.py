@@ -32,7 +32,8 @@ from interlock.semantics.cond import Compiled, MetricFn
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import cooldown_ok
 
-READ_KINDS = frozenset({"price", "deviation", "staleness", "tvl"})  # a call at this block
+READ_KINDS = frozenset({"price", "deviation", "staleness", "tvl",  # a call at this block
+                        "value_outflow", "value_inflow", "value_tvl"})  # (a value: its prices)
 Values = tuple[str | None, Mapping[Atom, int], MetricFn]  # (sender, its values, their lookup)
 
 

@@ -24,10 +24,11 @@ from typing import Any
 from interlock.ir.conditions import atoms
 from interlock.ir.metric_arith import BUCKET_CAP, price_of
 from interlock.ir.nodes import Atom, Program
+from interlock.ir.notional import Part, part_atoms, parts
 from interlock.runtime.abi import TRANSFER_TOPIC, event_topic
 from interlock.runtime.customlogs import CustomDecoder
 from interlock.runtime.observe import BlockObservation, LogEntry, TxEntry
-from interlock.runtime.readers import Reader, atom_reader
+from interlock.runtime.readers import Reader, atom_reader, value_reader
 from interlock.runtime.state_reads import ReadCall, read_calls
 from interlock.runtime.windows import KeyedWindowSum, PriceHistory, WindowSum
 
@@ -35,7 +36,8 @@ _STATE_ATOMS = frozenset({"param", "score"})
 
 
 def program_atoms(program: Program) -> tuple[Atom, ...]:
-    """The metric atoms of every breaker and score tier, de-duplicated, in a stable order."""
+    """The metric atoms of every breaker and score tier, de-duplicated, in a stable order; a
+    value's parts (its amounts and prices, `ir.notional`) follow it, so they are watched."""
     seen: dict[Atom, None] = {}
     conds = [b.when for b in program.breakers]
     conds += [t.when for s in program.scores for t in s.tiers]
@@ -43,6 +45,8 @@ def program_atoms(program: Program) -> tuple[Atom, ...]:
         for atom in atoms(cond):
             if atom.kind not in _STATE_ATOMS:
                 seen.setdefault(atom, None)
+                for part in part_atoms(program, atom):
+                    seen.setdefault(part, None)
     return tuple(seen)
 
 
@@ -130,6 +134,7 @@ class MetricPlan:
     decoders: Mapping[str, CustomDecoder]
     instances: Mapping[Atom, tuple[int, ...]] = field(default_factory=dict)
     reads: tuple[ReadCall, ...] = ()  # the custom state reads the conditions use
+    value_parts: Mapping[Atom, tuple[Part, ...]] = field(default_factory=dict)  # value atoms
 
     @classmethod
     def from_program(
@@ -142,8 +147,9 @@ class MetricPlan:
         every_vault = frozenset(_lower(v.address) for v in program.vaults)
         contracts = {s.name: every_vault for s in program.scopes}
         contracts.update({k: frozenset(map(_lower, v)) for k, v in (scope_contracts or {}).items()})
+        watched = program_atoms(program)
         return cls(
-            atoms=program_atoms(program),
+            atoms=watched,
             asset_address={a.name: _lower(a.address) for a in program.assets},
             vaults_of=vaults_of,
             feed_address={f.name: _lower(f.address) for f in program.feeds},
@@ -155,6 +161,7 @@ class MetricPlan:
             instances=atom_instances(program),
             reads=read_calls(program, {a.target for a in program_atoms(program)
                                        if a.kind == "read"}),
+            value_parts={a: parts(program, a) for a in watched if a.kind.startswith("value_")},
         )
 
     def kinds(self) -> frozenset[str]:
@@ -241,8 +248,11 @@ class MetricState:
         """Choose each atom's reader (again after `from_json` replaced the windows)."""
         series = {**self.flows, **self.calls, **self.custom}
         self._atoms = tuple(a for a in self.plan.atoms if not a.per_sender)
-        self._readers = tuple(atom_reader(self.plan, a, series.get(a), self.prices.get(a.target))
-                              for a in self._atoms)
+        plain = {a: atom_reader(self.plan, a, series.get(a), self.prices.get(a.target))
+                 for a in self._atoms if a not in self.plan.value_parts}
+        self._readers = tuple(plain[a] if a in plain else value_reader(
+            [(plain[p.amount], plain[p.price], p.mul, p.div) for p in self.plan.value_parts[a]])
+            for a in self._atoms)
         self._slots = tuple((i, k) for k, a in enumerate(self._atoms)
                             for i in self.plan.instances.get(a, ()))
 

@@ -15,8 +15,9 @@ from interlock.ir.conditions import expanded_atoms
 from interlock.ir.nodes import Program
 from interlock.runtime.evaluate import Outcome, RulePlan
 
-COUNTED_KINDS = frozenset({"outflow", "inflow", "calls", "metric"})  # windows of the block's
-# logs or transactions: known once the block is counted
+COUNTED_KINDS = frozenset({"outflow", "inflow", "calls", "metric", "value_outflow",
+                           "value_inflow"})  # windows of the block's logs or transactions:
+# known once the block is counted
 
 
 def needs_logs(program: Program, rule: RulePlan) -> bool:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from interlock.ir.metric_arith import SATURATED_KINDS, deviation, price_of, saturate, staleness
 from interlock.ir.nodes import Atom
+from interlock.ir.notional import notional, total
 from interlock.runtime.observe import BlockObservation
 from interlock.runtime.windows import PriceHistory, WindowSum
 
@@ -97,3 +98,19 @@ def _feed_reader(plan: MetricPlan, atom: Atom, history: PriceHistory | None,
         return None if rnd is None else clamp(history.change(ts, window, price_of(rnd.answer)))
 
     return change
+
+
+def value_reader(parts: list[tuple[Reader, Reader, int, int]]) -> Reader:
+    """A value atom's reader from its parts' (amount reader, price reader, mul, div): the
+    amounts priced at this block (`ir.notional`); unavailable when any part's read failed."""
+
+    def value(obs: BlockObservation, ts: int) -> int | None:
+        out = []
+        for amount, price, mul, div in parts:
+            a, p = amount(obs, ts), price(obs, ts)
+            if a is None or p is None:
+                return None
+            out.append(notional(a, p, mul, div))
+        return total(out)
+
+    return value

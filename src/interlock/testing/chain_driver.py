@@ -39,6 +39,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError
 from interlock.ir.conditions import expanded_atoms
 from interlock.ir.inputs import FEED_KINDS, TOKEN_KINDS
 from interlock.ir.nodes import Breaker, Program
+from interlock.ir.notional import assets_read, feeds_priced
 from interlock.runtime.guard_events import decode_revert
 from interlock.runtime.mirror import SHOWN_BY
 from interlock.semantics import State, effective_param
@@ -284,7 +285,9 @@ class ChainDriver:
     def _inputs_of(self, breaker: Breaker) -> list[Any]:
         atoms = expanded_atoms(self.program, breaker.when)
         feeds = {a.target for a in atoms if a.kind in FEED_KINDS}
-        assets = sorted({a.target for a in atoms if a.kind in TOKEN_KINDS})
+        feeds |= {f for a in atoms for f in feeds_priced(self.program, a)}
+        assets = sorted({a.target for a in atoms if a.kind in TOKEN_KINDS} | {
+            x for a in atoms if a.kind == "value_tvl" for x in assets_read(self.program, a)})
         refs = [self.h.references[f] for f in sorted(feeds) if f in self.h.references]
         return [*(self.h.feeds[f] for f in sorted(feeds)), *refs,
                 *(self.h.tokens[a] for a in assets)]

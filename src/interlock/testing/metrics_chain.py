@@ -19,6 +19,7 @@ from interlock.ir.conditions import metric_atoms
 from interlock.ir.flow import hold_duration
 from interlock.ir.metric_arith import SATURATION, WAD, deviation, price_of, saturate, staleness
 from interlock.ir.nodes import ONCHAIN_ATOMS, Atom, Breaker, Cond, Program
+from interlock.ir.notional import VALUE_KINDS, notional, parts, value_from
 from interlock.semantics.trace import MetricValue
 from interlock.testing.chain import TxOutcome
 from interlock.testing.harness import QUIET_PRICE_UNITS
@@ -54,6 +55,8 @@ def realize_metrics(
         if a.kind in ("outflow", "inflow") and a.window is not None:
             flows[a] = _add_flow(d, a, v)
     for a, v in given.items():
+        if a.kind in VALUE_KINDS:
+            _set_value(d, a, v, flows)
         if a.kind == "flow":  # last: the report the rule is decided on
             _report_flow(d, breaker, a, v, flows)
     for a in atoms:
@@ -63,6 +66,10 @@ def realize_metrics(
     for a in atoms:
         if a in flows:  # as the guard saw it when the report fired (or not) the breaker
             out.append(MetricValue(atom=a, value=flows[a]))
+        elif a.kind in VALUE_KINDS:
+            read = {x: flows[x] if x in flows else measure(d, x)
+                    for p in parts(d.program, a) for x in (p.amount, p.price)}
+            out.append(MetricValue(atom=a, value=value_from(d.program, a, read)))
         elif a.kind in ONCHAIN_ATOMS:
             out.append(MetricValue(atom=a, value=measure(d, a)))
         elif a in given:
@@ -74,15 +81,20 @@ def seen_metrics(d: ChainDriver, breaker: Breaker) -> tuple[MetricValue, ...]:
     """The on-chain atoms of `breaker`'s condition as the guard saw them during the set-up's
     flow reports (a report the guard took back still counted when it fired the breaker)."""
     out = []
+    def seen(a: Atom) -> int:
+        extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
+            "outflow", "inflow") else 0
+        return saturate(measure(d, a) + extra)
+
     for a in condition_atoms(d.program, breaker.when):
-        if a.kind in ONCHAIN_ATOMS:
-            if a.kind == "flow":
-                out.append(MetricValue(atom=a, value=d.report_flows.get(breaker.id, {}).get(
-                    a.target, 0)))
-                continue
-            extra = d.undone_flows.get((a.kind, a.target), 0) if a.kind in (
-                "outflow", "inflow") else 0
-            out.append(MetricValue(atom=a, value=saturate(measure(d, a) + extra)))
+        if a.kind == "flow":
+            out.append(MetricValue(atom=a, value=d.report_flows.get(breaker.id, {}).get(
+                a.target, 0)))
+        elif a.kind in VALUE_KINDS:
+            read = {x: seen(x) for p in parts(d.program, a) for x in (p.amount, p.price)}
+            out.append(MetricValue(atom=a, value=value_from(d.program, a, read)))
+        elif a.kind in ONCHAIN_ATOMS:
+            out.append(MetricValue(atom=a, value=seen(a)))
     return tuple(out)
 
 
@@ -107,6 +119,9 @@ def measure(d: ChainDriver, a: Atom) -> int:
     h, p = d.h, d.program
     if a.kind == "flow":
         return 0  # no report is in progress
+    if a.kind in VALUE_KINDS:
+        read = {x: measure(d, x) for q in parts(p, a) for x in (q.amount, q.price)}
+        return value_from(p, a, read)
     if a.kind in ("tvl", "outflow", "inflow"):
         asset = p.asset(a.target)
         if a.kind == "tvl":
@@ -262,3 +277,25 @@ def _report_flow(d: ChainDriver, breaker: Breaker, a: Atom, value: int,
         if refused:
             key = ("outflow", a.target)
             d.undone_flows[key] = d.undone_flows.get(key, 0) + value
+
+
+def _set_value(d: ChainDriver, a: Atom, value: int, flows: dict[Atom, int]) -> None:
+    """Bring a value to at least `value` (the nearest the chain reaches above it): give every
+    pricing feed a price (a quiet one unless one was set), then raise the first priced asset's
+    amount (its flows or balance) until its value makes up what the others lack."""
+    ps = parts(d.program, a)
+    for p in ps:
+        if measure(d, p.price) == 0:
+            _set_feed(d, p.feed, {})
+    first, rest = ps[0], ps[1:]
+    others = sum(notional(measure(d, p.amount), measure(d, p.price), p.mul, p.div)
+                 for p in rest)
+    price = measure(d, first.price)
+    if value >= SATURATION or price == 0 or value <= others:
+        return
+    need = -(-(value - others) * first.div // (price * first.mul))  # the least amount (ceil)
+    if first.amount.kind == "tvl":
+        if need > measure(d, first.amount):
+            _set_tvl(d, first.asset, need)
+    else:
+        flows[first.amount] = _add_flow(d, first.amount, need)

@@ -23,6 +23,7 @@ import z3
 from interlock.ir.conditions import CondFold, compare_zero
 from interlock.ir.metric_arith import metric_nonnegative
 from interlock.ir.nodes import Atom, Compare, Cond, Program, StatePred
+from interlock.verifier.notional import consistency
 
 DroppedTier = tuple[str, int]  # (score name, tier index) whose weight is left out
 
@@ -46,6 +47,10 @@ class CondEncoder:
             elif metric_nonnegative(self.program, atom):
                 self.domain.append(var >= 0)
         return self.metrics[atom]
+
+    def consistency(self) -> list[z3.BoolRef]:
+        """Facts tying value metrics to their parts (`verifier.notional`)."""
+        return consistency(self.program, self.metrics)
 
     def score(self, name: str, drop: DroppedTier | None = None) -> z3.ArithRef:
         total: z3.ArithRef = z3.IntVal(0)
@@ -76,7 +81,7 @@ class CondEncoder:
         """True unless Z3 proves `formula` unsatisfiable over the metric domain."""
         solver = z3.Solver()
         solver.set("timeout", timeout_ms)
-        solver.add(formula, *self.domain)
+        solver.add(formula, *self.domain, *self.consistency())
         return bool(solver.check() != z3.unsat)
 
 

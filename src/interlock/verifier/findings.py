@@ -492,3 +492,6 @@ def accepted(program: Program, found: Iterable[Diagnostic]) -> tuple[Diagnostic,
                 )
             )
     return tuple(sorted(out, key=lambda d: (d.span.line, d.span.column, d.code)))
+
+
+from interlock.verifier import findings_value  # noqa: E402,F401  (registers W0812 last)

@@ -25,6 +25,7 @@ from interlock.semantics.ops import BoolVal, Ops
 from interlock.semantics.rules import Guards, advance, fire, use_power
 from interlock.semantics.state import MAPS, State, has_use_mark, initial_state, override_keys
 from interlock.semantics.trace import Advance, Fire, MetricValue, Step, UsePower
+from interlock.verifier.notional import consistency
 from interlock.verifier.z3ops import Z3
 
 _fresh = itertools.count()
@@ -288,6 +289,7 @@ class Model:
         if failed is not False:
             inputs[FAILED] = failed
         domain = [v >= 0 for a, v in metrics.items() if metric_nonnegative(self.program, a)]
+        domain += consistency(self.program, metrics)
         return Applied(guards, nxt, inputs, domain, atoms)
 
     def _use(self, w: Power, st: State, tag: str) -> Applied:

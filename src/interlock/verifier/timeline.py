@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from interlock.ir.nodes import Program
+from interlock.ir.notional import PART_KIND, VALUE_KINDS, value_text
 from interlock.semantics import StepRefused, initial_state, step
 from interlock.semantics.state import State
-from interlock.semantics.trace import Advance, Fire, Step
+from interlock.semantics.trace import Advance, Fire, MetricValue, Step
 from interlock.verifier.describe import fmt_duration, power_source
 from interlock.verifier.replay import T0
 from interlock.verifier.result import TimelineEntry
@@ -116,7 +117,7 @@ def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
             effects.append(f"hold the flow for {fmt_duration(e.duration)}")
         else:
             effects.append(f'alert "{e.text}"')
-    inputs = ", ".join(f"{m.atom.kind}({m.atom.target})={m.value}" for m in s.metrics)
+    inputs = ", ".join(_input(program, m) for m in s.metrics)
     if s.failed_reads:
         inputs = "a feed or token read failed"
     what = "; ".join(effects) + (f" [{inputs}]" if inputs else "")
@@ -124,3 +125,13 @@ def _fire_row(program: Program, s: Fire, t: int) -> TimelineEntry:
         return TimelineEntry(time=t, actor=f"breaker {b.name}", action=f"fires: {what}")
     agent = program.agents[0].name
     return TimelineEntry(time=t, actor=f"agent {agent}", action=f"fires breaker {b.name}: {what}")
+
+
+def _input(program: Program, m: MetricValue) -> str:
+    """`outflow(USDC)=5`; a value as written and in its quote unit:
+    `value(outflow(*, 1h))=1000000.5 USD`."""
+    a = m.atom
+    if a.kind not in VALUE_KINDS:
+        return f"{a.kind}({a.target})={m.value}"
+    window = f", {fmt_duration(a.window)}" if a.window is not None else ""
+    return f"value({PART_KIND[a.kind]}({a.target}{window}))={value_text(program, a, m.value)}"

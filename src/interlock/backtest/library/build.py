@@ -68,7 +68,8 @@ def header(program: Program, spec: IncidentSpec, flows: list[tuple[int, Flow]]) 
     first = t0 + min(at - at % BLOCK_S for at, _ in flows)  # the blocks that hold them
     last = t0 + max(at - at % BLOCK_S for at, _ in flows)
     balances = {spec.vault: {a: _units(program, spec, a, usd) for a, usd in spec.tvl_usd.items()}}
-    feeds = {f.name: Round(answer=PRICE, updated_at=t0 - BEFORE_S) for f in program.feeds}
+    feeds = {f.name: Round(answer=_answer(program, spec, f.name), updated_at=t0 - BEFORE_S)
+             for f in program.feeds}
     refs = {f.name: Round(answer=PRICE, updated_at=t0 - BEFORE_S)
             for f in program.feeds if f.reference}
     return Header(
@@ -87,6 +88,15 @@ def header(program: Program, spec: IncidentSpec, flows: list[tuple[int, Flow]]) 
                  **{f"price_usd_{a}": v for a, v in sorted(spec.prices_usd.items())}},
         sources=list(spec.sources),
     )
+
+
+def _answer(program: Program, spec: IncidentSpec, feed: str) -> int:
+    """A feed's answer before the attack: PRICE, or for a feed that prices an asset, the
+    asset's dollar price in the feed's decimals (the `value(...)` metrics read it)."""
+    asset = next((a.name for a in program.assets if a.priced_by == feed), None)
+    if asset is None:
+        return PRICE
+    return int(spec.prices_usd.get(asset, spec.scale) * 10**program.feed(feed).decimals)
 
 
 def _ordinary(rng: random.Random, program: Program, spec: IncidentSpec) -> list[Flow]:

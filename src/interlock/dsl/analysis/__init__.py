@@ -21,6 +21,7 @@ from interlock.dsl.analysis.conditions import CondBuilder
 from interlock.dsl.analysis.expand import expand
 from interlock.dsl.analysis.limits import check_counts, check_saturation, check_signers
 from interlock.dsl.analysis.params import Units, condition_unit, param
+from interlock.dsl.analysis.pricing import price_assets, quotes_of
 from interlock.dsl.analysis.props import invariant
 from interlock.dsl.analysis.reads import read, read_unit
 from interlock.dsl.analysis.roles import build_roles
@@ -28,6 +29,7 @@ from interlock.dsl.analysis.rules import RuleBuilder, check_holds
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
 from interlock.ir.diagnostics import Diagnostic, Label
+from interlock.ir.notional import VALUE_DECIMALS
 
 T = TypeVar("T")
 
@@ -54,8 +56,12 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     assets = [D.asset(d, addrs, sink) for d in _of(module, ast.AssetDecl)]
     vaults = [D.vault(d, addrs, symbols, sink) for d in _of(module, ast.VaultDecl)]
     feeds = [D.feed(d, i, addrs, sink) for i, d in enumerate(_of(module, ast.FeedDecl))]
+    assets = price_assets(_of(module, ast.AssetDecl), assets, _of(module, ast.FeedDecl), feeds,
+                          symbols, sink)
     decimals = {x.name: x.decimals for x in assets} | {x.name: x.decimals for x in feeds}
-    units = Units(symbols, sink, lambda n: decimals.get(n, 0))
+    quotes = quotes_of(assets, feeds)
+    decimals |= {q: VALUE_DECIMALS for q in quotes.values()}
+    units = Units(symbols, sink, lambda n: decimals.get(n, 0), frozenset(quotes.values()))
     params = [p for i, d in enumerate(_of(module, ast.ParamDecl))
               if (p := param(d, i, units)) is not None]
     located = {x.name: x.address for x in assets} | {x.name: x.address for x in vaults} | {
@@ -69,7 +75,8 @@ def analyze(module: ast.Module, source: str, path: str) -> AnalysisResult:
     refs = {f.name for f in feeds if f.reference is not None}
     conds = CondBuilder(symbols, sink, lambda n: decimals.get(n, 0), lambda n: n in refs,
                         {p.name: condition_unit(p, symbols) for p in params},
-                        {r.name: read_unit(r, symbols) for r in reads})
+                        read_units={r.name: read_unit(r, symbols) for r in reads},
+                        quotes=quotes)
     rules = RuleBuilder(symbols, sink, conds, {p.name: p for p in params},
                         {r.name: r for r in roles}, units)
     scores = [s for d in _of(module, ast.ScoreDecl) if (s := rules.score(d)) is not None]

@@ -4,7 +4,8 @@ Every numeric expression becomes a `Linear`: exact rational coefficients per ato
 constant and a unit. A comparison `L OP R` becomes `sum(c * atom) + k OP 0` for `L - R`, scaled
 by the LCM of the denominators so all coefficients are integers (exact, nothing rounded).
 
-Units: `asset:NAME` (base units), `feed:NAME` (price in the feed's decimals), `ratio` (WAD),
+Units: `asset:NAME` (base units), `feed:NAME` (price in the feed's decimals), `value:QUOTE` (a
+notional value, 18 decimals: `analysis.pricing`), `ratio` (WAD),
 `duration` (seconds), `count`, `score`, `param` (a param without a unit; a param with one has
 that asset's or feed's unit), and `bare` (a number without unit, which adapts
 to the other side; see docs/language-decisions.md).
@@ -19,6 +20,7 @@ from fractions import Fraction
 
 from interlock.dsl import ast
 from interlock.dsl.analysis.common import INT256_MAX, Sink, Symbols, scaled, window
+from interlock.dsl.analysis.pricing import value_literal, value_metric
 from interlock.ir import codes as C
 from interlock.ir import nodes as ir
 from interlock.ir.metric_arith import WAD
@@ -67,13 +69,15 @@ class CondBuilder:
     def __init__(self, symbols: Symbols, sink: Sink, decimals: Callable[[str], int],
                  has_reference: Callable[[str], bool],
                  param_units: dict[str, str] | None = None,
-                 read_units: dict[str, str] | None = None) -> None:
+                 read_units: dict[str, str] | None = None,
+                 quotes: dict[str, str] | None = None) -> None:
         self.symbols = symbols
         self.sink = sink
         self.decimals = decimals  # asset or feed name -> decimals
         self.has_reference = has_reference
         self.param_units = param_units or {}  # param name -> `asset:X`, `feed:F` or `param`
         self.read_units = read_units or {}  # state read name -> `asset:X`, `feed:F` or `count`
+        self.quotes = quotes or {}  # priced asset -> the quote unit of its value (`USD`)
 
     # --- conditions -----------------------------------------------------------------------------
     def cond(self, e: ast.Expr, ctx: Context, use: Usage) -> ir.Cond | None:
@@ -190,11 +194,16 @@ class CondBuilder:
             return self._ref(e, ctx, use)
         if isinstance(e, ast.MetricCall):
             return self._metric(e, ctx, use)
+        if isinstance(e, ast.ValueCall):
+            return self._value(e, ctx, use)
         self.sink.error(C.NOT_A_NUMBER, "expected a number, found a condition", e.span)
         return None
 
     def _amount(self, e: ast.AmountLit) -> Linear | None:
         sym = self.symbols.table.get(e.unit.text)
+        if sym is None and e.unit.text in self.quotes.values():
+            lit = value_literal(e, e.unit.text, self.sink)
+            return None if lit is None else Linear((), Fraction(lit[0]), lit[1])
         if sym is None or sym.kind not in ("asset", "feed"):
             if sym is None:
                 self.symbols.resolve(e.unit, ("asset", "feed"))
@@ -258,6 +267,16 @@ class CondBuilder:
                 "metric": "count", "read": self.read_units.get(e.name.text, "count")}[sym.kind]
         return Linear(((atom, Fraction(1)),), Fraction(0), unit)
 
+    def _value(self, e: ast.ValueCall, ctx: Context, use: Usage) -> Linear | None:
+        if ctx.state_only:
+            self._not_allowed("value", e.span, ctx)
+            return None
+        made = value_metric(e, self.quotes, self.symbols, self.sink)
+        if made is None:
+            return None
+        use.atoms.append(made[0])
+        return Linear(((made[0], Fraction(1)),), Fraction(0), made[1])
+
     def _not_allowed(self, what: str, span: ir.Span, ctx: Context) -> None:
         where = "a power's `when`" if ctx.where == "power" else "an invariant"
         self.sink.error(C.METRIC_NOT_ALLOWED, f"`{what}` is a metric and cannot be used in "
@@ -299,6 +318,8 @@ def _unit_text(unit: str) -> str:
         return f"an amount of `{name}`"
     if kind == "feed":
         return f"a price of `{name}`"
+    if kind == "value":
+        return f"a value in `{name}`"
     return {"ratio": "a ratio", "duration": "a duration", "count": "a count",
             "score": "a score", "param": "a param", BARE: "a number"}[unit]
 

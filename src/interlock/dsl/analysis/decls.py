@@ -122,10 +122,12 @@ def feed(d: ast.FeedDecl, index: int, addrs: Addresses, sink: Sink) -> ir.Feed:
         assert isinstance(ref.value, ast.Address)
         reference = addrs.check(ref.value)
     hb = _duration(opts.get("heartbeat"))
+    quote = opts.get("quote")
     return ir.Feed(name=d.name.text, index=index, address=addrs.check(d.address),
                    decimals=_decimals(d.decimals, sink), reference=reference,
                    heartbeat=seconds(hb, sink, "a heartbeat", positive=True) if hb else None,
-                   span=d.span)
+                   span=d.span,
+                   quote=quote.value.text if quote and isinstance(quote.value, ast.Name) else None)
 
 
 def metric(d: ast.MetricDecl, addrs: Addresses, symbols: Symbols, sink: Sink,

@@ -1,6 +1,7 @@
 """Params -> IR, with their units: `param cap = 1_000_000 USDC in [0, 5_000_000] safer lower`.
 
-A param with a unit (an asset or a feed) holds base units of it, exactly like the metrics it is
+A param with a unit (an asset, a feed, or a quote unit: a value with 18 decimals) holds base
+units of it, exactly like the metrics it is
 compared with: `1_000_000 USDC` is stored as 10**12, on chain and off chain, so no back end
 scales anything (docs/language.md, "Params with units"). The unit written after the initial
 value applies to the bounds, which may repeat it; `within` bounds of a `set` power likewise.
@@ -23,11 +24,14 @@ class Units:
 
     symbols: Symbols
     sink: Sink
-    decimals: Callable[[str], int]  # asset or feed name -> decimals
+    decimals: Callable[[str], int]  # asset, feed or quote unit name -> decimals
+    quotes: frozenset[str] = frozenset()  # quote units (`USD`): a param may hold a value
 
     def unit_of(self, name: ast.Name) -> str | None:
         """`name` as a param's unit (an asset or a feed), or None after reporting why not."""
         sym = self.symbols.table.get(name.text)
+        if sym is None and name.text in self.quotes:
+            return name.text
         if sym is None:
             self.symbols.resolve(name, ("asset", "feed"))
             return None
@@ -80,8 +84,9 @@ def param(d: ast.ParamDecl, index: int, units: Units) -> ir.Param | None:
 
 
 def condition_unit(p: ir.Param, symbols: Symbols) -> str:
-    """The unit a param has in conditions: `asset:NAME`, `feed:NAME`, or plain `param`."""
+    """The unit a param has in conditions: `asset:NAME`, `feed:NAME`, `value:QUOTE` (a quote
+    unit is no declaration), or plain `param`."""
     if p.unit is None:
         return "param"
-    sym = symbols.table[p.unit]
-    return f"{sym.kind}:{p.unit}"
+    sym = symbols.table.get(p.unit)
+    return f"{sym.kind}:{p.unit}" if sym is not None else f"value:{p.unit}"

@@ -183,7 +183,7 @@ class RuleBuilder:
         when = None
         if "when" in opts:
             value = opts["when"].value
-            assert not isinstance(value, ast.Duration | ast.Address)
+            assert not isinstance(value, ast.Duration | ast.Address | ast.Name)
             when = self.conds.cond(value, POWER, Usage())
             if when is None:
                 return None

@@ -48,6 +48,10 @@ class PairEncoder(CondEncoder):
                 self.domain.append(var >= 0)
         return self.metrics[atom]
 
+    def consistency(self) -> list[z3.BoolRef]:
+        """None: the two programs may price different assets, so a `*` means two sums."""
+        return []
+
     def pred(self, pred: str, target: str) -> z3.BoolRef:
         key = (pred, target)
         if key not in self.preds:
