@@ -91,9 +91,9 @@ def address_members(p: Program, n: ConstNames) -> list[AddressMember]:
     for slot in guard_slots(p):
         kind = "feed" if slot.kind == "reference" else slot.kind
         field = kind + _camel(slot.name) + ("Reference" if slot.kind == "reference" else "")
-        base, n = field, 2
+        base, k = field, 2
         while field in used:  # `eth_usd` and `Eth_Usd` are two names, one mixedCase spelling
-            field, n = f"{base}{n}", n + 1
+            field, k = f"{base}{k}", k + 1
         used.add(field)
         out.append(AddressMember(slot, field, immutables[slot.kind][slot.name]))
     return out
