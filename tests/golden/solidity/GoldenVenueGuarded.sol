@@ -37,16 +37,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     uint256 internal constant RULE_TIGHTEN = 3;
     uint256 internal constant RULE_HALT = 4;
     uint256 internal constant RULE_SPAM = 5;
-    address internal constant ASSET_USDC = 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48;
-    address internal constant VAULT_POOL = 0x7777777777777777777777777777777777777777;
-    address internal constant FEED_ETH_USD_ADDRESS = 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419;
-    address internal constant FEED_ETH_USD_REFERENCE = 0x8888888888888888888888888888888888888888;
-    address internal constant AGENT_WATCHER = 0x6666666666666666666666666666666666666666;
-    address internal constant SIGNER_ALICE = 0x1111111111111111111111111111111111111111;
-    address internal constant SIGNER_BOB = 0x2222222222222222222222222222222222222222;
-    address internal constant SIGNER_CAROL = 0x3333333333333333333333333333333333333333;
-    address internal constant SIGNER_DAVE = 0x4444444444444444444444444444444444444444;
-    address internal constant SIGNER_ERIN = 0x5555555555555555555555555555555555555555;
 
     uint256 private constant N_SCOPES = 4;
     uint256 private constant N_FEEDS = 1;
@@ -67,9 +57,26 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     uint256 private constant SIGNER_GAS = 200000;
     bytes32 private constant OPERATION_TYPEHASH =
         keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
-    /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
-    /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
-    bytes32 private constant RULES_HASH = 0xdfe0c815bee21ba4dce859b209b534c3cac2cc829db601e398e1e709c271acda;
+    /// @dev keccak256 of the rules' canonical text without addresses (docs/guard.md, "Signatures").
+    bytes32 private constant RULES_TEXT_HASH = 0xf10479a6b575648a3841c1c73df0ebc3db4b856b93253b736504ddc8478dde3d;
+
+    // ---------------------------------------------------------------------------------------
+    // Addresses, chosen per network when the guard is deployed (`GuardAddresses`, docs/guard.md,
+    // "Addresses per network"); nobody can change them afterwards.
+    // ---------------------------------------------------------------------------------------
+    address internal immutable ASSET_USDC; // asset `USDC`
+    address internal immutable VAULT_POOL; // vault `pool`
+    address internal immutable FEED_ETH_USD_ADDRESS; // feed `ETH_USD`
+    address internal immutable FEED_ETH_USD_REFERENCE; // reference `ETH_USD.reference`
+    address internal immutable AGENT_WATCHER; // agent `watcher`
+    address internal immutable SIGNER_ALICE; // signer `alice`
+    address internal immutable SIGNER_BOB; // signer `bob`
+    address internal immutable SIGNER_CAROL; // signer `carol`
+    address internal immutable SIGNER_DAVE; // signer `dave`
+    address internal immutable SIGNER_ERIN; // signer `erin`
+    /// @dev Every operation's `rulesHash`: the rules text's hash and the addresses' hash. OpenZeppelin's
+    /// EIP712 domain has no salt, so the message binds the rules and the addresses they guard.
+    bytes32 private immutable OPERATION_RULES_HASH;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
@@ -125,8 +132,38 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @dev The EIP712 base's name and version come from the most derived contract
     /// (`GoldenVenueGuard`: `EIP712("GoldenVenueGuard", "1")`), so that a protocol that is also
-    /// an `ERC20Permit` compiles (one EIP712 base, one domain).
-    constructor() {
+    /// an `ERC20Permit` compiles (one EIP712 base, one domain). `addresses` are this network's
+    /// (`GoldenVenueAddresses.defaults()`: the rule file's); zero or repeated ones revert.
+    constructor(GuardAddresses memory addresses) {
+        address[10] memory all = [
+            addresses.assetUsdc,
+            addresses.vaultPool,
+            addresses.feedEthUsd,
+            addresses.feedEthUsdReference,
+            addresses.agentWatcher,
+            addresses.signerAlice,
+            addresses.signerBob,
+            addresses.signerCarol,
+            addresses.signerDave,
+            addresses.signerErin
+        ];
+        for (uint256 i = 0; i < all.length; ++i) {
+            if (all[i] == address(0)) revert InvalidAddress(i);
+            for (uint256 j = 0; j < i; ++j) {
+                if (all[j] == all[i]) revert InvalidAddress(i);
+            }
+        }
+        ASSET_USDC = addresses.assetUsdc;
+        VAULT_POOL = addresses.vaultPool;
+        FEED_ETH_USD_ADDRESS = addresses.feedEthUsd;
+        FEED_ETH_USD_REFERENCE = addresses.feedEthUsdReference;
+        AGENT_WATCHER = addresses.agentWatcher;
+        SIGNER_ALICE = addresses.signerAlice;
+        SIGNER_BOB = addresses.signerBob;
+        SIGNER_CAROL = addresses.signerCarol;
+        SIGNER_DAVE = addresses.signerDave;
+        SIGNER_ERIN = addresses.signerErin;
+        OPERATION_RULES_HASH = keccak256(abi.encode(RULES_TEXT_HASH, keccak256(abi.encode(addresses))));
         _initializeGuard();
     }
 
@@ -250,10 +287,32 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return _domainSeparatorV4();
     }
 
+    /// @notice The addresses the guard was deployed with, in `GuardAddresses` order; the monitor
+    /// refuses to start when they differ from the deployment file's.
+    function guardAddresses() external view returns (address[] memory out) {
+        out = new address[](10);
+        out[0] = ASSET_USDC;
+        out[1] = VAULT_POOL;
+        out[2] = FEED_ETH_USD_ADDRESS;
+        out[3] = FEED_ETH_USD_REFERENCE;
+        out[4] = AGENT_WATCHER;
+        out[5] = SIGNER_ALICE;
+        out[6] = SIGNER_BOB;
+        out[7] = SIGNER_CAROL;
+        out[8] = SIGNER_DAVE;
+        out[9] = SIGNER_ERIN;
+    }
+
+    /// @notice Every operation's `rulesHash`: keccak256(abi.encode(keccak256 of the rules text,
+    /// keccak256(abi.encode(guardAddresses)))) (docs/guard.md, "Signatures").
+    function rulesHash() external view returns (bytes32) {
+        return OPERATION_RULES_HASH;
+    }
+
     /// @notice The EIP-712 digest the signers of `op` sign; also the id of a queued operation.
     function operationHash(Operation calldata op) public view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(OPERATION_TYPEHASH, RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline))
+            keccak256(abi.encode(OPERATION_TYPEHASH, OPERATION_RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline))
         );
     }
 
@@ -598,7 +657,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return sum > _flowAmount ? sum - _flowAmount : 0;
     }
 
-    function _seriesOf(address asset, uint64 window, bool out) private pure returns (uint256 k) {
+    function _seriesOf(address asset, uint64 window, bool out) private view returns (uint256 k) {
         k = NONE;
         if (asset == ASSET_USDC && window == 3600 && out) k = 0;
         if (asset == ASSET_USDC && window == 3600 && !out) k = 1;
@@ -843,6 +902,11 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             if (index == NONE) revert UnknownSigner(signer);
             mask |= 1 << index;
         }
+        // A declared signer that calls (a Safe executing a transaction, a governance executor,
+        // an EOA) approves by calling: one approval, the same bit its signature would set, so
+        // a caller that also signs counts once (docs/guard.md, "Contract callers").
+        uint256 caller = _signerIndex(msg.sender);
+        if (caller != NONE) mask |= 1 << caller;
         if (!_roleSatisfied(role, mask)) revert RoleNotSatisfied(op.power);
     }
 
@@ -870,7 +934,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         }
     }
 
-    function _signerIndex(address signer) private pure returns (uint256) {
+    function _signerIndex(address signer) private view returns (uint256) {
         if (signer == SIGNER_ALICE) return 0; // alice
         if (signer == SIGNER_BOB) return 1; // bob
         if (signer == SIGNER_CAROL) return 2; // carol
