@@ -44,7 +44,7 @@ def test_one_build_deploys_with_this_networks_addresses_and_the_monitor_checks_t
     with Anvil() as node:
         args = ["deploy", str(build), "--rpc", node.http_url, "--key-env", "DEPLOYER"]
         assert main(args) == 2  # the rule file's token has no code here
-        assert "no code on chain 31337" in capsys.readouterr().err
+        assert "cannot read `decimals()` of asset `USDC`" in capsys.readouterr().err
         placed = stand_ins(node)
         placed["ETH_USD.reference"] = placed.pop("ETH_REF")
         placed["watcher"] = Web3.to_checksum_address("0x" + "9a" * 20)

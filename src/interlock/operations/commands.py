@@ -201,7 +201,8 @@ def sign(t: Target, path: str, io: Io, keys: KeyOptions, *, signature: str | Non
             raise opfile.OpFileError(f"the operation expired at {fmt_time(f.message['deadline'])}"
                                      " (local clock): propose it again")
         io.err(f"signing: {f.summary}")
-        io.err(f"on chain {f.chain_id}, guard {f.guard}")
+        io.err(f"on chain {f.chain_id}, guard {f.guard}, EIP-712 domain "
+               f"`{opfile.domain_name(f)}`")
         if signature is not None:
             f = signing.add(program, f, signature, signer)
         else:

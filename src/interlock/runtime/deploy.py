@@ -278,8 +278,8 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, rules: Program
         chain_id = int(await node.request("eth_chainId", []), 16)
         program, choice = _choose(rules, addresses, chain_id, gate.warn)
         bytecode = creation_code(bytecode, program)
-        await _check_code(node, program, chain_id, gate)
         await _check_decimals(node, program)  # never forced: the constructor would revert
+        await _check_code(node, program, chain_id, gate)
         warnings = tuple(await signer_warnings(node, program))
         nonce = int(await node.request("eth_getTransactionCount",
                                        [account.address, "pending"]), 16)
