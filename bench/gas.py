@@ -49,7 +49,7 @@ AMOUNT = 1_000 * 10**6
 HARNESS = """// SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.20;
 
-import {{I{p}Guard}} from "./I{p}Guard.sol";
+import {{I{p}Guard, {p}Addresses}} from "./I{p}Guard.sol";
 import {{EIP712}} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {{{p}Guarded}} from "./{p}Guarded.sol";
 
@@ -70,7 +70,7 @@ contract ExternalGuardProtocol {{
 }}
 
 contract InheritedGuardProtocol is {p}Guarded {{
-    constructor() EIP712("{p}Guard", "1") {{}}
+    constructor() {p}Guarded({p}Addresses.defaults()) EIP712("{p}Guard", "1") {{}}
 
     uint256 public counter = 1;
 
@@ -84,7 +84,7 @@ contract InheritedGuardProtocol is {p}Guarded {{
 /// @dev The same, on scope 1 (`max`/`gap`); a contract of its own so that `act()` has the
 /// same selector and dispatch cost as above.
 contract LimitedScopeProtocol is {p}Guarded {{
-    constructor() EIP712("{p}Guard", "1") {{}}
+    constructor() {p}Guarded({p}Addresses.defaults()) EIP712("{p}Guard", "1") {{}}
 
     uint256 public counter = 1;
 
@@ -96,7 +96,7 @@ contract LimitedScopeProtocol is {p}Guarded {{
 }}
 
 contract SenderScopeProtocol is {p}Guarded {{
-    constructor() EIP712("{p}Guard", "1") {{}}
+    constructor() {p}Guarded({p}Addresses.defaults()) EIP712("{p}Guard", "1") {{}}
 
     uint256 public counter = 1;
 

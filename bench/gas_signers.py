@@ -22,6 +22,7 @@ from interlock.compiler.oz import SIGNER_GAS
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
+from interlock.ir.addresses import constructor_args
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import deploy
 from interlock.testing.safe import deploy_safe
@@ -54,7 +55,7 @@ def measure(w3: Web3, owners: int) -> dict[str, int]:
     program = compile_text(text, "signers.guard").program
     assert program is not None
     c = compile_sources(emit_solidity(program)).contract("SignerBenchGuard")
-    guard = deploy(w3, c.abi, c.bytecode)
+    guard = deploy(w3, c.abi, c.bytecode, *constructor_args(program))
     op = Operation(0, 1, 3600, 1, 2**40)
     dom = domain(program, w3.eth.chain_id, guard.address)
     digest = bytes(guard.functions.operationHash(op.as_tuple()).call())

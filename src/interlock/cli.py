@@ -302,15 +302,22 @@ def deploy(
     force: Annotated[bool, typer.Option(
         "--force", help="deploy a build with violated properties, or with rule-file "
                         "addresses that hold no code, with a warning")] = False,
+    addresses: Annotated[str | None, typer.Option(
+        "--addresses", help="TOML address file: per chain id, rule-file names -> this "
+                            "network's addresses (the rule file's are the defaults)")] = None,
     debug: Debug = False,
 ) -> int:
     """Deploy the built guard; print its address and record it in BUILD_DIR.
 
     Refuses (exit 2) a build whose proofs show a violated property and rule-file contracts
-    without code on the chain, unless --force. Example:
-    `interlock deploy build/ --rpc http://127.0.0.1:8545 --key-env DEPLOYER_KEY`
+    without code on the chain, unless --force. The guard's addresses are the rule file's, or
+    --addresses' table for the node's chain id. Example:
+    `interlock deploy build/ --rpc http://127.0.0.1:8545 --key-env DEPLOYER_KEY --addresses
+    addresses.toml`
     """
+    from interlock.report.diagnostic_text import render_diagnostic
     from interlock.runtime.deploy import (
+        AddressFileError,
         BuildDirError,
         DecimalsError,
         DeployRefused,
@@ -323,8 +330,12 @@ def deploy(
     try:
         built = find_protocol(build_dir, protocol)
         account = load_agent_key(key_env)
-        dep = deploy_guard(built, rpc, account, force=force,
+        dep = deploy_guard(built, rpc, account, force=force, addresses=addresses,
                            warn=lambda why: typer.echo(f"warning: {why}", err=True))
+    except AddressFileError as err:
+        for d in err.choice.diagnostics:
+            typer.echo(render_diagnostic(d, err.choice.text), err=True, nl=False)
+        return 2
     except (BuildDirError, AgentKeyError) as err:
         typer.echo(f"error: {err}", err=True)
         return 2
@@ -398,6 +409,7 @@ def monitor(
         built_guard_code,
         find_protocol,
         recorded_guard,
+        recorded_program,
     )
     from interlock.runtime.entry import OptionError, make_options, run
     from interlock.runtime.sinks import SinkOptions
@@ -407,8 +419,9 @@ def monitor(
         address = guard or recorded_guard(built)
         if address is None:
             raise OptionError("no --guard given and no single deployment recorded")
+        program = recorded_program(built, guard=address)  # the rules with its addresses
         opts = make_options(
-            built.program, rpc=rpc, guard=address, key_env=key_env, keystore=keystore,
+            program, rpc=rpc, guard=address, key_env=key_env, keystore=keystore,
             password_env=password_env, dry_run=dry_run, checkpoint=checkpoint,
             confirmations=confirmations, metrics_port=metrics_port, metrics_host=metrics_host,
             from_block=from_block, scope_contract=scope_contract or (),
@@ -421,7 +434,7 @@ def monitor(
     except (BuildDirError, OptionError) as err:
         typer.echo(f"error: {err}", err=True)
         return 2
-    return run(built.program, opts)
+    return run(program, opts)
 
 
 class BacktestFormat(StrEnum):
@@ -582,15 +595,21 @@ def op_propose(
     guard: Annotated[str | None, typer.Option("--guard", help="guard address")] = None,
     chain_id: Annotated[int | None, typer.Option("--chain-id", help="without --rpc")] = None,
     role: Annotated[str | None, typer.Option("--role", help="when several roles may")] = None,
+    domain_name: Annotated[str | None, typer.Option(
+        "--domain-name", help="the EIP-712 domain name (default: the guard's `eip712Domain()` "
+                              "with --rpc, else NAMEGuard)")] = None,
     nonce: Nonce = None, out: OutFile = None, protocol: Protocol = None, debug: Debug = False,
 ) -> int:
     """Write an operation file (EIP-712 typed data + summary) for a power in words.
 
+    With --rpc the domain's name is read from the guard (EIP-5267), so a protocol inheriting the
+    guard under its own `EIP712` name needs nothing more; without, --domain-name gives it.
     Example: interlock op propose build/ pause withdrawals for 6h --deadline 1h --rpc URL"""
     from interlock.operations.commands import Target, propose
 
     return propose(Target(build_dir, protocol, rpc), words, _io(), role=role,
-                   deadline=deadline, guard=guard, chain_id=chain_id, nonce=nonce, out_path=out)
+                   deadline=deadline, guard=guard, chain_id=chain_id, nonce=nonce, out_path=out,
+                   domain_name=domain_name)
 
 
 @op_app.command("cancel")

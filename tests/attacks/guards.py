@@ -16,6 +16,7 @@ from interlock.compiler import eip712
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import deploy
@@ -54,7 +55,8 @@ def deploy_rules(chain: Chain, text: str, deployer: str) -> Guard:
     assert front.program is not None, front.diagnostics
     name = f"{front.program.protocol}Guard"
     c = compile_sources(emit_solidity(front.program), allow_warnings=False).contract(name)
-    return Guard(front.program, deploy(chain.w3, c.abi, c.bytecode, sender=deployer))
+    args = constructor_args(front.program)
+    return Guard(front.program, deploy(chain.w3, c.abi, c.bytecode, *args, sender=deployer))
 
 
 def op(power: int, targets: int = 0, value: int = 0, nonce: int = 1) -> dict[str, int]:

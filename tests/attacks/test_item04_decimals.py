@@ -18,6 +18,7 @@ from web3 import Web3
 from interlock.cli import main
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
+from interlock.ir.addresses import constructor_args
 from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
 from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
 from tests.compiler.conftest import SIGNER_KEYS, Venue, error_selector, revert_data
@@ -26,8 +27,10 @@ from tests.compiler.programs import Addresses, venue_program
 pytestmark = [pytest.mark.evm, pytest.mark.anvil]
 
 
-def _guard(venue: Venue, *, ref_decimals: int, token_decimals: int = 6) -> tuple[object, str]:
-    """(the guard's compiled contract, its creation bytecode) for stand-ins of these decimals."""
+def _guard(venue: Venue, *, ref_decimals: int, token_decimals: int = 6
+           ) -> tuple[object, tuple[tuple[str, ...], ...]]:
+    """(the guard's compiled contract, its constructor's arguments) for stand-ins of these
+    decimals."""
     w3, kit = venue.chain.w3, compile_testkit()
     token = deploy_compiled(w3, kit, "TestToken", "USD Coin", "USDC", token_decimals)
     feed = deploy_compiled(w3, kit, "TestFeed", 8, 2000 * 10**8)
@@ -37,22 +40,22 @@ def _guard(venue: Venue, *, ref_decimals: int, token_decimals: int = 6) -> tuple
         token=token.address, vault=venue.vault.address, feed=feed.address,
         reference=ref.address), protocol="Dec")
     c = compile_sources(emit_solidity(program), allow_warnings=False).contract("DecGuard")
-    return c, ref.address
+    return c, constructor_args(program)
 
 
 @pytest.mark.parametrize(("ref_decimals", "token_decimals"), [(18, 6), (8, 18)])
 def test_constructor_refuses_wrong_decimals(venue: Venue, ref_decimals: int,
                                             token_decimals: int) -> None:
-    c, _ = _guard(venue, ref_decimals=ref_decimals, token_decimals=token_decimals)
+    c, args = _guard(venue, ref_decimals=ref_decimals, token_decimals=token_decimals)
     factory = venue.chain.w3.eth.contract(abi=c.abi, bytecode=c.bytecode)  # type: ignore[attr-defined]
     with pytest.raises(Exception) as info:
-        factory.constructor().estimate_gas({"from": venue.deployer})
+        factory.constructor(*args).estimate_gas({"from": venue.deployer})
     assert revert_data(info.value).startswith(error_selector(c.abi, "WrongDecimals"))  # type: ignore[attr-defined]
 
 
 def test_matching_decimals_deploy(venue: Venue) -> None:
-    c, _ = _guard(venue, ref_decimals=8)
-    guard = deploy(venue.chain.w3, c.abi, c.bytecode)  # type: ignore[attr-defined]
+    c, args = _guard(venue, ref_decimals=8)
+    guard = deploy(venue.chain.w3, c.abi, c.bytecode, *args)  # type: ignore[attr-defined]
     assert guard.functions.isActive(0).call()
 
 

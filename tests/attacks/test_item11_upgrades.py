@@ -57,13 +57,14 @@ import {Initializable} from "@openzeppelin/contracts/proxy/utils/Initializable.s
 import {UUPSUpgradeable} from "@openzeppelin/contracts/proxy/utils/UUPSUpgradeable.sol";
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {UpgrGuarded} from "./UpgrGuarded.sol";
+import {UpgrAddresses} from "./IUpgrGuard.sol";
 
 /// A protocol behind a UUPS proxy that keeps the guard's state in its (the proxy's) storage.
 contract Market is UpgrGuarded, Initializable, UUPSUpgradeable {
     address private immutable _admin;
     uint256 public trades;
 
-    constructor(address admin) EIP712("UpgrGuard", "1") {
+    constructor(address admin) UpgrGuarded(UpgrAddresses.defaults()) EIP712("UpgrGuard", "1") {
         _admin = admin;
         _disableInitializers();
     }
@@ -98,10 +99,15 @@ pragma solidity 0.8.37;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {UpgrGuarded} from "./UpgrGuarded.sol";
+import {UpgrAddresses} from "./IUpgrGuard.sol";
 
 /// A permit token that is its own guard: one EIP712 base, the token's domain.
 contract GuardedToken is ERC20Permit, UpgrGuarded {
-    constructor() ERC20("Upgr Token", "UPT") ERC20Permit("Upgr Token") {}
+    constructor()
+        ERC20("Upgr Token", "UPT")
+        ERC20Permit("Upgr Token")
+        UpgrGuarded(UpgrAddresses.defaults())
+    {}
 
     function mint(address to, uint256 amount) external whenActive(SCOPE_TRADING) {
         _mint(to, amount);

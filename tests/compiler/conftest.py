@@ -20,6 +20,7 @@ from web3.exceptions import ContractCustomError
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
@@ -164,7 +165,7 @@ def deploy_venue(chain: Chain) -> Venue:
     program = venue_program(addrs)
     compiled = compile_sources(emit_solidity(program), allow_warnings=False)
     c = compiled.contract(f"{program.protocol}Guard")
-    guard = deploy(chain.w3, c.abi, c.bytecode)
+    guard = deploy(chain.w3, c.abi, c.bytecode, *constructor_args(program))
     chain.tx(vault.functions.setGuard(guard.address), deployer)
     chain.tx(token.functions.mint(user, 10**15), deployer)
     chain.tx(token.functions.approve(vault.address, 2**256 - 1), user)

@@ -27,6 +27,7 @@ def test_guard_source_is_generated_from_the_definition() -> None:
     assert eip712.message_tuple(td["message"]) == (1, 2, 3, 4, 5)
     # derived from the rules: the rules' and the power's hash (filled in by the guard)
     assert td["message"]["rulesHash"] == eip712.rules_hash(program)
-    assert f"RULES_HASH = {eip712.rules_hash(program)};" in source
+    # the rules text's hash is a constant, the addresses' part is the constructor's
+    assert f"RULES_TEXT_HASH = {eip712.rules_text_hash(program)};" in source
     assert td["message"]["powerHash"] == eip712.power_hash(program.powers[1])
     assert f"if (power == 1) return {eip712.power_hash(program.powers[1])};" in source

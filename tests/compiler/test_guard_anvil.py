@@ -18,6 +18,7 @@ from web3 import Web3
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
@@ -117,7 +118,8 @@ def deployed(anvil_node: Anvil) -> Iterator[Deployed]:
     front = compile_text(text, "venue.guard")
     assert front.program is not None, front.diagnostics
     c = compile_sources(emit_solidity(front.program), allow_warnings=False)
-    guard = deploy(w3, c.contract("PerpVenueGuard").abi, c.contract("PerpVenueGuard").bytecode)
+    guard = deploy(w3, c.contract("PerpVenueGuard").abi, c.contract("PerpVenueGuard").bytecode,
+                   *constructor_args(front.program))
     chain.tx(vault.functions.setGuard(guard.address), owner)
     chain.tx(token.functions.mint(user, 10**15), owner)
     chain.tx(token.functions.approve(vault.address, 2**256 - 1), user)

@@ -11,6 +11,7 @@ from web3.logs import DISCARD
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
+from interlock.ir.addresses import constructor_args
 from interlock.testing.contracts import compile_testkit, deploy, deploy_compiled
 from tests.compiler.conftest import (
     SIGNER_KEYS,
@@ -237,7 +238,7 @@ def _eoa_vault_guard(chain: Chain) -> tuple[Any, Any, Any, str]:
         token=token.address, vault=vault_eoa, feed=feed.address, reference=ref.address,
     ), protocol="Reentry")
     c = compile_sources(emit_solidity(program), allow_warnings=False).contract("ReentryGuard")
-    return deploy(w3, c.abi, c.bytecode), token, feed, vault_eoa
+    return deploy(w3, c.abi, c.bytecode, *constructor_args(program)), token, feed, vault_eoa
 
 
 def test_vault_reports_only_assets_it_holds(venue: Venue) -> None:

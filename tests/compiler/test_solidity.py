@@ -71,11 +71,12 @@ pragma solidity 0.8.37;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {PerpVenueGuarded} from "./PerpVenueGuarded.sol";
+import {PerpVenueAddresses} from "./IPerpVenueGuard.sol";
 
 contract SampleVenue is PerpVenueGuarded {
     uint256 public trades;
 
-    constructor() EIP712("PerpVenueGuard", "1") {}
+    constructor() PerpVenueGuarded(PerpVenueAddresses.defaults()) EIP712("PerpVenueGuard", "1") {}
 
     function trade() external whenActive(SCOPE_TRADING) {
         trades += 1;
@@ -188,11 +189,15 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {GoldenVenueGuarded} from "./GoldenVenueGuarded.sol";
+import {GoldenVenueAddresses} from "./IGoldenVenueGuard.sol";
 
 /// The guard's lock is OpenZeppelin's ReentrancyGuardTransient: one base, one `nonReentrant`.
 contract Venue is ReentrancyGuardTransient, Pausable, GoldenVenueGuarded {
     uint256 public n;
-    constructor() EIP712("GoldenVenueGuard", "1") {}
+    constructor()
+        GoldenVenueGuarded(GoldenVenueAddresses.defaults())
+        EIP712("GoldenVenueGuard", "1")
+    {}
     function trade() external nonReentrant whenNotPaused whenActive(SCOPE_TRADING) { n += 1; }
     function stop() external { _pause(); }
 }

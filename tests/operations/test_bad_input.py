@@ -64,7 +64,12 @@ def test_edited_after_signing(quiet: Env, capsys: pytest.CaptureFixture[str]) ->
     err = error_of(env, capsys, "submit", str(b), "--rpc", env.rpc)
     assert "the signature listed for `bob` was made by 0x" in err
     assert "the file was edited after signing" in err
-    edit(a, {"typed_data.domain.name": "OtherGuard"})
+    # the domain's name is the file's (a protocol inheriting the guard names its own domain):
+    # a name edited after signing makes the signatures recover to someone else
+    edit(a, {"typed_data.message.value": 3600, "typed_data.domain.name": "OtherGuard"})
+    err = error_of(env, capsys, "status", str(a), "--rpc", env.rpc)
+    assert "the signature listed for `alice` was made by 0x" in err
+    edit(a, {"typed_data.domain.chainId": 5})
     err = error_of(env, capsys, "sign", str(a), "--key-env", "NONE")
     assert "the typed data's `domain` is not the guard's" in err
 

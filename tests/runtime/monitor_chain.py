@@ -19,6 +19,7 @@ from web3 import Web3
 from interlock.compiler.codehash import CodeFingerprint
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import DEFAULT_KEYS, Anvil
 from interlock.testing.contracts import compile_testkit, deploy_compiled
@@ -119,7 +120,8 @@ def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC,
         **(addresses or {}),
     })
     compiled = _guard_contract(program)
-    guard_addr = _deploy_raw(w3, compiled.abi, compiled.bytecode, deployer)
+    guard_addr = _deploy_raw(w3, compiled.abi, compiled.bytecode, deployer,
+                             constructor_args(program))
     guard = w3.eth.contract(address=guard_addr, abi=compiled.abi)
     venue = Venue(node, w3, program, guard, token, vault, feed, ref, deployer, users,
                   compiled.fingerprint)
@@ -131,8 +133,10 @@ def deploy_venue(node: Anvil, *, tvl: int = 1_000_000 * USDC,
     return venue
 
 
-def _deploy_raw(w3: Web3, abi: list[dict[str, Any]], bytecode: str, sender: str) -> str:
-    tx_hash = w3.eth.contract(abi=abi, bytecode=bytecode).constructor().transact({"from": sender})
+def _deploy_raw(w3: Web3, abi: list[dict[str, Any]], bytecode: str, sender: str,
+                args: tuple[tuple[str, ...], ...]) -> str:
+    factory = w3.eth.contract(abi=abi, bytecode=bytecode)
+    tx_hash = factory.constructor(*args).transact({"from": sender})
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash)
     assert receipt["status"] == 1
     return str(receipt["contractAddress"])

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
-import {IMarketGuard} from "generated/IMarketGuard.sol";
+import {IMarketGuard, MarketAddresses} from "generated/IMarketGuard.sol";
 import {Market} from "../src/Market.sol";
 
 /// The cheatcodes these tests use (no forge-std: the example needs nothing but the build).
@@ -23,7 +23,7 @@ contract MarketTest {
 
     function setUp() public {
         vm.warp(T0);
-        Market impl = new Market(ADMIN);
+        Market impl = new Market(ADMIN, MarketAddresses.defaults());
         ERC1967Proxy proxy = new ERC1967Proxy(address(impl), abi.encodeCall(Market.initialize, ()));
         market = Market(address(proxy));
     }
@@ -77,12 +77,27 @@ contract MarketTest {
         IMarketGuard.Operation memory op = _op(0, 2, 2 hours, 3);
         bytes[] memory sigs = _sign(op);
         market.execute(op, sigs);
-        Market next = new Market(ADMIN);
+        Market next = new Market(ADMIN, MarketAddresses.defaults());
         vm.prank(ADMIN);
         market.upgradeToAndCall(address(next), "");
         require(!market.isActive(1), "the pause survives the upgrade");
         require(market.nonceUsed(0, 3), "the nonce stays used");
         vm.expectRevert(abi.encodeWithSelector(IMarketGuard.NonceUsed.selector, uint256(3)));
         market.execute(op, sigs);
+    }
+
+    /// The agent is this network's (here: the test contract itself, known only once deployed):
+    /// no address needs predicting, and the signed `rulesHash` binds the addresses chosen.
+    function test_addresses_are_chosen_at_deployment() public {
+        IMarketGuard.GuardAddresses memory here = MarketAddresses.defaults();
+        here.agentWatcher = address(this);
+        Market impl = new Market(ADMIN, here);
+        Market other = Market(address(new ERC1967Proxy(address(impl), abi.encodeCall(Market.initialize, ()))));
+        address[] memory got = other.guardAddresses();
+        require(got.length == 4 && got[0] == address(this), "the agent given to the constructor");
+        require(other.rulesHash() != market.rulesHash(), "the rules hash binds the addresses");
+        here.agentWatcher = here.signerAlice;
+        vm.expectRevert(abi.encodeWithSelector(IMarketGuard.InvalidAddress.selector, uint256(1)));
+        new Market(ADMIN, here);
     }
 }

@@ -7,9 +7,12 @@ wallet signs) and turns a file's message back into the ABI tuple with `message_t
 added here (a rules hash, a role id) therefore reaches the guard, the files and the signatures
 together.
 
-What a signature binds (docs/guard.md, "Signatures"): the message's `rulesHash` is the
-keccak256 of the program's canonical text (`interlock.ir.canonical`: spans, path and byte hash
-left out, so a comment or format edit keeps it and any change of meaning does not), and its
+What a signature binds (docs/guard.md, "Signatures"): the message's `rulesHash` is
+`keccak256(abi.encode(keccak256(rules text), keccak256(abi.encode(addresses))))`: the rules text
+is the program's canonical text without addresses (`interlock.ir.canonical.rules_text`: spans,
+path and byte hash left out, so a comment or format edit keeps it and any change of meaning
+does not), the addresses are the guard's own, in `GuardAddresses` order (`ir.addresses`), as
+deployed on this network (the guard computes this hash in its constructor). Its
 `powerHash` is the keccak256 of the power's canonical text. Both are *derived*: the guard holds
 them as constants and puts them into the digest itself, so they are not in the `execute` tuple
 (`CALL_FIELDS`); a signature made for another rule file or another power at the same index
@@ -29,7 +32,8 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from interlock.ir.canonical import power_text, program_text
+from interlock.ir.addresses import guard_slots
+from interlock.ir.canonical import power_text, rules_text
 from interlock.ir.nodes import Power, Program
 
 PRIMARY_TYPE = "Operation"
@@ -53,8 +57,9 @@ OPERATION_FIELDS: tuple[tuple[str, str], ...] = (
     ("deadline", "uint256"),
 )
 OPERATION_DOCS: dict[str, str] = {
-    "rulesHash": "keccak256 of the rules' canonical text (derived: the guard fills it in, it "
-                 "is not part of the `execute` tuple)",
+    "rulesHash": "keccak256 of the rules' canonical text without addresses and of the "
+                 "guard's addresses on this network (derived: the guard fills it in, it is not "
+                 "part of the `execute` tuple)",
     "power": "the power's id (declaration order of `allow` lines, from 0)",
     "powerHash": "keccak256 of the power's canonical text (derived from the rules: the guard "
                  "fills it in, it is not part of the `execute` tuple)",
@@ -80,9 +85,23 @@ def _hex(data: bytes) -> str:
     return "0x" + data.hex()
 
 
+def rules_text_hash(program: Program) -> str:
+    """keccak256 of the rules without addresses: the guard's constant `RULES_TEXT_HASH`."""
+    return _hex(keccak(text=rules_text(program)))
+
+
+def addresses_hash(program: Program) -> str:
+    """keccak256 of `abi.encode` of the guard's addresses (`GuardAddresses`, every member a
+    32-byte word)."""
+    words = b"".join(bytes(12) + bytes.fromhex(s.address[2:]) for s in guard_slots(program))
+    return _hex(keccak(words))
+
+
 def rules_hash(program: Program) -> str:
-    """The message's `rulesHash`: keccak256 of the program's canonical text (0x-prefixed hex)."""
-    return _hex(keccak(text=program_text(program)))
+    """The message's `rulesHash` (0x-prefixed hex): the rules text's hash and the addresses'
+    hash, abi-encoded and hashed, as the guard's constructor computes it."""
+    both = bytes.fromhex(rules_text_hash(program)[2:]) + bytes.fromhex(addresses_hash(program)[2:])
+    return _hex(keccak(both))
 
 
 def power_hash(power: Power) -> str:
@@ -151,15 +170,16 @@ def message(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def typed_data(program: Program, chain_id: int, guard: str,
-               values: Mapping[str, Any]) -> dict[str, Any]:
-    """The complete `eth_signTypedData_v4` JSON of one operation on one guard."""
+               values: Mapping[str, Any], name: str | None = None) -> dict[str, Any]:
+    """The complete `eth_signTypedData_v4` JSON of one operation on one guard (`name`: the
+    domain's, when the guard's contract chose another than `<Protocol>Guard`)."""
     return {
         "types": {
             DOMAIN_TYPE: [{"name": n, "type": t} for n, t in DOMAIN_FIELDS],
             **message_types(),
         },
         "primaryType": PRIMARY_TYPE,
-        "domain": domain(program, chain_id, guard),
+        "domain": domain(program, chain_id, guard, name),
         "message": message(values),
     }
 
@@ -170,14 +190,14 @@ def message_tuple(msg: Mapping[str, Any]) -> tuple[int, ...]:
 
 
 # how the guard encodes each field in `operationHash` and in the domain separator
-_ENCODED = {"rulesHash": "RULES_HASH", "powerHash": "_powerHash(op.power)"}
+_ENCODED = {"rulesHash": "OPERATION_RULES_HASH", "powerHash": "_powerHash(op.power)"}
 
 
 def solidity_view(program: Program) -> dict[str, Any]:
     """What the guard templates lay out: struct members, the typehash string, encoded fields,
     the rules hash and each power's hash (the domain is OpenZeppelin's `EIP712`)."""
     return {
-        "rules_hash": rules_hash(program),
+        "rules_text_hash": rules_text_hash(program),
         "power_hashes": [(w.id, power_hash(w)) for w in program.powers],
         "struct_fields": [f"{t} {n};" for n, t in CALL_FIELDS],
         "operation_type": type_string(PRIMARY_TYPE, OPERATION_FIELDS),

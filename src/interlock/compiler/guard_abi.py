@@ -64,7 +64,7 @@ class Function:
         """The interface's declaration in parts, without the `;`:
         `["function isActive(uint8 scope)", "external", "view", "returns (bool)"]`."""
         params = ", ".join(p.declaration for p in self.inputs)
-        outs = ", ".join(p.declaration for p in self.outputs)
+        outs = ", ".join(p.declaration.replace(" calldata", " memory") for p in self.outputs)
         view = ["view"] if self.mutability == "view" else []
         returns = [f"returns ({outs})"] if outs else []
         return [f"function {self.name}({params})", "external", *view, *returns]
@@ -136,6 +136,8 @@ GUARD_FUNCTIONS: tuple[Function, ...] = (
           " uint256 amount, uint64 releaseAt, uint8 status"),
     _view("outflow", "address asset, uint64 window", "uint256"),
     _view("inflow", "address asset, uint64 window", "uint256"),
+    _view("guardAddresses", "", "address[]"),
+    _view("rulesHash", "", "bytes32"),
     _view("domainSeparator", "", "bytes32"),
     _view("operationHash", "Operation op", "bytes32"),
     Function("eip712Domain", (), _params(
@@ -208,6 +210,7 @@ GUARD_ERRORS: tuple[Event, ...] = (
     _error("ScopePaused", "uint8 scope, uint64 until"),
     _error("GuardAlreadyInitialized"),
     _error("WrongDecimals", "address target, uint8 expected, uint8 actual"),
+    _error("InvalidAddress", "uint256 index"),
     _error("SenderIsBlocked", "address sender, uint8 scope, uint64 until"),
     _error("UnknownScope", "uint8 scope"),
     _error("UnknownFeed", "uint8 feed"),

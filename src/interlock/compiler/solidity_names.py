@@ -6,9 +6,11 @@ names whose upper-cased forms collide within a kind keep their own spelling inst
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
+from interlock.ir.addresses import AddressSlot, guard_slots
 from interlock.ir.nodes import Param, Program
 from interlock.ir.notional import VALUE_DECIMALS
 
@@ -61,18 +63,40 @@ def _unit_note(p: Program, param: Param) -> str:
 
 def constant_lines(p: Program, n: ConstNames) -> list[str]:
     """The `constant` declarations of the guard, in declaration order per kind."""
-    u8, u256, addr = ("uint8 internal constant", "uint256 internal constant",
-                      "address internal constant")
+    u8, u256 = ("uint8 internal constant", "uint256 internal constant")
     out = [f"{u8} {n.scope[s.name]} = {s.index};" for s in p.scopes]
     out += [f"{u8} {n.feed[f.name]} = {f.index};" for f in p.feeds]
     out += [f"{u8} {n.param[x.name]} = {x.index};{_unit_note(p, x)}" for x in p.params]
     out += [f"{u256} {n.rule[b.name]} = {b.id};" for b in p.breakers]
-    out += [f"{addr} {n.asset[a.name]} = {a.address};" for a in p.assets]
-    out += [f"{addr} {n.vault[v.name]} = {v.address};" for v in p.vaults]
-    for f in p.feeds:
-        out.append(f"{addr} {n.feed_addr[f.name]} = {f.address};")
-        if f.reference is not None:
-            out.append(f"{addr} {n.feed_ref[f.name]} = {f.reference};")
-    out += [f"{addr} {n.agent[a.name]} = {a.address};" for a in p.agents]
-    out += [f"{addr} {n.signer[s.name]} = {s.address};" for s in p.signers]
+    return out
+
+
+@dataclass(frozen=True)
+class AddressMember:
+    """One address of the guard: a `GuardAddresses` member, the immutable it sets."""
+
+    slot: AddressSlot
+    field: str  # `assetUsdc`, `feedEthUsdReference`
+    immutable: str  # `ASSET_USDC`, `FEED_ETH_USD_REFERENCE`
+
+
+def _camel(words: str) -> str:
+    """`ETH_USD` -> `EthUsd` (forge lint's mixedCase: no runs of capitals)."""
+    return "".join(w[:1].upper() + w[1:].lower() for w in re.split(r"[^A-Za-z0-9]+", words) if w)
+
+
+def address_members(p: Program, n: ConstNames) -> list[AddressMember]:
+    """The guard's addresses in `GuardAddresses` order (`ir.addresses.guard_slots`)."""
+    immutables = {"asset": n.asset, "vault": n.vault, "feed": n.feed_addr,
+                  "reference": n.feed_ref, "agent": n.agent, "signer": n.signer}
+    out: list[AddressMember] = []
+    used: set[str] = set()
+    for slot in guard_slots(p):
+        kind = "feed" if slot.kind == "reference" else slot.kind
+        field = kind + _camel(slot.name) + ("Reference" if slot.kind == "reference" else "")
+        base, k = field, 2
+        while field in used:  # `eth_usd` and `Eth_Usd` are two names, one mixedCase spelling
+            field, k = f"{base}{k}", k + 1
+        used.add(field)
+        out.append(AddressMember(slot, field, immutables[slot.kind][slot.name]))
     return out

@@ -19,7 +19,7 @@ from interlock.compiler.guard_abi import (
     Function,
 )
 from interlock.compiler.solidity_exprs import ExprCompiler, Series
-from interlock.compiler.solidity_names import ConstNames, constant_lines
+from interlock.compiler.solidity_names import ConstNames, address_members, constant_lines
 from interlock.compiler.solidity_rules import (
     breaker_view,
     override_slots,
@@ -73,6 +73,7 @@ class GuardView:
     cancel_holds: bool  # a `cancel holds` power exists: emit `_powerCancelHold`
     apply_mutability: str
     constants: list[str]
+    address_members: list[dict[str, str]]  # `GuardAddresses` members and their immutables
     constructor_lines: list[str]
     param_value_lines: list[str]
     vault_check: str
@@ -224,6 +225,11 @@ def build_view(program: Program, version: str) -> GuardView:
         apply_mutability="" if program.powers else " pure",
         storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),
+        address_members=[
+            {"field": m.field, "immutable": m.immutable, "key": m.slot.key, "kind": m.slot.kind,
+             "default": m.slot.address}
+            for m in address_members(program, names)
+        ],
         constructor_lines=[
             *_decimals_checks(program, names),
             *(f"$.paramBase[{p.index}] = {p.initial};" for p in program.params),

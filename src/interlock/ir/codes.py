@@ -230,7 +230,16 @@ ACCEPTABLE: dict[str, str] = {**FINDINGS, **DIFF_TITLES}
 # Build errors (E06xx): the rules check, but what they compile to cannot be used. Reported by
 # `interlock build` (exit 2); listed under "Build" in docs/diagnostics.md.
 TOO_LARGE = "E0601"
+# Address files (`deploy --addresses`, `ir.addresses`): a network's addresses for the rules
+BAD_ADDRESS_FILE = "E0602"
+UNKNOWN_ADDRESS_NAME = "E0603"
+REPEATED_ADDRESS = "E0604"
+DEFAULT_ADDRESS = "W0816"
 
 BUILD_TITLES: dict[str, str] = {
     TOO_LARGE: "a generated contract exceeds EIP-170's 24,576-byte code size limit",
+    BAD_ADDRESS_FILE: "an address file that cannot be used",
+    UNKNOWN_ADDRESS_NAME: "an address file names no address of the rules",
+    REPEATED_ADDRESS: "the same address twice in a guard's addresses",
+    DEFAULT_ADDRESS: "an address keeps the rule file's value on this network",
 }

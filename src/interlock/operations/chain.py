@@ -54,6 +54,15 @@ class Guard:
     def now(self) -> int:
         return int(self.w3.eth.get_block("latest")["timestamp"])
 
+    def domain_name(self) -> str:
+        """The `name` of the contract's EIP-712 domain (EIP-5267 `eip712Domain()`): a protocol
+        inheriting the guard signs under its own `EIP712` name."""
+        try:
+            return str(self.contract.functions.eip712Domain().call()[1])
+        except Exception as exc:  # a contract without EIP-5267 reverts or returns nothing
+            raise ChainError(f"the contract at {self.contract.address} has no "
+                             f"`eip712Domain()`: give --domain-name") from exc
+
 
 def read_abi(artifact: Path) -> list[dict[str, Any]]:
     try:

@@ -34,7 +34,13 @@ from interlock.operations.describe import UnknownPower, fmt_time, power_of
 from interlock.operations.opstatus import op_status, render
 from interlock.operations.steps import live_step_refusal
 from interlock.operations.words import WordsError, parse_duration, resolve
-from interlock.runtime.deploy import BuildDirError, BuiltProtocol, find_protocol, recorded_guard
+from interlock.runtime.deploy import (
+    BuildDirError,
+    BuiltProtocol,
+    find_protocol,
+    recorded_guard,
+    recorded_program,
+)
 from interlock.runtime.keys import KeyLoadError, load_key
 
 Echo = Callable[[str], None]
@@ -83,17 +89,19 @@ def _built(t: Target) -> tuple[BuiltProtocol, Program]:
 
 def propose(t: Target, words: Sequence[str], io: Io, *, role: str | None, deadline: str,
             guard: str | None, chain_id: int | None, nonce: int | None,
-            out_path: str | None) -> int:
+            out_path: str | None, domain_name: str | None = None) -> int:
     def run() -> int:
         built, program = _built(t)
         r = resolve(program, words, role)
         cid, address, now, live = _where(built, t.rpc, guard, chain_id)
+        program = recorded_program(built, address, cid)  # the addresses it was deployed with
         if live is not None:
             _check_step(live, r.power, r.value, io)
         n = nonce if nonce is not None else _fresh_nonce(live, program, r.power.id)
         values = {"power": r.power.id, "targets": r.targets, "value": r.value, "nonce": n,
                   "deadline": now + parse_duration(deadline)}
-        return _write_new(program, cid, address, values, out_path, io)
+        name = domain_name or (live.domain_name() if live else None)
+        return _write_new(program, cid, address, values, out_path, io, name)
     return guarded(run, io)
 
 
@@ -110,8 +118,8 @@ def _check_step(live: Guard, power: Power, value: int, io: Io) -> None:
 
 
 def _write_new(program: Program, cid: int, address: str, values: dict[str, int],
-               out_path: str | None, io: Io) -> int:
-    f = opfile.new_file(program, cid, address, values)
+               out_path: str | None, io: Io, domain_name: str | None = None) -> int:
+    f = opfile.new_file(program, cid, address, values, domain_name)
     path = Path(out_path or f"op-{values['nonce']}.json")
     opfile.save(f, path)
     io.out(str(path))
@@ -155,7 +163,7 @@ def _connect_recorded(built: BuiltProtocol, rpc: str, guard: str | None) -> Guar
         if guard is None:
             raise ChainError(f"no --guard given and no deployment on chain {probe} recorded in "
                              f"{built.deployment_record}")
-    return connect(built.program, abi, rpc, guard)
+    return connect(recorded_program(built, guard), abi, rpc, guard)
 
 
 def connect_chain_id(rpc: str) -> int:
@@ -180,8 +188,9 @@ def cancel(t: Target, queued_path: str, io: Io, *, deadline: str, nonce: int | N
            out_path: str | None) -> int:
     """A new operation that cancels the queued operation in `queued_path`."""
     def run() -> int:
-        built, program = _built(t)
+        built, _ = _built(t)
         queued = opfile.load(queued_path)
+        program = recorded_program(built, queued.guard, queued.chain_id)
         opfile.check_file(program, queued)
         role = power_of(program, int(queued.message["power"])).role
         words = ["cancel", role, "0x" + digest(queued).hex()]
@@ -191,21 +200,24 @@ def cancel(t: Target, queued_path: str, io: Io, *, deadline: str, nonce: int | N
         values = {"power": r.power.id, "targets": 0, "value": r.value,
                   "nonce": nonce if nonce is not None else _fresh_nonce(live, program, r.power.id),
                   "deadline": now + parse_duration(deadline)}
-        return _write_new(program, queued.chain_id, queued.guard, values, out_path, io)
+        return _write_new(program, queued.chain_id, queued.guard, values, out_path, io,
+                          opfile.domain_name(queued))
     return guarded(run, io)
 
 
 def sign(t: Target, path: str, io: Io, keys: KeyOptions, *, signature: str | None,
          signer: str | None, out_path: str | None) -> int:
     def run() -> int:
-        _, program = _built(t)
+        built, _ = _built(t)
         f = opfile.load(path)
+        program = recorded_program(built, f.guard, f.chain_id)
         opfile.check_file(program, f)
         if int(f.message["deadline"]) < time.time():
             raise opfile.OpFileError(f"the operation expired at {fmt_time(f.message['deadline'])}"
                                      " (local clock): propose it again")
         io.err(f"signing: {f.summary}")
-        io.err(f"on chain {f.chain_id}, guard {f.guard}")
+        io.err(f"on chain {f.chain_id}, guard {f.guard}, EIP-712 domain "
+               f"`{opfile.domain_name(f)}`")
         if signature is not None:
             f = signing.add(program, f, signature, signer)
         else:
@@ -219,15 +231,17 @@ def sign(t: Target, path: str, io: Io, keys: KeyOptions, *, signature: str | Non
     return guarded(run, io)
 
 
-def _merged(program: Program, paths: Sequence[str]) -> opfile.OperationFile:
+def _merged(built: BuiltProtocol, paths: Sequence[str]) -> tuple[Program, opfile.OperationFile]:
+    """The rules as deployed on the files' guard, and the files merged into one."""
     files = [opfile.load(p) for p in paths]
-    return signing.merge(program, files)
+    program = recorded_program(built, files[0].guard, files[0].chain_id) if files else built.program
+    return program, signing.merge(program, files)
 
 
 def status(t: Target, paths: Sequence[str], io: Io, *, as_json: bool) -> int:
     def run() -> int:
-        built, program = _built(t)
-        f = _merged(program, paths)
+        built, _ = _built(t)
+        program, f = _merged(built, paths)
         guard = open_guard(program, read_abi(built.guard_artifact), t.rpc, f) if t.rpc else None
         st = op_status(program, f, guard)
         if as_json:
@@ -242,8 +256,8 @@ def status(t: Target, paths: Sequence[str], io: Io, *, as_json: bool) -> int:
 def submit(t: Target, paths: Sequence[str], io: Io, keys: KeyOptions, *,
            dry_run: bool, force: bool = False) -> int:
     def run() -> int:
-        built, program = _built(t)
-        f = _merged(program, paths)
+        built, _ = _built(t)
+        program, f = _merged(built, paths)
         if t.rpc is None:
             raise ChainError("give --rpc URL")
         g = open_guard(program, read_abi(built.guard_artifact), t.rpc, f)

@@ -87,9 +87,13 @@ def file_json_schema_text() -> str:
     return json.dumps(file_json_schema(), indent=2, sort_keys=True) + "\n"
 
 
-def new_file(program: Program, chain_id: int, guard: str, chosen: dict[str, int]) -> OperationFile:
-    """A new operation from the proposer's `eip712.CHOSEN_FIELDS` (power, targets, ...)."""
-    td = eip712.typed_data(program, chain_id, guard, eip712.operation_message(program, chosen))
+def new_file(program: Program, chain_id: int, guard: str, chosen: dict[str, int],
+             domain_name: str | None = None) -> OperationFile:
+    """A new operation from the proposer's `eip712.CHOSEN_FIELDS` (power, targets, ...), in the
+    domain named `domain_name` (default `<Protocol>Guard`; a contract inheriting the guard
+    signs under its own `EIP712` name)."""
+    td = eip712.typed_data(program, chain_id, guard, eip712.operation_message(program, chosen),
+                           domain_name)
     return OperationFile(protocol=program.protocol, rules_sha256=program.source_sha256,
                          summary=summary(program, td["message"]), chain_id=chain_id,
                          guard=guard, typed_data=td)
@@ -116,6 +120,14 @@ def save(f: OperationFile, path: str | Path) -> None:
     Path(path).write_text(dump(f), encoding="utf-8")
 
 
+def domain_name(f: OperationFile) -> str | None:
+    """The domain name the file's typed data states (the guard's contract checks it: a wrong
+    one makes every signature recover to no signer)."""
+    domain = f.typed_data.get("domain")
+    name = domain.get("name") if isinstance(domain, dict) else None
+    return name if isinstance(name, str) else None
+
+
 def check_file(program: Program, f: OperationFile) -> None:
     """Raise `OpFileError` unless `f` is a faithful operation of `program` (see module doc)."""
     if f.protocol != program.protocol or f.rules_sha256 != program.source_sha256:
@@ -126,7 +138,7 @@ def check_file(program: Program, f: OperationFile) -> None:
     try:
         power_of(program, int(f.message["power"]))  # before the derived powerHash is compared
         msg = eip712.operation_message(program, f.message)
-        expected = eip712.typed_data(program, f.chain_id, f.guard, msg)
+        expected = eip712.typed_data(program, f.chain_id, f.guard, msg, domain_name(f))
     except UnknownPower as exc:
         raise OpFileError(str(exc)) from exc
     except (KeyError, TypeError, ValueError) as exc:

@@ -6,6 +6,12 @@ creation transaction signed with the deployer key, waits for it, and records the
 `NAME.deployment.json` (by chain id), which `interlock monitor` falls back to when `--guard` is
 not given.
 
+The guard's addresses are its constructor's arguments: the rule file's, or those an address file
+gives for the node's chain (`--addresses`, `runtime.address_file`; E0602-E0604 refuse it,
+`AddressFileError`). The record keeps every address used (`addresses`, key -> address), the
+address file's path and sha256, and the signed `rulesHash` those addresses give;
+`recorded_program` is the rules as deployed, which the monitor and `op` use.
+
 Before sending anything it refuses (`DeployRefused`; `force` turns each refusal into a warning):
 a build whose proof report (`NAME.proofs.json`) has a violated property (a `build --force`), and
 rule-file contracts (assets, vaults, feeds, references, custom metrics' contracts) that hold no
@@ -24,13 +30,18 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_abi.abi import encode
+from eth_abi.exceptions import DecodingError
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 
 from interlock.compiler.codehash import CodeFingerprint
+from interlock.compiler.eip712 import rules_hash
 from interlock.compiler.guard_abi import function
+from interlock.ir.addresses import address_keys, constructor_args, with_addresses
 from interlock.ir.nodes import Program
 from interlock.runtime.abi import call_data, decode_result
+from interlock.runtime.address_file import AddressChoice, read_address_file
 from interlock.runtime.executor import RpcError
 from interlock.runtime.ingest import Node
 from interlock.runtime.signer_probe import signer_warnings
@@ -45,6 +56,14 @@ class DeployRefused(Exception):
 
 
 Warn = Callable[[str], None]
+
+
+class AddressFileError(Exception):
+    """The address file does not fit the rules on this chain (`choice.diagnostics` say why)."""
+
+    def __init__(self, choice: AddressChoice) -> None:
+        super().__init__(f"`{choice.path}` cannot be used on chain {choice.chain_id}")
+        self.choice = choice
 
 
 class BuildDirError(Exception):
@@ -91,6 +110,10 @@ class Deployment:
     deployer: str
     warnings: tuple[str, ...] = ()  # signers that cannot sign (`runtime.signer_probe`)
     code_hash: str | None = None  # of the deployed runtime code, immutables masked (codehash)
+    addresses: dict[str, str] | None = None  # key -> address the guard and monitor use
+    rules_hash: str | None = None  # every operation's signed `rulesHash` on this guard
+    address_file: str | None = None  # `--addresses`, and its sha256
+    address_file_sha256: str | None = None
 
 
 def built_guard_code(built: BuiltProtocol) -> CodeFingerprint | None:
@@ -104,12 +127,39 @@ def built_guard_code(built: BuiltProtocol) -> CodeFingerprint | None:
         raise BuildDirError(f"cannot read `{built.guard_artifact}`: {exc}") from exc
 
 
+def _records(path: Path) -> dict[str, Any]:
+    try:
+        records = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return records if isinstance(records, dict) else {}
+
+
+def recorded_program(built: BuiltProtocol, guard: str | None = None,
+                     chain_id: int | None = None) -> Program:
+    """`program_as_deployed` of the build directory's rules and deployment file."""
+    return program_as_deployed(built.program, built.deployment_record, guard, chain_id)
+
+
+def program_as_deployed(program: Program, record: Path, guard: str | None = None,
+                        chain_id: int | None = None) -> Program:
+    """The rules as the guard recorded for `chain_id` (or at `guard`, or the only one recorded)
+    was deployed: the rule file's with the addresses the deployment chose. Without a matching
+    record, the rule file's (the monitor then checks the guard has those)."""
+    entries = list(_records(record).items())
+    if chain_id is not None:
+        entries = [(c, e) for c, e in entries if c == str(chain_id)]
+    if guard is not None:
+        entries = [(c, e) for c, e in entries if str(e.get("address", "")).lower() == guard.lower()]
+    if len(entries) != 1 or not isinstance(entries[0][1].get("addresses"), dict):
+        return program
+    return with_addresses(program, {str(k): str(v)
+                                          for k, v in entries[0][1]["addresses"].items()})
+
+
 def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | None:
     """The guard address recorded for `chain_id` (or the only one recorded)."""
-    try:
-        records = json.loads(built.deployment_record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    records = _records(built.deployment_record)
     if chain_id is not None:
         entry = records.get(str(chain_id))
         return str(entry["address"]) if entry else None
@@ -117,10 +167,7 @@ def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | N
 
 
 def _record(built: BuiltProtocol, dep: Deployment) -> None:
-    try:
-        records = json.loads(built.deployment_record.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        records = {}
+    records = _records(built.deployment_record)
     records[str(dep.chain_id)] = asdict(dep)
     built.deployment_record.write_text(json.dumps(records, indent=2, sort_keys=True) + "\n",
                                        encoding="utf-8")
@@ -128,7 +175,7 @@ def _record(built: BuiltProtocol, dep: Deployment) -> None:
 
 def deploy_guard(built: BuiltProtocol, rpc: str, account: LocalAccount,
                  timeout_s: float = 120.0, *, force: bool = False,
-                 warn: Warn | None = None) -> Deployment:
+                 warn: Warn | None = None, addresses: str | Path | None = None) -> Deployment:
     try:
         artifact = json.loads(built.guard_artifact.read_text(encoding="utf-8"))
         bytecode = str(artifact["bytecode"])
@@ -141,7 +188,7 @@ def deploy_guard(built: BuiltProtocol, rpc: str, account: LocalAccount,
                     f"{', '.join(violated)} (it was built with --force): the guard does not "
                     f"guarantee them")
     dep = asyncio.run(_deploy(rpc, account, bytecode, built.program, timeout_s, gate,
-                              built_guard_code(built)))
+                              built_guard_code(built), addresses))
     _record(built, dep)
     return dep
 
@@ -205,20 +252,46 @@ async def _check_decimals(node: Node, program: Program) -> None:
             raw = await node.request("eth_call", [
                 {"to": address, "data": "0x" + call_data(fn).hex()}, "latest"])
             (actual,) = decode_result(fn, bytes.fromhex(str(raw).removeprefix("0x")))
-        except (RpcError, ValueError, TypeError) as exc:
+        except (RpcError, ValueError, TypeError, DecodingError) as exc:
             raise DecimalsError(f"cannot read `decimals()` of {what} at {address}: {exc}") from exc
         if int(actual) != expected:
             raise DecimalsError(f"{what} at {address} has {actual} decimals on chain, the rule "
                                 f"file says {expected}: the guard would misread it")
 
 
-async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Program,
-                  timeout_s: float, gate: _Gate, code: CodeFingerprint | None) -> Deployment:
-    protocol = program.protocol
+def _choose(program: Program, path: str | Path | None, chain_id: int,
+            warn: Warn | None) -> tuple[Program, AddressChoice | None]:
+    """The program with the address file's choices for `chain_id` (the rule file's without)."""
+    if path is None:
+        return program, None
+    choice = read_address_file(path, program, chain_id)
+    if not choice.ok:
+        raise AddressFileError(choice)
+    for d in choice.diagnostics:
+        if warn is not None:
+            warn(f"{d.span.file}:{d.span.line}:{d.span.column}: {d.code}: {d.message}")
+    return with_addresses(program, choice.chosen), choice
+
+
+def creation_code(bytecode: str, program: Program) -> str:
+    """The creation transaction's data: the bytecode and the `GuardAddresses` argument."""
+    args = constructor_args(program)
+    if not args:
+        return bytecode
+    tuple_type = "(" + ",".join("address" for _ in args[0]) + ")"
+    return bytecode + encode([tuple_type], list(args)).hex()
+
+
+async def _deploy(rpc: str, account: LocalAccount, bytecode: str, rules: Program,
+                  timeout_s: float, gate: _Gate, code: CodeFingerprint | None,
+                  addresses: str | Path | None) -> Deployment:
+    protocol = rules.protocol
     node = Node(rpc, timeout_s=30)
     await node.connect()
     try:
         chain_id = int(await node.request("eth_chainId", []), 16)
+        program, choice = _choose(rules, addresses, chain_id, gate.warn)
+        bytecode = creation_code(bytecode, program)
         await _check_decimals(node, program)  # never forced: the constructor would revert
         await _check_code(node, program, chain_id, gate)
         warnings = tuple(await signer_warnings(node, program))
@@ -247,9 +320,13 @@ async def _deploy(rpc: str, account: LocalAccount, bytecode: str, program: Progr
                 mismatch = code.mismatch(deployed) if code else None
                 if mismatch:  # the monitor of this build would refuse to watch it
                     warnings += (f"the deployed code is not the build's guard: {mismatch}",)
-                return Deployment(protocol, chain_id, address, str(tx_hash),
-                                  int(receipt["blockNumber"], 16), account.address, warnings,
-                                  code.hash if code and not mismatch else None)
+                return Deployment(
+                    protocol, chain_id, address, str(tx_hash), int(receipt["blockNumber"], 16),
+                    account.address, warnings,
+                    code_hash=code.hash if code and not mismatch else None,
+                    addresses=address_keys(program), rules_hash=rules_hash(program),
+                    address_file=choice.path if choice else None,
+                    address_file_sha256=choice.sha256 if choice else None)
             await asyncio.sleep(0.1)
         raise RpcError("deploy", f"not mined within {timeout_s:g}s: {tx_hash}")
     finally:

@@ -17,12 +17,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from pathlib import Path
 
 from eth_utils.address import is_address, to_checksum_address
 
 from interlock.compiler.codehash import CodeFingerprint
 from interlock.ir.nodes import Program
 from interlock.runtime.checkpoint import CheckpointError
+from interlock.runtime.deploy import program_as_deployed
 from interlock.runtime.executor import AgentKeyError, load_agent_key
 from interlock.runtime.guard_events import Severities, parse_severities
 from interlock.runtime.monitor import Monitor, MonitorConfig
@@ -52,12 +54,15 @@ class RunOptions:
     metrics_host: str = "127.0.0.1"
     max_silence_s: float = 60.0
     max_lag_blocks: int = 10
+    deployment: str | None = None  # `interlock deploy`'s record: the guard's addresses
 
 
 def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="Watch the chain and trigger the guard.")
     p.add_argument("--rpc", required=True, help="http(s):// (polling) or ws(s):// URL")
     p.add_argument("--guard", required=True, help="address of the deployed guard")
+    p.add_argument("--deployment", help="NAME.deployment.json `interlock deploy` wrote: the "
+                   "addresses the guard was deployed with (default: the rule file's)")
     p.add_argument("--key-env", default="INTERLOCK_AGENT_KEY",
                    help="environment variable holding the agent's private key")
     p.add_argument("--keystore", help="encrypted keystore file of the agent key")
@@ -166,7 +171,7 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
     p = parser(prog)
     ns = p.parse_args(argv)
     try:
-        return make_options(
+        opts = make_options(
             program, rpc=ns.rpc, guard=ns.guard, key_env=ns.key_env, keystore=ns.keystore,
             password_env=ns.password_env, dry_run=ns.dry_run, checkpoint=ns.checkpoint,
             confirmations=ns.confirmations, from_block=ns.from_block,
@@ -179,6 +184,9 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
         )
     except OptionError as exc:
         p.error(str(exc))
+    if ns.deployment is None:
+        return opts
+    return dataclasses.replace(opts, deployment=ns.deployment)
 
 
 def run(program: Program, opts: RunOptions) -> int:
@@ -224,4 +232,7 @@ async def _run_until_signal(monitor: Monitor) -> None:
 def main(program: Program, argv: Sequence[str] | None = None, prog: str = "monitor",
          guard_code: CodeFingerprint | None = None) -> int:
     """`guard_code`: the build's guard; the monitor refuses a guard address with other code."""
-    return run(program, parse_options(program, argv, prog, guard_code))
+    opts = parse_options(program, argv, prog, guard_code)
+    if opts.deployment is not None:  # the rules with the addresses the guard was deployed with
+        program = program_as_deployed(program, Path(opts.deployment), opts.config.guard)
+    return run(program, opts)

@@ -10,6 +10,9 @@ session:
   (`StartRefused`); later it is reported (a wrong guard code also as a `CodeChanged` alert),
   `/health` is degraded, nothing is processed, and the session retried (a lagging node behind
   a load balancer, a dev node restarted, code replaced at the guard address);
+- the guard's addresses (`guardAddresses()`, fixed by its constructor) are the program's: the
+  rule file's with the deployment file's per-network choices (`ir.addresses`). Otherwise the
+  monitor would watch other tokens and vaults than the guard guards (`AddressesMismatch`);
 - the code hash of every watched contract (the guard, assets, vaults, feeds and references,
   custom metrics' contracts) equals the one recorded in the checkpoint at the first start. A
   contract whose code changed (`code_changed`, a `CodeChanged` alert, `/health` problem
@@ -26,11 +29,16 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from interlock.compiler.codehash import CodeFingerprint
+from interlock.compiler.guard_abi import function
+from interlock.ir.addresses import guard_slots
 from interlock.ir.nodes import Program
+from interlock.runtime.abi import call_data, decode_result
 from interlock.runtime.alerts import AlertContext, Alerter, code_alert
+from interlock.runtime.executor import RpcError
 from interlock.runtime.guard_events import Severities
 from interlock.runtime.ingest import ConnectionLost, Node
 from interlock.runtime.observe import BlockObservation
@@ -51,6 +59,10 @@ class ChainMismatch(StartRefused):
 
 class GuardCodeMismatch(StartRefused):
     """The code at the guard address is not the guard of the build."""
+
+
+class AddressesMismatch(StartRefused):
+    """The guard was deployed with other addresses than the monitor's program has."""
 
 
 def watched_contracts(program: Program, guard: str) -> dict[str, str]:
@@ -110,8 +122,13 @@ class NodeChecks:
                          started, GuardMissing(f"no contract at the guard address {self.guard}"))
         ctx = AlertContext(chain_id, self.guard, self.program, self.severities, self.dry_run)
         self._check_guard_code(ctx, str(code), started)
+        differ = await self._address_mismatch(node)
+        if differ:
+            self._refuse("addresses", "addresses_mismatch", differ, started, AddressesMismatch(
+                f"{differ}: start the monitor with the build directory whose deployment file "
+                f"recorded this guard (`interlock deploy --addresses`)"))
         self.chain = ident
-        for problem in ("chain", "guard", "guard_code"):
+        for problem in ("chain", "guard", "guard_code", "addresses"):
             self.health.problems.pop(problem, None)
         self.ctx = ctx
         await self._check_code(node)
@@ -147,6 +164,25 @@ class NodeChecks:
         self._spawn(self.alerter.send(code_alert(
             ctx, contract=name, address=address, code_hash=digest,
             block=max((self.next_block or 1) - 1, 0), reason=why)))
+
+    async def _address_mismatch(self, node: Node) -> str | None:
+        """Why the guard's `guardAddresses()` differ from the program's (None: they agree)."""
+        fn = function("guardAddresses")
+        try:
+            raw = await node.request("eth_call", [
+                {"to": self.guard, "data": "0x" + call_data(fn).hex()}, "latest"])
+            (onchain,) = decode_result(fn, bytes.fromhex(str(raw).removeprefix("0x")))
+        except (RpcError, ValueError, TypeError) as exc:
+            return f"the guard at {self.guard} does not report its addresses ({exc})"
+        slots = guard_slots(self.program)
+        if len(onchain) != len(slots):
+            return (f"the guard at {self.guard} has {len(onchain)} addresses, the rules "
+                    f"{len(slots)}: another rule file's guard")
+        differ = [f"{s.kind} `{s.key}` is {to_checksum_address(str(a))} in the guard, "
+                  f"{s.address} here"
+                  for s, a in zip(slots, onchain, strict=True)
+                  if str(a).lower() != s.address.lower()]
+        return "; ".join(differ) or None
 
     def _refuse(self, problem: str, event: str, why: str, started: bool,
                 fatal: StartRefused) -> None:

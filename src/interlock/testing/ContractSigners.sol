@@ -44,3 +44,24 @@ contract GarbageSigner {
 contract NoSigner {
     fallback() external payable {}
 }
+
+/// @notice A governance executor stand-in: a contract that acts by calling. Its owner (the
+/// "governance") has it call `target`; a revert is passed on with its data.
+contract Executor {
+    address public immutable owner;
+
+    constructor() {
+        owner = msg.sender;
+    }
+
+    function run(address target, bytes calldata data) external returns (bytes memory out) {
+        require(msg.sender == owner, "not owner");
+        bool ok;
+        (ok, out) = target.call(data);
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(out, 32), mload(out))
+            }
+        }
+    }
+}

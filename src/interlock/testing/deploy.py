@@ -18,6 +18,7 @@ from typing import Any
 from interlock.compiler.solc import CompileResult, compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.report.diagnostic_text import render_diagnostic
 from interlock.testing.chain import TestChain
@@ -29,10 +30,11 @@ pragma solidity ^0.8.20;
 
 import {{EIP712}} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {{{p}Guarded}} from "./{p}Guarded.sol";
+import {{{p}Addresses}} from "./I{p}Guard.sol";
 
 /// @notice A protocol that keeps the guard's state in its own storage.
 contract InheritingProtocol is {p}Guarded {{
-    constructor() EIP712("{p}Guard", "1") {{}}
+    constructor() {p}Guarded({p}Addresses.defaults()) EIP712("{p}Guard", "1") {{}}
 
     uint256 public counter;
 
@@ -90,13 +92,13 @@ def deploy_rules(
     rewritten = rewrite_addresses(text, harness.address_map)
     program = check_text(rewritten, path)
     sources = {**emit_solidity(program), **(extra_sources or {})}
-    name = f"{program.protocol}Guard"
+    name, args = f"{program.protocol}Guard", constructor_args(program)
     if inherited:
         sources["InheritingProtocol.sol"] = INHERITING.format(p=program.protocol)
-        name = "InheritingProtocol"
+        name, args = "InheritingProtocol", ()
     compiled = compile_sources(sources)
     c = compiled.contract(name)
-    guard = chain.deploy(c.abi, c.bytecode)
+    guard = chain.deploy(c.abi, c.bytecode, *args)
     for vault in harness.vaults.values():
         out = chain.call_fn(vault.functions.setGuard(guard.address), chain.accounts[0])
         if not out.ok:

@@ -69,17 +69,23 @@ class Safe:
         i = owners.index(old)
         prev = owners[i - 1] if i else SENTINEL
         data = self.contract.encode_abi("swapOwner", [prev, old, new])
-        tx = (self.address, 0, bytes.fromhex(data[2:]), 0, 0, 0, 0, ZERO, ZERO)
+        receipt = self.w3.eth.wait_for_transaction_receipt(
+            self.exec_transaction(self.address, bytes.fromhex(data[2:]), keys).transact(
+                {"from": sender}))
+        if receipt["status"] != 1 or old in self.contract.functions.getOwners().call():
+            raise RuntimeError("the Safe did not swap its owner")
+
+    def exec_transaction(self, to: str, data: bytes, keys: Sequence[bytes]) -> Any:
+        """The Safe's `execTransaction` calling `to` with `data` (no value, no refund),
+        signed by the owners `keys` at the Safe's current nonce: a web3 function to send."""
+        tx = (to, 0, data, 0, 0, 0, 0, ZERO, ZERO)
         nonce = self.contract.functions.nonce().call()
         h = bytes(self.contract.functions.getTransactionHash(*tx, nonce).call())
         signed = sorted((int(Account.from_key(k).address, 16), Account.unsafe_sign_hash(h, k))
                         for k in keys)
         sigs = b"".join(x.r.to_bytes(32, "big") + x.s.to_bytes(32, "big") + bytes([x.v])
                         for _, x in signed)
-        receipt = self.w3.eth.wait_for_transaction_receipt(
-            self.contract.functions.execTransaction(*tx, sigs).transact({"from": sender}))
-        if receipt["status"] != 1 or old in self.contract.functions.getOwners().call():
-            raise RuntimeError("the Safe did not swap its owner")
+        return self.contract.functions.execTransaction(*tx, sigs)
 
 
 def deploy_safe(w3: Web3, owners: Sequence[str], threshold: int,

@@ -28,6 +28,7 @@ from interlock.backtest.trace import Block, Flow, Round
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_file, compile_text
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
@@ -113,7 +114,7 @@ def deploy_trace_venue(node: Anvil, rules: str,
     assert program is not None
     compiled = compile_sources(emit_solidity(program), allow_warnings=False)
     c = compiled.contract(f"{program.protocol}Guard")
-    guard = deploy(w3, c.abi, c.bytecode, sender=deployer)
+    guard = deploy(w3, c.abi, c.bytecode, *constructor_args(program), sender=deployer)
     for vault in vaults.values():
         vault.functions.setGuard(guard.address).transact({"from": deployer})
     node.rpc("evm_setAutomine", [False])

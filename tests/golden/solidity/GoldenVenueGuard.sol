@@ -14,5 +14,9 @@ import {GoldenVenueGuarded} from "./GoldenVenueGuarded.sol";
 /// @dev The whole guard is GoldenVenueGuarded; deployed on its own, the guard's state lives
 /// in this contract's storage and the EIP-712 domain's verifying contract is this contract.
 contract GoldenVenueGuard is GoldenVenueGuarded {
-    constructor() EIP712("GoldenVenueGuard", "1") {}
+    /// @param addresses this network's addresses (`GoldenVenueAddresses.defaults()`: the rule file's)
+    constructor(GuardAddresses memory addresses)
+        GoldenVenueGuarded(addresses)
+        EIP712("GoldenVenueGuard", "1")
+    {}
 }

@@ -37,16 +37,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     uint256 internal constant RULE_TIGHTEN = 3;
     uint256 internal constant RULE_HALT = 4;
     uint256 internal constant RULE_SPAM = 5;
-    address internal constant ASSET_USDC = 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48;
-    address internal constant VAULT_POOL = 0x7777777777777777777777777777777777777777;
-    address internal constant FEED_ETH_USD_ADDRESS = 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419;
-    address internal constant FEED_ETH_USD_REFERENCE = 0x8888888888888888888888888888888888888888;
-    address internal constant AGENT_WATCHER = 0x6666666666666666666666666666666666666666;
-    address internal constant SIGNER_ALICE = 0x1111111111111111111111111111111111111111;
-    address internal constant SIGNER_BOB = 0x2222222222222222222222222222222222222222;
-    address internal constant SIGNER_CAROL = 0x3333333333333333333333333333333333333333;
-    address internal constant SIGNER_DAVE = 0x4444444444444444444444444444444444444444;
-    address internal constant SIGNER_ERIN = 0x5555555555555555555555555555555555555555;
 
     uint256 private constant N_SCOPES = 4;
     uint256 private constant N_FEEDS = 1;
@@ -63,16 +53,30 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     uint256 private constant READ_GAS = 100000;
     uint256 private constant READ_GAS_NEEDED = READ_GAS * 64 / 63 + 5000;
     uint256 private constant WAD = 1e18;
-    uint8 private constant HOLD_HELD = 1;
-    uint8 private constant HOLD_CLAIMED = 2;
-    uint8 private constant HOLD_CANCELLED = 3;
     /// @dev Gas a contract signer's EIP-1271 `isValidSignature` may use (docs/guard.md, "Signatures").
     uint256 private constant SIGNER_GAS = 200000;
     bytes32 private constant OPERATION_TYPEHASH =
         keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
-    /// @dev Every operation's `rulesHash`: keccak256 of the rules' canonical text (docs/guard.md,
-    /// "Signatures"). OpenZeppelin's EIP712 domain has no salt, so the message binds the rules.
-    bytes32 private constant RULES_HASH = 0xd5647677f3a4b8317266c66b4c8545014ab655c16063c22420788fd4bb92d338;
+    /// @dev keccak256 of the rules' canonical text without addresses (docs/guard.md, "Signatures").
+    bytes32 private constant RULES_TEXT_HASH = 0xf10479a6b575648a3841c1c73df0ebc3db4b856b93253b736504ddc8478dde3d;
+
+    // ---------------------------------------------------------------------------------------
+    // Addresses, chosen per network when the guard is deployed (`GuardAddresses`, docs/guard.md,
+    // "Addresses per network"); nobody can change them afterwards.
+    // ---------------------------------------------------------------------------------------
+    address internal immutable ASSET_USDC; // asset `USDC`
+    address internal immutable VAULT_POOL; // vault `pool`
+    address internal immutable FEED_ETH_USD_ADDRESS; // feed `ETH_USD`
+    address internal immutable FEED_ETH_USD_REFERENCE; // reference `ETH_USD.reference`
+    address internal immutable AGENT_WATCHER; // agent `watcher`
+    address internal immutable SIGNER_ALICE; // signer `alice`
+    address internal immutable SIGNER_BOB; // signer `bob`
+    address internal immutable SIGNER_CAROL; // signer `carol`
+    address internal immutable SIGNER_DAVE; // signer `dave`
+    address internal immutable SIGNER_ERIN; // signer `erin`
+    /// @dev Every operation's `rulesHash`: the rules text's hash and the addresses' hash. OpenZeppelin's
+    /// EIP712 domain has no salt, so the message binds the rules and the addresses they guard.
+    bytes32 private immutable OPERATION_RULES_HASH;
 
     // ---------------------------------------------------------------------------------------
     // State (docs/semantics.md, "State"). One scope's pause state is one slot.
@@ -96,18 +100,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         uint8 role;
     }
 
-    /// @dev A flow a `hold flow` rule held (docs/guard.md, "Held flows"): four slots, written
-    /// once when held and once more when claimed or cancelled.
-    struct HeldFlow {
-        address vault;
-        uint64 releaseAt;
-        uint8 status; // HOLD_HELD, HOLD_CLAIMED, HOLD_CANCELLED (0: no such hold)
-        address asset;
-        uint96 ruleId; // the rule that held it (rule ids < 2**96)
-        address recipient;
-        uint256 amount;
-    }
-
     /// @dev All of the guard's state, at one ERC-7201 namespace: a protocol inheriting this
     /// contract (behind a proxy too) keeps its own layout, and a rule file that adds a scope,
     /// a feed, a rule or a param changes no slot (docs/guard.md, "Storage and upgrades").
@@ -126,8 +118,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         bool initialized;
         ScopeState[256] scopes; // scope ids < 255 (E0412)
         uint64[256] suspendedUntil; // feed ids < 256 (E0412)
-        mapping(uint256 holdId => HeldFlow) holds;
-        uint256 holdCount; // the last hold id (ids start at 1)
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("interlock.storage.Guard")) - 1)) & ~bytes32(uint256(0xff))
@@ -137,15 +127,43 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     address private transient _flowAsset;
     uint256 private transient _flowAmount;
     bool private transient _flowOut;
-    // the rule whose `hold flow` holds the flow being reported (meaningful when a hold is due)
-    uint256 private transient _holdRule;
     /// @dev Set when a feed or token read fails while a rule's condition is evaluated.
     bool private transient _readFailed;
 
     /// @dev The EIP712 base's name and version come from the most derived contract
     /// (`GoldenVenueGuard`: `EIP712("GoldenVenueGuard", "1")`), so that a protocol that is also
-    /// an `ERC20Permit` compiles (one EIP712 base, one domain).
-    constructor() {
+    /// an `ERC20Permit` compiles (one EIP712 base, one domain). `addresses` are this network's
+    /// (`GoldenVenueAddresses.defaults()`: the rule file's); zero or repeated ones revert.
+    constructor(GuardAddresses memory addresses) {
+        address[10] memory all = [
+            addresses.assetUsdc,
+            addresses.vaultPool,
+            addresses.feedEthUsd,
+            addresses.feedEthUsdReference,
+            addresses.agentWatcher,
+            addresses.signerAlice,
+            addresses.signerBob,
+            addresses.signerCarol,
+            addresses.signerDave,
+            addresses.signerErin
+        ];
+        for (uint256 i = 0; i < all.length; ++i) {
+            if (all[i] == address(0)) revert InvalidAddress(i);
+            for (uint256 j = 0; j < i; ++j) {
+                if (all[j] == all[i]) revert InvalidAddress(i);
+            }
+        }
+        ASSET_USDC = addresses.assetUsdc;
+        VAULT_POOL = addresses.vaultPool;
+        FEED_ETH_USD_ADDRESS = addresses.feedEthUsd;
+        FEED_ETH_USD_REFERENCE = addresses.feedEthUsdReference;
+        AGENT_WATCHER = addresses.agentWatcher;
+        SIGNER_ALICE = addresses.signerAlice;
+        SIGNER_BOB = addresses.signerBob;
+        SIGNER_CAROL = addresses.signerCarol;
+        SIGNER_DAVE = addresses.signerDave;
+        SIGNER_ERIN = addresses.signerErin;
+        OPERATION_RULES_HASH = keccak256(abi.encode(RULES_TEXT_HASH, keccak256(abi.encode(addresses))));
         _initializeGuard();
     }
 
@@ -252,17 +270,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return _gs().queued[opHash].eta;
     }
 
-    /// @notice A held flow: its vault, asset, recipient, amount, release time and status
-    /// (1 held, 2 claimed, 3 cancelled; 0: no such hold).
-    function heldFlow(uint256 holdId)
-        external
-        view
-        returns (address vault, address asset, address recipient, uint256 amount, uint64 releaseAt, uint8 status)
-    {
-        HeldFlow memory h = _gs().holds[holdId];
-        return (h.vault, h.asset, h.recipient, h.amount, h.releaseAt, h.status);
-    }
-
     /// @notice Sum of the flows out of the vaults in `asset` over the trailing `window`.
     function outflow(address asset, uint64 window) external view returns (uint256) {
         return _seriesSum(_seriesOf(asset, window, true), window / 12);
@@ -280,10 +287,32 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return _domainSeparatorV4();
     }
 
+    /// @notice The addresses the guard was deployed with, in `GuardAddresses` order; the monitor
+    /// refuses to start when they differ from the deployment file's.
+    function guardAddresses() external view returns (address[] memory out) {
+        out = new address[](10);
+        out[0] = ASSET_USDC;
+        out[1] = VAULT_POOL;
+        out[2] = FEED_ETH_USD_ADDRESS;
+        out[3] = FEED_ETH_USD_REFERENCE;
+        out[4] = AGENT_WATCHER;
+        out[5] = SIGNER_ALICE;
+        out[6] = SIGNER_BOB;
+        out[7] = SIGNER_CAROL;
+        out[8] = SIGNER_DAVE;
+        out[9] = SIGNER_ERIN;
+    }
+
+    /// @notice Every operation's `rulesHash`: keccak256(abi.encode(keccak256 of the rules text,
+    /// keccak256(abi.encode(guardAddresses)))) (docs/guard.md, "Signatures").
+    function rulesHash() external view returns (bytes32) {
+        return OPERATION_RULES_HASH;
+    }
+
     /// @notice The EIP-712 digest the signers of `op` sign; also the id of a queued operation.
     function operationHash(Operation calldata op) public view returns (bytes32) {
         return _hashTypedDataV4(
-            keccak256(abi.encode(OPERATION_TYPEHASH, RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline))
+            keccak256(abi.encode(OPERATION_TYPEHASH, OPERATION_RULES_HASH, op.power, _powerHash(op.power), op.targets, op.value, op.nonce, op.deadline))
         );
     }
 
@@ -304,51 +333,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// @notice A vault reports `amount` of `asset` leaving it. Checks the on-chain rules over
     /// this asset's outflows; returns false when the flow trips one (the flow is then not
     /// counted and the vault must not transfer).
-    /// A flow that a `hold flow` rule would hold is refused here: only `recordOutflowTo` can
-    /// hold a flow, for a vault that escrows it.
     function recordOutflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
-        (bool ok,) = _recordFlow(asset, amount, true, false);
-        return ok;
-    }
-
-    /// @notice As `recordOutflow`, for a vault that can hold a payout: when a `hold flow`
-    /// rule fires on it, the flow is counted, `holdId` (> 0) names the held claim, and the
-    /// vault must keep the tokens until `claimHold(holdId)` succeeds (after the delay, once,
-    /// unless a `cancel holds` power cancelled it). `ok` false: refused, as `recordOutflow`.
-    function recordOutflowTo(address asset, uint256 amount, address recipient)
-        external
-        nonReentrant
-        returns (bool ok, uint256 holdId)
-    {
-        _onlyVaultOf(asset);
-        uint64 hold;
-        (ok, hold) = _recordFlow(asset, amount, true, true);
-        if (ok && hold != 0) holdId = _hold(asset, amount, recipient, hold);
+        return _recordFlow(asset, amount, true);
     }
 
     /// @notice A vault reports `amount` of `asset` entering it; as `recordOutflow`.
     function recordInflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
-        (bool ok,) = _recordFlow(asset, amount, false, false);
-        return ok;
-    }
-
-    /// @notice The vault that holds `holdId` claims it once its delay has passed: the guard
-    /// marks it claimed (before the vault pays, so a second claim reverts `NotHeld`) and
-    /// returns what the vault must pay to whom.
-    function claimHold(uint256 holdId)
-        external
-        nonReentrant
-        returns (address recipient, address asset, uint256 amount)
-    {
-        HeldFlow storage h = _gs().holds[holdId];
-        if (h.status != HOLD_HELD) revert NotHeld(holdId);
-        if (h.vault != msg.sender) revert NotHoldVault(holdId, msg.sender);
-        if (_now() < h.releaseAt) revert HoldNotReleased(holdId, h.releaseAt);
-        h.status = HOLD_CLAIMED;
-        emit HoldClaimed(holdId, h.ruleId, h.recipient, h.amount);
-        return (h.recipient, h.asset, h.amount);
+        return _recordFlow(asset, amount, false);
     }
 
     /// @notice Anyone fires on-chain rule `ruleId` when its condition holds now and its
@@ -633,15 +626,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @dev The rules a report tries see the vault's balance after the flow (the vault reports
     /// before moving the tokens), as `poke` and the monitor do: `_tvl*` reads `_flow*`.
-    /// Returns (not refused, the longest `hold flow` of the rules that fired: 0 for none). A
-    /// rule without a hold that fires refuses the flow, and so does a hold when `canHold` is
-    /// false; a refused flow is not counted.
-    function _recordFlow(address asset, uint256 amount, bool out, bool canHold)
-        internal
-        returns (bool, uint64)
-    {
+    function _recordFlow(address asset, uint256 amount, bool out) internal returns (bool) {
         bool fired = false;
-        uint64 hold = 0;
         _flowAsset = asset;
         _flowAmount = amount;
         _flowOut = out;
@@ -660,23 +646,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             }
         }
         _flowAsset = address(0);
-        canHold;
         if (fired) emit FlowRefused(msg.sender, asset, amount, out);
-        return (!fired, fired ? 0 : hold);
-    }
-
-    /// @dev Records a held claim of `amount` of `asset` for `recipient`, due in `d` seconds.
-    function _hold(address asset, uint256 amount, address recipient, uint64 d) private returns (uint256 id) {
-        GuardStorage storage $ = _gs();
-        id = ++$.holdCount;
-        uint64 releaseAt = _now() + d;
-        $.holds[id] = HeldFlow(msg.sender, releaseAt, HOLD_HELD, asset, uint96(_holdRule), recipient, amount);
-        emit FlowHeld(id, _holdRule, msg.sender, asset, recipient, amount, releaseAt);
-    }
-
-    /// @dev `flow(asset)`: the amount of the outflow being reported in `asset` (0 at `poke`).
-    function _flowOf(address asset) private view returns (uint256) {
-        return _flowAsset == asset && _flowOut ? _flowAmount : 0;
+        return !fired;
     }
 
     /// @dev A tvl as the rules see it: `sum` after the flow being reported, if it is of `asset`.
@@ -686,7 +657,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return sum > _flowAmount ? sum - _flowAmount : 0;
     }
 
-    function _seriesOf(address asset, uint64 window, bool out) private pure returns (uint256 k) {
+    function _seriesOf(address asset, uint64 window, bool out) private view returns (uint256 k) {
         k = NONE;
         if (asset == ASSET_USDC && window == 3600 && out) k = 0;
         if (asset == ASSET_USDC && window == 3600 && !out) k = 1;
@@ -771,17 +742,6 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     function _deviation(address feed, address refFeed) private returns (int256) {
         return _sat(_rawDeviation(feed, refFeed));
-    }
-
-    /// @dev One asset's notional value (docs/language.md, "Value metrics"):
-    /// min(SAT, floor(min(a, SAT) * min(p, SAT) * m / d)), exact (512-bit `mulDiv`); `d * (SAT + 1)`
-    /// fits in 256 bits (the front end keeps `d <= 1e38`), so the first division tells whether
-    /// the value exceeds SAT without the second one overflowing.
-    function _notional(uint256 a, uint256 p, uint256 m, uint256 d) private pure returns (uint256) {
-        if (a > SAT) a = SAT;
-        if (p > SAT) p = SAT;
-        if (Math.mulDiv(a, p * m, d * (SAT + 1)) != 0) return SAT;
-        return Math.mulDiv(a, p * m, d);
     }
 
     /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
@@ -942,6 +902,11 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             if (index == NONE) revert UnknownSigner(signer);
             mask |= 1 << index;
         }
+        // A declared signer that calls (a Safe executing a transaction, a governance executor,
+        // an EOA) approves by calling: one approval, the same bit its signature would set, so
+        // a caller that also signs counts once (docs/guard.md, "Contract callers").
+        uint256 caller = _signerIndex(msg.sender);
+        if (caller != NONE) mask |= 1 << caller;
         if (!_roleSatisfied(role, mask)) revert RoleNotSatisfied(op.power);
     }
 
@@ -969,7 +934,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         }
     }
 
-    function _signerIndex(address signer) private pure returns (uint256) {
+    function _signerIndex(address signer) private view returns (uint256) {
         if (signer == SIGNER_ALICE) return 0; // alice
         if (signer == SIGNER_BOB) return 1; // bob
         if (signer == SIGNER_CAROL) return 2; // carol
@@ -1189,14 +1154,14 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @dev keccak256 of a power's canonical text: a signature names the power, not only its id.
     function _powerHash(uint16 power) private pure returns (bytes32) {
-        if (power == 0) return 0xf2a3ef117a26cb3ba759ee3d1a41901579eeb07fbc794563330342413003a071;
-        if (power == 1) return 0xa31e1e97071363231c8a10c7214b821132c3cde659ecff9d1b9f4328f43e586f;
-        if (power == 2) return 0x644d444de9f57d717589ddc5aa21a5072d2a36b347f71fd95ac560bbd8e63998;
-        if (power == 3) return 0x594d1e0e09a278554a10e2022ea902186a0bb5a40b4cfdba9ac266dd679e7d11;
-        if (power == 4) return 0x3b487be8971fe7aa91c555ef1de5f25b1e8d8f58f1c26b188345afa950a406e9;
-        if (power == 5) return 0x24e14ef7c734140624b08eceed6ce6390e97d3021e5a793b949d2bfca1ca2a3a;
-        if (power == 6) return 0xe45ed3e4ae732ba4aea8574d78b55f68ee738263850d22e3ffe49f96ddcee88b;
-        if (power == 7) return 0xc8888da40df7ab1919d77a26302f687117288140026d713c9aad3fb31b1042dd;
+        if (power == 0) return 0xf2cdb5989dc56adfb11c89ae807ec32c40bc3e36cf6d24666919601378d78f2b;
+        if (power == 1) return 0x2adf93a7f30e53d2c0783bb84e8927f89bfb96f09dbe5693bfb654cfb26d55f7;
+        if (power == 2) return 0xd4d11b192c9e96847ff0958f9612c026c6fdfc24389da7e406edbb5515e01aa6;
+        if (power == 3) return 0x58c39cd072ee417ef21195304fd69722d92f83fc3bf15ac693207ed10b3c76df;
+        if (power == 4) return 0x34e66ee7854b5ad18d54b9349e5bec84dbfd758f4b1ca325845e95d26043b066;
+        if (power == 5) return 0x52970aa7da5c9ec562a6e857a915e6fa0ee7eebd286211e122126c87c60366b1;
+        if (power == 6) return 0x20c6bd83436571566deeb5f357d97da94932be2055ec4729c845a7c350bbd04f;
+        if (power == 7) return 0xa95345c94b6aa214c122f93f7c1e22ecb1c1d1803ecb6cfb0448c7e43ded817f;
         power;
         return bytes32(0);
     }

@@ -35,6 +35,21 @@ interface IGoldenVenueGuard is IERC5267 {
         uint256 deadline;
     }
 
+    /// @notice The addresses the guard is deployed with, one per address of the rule file
+    /// (docs/guard.md, "Addresses per network"); `guardAddresses()` returns them in this order.
+    struct GuardAddresses {
+        address assetUsdc; // asset `USDC`
+        address vaultPool; // vault `pool`
+        address feedEthUsd; // feed `ETH_USD`
+        address feedEthUsdReference; // reference `ETH_USD.reference`
+        address agentWatcher; // agent `watcher`
+        address signerAlice; // signer `alice`
+        address signerBob; // signer `bob`
+        address signerCarol; // signer `carol`
+        address signerDave; // signer `dave`
+        address signerErin; // signer `erin`
+    }
+
     event Paused(uint8 indexed scope, uint64 until, uint64 since);
     event PauseRefused(uint8 indexed scope);
     event Unpaused(uint8 indexed scope);
@@ -56,6 +71,7 @@ interface IGoldenVenueGuard is IERC5267 {
     error ScopePaused(uint8 scope, uint64 until);
     error GuardAlreadyInitialized();
     error WrongDecimals(address target, uint8 expected, uint8 actual);
+    error InvalidAddress(uint256 index);
     error SenderIsBlocked(address sender, uint8 scope, uint64 until);
     error UnknownScope(uint8 scope);
     error UnknownFeed(uint8 feed);
@@ -117,6 +133,8 @@ interface IGoldenVenueGuard is IERC5267 {
         returns (address vault, address asset, address recipient, uint256 amount, uint64 releaseAt, uint8 status);
     function outflow(address asset, uint64 window) external view returns (uint256);
     function inflow(address asset, uint64 window) external view returns (uint256);
+    function guardAddresses() external view returns (address[] memory);
+    function rulesHash() external view returns (bytes32);
     function domainSeparator() external view returns (bytes32);
     function operationHash(Operation calldata op) external view returns (bytes32);
     function isValidContractSignature(address signer, bytes32 digest, bytes calldata signature)
@@ -135,4 +153,20 @@ interface IGoldenVenueGuard is IERC5267 {
     function execute(Operation calldata op, bytes[] calldata signatures) external;
     function queue(Operation calldata op, bytes[] calldata signatures) external returns (bytes32);
     function executeQueued(Operation calldata op) external;
+}
+
+/// @notice The rule file's addresses: the defaults of `IGoldenVenueGuard.GuardAddresses`.
+library GoldenVenueAddresses {
+    function defaults() internal pure returns (IGoldenVenueGuard.GuardAddresses memory a) {
+        a.assetUsdc = 0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48;
+        a.vaultPool = 0x7777777777777777777777777777777777777777;
+        a.feedEthUsd = 0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419;
+        a.feedEthUsdReference = 0x8888888888888888888888888888888888888888;
+        a.agentWatcher = 0x6666666666666666666666666666666666666666;
+        a.signerAlice = 0x1111111111111111111111111111111111111111;
+        a.signerBob = 0x2222222222222222222222222222222222222222;
+        a.signerCarol = 0x3333333333333333333333333333333333333333;
+        a.signerDave = 0x4444444444444444444444444444444444444444;
+        a.signerErin = 0x5555555555555555555555555555555555555555;
+    }
 }
