@@ -16,8 +16,8 @@ import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from eth_utils.address import is_address, to_checksum_address
 

@@ -53,12 +53,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     uint256 private constant READ_GAS = 100000;
     uint256 private constant READ_GAS_NEEDED = READ_GAS * 64 / 63 + 5000;
     uint256 private constant WAD = 1e18;
+    uint8 private constant HOLD_HELD = 1;
+    uint8 private constant HOLD_CLAIMED = 2;
+    uint8 private constant HOLD_CANCELLED = 3;
     /// @dev Gas a contract signer's EIP-1271 `isValidSignature` may use (docs/guard.md, "Signatures").
     uint256 private constant SIGNER_GAS = 200000;
     bytes32 private constant OPERATION_TYPEHASH =
         keccak256("Operation(bytes32 rulesHash,uint16 power,bytes32 powerHash,uint256 targets,int256 value,uint256 nonce,uint256 deadline)");
     /// @dev keccak256 of the rules' canonical text without addresses (docs/guard.md, "Signatures").
-    bytes32 private constant RULES_TEXT_HASH = 0xf10479a6b575648a3841c1c73df0ebc3db4b856b93253b736504ddc8478dde3d;
+    bytes32 private constant RULES_TEXT_HASH = 0x3719c88dad7307bde55555f06c4ee9e0f81c77713750e291f169503b20b35222;
 
     // ---------------------------------------------------------------------------------------
     // Addresses, chosen per network when the guard is deployed (`GuardAddresses`, docs/guard.md,
@@ -100,6 +103,18 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         uint8 role;
     }
 
+    /// @dev A flow a `hold flow` rule held (docs/guard.md, "Held flows"): four slots, written
+    /// once when held and once more when claimed or cancelled.
+    struct HeldFlow {
+        address vault;
+        uint64 releaseAt;
+        uint8 status; // HOLD_HELD, HOLD_CLAIMED, HOLD_CANCELLED (0: no such hold)
+        address asset;
+        uint96 ruleId; // the rule that held it (rule ids < 2**96)
+        address recipient;
+        uint256 amount;
+    }
+
     /// @dev All of the guard's state, at one ERC-7201 namespace: a protocol inheriting this
     /// contract (behind a proxy too) keeps its own layout, and a rule file that adds a scope,
     /// a feed, a rule or a param changes no slot (docs/guard.md, "Storage and upgrades").
@@ -118,6 +133,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         bool initialized;
         ScopeState[256] scopes; // scope ids < 255 (E0412)
         uint64[256] suspendedUntil; // feed ids < 256 (E0412)
+        mapping(uint256 holdId => HeldFlow) holds;
+        uint256 holdCount; // the last hold id (ids start at 1)
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("interlock.storage.Guard")) - 1)) & ~bytes32(uint256(0xff))
@@ -127,6 +144,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     address private transient _flowAsset;
     uint256 private transient _flowAmount;
     bool private transient _flowOut;
+    // the rule whose `hold flow` holds the flow being reported (meaningful when a hold is due)
+    uint256 private transient _holdRule;
     /// @dev Set when a feed or token read fails while a rule's condition is evaluated.
     bool private transient _readFailed;
 
@@ -270,6 +289,17 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         return _gs().queued[opHash].eta;
     }
 
+    /// @notice A held flow: its vault, asset, recipient, amount, release time and status
+    /// (1 held, 2 claimed, 3 cancelled; 0: no such hold).
+    function heldFlow(uint256 holdId)
+        external
+        view
+        returns (address vault, address asset, address recipient, uint256 amount, uint64 releaseAt, uint8 status)
+    {
+        HeldFlow memory h = _gs().holds[holdId];
+        return (h.vault, h.asset, h.recipient, h.amount, h.releaseAt, h.status);
+    }
+
     /// @notice Sum of the flows out of the vaults in `asset` over the trailing `window`.
     function outflow(address asset, uint64 window) external view returns (uint256) {
         return _seriesSum(_seriesOf(asset, window, true), window / 12);
@@ -333,15 +363,51 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// @notice A vault reports `amount` of `asset` leaving it. Checks the on-chain rules over
     /// this asset's outflows; returns false when the flow trips one (the flow is then not
     /// counted and the vault must not transfer).
+    /// A flow that a `hold flow` rule would hold is refused here: only `recordOutflowTo` can
+    /// hold a flow, for a vault that escrows it.
     function recordOutflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
-        return _recordFlow(asset, amount, true);
+        (bool ok,) = _recordFlow(asset, amount, true, false);
+        return ok;
+    }
+
+    /// @notice As `recordOutflow`, for a vault that can hold a payout: when a `hold flow`
+    /// rule fires on it, the flow is counted, `holdId` (> 0) names the held claim, and the
+    /// vault must keep the tokens until `claimHold(holdId)` succeeds (after the delay, once,
+    /// unless a `cancel holds` power cancelled it). `ok` false: refused, as `recordOutflow`.
+    function recordOutflowTo(address asset, uint256 amount, address recipient)
+        external
+        nonReentrant
+        returns (bool ok, uint256 holdId)
+    {
+        _onlyVaultOf(asset);
+        uint64 hold;
+        (ok, hold) = _recordFlow(asset, amount, true, true);
+        if (ok && hold != 0) holdId = _hold(asset, amount, recipient, hold);
     }
 
     /// @notice A vault reports `amount` of `asset` entering it; as `recordOutflow`.
     function recordInflow(address asset, uint256 amount) external nonReentrant returns (bool) {
         _onlyVaultOf(asset);
-        return _recordFlow(asset, amount, false);
+        (bool ok,) = _recordFlow(asset, amount, false, false);
+        return ok;
+    }
+
+    /// @notice The vault that holds `holdId` claims it once its delay has passed: the guard
+    /// marks it claimed (before the vault pays, so a second claim reverts `NotHeld`) and
+    /// returns what the vault must pay to whom.
+    function claimHold(uint256 holdId)
+        external
+        nonReentrant
+        returns (address recipient, address asset, uint256 amount)
+    {
+        HeldFlow storage h = _gs().holds[holdId];
+        if (h.status != HOLD_HELD) revert NotHeld(holdId);
+        if (h.vault != msg.sender) revert NotHoldVault(holdId, msg.sender);
+        if (_now() < h.releaseAt) revert HoldNotReleased(holdId, h.releaseAt);
+        h.status = HOLD_CLAIMED;
+        emit HoldClaimed(holdId, h.ruleId, h.recipient, h.amount);
+        return (h.recipient, h.asset, h.amount);
     }
 
     /// @notice Anyone fires on-chain rule `ruleId` when its condition holds now and its
@@ -626,8 +692,15 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @dev The rules a report tries see the vault's balance after the flow (the vault reports
     /// before moving the tokens), as `poke` and the monitor do: `_tvl*` reads `_flow*`.
-    function _recordFlow(address asset, uint256 amount, bool out) internal returns (bool) {
+    /// Returns (not refused, the longest `hold flow` of the rules that fired: 0 for none). A
+    /// rule without a hold that fires refuses the flow, and so does a hold when `canHold` is
+    /// false; a refused flow is not counted.
+    function _recordFlow(address asset, uint256 amount, bool out, bool canHold)
+        internal
+        returns (bool, uint64)
+    {
         bool fired = false;
+        uint64 hold = 0;
         _flowAsset = asset;
         _flowAmount = amount;
         _flowOut = out;
@@ -646,8 +719,23 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             }
         }
         _flowAsset = address(0);
+        canHold;
         if (fired) emit FlowRefused(msg.sender, asset, amount, out);
-        return !fired;
+        return (!fired, fired ? 0 : hold);
+    }
+
+    /// @dev Records a held claim of `amount` of `asset` for `recipient`, due in `d` seconds.
+    function _hold(address asset, uint256 amount, address recipient, uint64 d) private returns (uint256 id) {
+        GuardStorage storage $ = _gs();
+        id = ++$.holdCount;
+        uint64 releaseAt = _now() + d;
+        $.holds[id] = HeldFlow(msg.sender, releaseAt, HOLD_HELD, asset, uint96(_holdRule), recipient, amount);
+        emit FlowHeld(id, _holdRule, msg.sender, asset, recipient, amount, releaseAt);
+    }
+
+    /// @dev `flow(asset)`: the amount of the outflow being reported in `asset` (0 at `poke`).
+    function _flowOf(address asset) private view returns (uint256) {
+        return _flowAsset == asset && _flowOut ? _flowAmount : 0;
     }
 
     /// @dev A tvl as the rules see it: `sum` after the flow being reported, if it is of `asset`.
@@ -742,6 +830,17 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     function _deviation(address feed, address refFeed) private returns (int256) {
         return _sat(_rawDeviation(feed, refFeed));
+    }
+
+    /// @dev One asset's notional value (docs/language.md, "Value metrics"):
+    /// min(SAT, floor(min(a, SAT) * min(p, SAT) * m / d)), exact (512-bit `mulDiv`); `d * (SAT + 1)`
+    /// fits in 256 bits (the front end keeps `d <= 1e38`), so the first division tells whether
+    /// the value exceeds SAT without the second one overflowing.
+    function _notional(uint256 a, uint256 p, uint256 m, uint256 d) private pure returns (uint256) {
+        if (a > SAT) a = SAT;
+        if (p > SAT) p = SAT;
+        if (Math.mulDiv(a, p * m, d * (SAT + 1)) != 0) return SAT;
+        return Math.mulDiv(a, p * m, d);
     }
 
     /// @dev `staleness`: now - updatedAt; an updatedAt in the future reads as SAT (stale).
@@ -1154,14 +1253,14 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
 
     /// @dev keccak256 of a power's canonical text: a signature names the power, not only its id.
     function _powerHash(uint16 power) private pure returns (bytes32) {
-        if (power == 0) return 0xf2cdb5989dc56adfb11c89ae807ec32c40bc3e36cf6d24666919601378d78f2b;
-        if (power == 1) return 0x2adf93a7f30e53d2c0783bb84e8927f89bfb96f09dbe5693bfb654cfb26d55f7;
-        if (power == 2) return 0xd4d11b192c9e96847ff0958f9612c026c6fdfc24389da7e406edbb5515e01aa6;
-        if (power == 3) return 0x58c39cd072ee417ef21195304fd69722d92f83fc3bf15ac693207ed10b3c76df;
-        if (power == 4) return 0x34e66ee7854b5ad18d54b9349e5bec84dbfd758f4b1ca325845e95d26043b066;
-        if (power == 5) return 0x52970aa7da5c9ec562a6e857a915e6fa0ee7eebd286211e122126c87c60366b1;
-        if (power == 6) return 0x20c6bd83436571566deeb5f357d97da94932be2055ec4729c845a7c350bbd04f;
-        if (power == 7) return 0xa95345c94b6aa214c122f93f7c1e22ecb1c1d1803ecb6cfb0448c7e43ded817f;
+        if (power == 0) return 0xf2a3ef117a26cb3ba759ee3d1a41901579eeb07fbc794563330342413003a071;
+        if (power == 1) return 0xa31e1e97071363231c8a10c7214b821132c3cde659ecff9d1b9f4328f43e586f;
+        if (power == 2) return 0x644d444de9f57d717589ddc5aa21a5072d2a36b347f71fd95ac560bbd8e63998;
+        if (power == 3) return 0x594d1e0e09a278554a10e2022ea902186a0bb5a40b4cfdba9ac266dd679e7d11;
+        if (power == 4) return 0x3b487be8971fe7aa91c555ef1de5f25b1e8d8f58f1c26b188345afa950a406e9;
+        if (power == 5) return 0x24e14ef7c734140624b08eceed6ce6390e97d3021e5a793b949d2bfca1ca2a3a;
+        if (power == 6) return 0xe45ed3e4ae732ba4aea8574d78b55f68ee738263850d22e3ffe49f96ddcee88b;
+        if (power == 7) return 0xc8888da40df7ab1919d77a26302f687117288140026d713c9aad3fb31b1042dd;
         power;
         return bytes32(0);
     }
