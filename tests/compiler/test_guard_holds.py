@@ -21,6 +21,7 @@ from eth_utils.address import to_checksum_address
 
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_reference_vault, emit_solidity
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.guard_events import DEFAULT_SEVERITY, guard_events
@@ -155,7 +156,7 @@ def bank(node: Anvil) -> Bank:
         token=to_checksum_address(token.address), vault=to_checksum_address(vault.address)),
         "hold.guard")
     g = compile_sources(emit_solidity(program), allow_warnings=False).contract("HoldGuard")
-    guard = chain.deploy(g.abi, g.bytecode)
+    guard = chain.deploy(g.abi, g.bytecode, *constructor_args(program))
     assert chain.call_fn(vault.functions.setGuard(guard.address), chain.accounts[0]).ok
     return Bank(chain, program, guard, vault, token, chain.latest_timestamp() + 100)
 

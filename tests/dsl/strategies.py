@@ -379,13 +379,17 @@ def guard_files(draw: st.DrawFn, *, max_breakers: int = 5, max_powers: int = 5,
     repeated, n_brk, n_pow = "", 0, 0  # what a `for each` adds counts against the limits
     if max_breakers >= 2 and max_powers >= 2 and draw(st.integers(0, 2)) == 0:
         repeated, n_brk, n_pow = draw(_foreach(ctx, 0))
+    held: list[str] = []  # a hold breaker (and its cancel power) count against the limits too
+    if ctx.assets and n_brk < max_breakers and draw(st.integers(0, 3)) == 0:
+        held.append(draw(_hold_breaker(ctx, "hold0")))
+        n_brk += 1
+        if n_pow < max_powers and draw(st.booleans()):
+            held.append(f"allow {draw(st.sampled_from(ctx.roles))} to cancel holds")
+            n_pow += 1
     for name in _names("brk", draw(st.integers(0, max_breakers - n_brk))):
         lines.append(draw(_breaker(ctx, name)))
     lines += [repeated] if repeated else []
-    if ctx.assets and draw(st.integers(0, 3)) == 0:
-        lines.append(draw(_hold_breaker(ctx, "hold0")))
-        if draw(st.booleans()):
-            lines.append(f"allow {draw(st.sampled_from(ctx.roles))} to cancel holds")
+    lines += held
     for _ in range(draw(st.integers(0, max_powers - n_pow))):
         lines.append(draw(_power(ctx)))
     for name in _names("inv", draw(st.integers(1, max_invariants))):

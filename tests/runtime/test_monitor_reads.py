@@ -25,6 +25,7 @@ from interlock.compiler.monitor_gen import emit_monitor
 from interlock.compiler.solc import compile_sources
 from interlock.compiler.solidity import emit_solidity
 from interlock.dsl.frontend import compile_text
+from interlock.ir.addresses import constructor_args
 from interlock.ir.nodes import Program
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
@@ -88,7 +89,8 @@ class Market:
                                 ghost=NO_CODE)
         guard = compile_sources(emit_solidity(self.program), allow_warnings=False).contract(
             "MarketGuard")
-        tx = self.w3.eth.contract(abi=guard.abi, bytecode=guard.bytecode).constructor().transact(
+        tx = self.w3.eth.contract(abi=guard.abi, bytecode=guard.bytecode).constructor(
+            *constructor_args(self.program)).transact(
             {"from": self.deployer})
         address = self.w3.eth.wait_for_transaction_receipt(tx)["contractAddress"]
         self.guard = self.w3.eth.contract(address=address, abi=guard.abi)
