@@ -85,7 +85,7 @@ UNUSED_DOC = (
 
 def findings_part() -> str:
     out = list(INTRO)
-    for f in REGISTRY:
+    for f in sorted(REGISTRY, key=lambda f: f.code):
         text = CASES[f.code]
         program = compile_text(text, "rules.guard").program
         assert program is not None
