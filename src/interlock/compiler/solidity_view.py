@@ -345,5 +345,7 @@ def _tvl_functions(p: Program, names: ConstNames) -> list[dict[str, object]]:
         ]
         if lines:  # the rules see the balance after the flow being reported
             lines.append(f"sum = _afterFlow({names.asset[a.name]}, sum);")
-        out.append({"index": i, "asset_name": a.name, "lines": lines or ["sum = 0;"]})
+        # no vault holds it: nothing to read, and solc warns unless the function says so
+        out.append({"index": i, "asset_name": a.name, "lines": lines or ["sum = 0;"],
+                    "mutability": "" if lines else " pure"})
     return out
