@@ -200,3 +200,24 @@ def test_the_cli_builds_and_gates_on_staleness(
     assert "wrote out/manifest.json" in capsys.readouterr().out
     assert main(["build", str(BROKEN), "-o", str(built)]) == 1
     assert "refusing to build" in capsys.readouterr().err
+
+
+def test_a_solc_warning_on_the_generated_guard_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The generated guard has no warning (tests/compiler/test_solidity_fuzz.py); should one
+    appear (an Interlock bug), the build says so instead of keeping it to solc's output."""
+    import interlock.build as build_module
+
+    def with_a_warning(program: object) -> dict[str, str]:
+        sources = emit(program)
+        sources["Warned.sol"] = ("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
+                                 "contract Warned { function f() public pure { uint256 unused; } }\n")
+        return sources
+
+    emit = build_module.emit_solidity
+    monkeypatch.setattr(build_module, "emit_solidity", with_a_warning)
+    result = build([str(VENUE)], BuildOptions(out_dir=tmp_path / "out", jobs=2))
+    assert result.exit_code == 0
+    warned = [n for n in result.notes if n.startswith("solc warns on Warned.sol")]
+    assert len(warned) == 1 and "please report" in warned[0], result.notes

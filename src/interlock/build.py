@@ -113,8 +113,8 @@ def build(
     if code == 1 and not options.force:
         note = "a property is violated (or a finding is an error): refusing to build; --force"
         return BuildResult(1, report, notes=(note + " writes anyway",))
-    notes = _unknown_notes(report)
     say("compiling the guard with solc")
+    notes = _unknown_notes(report) + _solc_notes(programs, options.optimizer_runs)
     oversize = _size_errors(programs, files, options.optimizer_runs)
     if oversize is not None:
         note = "a contract exceeds EIP-170's code size limit: nothing was built"
@@ -178,6 +178,16 @@ def _unknown_notes(report: Report) -> list[str]:
         for f in report.files
         for p in f.properties
         if p.status == "unknown"
+    ]
+
+
+def _solc_notes(programs: list[Program], runs: int) -> list[str]:
+    """solc's warnings on the generated guard, one line each. The generated code is meant to
+    have none (tests/compiler/test_solidity_fuzz.py): one is an Interlock bug, said so."""
+    return [
+        f"solc warns on {m.file}: {m.message} (generated code should not warn: please report)"
+        for program in programs
+        for m in compile_sources(emit_solidity(program), runs=runs).warnings
     ]
 
 
