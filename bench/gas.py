@@ -16,7 +16,11 @@ What is measured (every number is a mined transaction's `gasUsed`):
   timestamp: the first opens a new bucket (the limiter: a new tick node), the second adds to it;
   medians over the 72, over the first ones (with first and max) and over the second ones;
 - `poke` firing an on-chain breaker, `trip` by the agent, `execute` of a 2-of-3 and a 3-of-5
-  pause: whole transactions.
+  pause: whole transactions;
+- the same 2-of-3 `execute` with contracts approving (bench/gas_contracts.py): an EOA and a
+  real Safe 1.4.1 of 1, 2 and 3 owners signing through EIP-1271, and a Safe or an executor
+  contract calling `execute` (its call one approval) with an EOA's signature; each beside the
+  all-EOA row, with the part inside the guard from the call trace.
 Targets (issues #4, #10): every inherited scope check within 10% of OZ's `whenNotPaused`
 overhead; `recordOutflow` at most half of the ERC-7265-style baseline.
 """
@@ -38,6 +42,9 @@ from interlock.testing.chain import TestChain
 from interlock.testing.chain_driver import ChainDriver
 from interlock.testing.deploy import deploy_rules
 from interlock.testing.harness import Harness
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # also when imported, not run
+from gas_contracts import Use, contract_rows
 
 ROOT = Path(__file__).resolve().parent
 START = 1_900_000_000
@@ -233,6 +240,8 @@ class Bench:
         plain = _deploy(chain, base, "PlainVault", token.address)
         limiter = _deploy(chain, base, "Erc7265StyleLimiter", 3600, STEP)
         erc = _deploy(chain, base, "Erc7265Vault", limiter.address, token.address)
+        # the deployments were mined on Anvil's clock, which runs on while the bench works
+        t = max(t, chain.latest_timestamp())
         _gas(chain, limiter.functions.addProtectedContract(erc.address), t)
         _gas(chain, limiter.functions.registerAsset(token.address, 7_000, 0), t)
         for v in (plain, erc, vault):  # each vault holds the tokens it transfers out
@@ -290,24 +299,41 @@ class Bench:
         if offchain is not None:
             steps.append((f"`trip` of `{offchain.name}` by the agent",
                           Fire(breaker=offchain.name)))
+        uses: dict[str, Use] = {}  # the 2-of-3 pause, again with contracts approving
         for k in (2, 3):
             power = next((w for w in p.powers if w.kind == "pause" and w.delay == 0
                           and _threshold(p, w.role) == k), None)
             if power is not None:
                 members = _members(p, power.role)
-                steps.append((f"`execute`, {k}-of-{len(members)} pause of `{power.targets[0]}`",
-                              UsePower(power=power.id, targets=(power.targets[0],), value=3600,
-                                       signers=tuple(members[:k]))))
+                label = f"`execute`, {k}-of-{len(members)} pause of `{power.targets[0]}`"
+                steps.append((label, UsePower(power=power.id, targets=(power.targets[0],),
+                                              value=3600, signers=tuple(members[:k]))))
+                if (k, len(members)) == (2, 3):
+                    mask = 1 << p.scope(power.targets[0]).index
+                    uses[label] = Use(power.id, mask, 3600, (members[0], members[1], members[2]))
         for label, step in steps:
             snap = self.chain.snapshot()
             driver = ChainDriver(p, dep.harness, dep.guard, t0=t + 10)
-            self._row(label, driver.apply(step))
+            gas = self._row(label, driver.apply(step))
             self.chain.revert(snap)
+            if label in uses:
+                self._contract_rows(dep, uses[label], label, gas, t + 10)
 
-    def _row(self, label: str, out: Any) -> None:
+    def _contract_rows(self, dep: Any, use: Use, label: str, eoa: int, ts: int) -> None:
+        """The same `execute` with a Safe signing, and with a Safe or an executor calling
+        (bench/gas_contracts.py), beside the all-EOA row."""
+        snap = self.chain.snapshot()
+        for m in contract_rows(self.chain, dep, use, ts):
+            self.rows += [(f"{label}, {m.label} (whole transaction)", f"{m.gas:,}",
+                           _ratio(m.gas, eoa), "", ""),
+                          (f"… of which {m.inner_label}", f"{m.inner:,}", "", "", "")]
+        self.chain.revert(snap)
+
+    def _row(self, label: str, out: Any) -> int:
         if not out.ok:
             raise RuntimeError(f"benchmark step reverted: {label}")
         self.rows.append((label + " (whole transaction)", f"{out.gas_used:,}", "", "", ""))
+        return int(out.gas_used)
 
 
 def _protocol_name(text: str) -> str:

@@ -20,6 +20,7 @@ from eth_account import Account
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import compile_testkit, deploy
 from interlock.testing.safe import Safe, deploy_safe
+from interlock.testing.signing import by_signer
 from tests.attacks.guards import Guard, chain_of, deploy_rules, op
 from tests.compiler.conftest import SIGNER_KEYS, Chain, error_selector, revert_data
 
@@ -154,6 +155,6 @@ def test_a_caller_that_also_signs_counts_once(setup: Setup) -> None:
         call.call({"from": s.chain.accounts[2]})
     # with alice's signature beside it, the treasury is one of the two
     alice = s.guard.sign(s.chain, chosen, SIGNER_KEYS[0])
-    by_address = sorted([(int(Account.from_key(SIGNER_KEYS[0]).address, 16), alice[0]),
-                         (int(s.safe.address, 16), own)])
-    assert s.as_caller(s.safe.address, chosen, [e for _, e in by_address]) == ""
+    entries = by_signer([(Account.from_key(SIGNER_KEYS[0]).address, alice[0]),
+                         (s.safe.address, own)])
+    assert s.as_caller(s.safe.address, chosen, entries) == ""

@@ -19,6 +19,7 @@ from interlock.compiler.oz import SIGNER_GAS
 from interlock.runtime.anvil import Anvil
 from interlock.testing.contracts import compile_testkit, deploy
 from interlock.testing.safe import Safe, deploy_safe
+from interlock.testing.signing import by_signer
 from tests.attacks.guards import Guard, chain_of, deploy_rules, op
 from tests.compiler.conftest import SIGNER_KEYS, T0, Chain, expect_revert
 
@@ -87,9 +88,8 @@ def _by_address(*entries: bytes) -> list[bytes]:
 def _with_alice(s: Setup, chosen: dict[str, int], entry: bytes) -> list[bytes]:
     """Alice's (EOA) signature and a contract signer's entry, in address order."""
     (sig,) = s.guard.sign(s.chain, chosen, SIGNER_KEYS[0])
-    alice = int(Account.from_key(SIGNER_KEYS[0]).address, 16)
-    pairs = sorted([(alice, sig), (int.from_bytes(entry[:20], "big"), entry)])
-    return [e for _, e in pairs]
+    return by_signer([(Account.from_key(SIGNER_KEYS[0]).address, sig),
+                      ("0x" + entry[:20].hex(), entry)])
 
 
 def test_a_safe_signs_through_eip1271_and_the_guard_accepts_it(setup: Setup) -> None:

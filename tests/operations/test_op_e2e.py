@@ -137,3 +137,24 @@ def test_dry_run_and_json_status(env: Env, capsys: pytest.CaptureFixture[str]) -
     assert "dry run: would call `execute`" in capsys.readouterr().out
     assert env.chain.w3.eth.block_number == block
     assert env.guard_fn("isSuspended", 0) is False
+
+
+def test_status_marks_the_members_that_are_contracts(
+        env: Env, capsys: pytest.CaptureFixture[str]) -> None:
+    """With --rpc, a member with code (here: code put at carol's address) is a contract, for
+    which calling `execute` itself is how it approves; a member without code is a key."""
+    carol = env.address("carol")
+    env.node.rpc("anvil_setCode", [carol, "0x00"])  # STOP: any code makes it a contract
+    try:
+        op = propose(env, "pause", "deposits", "for", "1h")
+        a = sign_copy(env, op, "alice", "a.json")
+        capsys.readouterr()
+        assert env.op("status", str(a), "--rpc", env.rpc, "--format", "json") == 0
+        st = json.loads(capsys.readouterr().out)
+        assert [(c["signer"], c["contract"], c["needed"]) for c in st["callers"]] == [
+            ("bob", False, 0), ("carol", True, 0)]
+        assert env.op("status", str(a), "--rpc", env.rpc) == 0
+        assert ("a call by bob (foundation) or carol (auditor, contract) would complete it now"
+                in capsys.readouterr().out)
+    finally:
+        env.node.rpc("anvil_setCode", [carol, "0x"])

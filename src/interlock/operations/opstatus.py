@@ -1,4 +1,10 @@
-"""`interlock op status`: who signed, is the role met, who is missing, expiry, queue state."""
+"""`interlock op status`: who signed, is the role met, who is missing, expiry, queue state.
+
+A member that has not signed may submit the operation itself: the guard counts its call of
+`execute` (or `queue`) as its approval (docs/guard.md, "Contract callers"), so the status also
+says how many signatures would still be needed then (`callers`). With `--rpc` it marks the
+members that are contracts (a Safe, a governance executor), for which calling is the usual way.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,9 @@ from interlock.ir.nodes import QUEUE_GRACE, Program
 from interlock.operations.chain import Guard, digest, queue_state
 from interlock.operations.describe import fmt_time, power_of
 from interlock.operations.opfile import OperationFile
-from interlock.operations.roles import describe_set, role_status
+from interlock.operations.roles import RoleStatus, describe_set, role_status, with_caller
 from interlock.operations.signing import checked_signers
+from interlock.runtime.signer_probe import DELEGATED
 from interlock.verifier.describe import fmt_duration
 
 
@@ -40,7 +47,27 @@ def op_status(program: Program, f: OperationFile, guard: Guard | None) -> dict[s
         q = queue_state(guard, f)
         out["queue"] = {"nonce_used": q.nonce_used, "eta": q.eta,
                         "ready": q.eta is not None and now >= q.eta}
+    out["caller_method"] = "queue" if power.delay else "execute"
+    out["callers"] = [] if rs.satisfied else [
+        _caller(program, m, st, guard) for m, st in with_caller(program, power.role, signed)]
     return out
+
+
+def _caller(program: Program, name: str, st: RoleStatus, guard: Guard | None) -> dict[str, Any]:
+    """One member submitting the operation itself: is it a contract (None: not read), and the
+    signatures still needed beside its call (`needed` None: the role stays unsatisfiable)."""
+    needed = 0 if st.satisfied else (len(st.missing[0]) if st.missing else None)
+    return {"signer": name, "entity": program.signer(name).entity,
+            "contract": _is_contract(guard, program.signer(name).address),
+            "satisfied": st.satisfied, "needed": needed,
+            "missing": [list(m) for m in st.missing], "more_missing_sets": st.more}
+
+
+def _is_contract(guard: Guard | None, address: str) -> bool | None:
+    if guard is None:
+        return None
+    code = "0x" + bytes(guard.w3.eth.get_code(guard.w3.to_checksum_address(address))).hex()
+    return code != "0x" and not code.startswith(DELEGATED)  # a 7702 account keeps its key
 
 
 def render(program: Program, st: dict[str, Any]) -> list[str]:
@@ -55,6 +82,7 @@ def render(program: Program, st: dict[str, Any]) -> list[str]:
         more = " (and more sets of that size)" if st["more_missing_sets"] else ""
         lines.append(f"role `{role.name}` is not satisfied; any one of these would complete "
                      f"it: {sets or 'none (no signer left can)'}{more}")
+        lines += _caller_lines(program, st)
     left = st["deadline"] - st["now"]
     when = fmt_time(st["deadline"])
     queued = st["queue"] is not None and st["queue"]["eta"] is not None
@@ -65,6 +93,31 @@ def render(program: Program, st: dict[str, Any]) -> list[str]:
         lines.append(f"valid until {when} ({fmt_duration(left)} left, {st['clock']} clock)")
     lines += _queue_lines(st)
     return lines
+
+
+def _caller_lines(program: Program, st: dict[str, Any]) -> list[str]:
+    """`or submitted by a member itself (...): a call by treasury (dao, contract) would
+    complete it now; a call by bob (foundation) needs 1 more signature`: one clause per number
+    of signatures still needed beside the call."""
+    if st["queue"] is not None and st["queue"]["eta"] is not None:
+        return []  # queued: `executeQueued` needs no approval
+    by_need: dict[int, list[str]] = {}
+    for c in st["callers"]:
+        if c["needed"] is not None:
+            kind = ", contract" if c["contract"] else ""
+            by_need.setdefault(c["needed"], []).append(f"{c['signer']} ({c['entity']}{kind})")
+    clauses = []
+    for needed, names in sorted(by_need.items()):
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        if needed == 0:
+            clauses.append(f"a call by {who} would complete it now")
+        else:
+            more = "1 more signature" if needed == 1 else f"{needed} more signatures"
+            clauses.append(f"a call by {who} needs {more}")
+    if not clauses:
+        return []
+    return [f"or submitted by a member itself (its call of `{st['caller_method']}` counts as "
+            f"its approval): " + "; ".join(clauses)]
 
 
 def _queue_lines(st: dict[str, Any]) -> list[str]:

@@ -2,7 +2,8 @@
 
 Satisfaction is the reference semantics' `role_satisfied` (the same meaning the verifier proves
 and the guard enforces). The missing sets are the smallest sets of not-yet-signed members that
-would complete the role, found by enumerating candidate sets by size (roles are small).
+would complete the role, found by enumerating candidate sets by size (roles are small);
+`with_caller` gives them again for each member that could submit the operation itself.
 """
 
 from __future__ import annotations
@@ -53,6 +54,17 @@ def role_status(program: Program, role: str, signed: Iterable[str]) -> RoleStatu
         if found:
             return RoleStatus(role, False, tuple(found[:MAX_SETS]), len(found) > MAX_SETS)
     return RoleStatus(role, False, (), False)
+
+
+def with_caller(program: Program, role: str,
+                signed: Iterable[str]) -> tuple[tuple[str, RoleStatus], ...]:
+    """For each member that has not signed, in the role's order: the role's status if that
+    member submits the operation itself. The guard counts `msg.sender`, when it is a declared
+    signer, as that signer's approval beside the signatures (docs/guard.md, "Contract
+    callers"): a Safe's `execTransaction`, a governance executor, or a member's own key."""
+    have = list(dict.fromkeys(signed))
+    return tuple((m, role_status(program, role, [*have, m]))
+                 for m in members(program, program.role(role).expr) if m not in have)
 
 
 def describe_set(program: Program, names: tuple[str, ...]) -> str:

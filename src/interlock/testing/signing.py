@@ -1,8 +1,9 @@
 """Sign a guard's EIP-712 `Operation` with test keys (eth_account), as its signers would.
 
 The guard wants 65-byte (r, s, v) signatures ordered by strictly increasing signer address,
-low-s. `sign_operation` returns them in that order; `to_high_s` turns one into the equivalent
-high-s form (the malleability attack the guard must refuse).
+low-s. `sign_operation` returns them in that order (`by_signer` orders EOA signatures and
+contract signers' entries together); `to_high_s` turns one into the equivalent high-s form
+(the malleability attack the guard must refuse).
 """
 
 from __future__ import annotations
@@ -75,9 +76,14 @@ def sign_operation(
     op: Operation, keys: Iterable[bytes | str], dom: Domain
 ) -> list[bytes]:
     """Signatures of `keys`, ordered by increasing signer address (as the guard requires)."""
-    pairs = [sign_one(op, k, dom) for k in keys]
-    pairs.sort(key=lambda p: int(p[0], 16))
-    return [sig for _, sig in pairs]
+    return by_signer(sign_one(op, k, dom) for k in keys)
+
+
+def by_signer(entries: Iterable[tuple[str, bytes]]) -> list[bytes]:
+    """`(signer address, entry)` pairs as the guard's `signatures`: the entries in increasing
+    signer address order, EOAs' signatures and contract signers' `address ‖ EIP-1271
+    signature` entries alike."""
+    return [e for _, e in sorted(entries, key=lambda p: int(p[0], 16))]
 
 
 def to_high_s(sig: bytes) -> bytes:
