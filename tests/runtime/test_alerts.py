@@ -61,10 +61,13 @@ def test_options_carry_sinks_severities_and_health_threshold() -> None:
     opts = parse_options(venue_program(), [
         "--rpc", "ws://127.0.0.1:1", "--guard", guard, "--webhook", "http://127.0.0.1:2/h",
         "--webhook-secret-env", "HOOK_SECRET", "--slack-webhook", "http://127.0.0.1:3/s",
-        "--pagerduty-key-env", "PD_KEY", "--severity", "drain=info", "--max-silence", "6"])
+        "--pagerduty-key-env", "PD_KEY", "--severity", "drain=info", "--max-silence", "6",
+        "--code-check", "5"])
     assert opts.sinks.webhook == "http://127.0.0.1:2/h" and opts.sinks.pagerduty_key_env == "PD_KEY"
     assert opts.severities.of("BreakerFired", "drain") == "info"
-    assert opts.max_silence_s == 6.0
+    assert opts.max_silence_s == 6.0 and opts.config.code_check_s == 5.0
+    with pytest.raises(SystemExit):
+        parse_options(venue_program(), ["--rpc", "ws://x", "--guard", guard, "--code-check", "0"])
     with pytest.raises(SystemExit):
         parse_options(venue_program(), ["--rpc", "ws://x", "--guard", guard,
                                         "--severity", "drain=loud"])

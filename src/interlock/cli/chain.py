@@ -116,6 +116,8 @@ def monitor(
         "--scope-contract", help="SCOPE=ADDRESS whose transactions count as calls")] = None,
     poll_interval: Annotated[float, typer.Option(
         "--poll-interval", help="HTTP head polling, seconds")] = 0.1,
+    code_check: Annotated[float, typer.Option(
+        "--code-check", help="read the watched contracts' code again every S seconds")] = 60.0,
     allow_other_guard_code: Annotated[bool, typer.Option(
         "--allow-other-guard-code", help="the guard address holds a contract inheriting the "
         "guard: do not compare its code with the build's")] = False,
@@ -149,6 +151,7 @@ def monitor(
             sinks=SinkOptions(webhook, webhook_secret_env, slack_webhook, discord_webhook,
                               pagerduty_key_env),
             guard_code=None if allow_other_guard_code else built_guard_code(built),
+            code_check=code_check,
         )
     except (BuildDirError, OptionError) as err:
         typer.echo(f"error: {err}", err=True)

@@ -92,6 +92,9 @@ def parser(prog: str = "monitor") -> argparse.ArgumentParser:
     p.add_argument("--max-lag", type=int, default=10, metavar="N",
                    help="/health turns degraded when more than N blocks are left to process")
     p.add_argument("--poll-interval", type=float, default=0.1, help="HTTP head polling, seconds")
+    p.add_argument("--code-check", type=float, default=60.0, metavar="S",
+                   help="read the watched contracts' code again every S seconds (a change "
+                   "alerts CodeChanged; it is also read at every reconnection)")
     p.add_argument("--allow-other-guard-code", action="store_true",
                    help="the contract at --guard is not the build's guard (one inheriting it): "
                    "do not compare its code with the build's (changes are still noticed)")
@@ -127,6 +130,7 @@ def make_options(
     max_silence: float = 60.0,
     max_lag: int = 10,
     guard_code: CodeFingerprint | None = None,
+    code_check: float = 60.0,
 ) -> RunOptions:
     if not rpc.startswith(("http://", "https://", "ws://", "wss://")):
         raise OptionError(f"--rpc `{rpc}` is not an http(s):// or ws(s):// URL")
@@ -144,6 +148,8 @@ def make_options(
         raise OptionError("--confirmations must be >= 0")
     if max_silence <= 0 or max_lag < 0:
         raise OptionError("--max-silence must be > 0 and --max-lag >= 0")
+    if code_check <= 0:
+        raise OptionError("--code-check must be > 0 seconds")
     try:
         severities = parse_severities(program, severity)
     except ValueError as exc:
@@ -161,6 +167,7 @@ def make_options(
         poll_interval_s=poll_interval,
         scope_contracts={k: frozenset(v) for k, v in scopes.items()},
         guard_code=guard_code,
+        code_check_s=code_check,
     )
     return RunOptions(config, key_env, keystore, password_env, metrics_port, sinks, severities,
                       metrics_host, max_silence, max_lag)
@@ -181,6 +188,7 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
                               ns.discord_webhook, ns.pagerduty_key_env, ns.pagerduty_url),
             severity=ns.severity, max_silence=ns.max_silence, max_lag=ns.max_lag,
             guard_code=None if ns.allow_other_guard_code else guard_code,
+            code_check=ns.code_check,
         )
     except OptionError as exc:
         p.error(str(exc))
