@@ -36,6 +36,7 @@ from interlock.runtime.observe import BlockObservation, LogEntry
 from interlock.runtime.ops import Health, MonitorMetrics, log, make_logger
 from interlock.runtime.persisting import Persisting
 from interlock.runtime.phases import Phases, joined
+from interlock.runtime.rebuild import Rebuild, Rebuilding, Reorg
 from interlock.runtime.sinks import AlertSink, StdoutSink
 from interlock.semantics import State
 
@@ -55,13 +56,10 @@ class MonitorConfig:
     scope_contracts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     guard_code: CodeFingerprint | None = None  # the build's guard; None: not compared
     code_check_s: float = 60.0  # the watched contracts' code read again this often
+    rebuild_max_blocks: int = 10_000  # how far back a rebuild after a deep reorg reads at most
 
 
-class Reorg(Exception):
-    """The block to process does not extend the last processed one."""
-
-
-class Monitor(Acting, NodeChecks, Persisting):
+class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
     def __init__(
         self,
         program: Program,
@@ -103,6 +101,8 @@ class Monitor(Acting, NodeChecks, Persisting):
         self.next_block: int | None = None
         self.last_hash: str | None = None
         self.last_timestamp = 0
+        self.rebuild: Rebuild | None = None  # windows being rebuilt after a deep reorg
+        self.rebuild_max_blocks = config.rebuild_max_blocks
         self.stats = Stats()
         self._tasks: set[asyncio.Future[Any]] = set()
         self._settling: dict[tuple[str, str | None], int] = {}
@@ -219,7 +219,8 @@ class Monitor(Acting, NodeChecks, Persisting):
             try:
                 await self._process(node, executor, self.next_block, received)
             except Reorg:
-                await self._rewind(node, self.next_block)
+                if not await self._rewind(node, self.next_block):  # deeper than the checkpoints
+                    await self._rebuild(node, self.next_block)
                 continue
             self.next_block += 1
             lag = max(target - self.next_block + 1, 0)
@@ -233,6 +234,9 @@ class Monitor(Acting, NodeChecks, Persisting):
                        received: float) -> None:
         """Block `number`: its state and its logs are read concurrently; the breakers that
         read no logs are decided (and sent) as soon as the state answers (`phases`)."""
+        if self.rebuild is not None and number < self.rebuild.resume:
+            await self._rebuild_block(node, number)
+            return
         cpu0 = time.process_time()
         views = self.guard_calls
         at_head = number >= self.head_seen

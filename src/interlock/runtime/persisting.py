@@ -4,7 +4,9 @@ A mixin of `monitor.Monitor`. The checkpoint (`checkpoint.CheckpointStore`) hold
 its hash and the state after it: windows, which breakers held, the block's timestamp, the
 chain (id and genesis) and the watched contracts' code hashes. A monitor resumes from the last
 one; after a reorganisation deeper than `--confirmations` it rewinds to the newest one still on
-the chain. A checkpoint that cannot be written does not stop the monitor (docs/monitor.md).
+the chain, and after one deeper than every checkpoint it rebuilds the windows from the chain
+(`rebuild`; the rebuild under way is part of the state). A checkpoint that cannot be
+written does not stop the monitor (docs/monitor.md).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from interlock.runtime.metrics import MetricPlan, MetricState
 from interlock.runtime.monitor_stats import Stats
 from interlock.runtime.observe import BlockObservation
 from interlock.runtime.ops import Health, MonitorMetrics, log
+from interlock.runtime.rebuild import Rebuild
 
 Key = tuple[str, str | None]
 
@@ -39,6 +42,7 @@ class Persisting:
     logger: logging.Logger
     metrics: MonitorMetrics
     stats: Stats
+    rebuild: Rebuild | None
 
     async def _check_code(self, node: Node) -> None: ...
 
@@ -66,6 +70,10 @@ class Persisting:
         self.next_block = cp.block + 1
         self.last_hash = cp.block_hash
         self.last_timestamp = int(cp.state.get("timestamp", 0))
+        self.rebuild = Rebuild.from_json(cp.state.get("rebuild"))
+        self.health.problems.pop("rebuild", None)
+        if self.rebuild is not None:
+            self.health.problems["rebuild"] = self.rebuild.problem
 
     def _commit(self, obs: BlockObservation) -> None:
         """Block `obs` is processed: remember it, and checkpoint it if the disk lets us. A
@@ -98,11 +106,13 @@ class Persisting:
             "timestamp": self.last_timestamp,
             "chain": list(self.chain) if self.chain else None,
             "code": dict(sorted(self.code_hashes.items())),
+            "rebuild": self.rebuild.to_json() if self.rebuild else None,
         }
 
-    async def _rewind(self, node: Node, number: int) -> None:
+    async def _rewind(self, node: Node, number: int) -> bool:
         """Block `number` does not extend the last processed block: find the newest processed
-        block still on the chain, restore its checkpoint and re-process from there."""
+        block still on the chain, restore its checkpoint and re-process from there. False when
+        no kept checkpoint is on the chain any more."""
         self.metrics.errors.labels("reorg").inc()
         await self._check_code(node)  # the new branch may have other code at an address
         hashes = self.store.recent_hashes()
@@ -117,7 +127,5 @@ class Persisting:
                     log(self.logger, logging.WARNING, "reorg_below_confirmations",
                         block=number, rewound_to=b, depth=number - 1 - b,
                         hint="raise --confirmations")
-                    return
-        log(self.logger, logging.ERROR, "reorg_too_deep", block=number, kept=len(hashes),
-            hint="windows may be off until they roll over; raise --confirmations")
-        self.last_hash = None  # accept the new branch from here
+                    return True
+        return False
