@@ -127,3 +127,23 @@ def test_custom_metrics_count_the_trace_logs(tmp_path: Path) -> None:
     r = replay(program, str(write(tmp_path / "logs.jsonl", blocks, hdr)))
     assert [(f.breaker, f.block, f.by) for f in r.firings] == [("release_burst", 3, "trip")]
     assert r.paused_seconds("messages") == 0 and r.pauses["messages"]  # paused at the very end
+
+
+def test_a_large_flow_is_held_and_a_refusal_wins_over_the_hold(tmp_path: Path) -> None:
+    """`hold flow`: the flow is accepted, stays counted, and the firing says it holds it; when
+    a refusing rule fires on the same flow, the flow is refused (docs/language.md)."""
+    rules = Path(RULES).read_text() + (
+        "\nbreaker large {\n  when flow(USDC) > 20_000 USDC\n  then hold flow for 24h\n}\n")
+    path = tmp_path / "held.guard"
+    path.write_text(rules)
+    program = load_rules(str(path))
+    # 25k held (under 10% of the pool); then 12.6k more makes the hour's outflow too large
+    r = replay(program, str(write(tmp_path / "t.jsonl", drain_blocks([25_000, 12_600]))))
+    assert [(f.breaker, f.block, f.effects[:1]) for f in r.firings] == [
+        ("large", 101, ("hold the flow for 1d",)),
+        ("drain", 102, ("pause withdrawals until 2023-03-13 10:43:44 UTC (2h)",))]
+    assert [(s.block, s.status, s.amount) for s in r.stopped] == [
+        (101, "held", 25_000 * USDC), (102, "refused", 12_600 * USDC)]
+    both = replay(program, str(write(tmp_path / "u.jsonl", drain_blocks([40_000]))))
+    assert sorted(f.breaker for f in both.firings) == ["drain", "large"]
+    assert [(s.block, s.status) for s in both.stopped] == [(101, "refused")]

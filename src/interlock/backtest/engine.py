@@ -43,6 +43,7 @@ from interlock.semantics import State, StepRefused, initial_state
 from interlock.semantics.ops import CONCRETE
 from interlock.semantics.rules import fire
 from interlock.semantics.state import at_time
+from interlock.verifier.describe import fmt_duration
 
 PRUNE_EVERY = 64  # blocks between prunes of the guard's windows (bounded memory)
 
@@ -224,6 +225,9 @@ class Engine:
         for scope, span in pause_changes(self.program, st, nxt):
             self.result.pauses.setdefault(scope, []).append(span)
         effects = describe_effects(self.program, st, nxt)
+        hold = hold_duration(breaker) if by == "flow" else None
+        if hold is not None:  # a hold changes no shared state, so the diff does not show it
+            effects = (f"hold the flow for {fmt_duration(hold)}", *effects)
         self.result.firings.append(Firing(breaker.name, b.block, b.time, by,
                                           sender or (caller if by == "flow" else None), effects))
         return ""
