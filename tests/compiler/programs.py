@@ -16,7 +16,6 @@ from interlock.ir.nodes import (
     Atom,
     BlockEffect,
     Breaker,
-    Compare,
     Cond,
     Feed,
     Not,
@@ -32,18 +31,12 @@ from interlock.ir.nodes import (
     SetEffect,
     Signer,
     SignerMember,
-    Span,
     StatePred,
     SuspendEffect,
-    Term,
     Threshold,
     Vault,
 )
-
-SP = Span(file="venue.guard", line=1, column=1, end_line=1, end_column=2)
-H = 3600
-D = 24 * H
-WAD = 10**18
+from tests.ir_parts import CHANGE, DEV, INFLOW, OUTFLOW, SP, TVL, WAD, D, H, compare
 
 SCOPES = ("deposits", "withdrawals", "trading", "liquidations")
 SIGNER_NAMES = ("alice", "bob", "carol", "dave", "erin")
@@ -64,20 +57,6 @@ class Addresses:
     reference: str
 
 
-def _cmp(terms: list[tuple[int, Atom]], constant: int, op: str) -> Compare:
-    return Compare(
-        terms=tuple(Term(coef=c, atom=a) for c, a in terms),
-        constant=constant,
-        op=op,  # type: ignore[arg-type]
-        span=SP,
-    )
-
-
-OUT_1H = Atom(kind="outflow", target="USDC", window=H)
-IN_1H = Atom(kind="inflow", target="USDC", window=H)
-TVL = Atom(kind="tvl", target="USDC")
-DEV = Atom(kind="deviation", target="ETH_USD")
-CHANGE = Atom(kind="change", target="ETH_USD", window=H)
 CALLS = Atom(kind="calls", target="trading", window=H, per_sender=True)
 
 
@@ -122,36 +101,36 @@ def venue_program(a: Addresses, *, protocol: str = "PerpVenue") -> Program:
         Scope(name="trading", index=2, max_pause=None, gap=None, span=SP),
         Scope(name="liquidations", index=3, max_pause=None, gap=None, span=SP),
     )
-    drain = _cmp([(10, OUT_1H), (-1, TVL)], 0, ">")  # outflow > 10% of tvl
+    drain = compare([(10, OUTFLOW), (-1, TVL)], 0, ">")  # outflow > 10% of tvl
     risk = Score(name="risk", tiers=(
-        ScoreTier(weight=40, when=_cmp([(1, DEV)], -2 * WAD // 100, ">"), span=SP),
-        ScoreTier(weight=30, when=_cmp([(20, OUT_1H), (-1, TVL)], 0, ">"), span=SP),
-        ScoreTier(weight=30, when=_cmp([(1, CHANGE)], -8 * WAD // 100, ">"), span=SP),
+        ScoreTier(weight=40, when=compare([(1, DEV)], -2 * WAD // 100, ">"), span=SP),
+        ScoreTier(weight=30, when=compare([(20, OUTFLOW), (-1, TVL)], 0, ">"), span=SP),
+        ScoreTier(weight=30, when=compare([(1, CHANGE)], -8 * WAD // 100, ">"), span=SP),
     ), span=SP)
     score = Atom(kind="score", target="risk")
     breakers = (
         _breaker(0, "drain", drain, (PauseEffect(scopes=("withdrawals",), duration=6 * H,
                                                  span=SP),), 24 * H, True),
-        _breaker(1, "oracle_divergence", _cmp([(1, DEV)], -3 * WAD // 100, ">"), (
+        _breaker(1, "oracle_divergence", compare([(1, DEV)], -3 * WAD // 100, ">"), (
             SuspendEffect(feeds=("ETH_USD",), duration=30 * 60, span=SP),
             PauseEffect(scopes=("liquidations",), duration=30 * 60, span=SP),
         ), None, True),
-        _breaker(2, "tighten", _cmp([(1, score)], -40, ">="), (
+        _breaker(2, "tighten", compare([(1, score)], -40, ">="), (
             SetEffect(param="max_leverage", value=10, duration=2 * H, span=SP),), None, False),
-        _breaker(3, "halt", _cmp([(1, score)], -90, ">="), (
+        _breaker(3, "halt", compare([(1, score)], -90, ">="), (
             PauseEffect(scopes=("deposits", "trading", "liquidations"), duration=6 * H,
                         span=SP),), 24 * H, False),
-        _breaker(4, "spam", _cmp([(1, CALLS)], -100, ">"), (
+        _breaker(4, "spam", compare([(1, CALLS)], -100, ">"), (
             BlockEffect(scope="trading", duration=H, span=SP),), None, False),
-        _breaker(5, "mint_flood", _cmp([(2, IN_1H), (-1, TVL)], 0, ">"), (
+        _breaker(5, "mint_flood", compare([(2, INFLOW), (-1, TVL)], 0, ">"), (
             PauseEffect(scopes=("deposits",), duration=H, span=SP),), H, True),
-        _breaker(6, "collateral_up", _cmp([(1, CHANGE)], -WAD // 10, ">"), (
+        _breaker(6, "collateral_up", compare([(1, CHANGE)], -WAD // 10, ">"), (
             SetEffect(param="min_collateral", value=200, duration=H, span=SP),), None, False),
         # off chain, with a state part: only while trading is open and leverage is at least 10
         _breaker(7, "stateful", And(items=(
-            _cmp([(1, CHANGE)], -WAD // 20, ">"),
+            compare([(1, CHANGE)], -WAD // 20, ">"),
             Not(item=StatePred(pred="paused", target="trading", span=SP)),
-            _cmp([(1, Atom(kind="param", target="max_leverage"))], -10, ">="),
+            compare([(1, Atom(kind="param", target="max_leverage"))], -10, ">="),
         )), (PauseEffect(scopes=("deposits",), duration=H, span=SP),), None, False),
     )
     not_susp = Not(item=StatePred(pred="suspended", target="ETH_USD", span=SP))

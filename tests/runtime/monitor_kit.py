@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from tests.ir_parts import CHANGE, DEV, INFLOW, OUTFLOW, SP, TVL, WAD, H, compare
+
 from interlock.ir.nodes import (
     Agent,
     AlertEffect,
@@ -36,7 +38,6 @@ from interlock.ir.nodes import (
     Atom,
     BlockEffect,
     Breaker,
-    Compare,
     Feed,
     Or,
     Param,
@@ -50,16 +51,10 @@ from interlock.ir.nodes import (
     SetEffect,
     Signer,
     SignerMember,
-    Span,
     SuspendEffect,
-    Term,
     Threshold,
     Vault,
 )
-
-SP = Span(file="venue.guard", line=1, column=1, end_line=1, end_column=2)
-H = 3600
-WAD = 10**18
 
 DEFAULTS: dict[str, str] = {
     "alice": "0x1111111111111111111111111111111111111111",
@@ -72,24 +67,10 @@ DEFAULTS: dict[str, str] = {
     "ETH_REF": "0x8888888888888888888888888888888888888888",
 }
 
-OUTFLOW = Atom(kind="outflow", target="USDC", window=H)
-INFLOW = Atom(kind="inflow", target="USDC", window=H)
-TVL = Atom(kind="tvl", target="USDC")
-DEV = Atom(kind="deviation", target="ETH_USD")
-CHANGE = Atom(kind="change", target="ETH_USD", window=H)
 RISK = Atom(kind="score", target="risk")
 CALLS = Atom(kind="calls", target="deposits", window=H, per_sender=True)
 PRICE = Atom(kind="price", target="ETH_USD")
 STALENESS = Atom(kind="staleness", target="ETH_USD")
-
-
-def compare(terms: list[tuple[int, Atom]], constant: int, op: str) -> Compare:
-    return Compare(
-        terms=tuple(Term(coef=c, atom=a) for c, a in terms),
-        constant=constant,
-        op=op,  # type: ignore[arg-type]
-        span=SP,
-    )
 
 
 def venue_program(addresses: Mapping[str, str] | None = None) -> Program:
