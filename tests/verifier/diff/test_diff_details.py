@@ -107,3 +107,22 @@ def test_a_step_bound_added_loosened_or_changed_in_kind() -> None:
     assert one(diff(both, stepped), "step").verdict == "incomparable"
     absolute = edit(("50% per 1d", "5 per 1d"), text=stepped)
     assert one(diff(absolute, stepped), "step").verdict == "incomparable"
+
+
+HOLDING = BASE.replace("  cooldown 24h\n}\n", "  cooldown 24h\n}\nbreaker large {\n"
+                       "  when flow(USDC) > 1_000_000 USDC\n  then hold flow for 24h\n}\n", 1)
+
+
+def test_a_hold_weakens_when_shorter_and_when_added_and_strengthens_when_removed() -> None:
+    # without `hold flow` a breaker that fires on a flow refuses it, which protects more
+    refusing = HOLDING.replace("then hold flow for 24h", "then pause trading for 1h")
+    shorter = one(diff(HOLDING.replace("hold flow for 24h", "hold flow for 6h"), HOLDING),
+                  "effect", "large")
+    assert (shorter.verdict, shorter.before, shorter.after) == (
+        "weakens", "hold flow for 1d", "hold flow for 6h")
+    added = [c for c in diff(HOLDING, refusing) if c.name == "large" and c.aspect == "effect"]
+    hold = next(c for c in added if c.after.startswith("hold"))
+    assert (hold.verdict, hold.before) == ("weakens", "refuse the flow")
+    removed = [c for c in diff(refusing, HOLDING) if c.name == "large" and c.aspect == "effect"]
+    hold = next(c for c in removed if c.before.startswith("hold"))
+    assert (hold.verdict, hold.after) == ("strengthens", "refuse the flow")

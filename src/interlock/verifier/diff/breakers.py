@@ -6,7 +6,8 @@ but less protection), when an effect is shorter or gone, when its cooldown is lo
 it is no longer on-chain evaluable (only the agent can trip it). A breaker added
 strengthens, one removed weakens. Each effect is compared per target: `pause S`,
 `suspend F`, `set P` (its value on the param's safer side, and its duration), `block`,
-`alert`.
+`alert`, and `hold flow` (a longer hold is stronger; without one the flow is refused, which is
+stronger than any hold).
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def _effects(breaker: Breaker) -> dict[EffectKey, Effect]:
             out[("set", e.param)] = e
         elif e.kind == "block":
             out[("block", e.scope or "*")] = e
+        elif e.kind == "hold":
+            out[("hold", "flow")] = e
         else:  # alerts by position: a rewritten text is the same alert
             out[("alert", str(sum(k[0] == "alert" for k in out)))] = e
     return out
@@ -60,6 +63,8 @@ def _words(key: EffectKey, e: Effect) -> str:
         return f'alert "{e.text}"'
     if e.kind == "block":
         return f"block sender from {target} for {fmt_duration(e.duration)}"
+    if e.kind == "hold":
+        return f"hold flow for {fmt_duration(e.duration)}"
     return f"{kind} {target} for {fmt_duration(e.duration)}"
 
 
@@ -80,14 +85,17 @@ def _effect_aspects(program: Program, o: Breaker, n: Breaker) -> Iterator[Aspect
         if was is not None and now is not None and meaning(was) == meaning(now):
             yield same("effect", _words(key, now))
             continue
+        # without `hold flow` the flow the breaker fires on is refused, which protects more
+        # than holding it: a hold added weakens, one removed strengthens
+        absent = "refuse the flow" if key[0] == "hold" else "—"
         if now is None:
-            verdict: Verdict = "weakens"
+            verdict: Verdict = "strengthens" if key[0] == "hold" else "weakens"
         elif was is None:
-            verdict = "strengthens"
+            verdict = "weakens" if key[0] == "hold" else "strengthens"
         else:
             verdict = _effect_verdict(program, was, now)
-        yield Aspect("effect", "—" if was is None else _words(key, was),
-                     "—" if now is None else _words(key, now), verdict,
+        yield Aspect("effect", absent if was is None else _words(key, was),
+                     absent if now is None else _words(key, now), verdict,
                      "what the breaker does when it fires", C.BREAKER_WEAKER_RESPONSE)
 
 
