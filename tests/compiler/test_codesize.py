@@ -3,6 +3,7 @@ the rules that cost the most bytes (compiler/codesize.py). Real solc."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -50,3 +51,18 @@ def test_the_code_has_a_title() -> None:
     assert "EIP-170" in BUILD_TITLES[TOO_LARGE]
     doc = (Path(__file__).resolve().parents[2] / "docs" / "diagnostics.md").read_text()
     assert f"### {TOO_LARGE}: {BUILD_TITLES[TOO_LARGE]}" in doc
+
+
+
+def test_fewer_optimizer_runs_give_smaller_code_by_about_one_percent(tmp_path: Path) -> None:
+    """`build --optimizer-runs` reaches solc, and E0601's help ("`--optimizer-runs 1` trims
+    only about 1%") and docs/language.md's figures hold."""
+    rules = tmp_path / "market.guard"
+    rules.write_text(market(5))
+    sizes = {}
+    for runs in (1, 200):
+        out = tmp_path / f"out{runs}"
+        assert cli.main(["build", str(rules), "-o", str(out), "--optimizer-runs", str(runs)]) == 0
+        code = json.loads((out / "Market5Guard.json").read_text())["deployedBytecode"]
+        sizes[runs] = (len(code) - 2) // 2
+    assert 0.005 < 1 - sizes[1] / sizes[200] < 0.03, sizes
