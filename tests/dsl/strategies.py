@@ -2,8 +2,8 @@
 
 `guard_files()` draws a whole file: signers (some grouped by entity), an agent, maybe a `group`
 of signers, roles with nested thresholds/and/or/after (a threshold may list the group), scopes
-with max/gap, assets, vaults, feeds, params (some with an asset as unit), a custom metric, custom
-state reads (with an asset as unit or none, constant arguments), a
+with max/gap, assets, vaults, feeds, params (some with an asset, a feed or USD as unit), a
+custom metric, custom state reads (with an asset as unit or none, constant arguments), a
 score, breakers using every effect kind, maybe a `for each` (nested or not), powers of every
 kind with cooldown/when, and invariants of every kind. Files stay small (at most 4 scopes,
 5 breakers and a `for each`, 5 powers) so that the verifier can analyse them; every file must
@@ -285,7 +285,9 @@ def _header(draw: st.DrawFn) -> tuple[list[str], Ctx]:
         init = draw(st.integers(lo, hi))
         safer = draw(st.sampled_from(["lower", "higher"]))
         params[p] = (init, lo, hi, safer)
-        unit = draw(st.one_of(st.none(), st.sampled_from(sorted(assets)))) if assets else None
+        # an asset (an amount), a feed (a price) or the quote unit of the pricing feeds (a value)
+        kinds = sorted(assets) + feeds + (["USD"] if any(pricing.values()) else [])
+        unit = draw(st.one_of(st.none(), st.sampled_from(kinds))) if kinds else None
         if unit is None:
             lines.append(f"param {p} = {init} in [{lo}, {hi}] safer {safer}")
             continue

@@ -28,7 +28,7 @@ class Ctx:
     referenced_feeds: tuple[str, ...] = ()  # feeds with a `reference` (for `deviation`)
     params: dict[str, tuple[int, int, int, str]] = field(default_factory=dict)
     # name -> (initial, min, max, safer), in whole units of the param's unit if it has one
-    param_units: dict[str, str] = field(default_factory=dict)  # param -> its asset
+    param_units: dict[str, str] = field(default_factory=dict)  # param -> asset, feed, USD
     metrics: tuple[str, ...] = ()
     reads: dict[str, str | None] = field(default_factory=dict)  # state read -> asset unit
     scores: tuple[str, ...] = ()
@@ -152,6 +152,8 @@ def feed_compare(draw: st.DrawFn, ctx: Ctx) -> str:
     options += [f"deviation({f}) >= {draw(percents())}" for f in ctx.referenced_feeds]
     options += [f"price({f}) {draw(st.sampled_from(CMP))} {draw(integers(0, 10**5))}"
                 + draw(st.sampled_from(["", f" {f}", ".5", f".25 {f}"])) for f in ctx.feeds]
+    options += [f"price({f}) {draw(st.sampled_from(CMP))} {draw(percents())} of {p}"
+                for p, f in sorted(ctx.param_units.items()) if f in ctx.feeds]
     return draw(st.sampled_from(options))
 
 
@@ -166,7 +168,9 @@ def value_compare(draw: st.DrawFn, ctx: Ctx) -> str:
     rhs = draw(st.sampled_from([
         f"{draw(integers(0, 10**9))} USD", f"{draw(integers(0, 10**6))}.25 USD", "0",
         f"{draw(percents())} of value(tvl({other}))",
-        f"value(inflow({other}, {w})) + {draw(integers(1, 10**6))} USD"]))
+        f"value(inflow({other}, {w})) + {draw(integers(1, 10**6))} USD",
+        *(f"{draw(percents())} of {p}" for p, unit in sorted(ctx.param_units.items())
+          if unit == "USD")]))
     return f"{lhs} {draw(st.sampled_from(CMP))} {rhs}"
 
 
