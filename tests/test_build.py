@@ -211,8 +211,9 @@ def test_a_solc_warning_on_the_generated_guard_is_said(
 
     def with_a_warning(program: object) -> dict[str, str]:
         sources = emit(program)
-        sources["Warned.sol"] = ("// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
-                                 "contract Warned { function f() public pure { uint256 unused; } }\n")
+        sources["Warned.sol"] = (
+            "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.24;\n"
+            "contract Warned { function f() public pure { uint256 unused; } }\n")
         return sources
 
     emit = build_module.emit_solidity

@@ -5,8 +5,8 @@ docs/guard.md "Signatures"). A Safe without a fallback handler, a token, a vault
 timelock declared as `signer` has code but no such function: every signature naming it is a
 `BadSignature`, while `interlock check` (which cannot see the chain) counts it as a signer.
 It can still approve by calling `execute` or `queue` itself (docs/guard.md, "Contract
-callers"), if it can make calls at all: the warning says both. `interlock deploy` therefore asks each signer that has
-code, with an empty signature over a probe digest:
+callers"), if it can make calls at all: the warning says both. `interlock deploy` therefore
+asks each signer that has code, with an empty signature over a probe digest:
 
 - an answer of at least 32 bytes, or a revert *with* data (a Safe: "Hash not approved"): the
   function exists, nothing to say;
