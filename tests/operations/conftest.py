@@ -7,7 +7,7 @@ Nothing here skips: without solc or Anvil the fixtures raise and the tests fail.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +26,6 @@ from tests.operations.rules import RULES
 
 T0 = 2_000_000_000
 H, D = 3600, 86400
-
 
 
 @dataclass
@@ -71,14 +70,18 @@ class Env:
         return list(json.loads(artifact.read_text())["abi"])
 
 
-def deployed_env(tmp: Path, rules_text: str) -> Iterator[Env]:
+def deployed_env(tmp: Path, rules_text: str,
+                 contracts: Callable[[TestChain], Mapping[str, str]] | None = None
+                 ) -> Iterator[Env]:
     """`rules_text` built and deployed with `interlock deploy` on a fresh Anvil (the pool's
-    USDC funded when the rules have them)."""
+    USDC funded when the rules have them). `contracts` deploys contract signers (a Safe) and
+    maps their addresses in the rules to the deployed ones (instead of test keys)."""
     mp = pytest.MonkeyPatch()
     with Anvil(timestamp=T0) as node:
         chain = TestChain(node)
         harness = deploy_harness(chain, check_text(rules_text, "ops.guard"))
-        text = rewrite_addresses(rules_text, harness.address_map)
+        mapping = {**harness.address_map, **(contracts(chain) if contracts else {})}
+        text = rewrite_addresses(rules_text, mapping)
         rules = tmp / "ops.guard"
         rules.write_text(text)
         build = tmp / "build"

@@ -127,7 +127,8 @@ def test_dry_run_and_json_status(env: Env, capsys: pytest.CaptureFixture[str]) -
     capsys.readouterr()
     assert env.op("status", str(a), "--rpc", env.rpc, "--format", "json") == 0
     st = json.loads(capsys.readouterr().out)
-    assert st["signed"] == [{"signer": "alice", "entity": "foundation"}]
+    assert st["signed"] == [{"signer": "alice", "entity": "foundation",
+                             "contract_signature": False}]
     assert not st["satisfied"] and st["missing"] == [["bob"], ["carol"]]
     assert st["queue"] == {"nonce_used": False, "eta": None, "ready": False}
     assert st["clock"] == "chain" and not st["expired"]

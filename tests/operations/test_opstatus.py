@@ -88,3 +88,16 @@ def test_a_timelocked_power_is_queued_by_the_call_and_a_satisfied_role_lists_non
 def test_with_caller_leaves_out_who_signed() -> None:
     program = _program()
     assert [m for m, _ in with_caller(program, "guardian", ["bob"])] == ["alice", "treasury"]
+
+
+def test_a_deadline_past_year_9999_is_printed_as_the_number() -> None:
+    """A hand-made deadline is any uint256 to the guard; no calendar date holds 2**40."""
+    program = _program()
+    for deadline in (2**40, 2**255):
+        f = opfile.new_file(program, 1, GUARD, {"power": GUARDIAN_PAUSE, "targets": 1,
+                                                "value": 600, "nonce": 7, "deadline": deadline})
+        raw = f"unix time {deadline} (beyond year 9999)"
+        assert f.summary.endswith(f"valid until {raw}")
+        opfile.check_file(program, f)
+        lines = render(program, op_status(program, f, None))
+        assert any(line.startswith(f"valid until {raw} (") for line in lines), lines

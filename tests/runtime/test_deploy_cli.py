@@ -195,6 +195,7 @@ def test_deploy_warns_about_a_signer_that_cannot_sign(
         assert main(["deploy", str(build), "--rpc", node.http_url, "--key-env", "DEPLOYER"]) == 0
     err = capsys.readouterr().err
     assert f"warning: signer `carol` at {holder.address} is a contract without EIP-1271" in err
+    assert "it cannot sign; it can still approve by calling `execute` or `queue` itself" in err
     assert "`bob`" not in err and "`alice`" not in err
     record = json.loads((build / "Venue.deployment.json").read_text())
     assert len(record["31337"]["warnings"]) == 1

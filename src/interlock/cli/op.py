@@ -83,9 +83,12 @@ def op_sign(
     key_env: Annotated[str | None, typer.Option("--key-env", help="env var with the key")]
     = None,
     signature: Annotated[str | None, typer.Option(
-        "--signature", help="add a signature made elsewhere (0x + 130 hex)")] = None,
+        "--signature", help="add a signature made elsewhere (0x + 130 hex; a contract "
+        "signer's EIP-1271 signature: any length, checked on chain with --rpc)")] = None,
     signer: Annotated[str | None, typer.Option("--signer", help="who made --signature")]
     = None,
+    rpc: Annotated[str | None, typer.Option(
+        "--rpc", help="node URL: a contract signer's --signature is checked on chain")] = None,
     out: OutFile = None, protocol: Protocol = None, debug: Debug = False,
 ) -> int:
     """Sign an operation file (it prints what is signed and refuses an edited file).
@@ -93,7 +96,8 @@ def op_sign(
     Example: interlock op sign op-12.json --keystore alice.json --build build/"""
     from interlock.operations.commands import KeyOptions, Target, sign
 
-    return sign(Target(build, protocol), file, _io(), KeyOptions(keystore, password_env, key_env),
+    return sign(Target(build, protocol, rpc), file, _io(),
+                KeyOptions(keystore, password_env, key_env),
                 signature=signature, signer=signer, out_path=out)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from interlock.compiler import eip712
 from interlock.ir.nodes import Power, Program
-from interlock.operations import opfile, signing
+from interlock.operations import contract_sigs, opfile, signing
 from interlock.operations.chain import (
     ChainError,
     Guard,
@@ -219,16 +219,46 @@ def sign(t: Target, path: str, io: Io, keys: KeyOptions, *, signature: str | Non
         io.err(f"on chain {f.chain_id}, guard {f.guard}, EIP-712 domain "
                f"`{opfile.domain_name(f)}`")
         if signature is not None:
-            f = signing.add(program, f, signature, signer)
+            f = _add_outside(built, program, f, t.rpc, signature, signer)
         else:
             account = load_key(keystore=keys.keystore, password_env=keys.password_env,
                                key_env=keys.key_env, prompt=io.prompt)
             f = signing.sign(program, f, account)
         opfile.save(f, out_path or path)
-        io.out(f"{f.signatures[-1].signer} signed; {out_path or path} has "
+        last = f.signatures[-1]
+        kind = (" (contract signature, accepted on chain by its `isValidSignature`)"
+                if isinstance(last, opfile.ContractSignatureEntry) else "")
+        io.out(f"{last.signer} signed{kind}; {out_path or path} has "
                f"{len(f.signatures)} signature(s)")
         return 0
     return guarded(run, io)
+
+
+def _add_outside(built: BuiltProtocol, program: Program, f: opfile.OperationFile,
+                 rpc: str | None, signature: str, signer: str | None) -> opfile.OperationFile:
+    """`--signature`: an EOA's is recovered; a contract member's (code at its address, read
+    with --rpc) is its EIP-1271 signature, added only if the contract accepts it on chain."""
+    g = open_guard(program, read_abi(built.guard_artifact), rpc, f) if rpc else None
+    if g is not None and signer is not None and contract_sigs.is_contract(
+            g, signing.named(program, signer).address):
+        return contract_sigs.add_checked(g, program, f, signer, signature)
+    size = len(signing.parse_hex(signature))
+    if size != 65:
+        short = f"a signature is 65 bytes (r, s, v), this one is {size}"
+        if g is not None:
+            raise signing.SigningError(f"{short}, and `{signer}` is not a contract on chain "
+                                       f"{f.chain_id}" if signer else short)
+        raise signing.SigningError(f"{short}; a contract signer's EIP-1271 signature (a "
+                                   "Safe's) may be any length, but only the contract can check "
+                                   "it: name it with --signer and give --rpc URL")
+    try:
+        return signing.add(program, f, signature, signer)
+    except signing.SigningError as exc:
+        if g is not None or signer is None:
+            raise
+        raise signing.SigningError(f"{exc}; if `{signer}` is a contract (a Safe), its "
+                                   "EIP-1271 signature is checked on chain: give --rpc URL"
+                                   ) from exc
 
 
 def _merged(built: BuiltProtocol, paths: Sequence[str]) -> tuple[Program, opfile.OperationFile]:
@@ -264,6 +294,8 @@ def submit(t: Target, paths: Sequence[str], io: Io, keys: KeyOptions, *,
         account = load_key(keystore=keys.keystore, password_env=keys.password_env,
                            key_env=keys.key_env, prompt=io.prompt)
         method, args = plan(g, f)
+        if method != "executeQueued":  # which passes no signature
+            contract_sigs.check_entries(g, f)
         simulate(g, method, args, account.address)
         refusals = predicted_refusals(g, method, args, account.address)
         for refusal in refusals:

@@ -28,8 +28,12 @@ def power_of(program: Program, power_id: int) -> Power:
 
 
 def fmt_time(ts: int) -> str:
-    """A unix time as `2026-12-03 13:00:00 UTC`."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A unix time as `2026-12-03 13:00:00 UTC`; one no calendar date holds (a hand-made
+    deadline of 2**40 is a valid uint256 for the guard) as the raw number."""
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (ValueError, OverflowError, OSError):  # past year 9999, or past the platform's time_t
+        return f"unix time {ts} (beyond year 9999)"
 
 
 def target_names(program: Program, power: Power, mask: int) -> list[str]:

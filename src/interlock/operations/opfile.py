@@ -3,13 +3,18 @@
     {"format": "interlock-operation/1", "protocol": "PerpVenue", "rules_sha256": "...",
      "summary": "pause withdrawals for 6h -- power 0 ...", "chain_id": 1, "guard": "0x...",
      "typed_data": {types, domain, primaryType, message}, "signatures": [{signer, address,
-     signature}]}
+     signature}, {"kind": "contract", signer, address, signature}]}
 
 `typed_data` is exactly what `eth_signTypedData_v4` (or `cast wallet sign --data --from-file`
 on the extracted JSON) signs. `check_file` holds a file to the rules it names: the typed data
 must be `compiler.eip712.typed_data` of its own message and the summary `describe.summary` of
 it; every signature must recover to a distinct signer of the rules. The JSON Schema is
 `docs/operation.schema.json` (`file_json_schema`).
+
+Version 2 adds contract signers' EIP-1271 signatures (`"kind": "contract"` entries, checked on
+chain by `contract_sigs`). A file is written as version 1 while it holds none, so an older
+Interlock still reads (and signs) every file it could express; version 1 files are read as
+they are.
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from interlock.compiler import eip712
 from interlock.ir.nodes import Program
 from interlock.operations.describe import UnknownPower, power_of, summary
 
-FORMAT: Literal["interlock-operation/1"] = "interlock-operation/1"
-SCHEMA_ID = "https://interlock.dev/schema/operation-v1.json"
+FORMAT_V1: Literal["interlock-operation/1"] = "interlock-operation/1"
+FORMAT_V2: Literal["interlock-operation/2"] = "interlock-operation/2"
+SCHEMA_ID = "https://interlock.dev/schema/operation-v2.json"
 HEX_SIG = r"^0x[0-9a-fA-F]{130}$"
+HEX_BYTES = r"^0x([0-9a-fA-F]{2})+$"
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 
 
@@ -41,6 +48,21 @@ class SignatureEntry(BaseModel):
     signature: str = Field(pattern=HEX_SIG, description="65 bytes r || s || v, low-s, v 27/28")
 
 
+class ContractSignatureEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: Literal["contract"] = Field(description="an EIP-1271 signature of a signer that is a "
+                                      "contract (a Safe); format 2")
+    signer: str = Field(description="the signer's name in the rules")
+    address: str = Field(pattern=ADDRESS, description="the contract: the signer's address")
+    signature: str = Field(pattern=HEX_BYTES, description=(
+        "what the contract's `isValidSignature(digest, signature)` accepts (a Safe: its "
+        "owners' 65-byte signatures of its SafeMessage hash, by increasing owner address); "
+        "checked on chain, the guard gets `address || signature`"))
+
+
+Entry = SignatureEntry | ContractSignatureEntry
+
+
 def _message_field(sol_type: str) -> dict[str, Any]:
     """JSON Schema of one Operation field: bytes32 as 0x-hex, every other type an integer."""
     if sol_type == "bytes32":
@@ -50,7 +72,7 @@ def _message_field(sol_type: str) -> dict[str, Any]:
 
 class OperationFile(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    format: Literal["interlock-operation/1"] = FORMAT
+    format: Literal["interlock-operation/1", "interlock-operation/2"] = FORMAT_V1
     protocol: str
     rules_sha256: str = Field(description="sha256 of the rule file the power ids refer to")
     summary: str = Field(description="what the typed data signs, in words")
@@ -69,7 +91,20 @@ class OperationFile(BaseModel):
                         "additionalProperties": False,
                         "properties": {n: _message_field(t) for n, t in eip712.OPERATION_FIELDS}},
         }})
-    signatures: tuple[SignatureEntry, ...] = ()
+    signatures: tuple[Entry, ...] = ()
+
+    @model_validator(mode="after")
+    def _contract_signatures_need_v2(self) -> OperationFile:
+        if self.format == FORMAT_V1 and any(isinstance(e, ContractSignatureEntry)
+                                            for e in self.signatures):
+            raise ValueError(f"a contract signature needs format `{FORMAT_V2}`")
+        return self
+
+    def with_signatures(self, entries: tuple[Entry, ...]) -> OperationFile:
+        """The same operation with `entries`, in the lowest format that holds them."""
+        contract = any(isinstance(e, ContractSignatureEntry) for e in entries)
+        return self.model_copy(update={"signatures": entries,
+                                       "format": FORMAT_V2 if contract else FORMAT_V1})
 
     @property
     def message(self) -> dict[str, Any]:
@@ -80,7 +115,7 @@ class OperationFile(BaseModel):
 def file_json_schema() -> dict[str, Any]:
     schema = OperationFile.model_json_schema(mode="serialization")
     return {**schema, "$schema": "https://json-schema.org/draft/2020-12/schema",
-            "$id": SCHEMA_ID, "title": "Interlock operation file v1"}
+            "$id": SCHEMA_ID, "title": "Interlock operation file v2 (reads v1)"}
 
 
 def file_json_schema_text() -> str:

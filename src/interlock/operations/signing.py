@@ -2,8 +2,10 @@
 
 Every signature is checked when it enters a file and again when a file is read for status or
 submission: it must recover (EIP-712 over the file's typed data) to a signer of the rules, and
-no signer may appear twice. Signatures from other wallets are normalised to what the guard
-accepts (v 27/28, low-s: the same signer, the malleable twin refused on chain).
+no signer may appear twice. A contract signer's EIP-1271 signature recovers to nothing: it is
+checked on chain (`contract_sigs`) before `add_contract` takes it, and here only its signer.
+Signatures from other wallets are normalised to what the guard accepts (v 27/28, low-s: the
+same signer, the malleable twin refused on chain).
 """
 
 from __future__ import annotations
@@ -16,7 +18,14 @@ from eth_account.signers.local import LocalAccount
 
 from interlock.ir.diagnostics import did_you_mean
 from interlock.ir.nodes import Program, Signer
-from interlock.operations.opfile import OperationFile, OpFileError, SignatureEntry, check_file
+from interlock.operations.opfile import (
+    ContractSignatureEntry,
+    Entry,
+    OperationFile,
+    OpFileError,
+    SignatureEntry,
+    check_file,
+)
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
@@ -25,13 +34,19 @@ class SigningError(Exception):
     """A signature cannot be added (the message says why)."""
 
 
-def normalise(signature: str) -> bytes:
-    """65 bytes r || s || v with v in {27, 28} and low s, from any common encoding."""
-    raw = signature.strip().removeprefix("0x")
+def parse_hex(signature: str) -> bytes:
     try:
-        sig = bytes.fromhex(raw)
+        sig = bytes.fromhex(signature.strip().removeprefix("0x"))
     except ValueError as exc:
         raise SigningError("the signature is not hex") from exc
+    if not sig:
+        raise SigningError("the signature is empty")
+    return sig
+
+
+def normalise(signature: str) -> bytes:
+    """65 bytes r || s || v with v in {27, 28} and low s, from any common encoding."""
+    sig = parse_hex(signature)
     if len(sig) != 65:
         raise SigningError(f"a signature is 65 bytes (r, s, v), this one is {len(sig)}")
     r, s, v = sig[:32], int.from_bytes(sig[32:64], "big"), sig[64]
@@ -55,7 +70,7 @@ def _signer_at(program: Program, address: str) -> Signer | None:
     return next((s for s in program.signers if s.address.lower() == address.lower()), None)
 
 
-def _named(program: Program, name: str) -> Signer:
+def named(program: Program, name: str) -> Signer:
     for s in program.signers:
         if s.name == name:
             return s
@@ -71,7 +86,7 @@ def add(program: Program, f: OperationFile, signature: str,
     address = recover(f, sig)
     who = _signer_at(program, address)
     if signer is not None:
-        claimed = _named(program, signer)
+        claimed = named(program, signer)
         if who is None or who.name != claimed.name:
             raise SigningError(f"the signature was made by {address}, not by `{claimed.name}` "
                                f"({claimed.address}): it signed other data or with another key")
@@ -81,7 +96,18 @@ def add(program: Program, f: OperationFile, signature: str,
     if any(e.address.lower() == address.lower() for e in f.signatures):
         raise SigningError(f"`{who.name}` has already signed this operation")
     entry = SignatureEntry(signer=who.name, address=who.address, signature="0x" + sig.hex())
-    return f.model_copy(update={"signatures": (*f.signatures, entry)})
+    return f.with_signatures((*f.signatures, entry))
+
+
+def add_contract(program: Program, f: OperationFile, signer: str, sig: bytes) -> OperationFile:
+    """`f` with contract signer `signer`'s EIP-1271 signature (the caller checked it on chain)."""
+    check_file(program, f)
+    who = named(program, signer)
+    if any(e.address.lower() == who.address.lower() for e in f.signatures):
+        raise SigningError(f"`{who.name}` has already signed this operation")
+    entry = ContractSignatureEntry(kind="contract", signer=who.name, address=who.address,
+                                   signature="0x" + sig.hex())
+    return f.with_signatures((*f.signatures, entry))
 
 
 def sign(program: Program, f: OperationFile, account: LocalAccount) -> OperationFile:
@@ -92,12 +118,14 @@ def sign(program: Program, f: OperationFile, account: LocalAccount) -> Operation
     return add(program, f, "0x" + bytes(signed.signature).hex())
 
 
-def checked_signers(program: Program, f: OperationFile) -> tuple[SignatureEntry, ...]:
-    """The file's signatures, each verified again; raises on a forged or duplicated one."""
+def checked_signers(program: Program, f: OperationFile) -> tuple[Entry, ...]:
+    """The file's signatures, each verified again (a contract's: only that it names its
+    signer's address); raises on a forged or duplicated one."""
     check_file(program, f)
     seen: set[str] = set()
     for e in f.signatures:
-        address = recover(f, normalise(e.signature))
+        address = e.address if isinstance(e, ContractSignatureEntry) else recover(
+            f, normalise(e.signature))
         who = _signer_at(program, address)
         if who is None or who.name != e.signer or address.lower() != e.address.lower():
             raise OpFileError(f"the signature listed for `{e.signer}` was made by {address}: "
@@ -111,17 +139,20 @@ def checked_signers(program: Program, f: OperationFile) -> tuple[SignatureEntry,
 def merge(program: Program, files: Sequence[OperationFile]) -> OperationFile:
     """One file with the signatures of all: every file must be the same operation."""
     base = files[0]
-    entries: dict[str, SignatureEntry] = {}
+    entries: dict[str, Entry] = {}
     for f in files:
-        if f.model_copy(update={"signatures": ()}) != base.model_copy(update={"signatures": ()}):
+        if f.with_signatures(()) != base.with_signatures(()):
             raise OpFileError(f"cannot merge different operations: `{base.summary}` and "
                               f"`{f.summary}` (or another chain, guard or deadline)")
         for e in checked_signers(program, f):
             entries.setdefault(e.address.lower(), e)
-    return base.model_copy(update={"signatures": tuple(entries.values())})
+    return base.with_signatures(tuple(entries.values()))
 
 
 def ordered_signatures(f: OperationFile) -> list[bytes]:
-    """The signatures as the guard wants them: by strictly increasing signer address."""
+    """The signatures as the guard wants them: by strictly increasing signer address; a
+    contract's as `address (20 bytes) || its EIP-1271 signature`."""
     ordered = sorted(f.signatures, key=lambda e: int(e.address, 16))
-    return [normalise(e.signature) for e in ordered]
+    return [bytes.fromhex(e.address[2:]) + parse_hex(e.signature)
+            if isinstance(e, ContractSignatureEntry) else normalise(e.signature)
+            for e in ordered]

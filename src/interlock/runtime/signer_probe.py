@@ -1,11 +1,12 @@
-"""Before a deployment: declared signers that are contracts which can never sign.
+"""Before a deployment: declared signers that are contracts which cannot sign.
 
 A contract signs for the guard only through EIP-1271 (`isValidSignature(bytes32, bytes)`,
 docs/guard.md "Signatures"). A Safe without a fallback handler, a token, a vault or a
 timelock declared as `signer` has code but no such function: every signature naming it is a
-`BadSignature`, and a role that needs it can never act, while `interlock check` (which cannot
-see the chain) counts it as a signer. `interlock deploy` therefore asks each signer that has
-code, with an empty signature over a probe digest:
+`BadSignature`, while `interlock check` (which cannot see the chain) counts it as a signer.
+It can still approve by calling `execute` or `queue` itself (docs/guard.md, "Contract
+callers"), if it can make calls at all: the warning says both. `interlock deploy` therefore
+asks each signer that has code, with an empty signature over a probe digest:
 
 - an answer of at least 32 bytes, or a revert *with* data (a Safe: "Hash not approved"): the
   function exists, nothing to say;
@@ -59,6 +60,6 @@ async def signer_warnings(node: Node, program: Program) -> list[str]:
                 reverted = err.data if isinstance(err.data, str) else ""
         if cannot_sign(code, answer, reverted):
             out.append(f"signer `{s.name}` at {s.address} is a contract without EIP-1271 "
-                       f"`isValidSignature`: it can never sign, so a role that needs it "
-                       f"cannot act")
+                       "`isValidSignature`: it cannot sign; it can still approve by calling "
+                       "`execute` or `queue` itself, if it can make that call")
     return out
