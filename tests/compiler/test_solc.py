@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from interlock.compiler.solc import SOLC_VERSION, SolcError, compile_sources
+from interlock.compiler.solc import (
+    SOLC_VERSION,
+    SolcError,
+    compile_sources,
+    run_standard_json,
+    standard_input,
+)
 
 pytestmark = pytest.mark.evm
 
@@ -25,6 +31,23 @@ def test_compiles_with_pinned_version_and_is_deterministic() -> None:
     # a different optimizer setting is a different cache entry, same source gives same code
     r2 = compile_sources({"A.sol": OK}, runs=1)
     assert r2.contract("A").abi == a.abi
+
+
+def test_storage_layout_is_reported_and_changes_no_bytecode() -> None:
+    """`storageLayout` is in the output selection for the storage-collision tests
+    (tests/attacks/test_item11_upgrades.py); solc's code does not depend on what is selected."""
+    src = OK.replace("uint256 public x;", "uint256 public x; uint128 y; uint128 z;")
+    a = compile_sources({"L.sol": src}).contract("A")
+    assert [(v.contract, v.label, v.slot, v.offset, v.type) for v in a.storage_layout] == [
+        ("L.sol:A", "x", 0, 0, "t_uint256"),
+        ("L.sol:A", "y", 1, 0, "t_uint128"),
+        ("L.sol:A", "z", 1, 16, "t_uint128"),
+    ]
+    bare = standard_input({"L.sol": src})
+    bare["settings"]["outputSelection"] = {"*": {"*": ["evm.deployedBytecode.object"]}}
+    _version, output = run_standard_json(bare)
+    assert "0x" + output["contracts"]["L.sol"]["A"]["evm"]["deployedBytecode"]["object"] == (
+        a.deployed_bytecode)
 
 
 def test_errors_are_reported_as_data() -> None:

@@ -86,6 +86,31 @@ contract MarketTest {
         market.execute(op, sigs);
     }
 
+    /// The invariant `fee_in_range` (`always (fee_bps >= 1 and fee_bps <= 100)`) after an
+    /// upgrade: the fee keeps its value, an initializer call in the upgrade cannot reset it, and
+    /// a `set` on the new implementation is clamped to the same range.
+    function test_the_fee_invariant_holds_after_an_upgrade() public {
+        IMarketGuard.Operation memory op = _op(2, 0, 1_000, 10);
+        market.execute(op, _sign(op));
+        Market next = new Market(ADMIN, MarketAddresses.defaults());
+        vm.prank(ADMIN);
+        vm.expectRevert(bytes4(keccak256("InvalidInitialization()")));
+        market.upgradeToAndCall(address(next), abi.encodeCall(Market.initialize, ()));
+        vm.prank(ADMIN);
+        market.upgradeToAndCall(address(next), "");
+        _requireFeeInRange();
+        require(market.fee() == 100 && market.paramBase(0) == 100, "the upgrade keeps the fee");
+        op = _op(2, 0, -5, 11);
+        market.execute(op, _sign(op));
+        _requireFeeInRange();
+        require(market.fee() == 1, "clamped to the range by the new implementation");
+    }
+
+    function _requireFeeInRange() private view {
+        int256 fee = market.fee();
+        require(fee >= 1 && fee <= 100, "fee_in_range");
+    }
+
     /// The agent is this network's (here: the test contract itself, known only once deployed):
     /// no address needs predicting, and the signed `rulesHash` binds the addresses chosen.
     function test_addresses_are_chosen_at_deployment() public {

@@ -2,8 +2,9 @@
 
 One function does the work: `compile_sources(sources)` builds a standard-JSON input (EVM
 version `prague`, optimizer on with fixed runs, no metadata hash so the bytecode is
-deterministic), runs `node` on it, and returns every contract's ABI and bytecode together with
-solc's errors and warnings as data. Results are cached in-process by the hash of the input.
+deterministic), runs `node` on it, and returns every contract's ABI, bytecode and storage
+layout together with solc's errors and warnings as data. Results are cached in-process by the
+hash of the input.
 
 The compiler is found in `node_modules/solc` of the repository (or the directory named by the
 environment variable `INTERLOCK_SOLCJS`).
@@ -64,6 +65,18 @@ class SolcMessage:
 
 
 @dataclass(frozen=True)
+class StorageVar:
+    """One persistent state variable of solc's `storageLayout` (transient ones are not in it)."""
+
+    contract: str  # "file:name" of the contract laid out (not of the base that declares it)
+    ast_id: int  # the declaration: the same id in the layout of every contract inheriting it
+    label: str
+    slot: int
+    offset: int  # byte offset inside the slot
+    type: str  # solc's type id, e.g. "t_uint256"
+
+
+@dataclass(frozen=True)
 class CompiledContract:
     source: str  # the file name in the input
     name: str
@@ -74,6 +87,9 @@ class CompiledContract:
     # where the constructor writes each immutable into the runtime code: {ast id: [{start,
     # length}]} (compiler/codehash.py masks them)
     immutable_references: dict[str, list[dict[str, int]]] = field(default_factory=dict)
+    # the sequential state variables, its own and its bases', in slot order (an output
+    # selection only: asking for it changes no bytecode)
+    storage_layout: tuple[StorageVar, ...] = ()
 
     @property
     def fingerprint(self) -> CodeFingerprint:
@@ -133,7 +149,8 @@ def standard_input(sources: Mapping[str, str], *, runs: int = OPTIMIZER_RUNS) ->
             "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object",
                                             "evm.deployedBytecode.object",
                                             "evm.deployedBytecode.sourceMap",
-                                            "evm.deployedBytecode.immutableReferences"]}},
+                                            "evm.deployedBytecode.immutableReferences",
+                                            "storageLayout"]}},
         },
     }
 
@@ -208,8 +225,17 @@ def _parse_output(
                 source_map=c["evm"]["deployedBytecode"].get("sourceMap", ""),
                 immutable_references=c["evm"]["deployedBytecode"].get(
                     "immutableReferences", {}),
+                storage_layout=_storage_layout(c.get("storageLayout", {})),
             )
             contracts[f"{file_name}:{name}"] = cc
             contracts.setdefault(name, cc)
     ids = {name: int(s["id"]) for name, s in output.get("sources", {}).items()}
     return CompileResult(version, contracts, messages, sources, ids)
+
+
+def _storage_layout(layout: Mapping[str, Any]) -> tuple[StorageVar, ...]:
+    return tuple(
+        StorageVar(contract=v["contract"], ast_id=int(v["astId"]), label=v["label"],
+                   slot=int(v["slot"]), offset=int(v["offset"]), type=v["type"])
+        for v in layout.get("storage", ())
+    )

@@ -28,7 +28,7 @@ A reverted transaction is a refusal: `Outcome.ok` is False and the chain state i
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_account import Account
@@ -101,6 +101,23 @@ def view_of_state(program: Program, st: State, senders: Sequence[str] = ()) -> G
     )
 
 
+def read_view(program: Program, reader: Any, guard: str) -> GuardView:
+    """The state of the guard at `guard` (any contract with the guard's views: a protocol
+    inheriting `NAMEGuarded`, its proxy) through a deployed `GuardStateReader`, as of the
+    latest block; `blocked_until` is left empty (it needs the senders: `ChainDriver.read`)."""
+    p = program
+    _ts, pu, ps, su, pb, pv, fu = reader.functions.read(
+        guard, len(p.scopes), len(p.feeds), len(p.params), len(p.breakers)).call()
+    return GuardView(
+        paused_until={s.name: int(pu[s.index]) for s in p.scopes},
+        paused_since={s.name: int(ps[s.index]) for s in p.scopes},
+        suspended_until={f.name: int(su[f.index]) for f in p.feeds},
+        param_base={x.name: int(pb[x.index]) for x in p.params},
+        param_value={x.name: int(pv[x.index]) for x in p.params},
+        fired_until={b.name: int(fu[b.id]) for b in p.breakers},
+    )
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What one step did on chain.
@@ -155,20 +172,8 @@ class ChainDriver:
 
     def read(self) -> GuardView:
         """The guard's state as of the latest block (call after a transaction at `now`)."""
-        p = self.program
-        snap = self.h.reader.functions.read(
-            self.guard.address, len(p.scopes), len(p.feeds), len(p.params), len(p.breakers)
-        ).call()
-        _ts, pu, ps, su, pb, pv, fu = snap
-        return GuardView(
-            paused_until={s.name: int(pu[s.index]) for s in p.scopes},
-            paused_since={s.name: int(ps[s.index]) for s in p.scopes},
-            suspended_until={f.name: int(su[f.index]) for f in p.feeds},
-            param_base={x.name: int(pb[x.index]) for x in p.params},
-            param_value={x.name: int(pv[x.index]) for x in p.params},
-            fired_until={b.name: int(fu[b.id]) for b in p.breakers},
-            blocked_until=self._read_blocked(),
-        )
+        view = read_view(self.program, self.h.reader, self.guard.address)
+        return replace(view, blocked_until=self._read_blocked())
 
     def _read_blocked(self) -> dict[str, int]:
         if not self.senders:
