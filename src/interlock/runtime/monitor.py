@@ -98,6 +98,7 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
         self.chain: tuple[int, str] | None = None  # (chain id, genesis hash) of the checkpoint
         self.holding: frozenset[tuple[str, str | None]] = frozenset()
         self.in_flight: set[tuple[str, str | None]] = set()
+        self.failing: dict[tuple[str, str | None], int] = {}
         self.next_block: int | None = None
         self.last_hash: str | None = None
         self.last_timestamp = 0
@@ -325,6 +326,8 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
             raise
         outcome = joined(early, late)
         self.holding = outcome.holding
+        for key in self.failing.keys() - outcome.holding:  # the episode is over
+            del self.failing[key]
         for key in [k for k, b in self._settling.items() if b <= number]:
             del self._settling[key]
             self.in_flight.discard(key)
