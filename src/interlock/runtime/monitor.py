@@ -143,6 +143,8 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
                 backoff = 0.1 if self.stats.blocks > blocks_before else backoff
                 lost = isinstance(exc, ConnectionLost)
                 self.health.connected = not lost
+                if not lost:  # connected, but the block is not processed: not healthy
+                    self._retrying(f"rpc error: {exc}")
                 self.metrics.reconnects.inc()
                 self.metrics.errors.labels("connection" if lost else "rpc").inc()
                 self.stats.reconnects += 1
@@ -155,12 +157,20 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
             except Exception as exc:  # a bug or data we did not expect: keep watching
                 backoff = 0.1 if self.stats.blocks > blocks_before else backoff
                 self.metrics.errors.labels("internal").inc()
+                self._retrying(f"internal error: {exc!r}")
                 log(self.logger, logging.ERROR, "internal_error", error=repr(exc),
                     block=self.next_block, retry_in_s=backoff)
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self.config.max_backoff_s)
             finally:
                 await node.close()
+
+    def _retrying(self, why: str) -> None:
+        """`/health` problem `retrying` until a block is processed (`_commit`) or a catch-up
+        completes (`_catch_up`): a node that answers heads but fails every block keeps the lag
+        small and the contact fresh, and must not look healthy."""
+        self.health.problems["retrying"] = (
+            f"block {self.next_block} not processed ({why}), retrying")
 
     async def _drain(self) -> None:
         if self._tasks:
@@ -228,6 +238,7 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
             self.metrics.lag_blocks.set(lag)
             self.health.contact(lag)
             received = time.perf_counter()
+        self.health.problems.pop("retrying", None)
 
     # --- one block ----------------------------------------------------------------------------
 
