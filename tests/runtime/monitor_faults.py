@@ -17,6 +17,8 @@
   say its timestamp is `lie_back_s` earlier than it is (a lying node; `lies` counts them).
   `extra_logs[block] = [n, address, log]` adds `log` to the next `n` replies of `eth_getLogs`
   for that block and address (in a batch), a log the node should not have sent (`added`).
+- `HealthLog` is the monitor's `/health` state that keeps a snapshot at every processed block,
+  so a test sees what `/health` said while a gap or a rebuild was read, not only afterwards.
 - `proxied_monitor` runs the venue's monitor (`monitor_chain`) behind an `RpcProxy`,
   `tcp_monitor` over a WebSocket through a `TcpProxy`.
 """
@@ -31,6 +33,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -39,6 +42,16 @@ from monitor_chain import AGENT_KEY, MonitorThread, Venue
 
 from interlock.runtime.abi import TRANSFER_TOPIC
 from interlock.runtime.monitor import MonitorConfig
+from interlock.runtime.ops import Health
+
+
+@dataclass
+class HealthLog(Health):
+    seen: dict[int, dict[str, Any]] = field(default_factory=dict)  # block -> snapshot
+
+    def progress(self, block: int) -> None:
+        super().progress(block)
+        self.seen[block] = self.snapshot()
 
 
 class TcpProxy:

@@ -7,7 +7,7 @@ asserts no missed and no duplicate trip, windows equal to the guard's, and a tru
   of the same chain without the guard (lagging);
 - 6: a checkpoint that cannot be written (SQLite's own "database or disk is full");
 - 7: a damaged checkpoint (garbage, truncated, zero bytes, no window state);
-- 9: `/health` on an idle chain, and behind the head.
+- 9: `/health` on an idle chain, and behind the head (a monitor restarted 132 blocks behind).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import proxied_monitor, tcp_monitor
+from monitor_faults import HealthLog, proxied_monitor, tcp_monitor
 from monitor_kit import OUTFLOW, venue_program
 
 from interlock.compiler.guard_abi import GUARD_EVENTS
@@ -160,6 +160,20 @@ def test_health_is_ok_on_an_idle_chain_and_degraded_behind_the_head(tmp_path: Pa
         time.sleep(1.5)  # no block for longer than max_silence: the node still answers
         assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         m.stop()
+        behind = venue.head() + 132
+        for _ in range(132):  # while it is down: restarted 132 blocks behind, past --max-lag
+            node.rpc("evm_mine")
+        health = HealthLog(max_lag_blocks=10)
+        restarted = MonitorThread(venue.program, cfg, name="interlock.monitor.idle2",
+                                  health=health).start()
+        restarted.caught_up(behind)
+        restarted.stop()
+        first = health.seen[behind - 131]
+        assert first["status"] == "degraded" and first["lag_blocks"] > 100, first
+        late = [b for b, snap in health.seen.items() if snap["lag_blocks"] <= 10]
+        assert late and all(health.seen[b]["status"] == "ok" for b in late)
+        assert all(snap["status"] == "degraded" for snap in health.seen.values()
+                   if snap["lag_blocks"] > 10)
     lagging = Health(max_silence_s=60)
     lagging.connected = True
     lagging.progress(100)

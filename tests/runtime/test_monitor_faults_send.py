@@ -166,11 +166,14 @@ def test_an_evicted_trip_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
         first = m.monitor.stats.results[0].tx_hash
         assert node.rpc("anvil_dropTransaction", [first]) is not None  # evicted from the pool
         wait_for(lambda: bool(m.events("trip_dropped")), 10, m.log.getvalue()[-3000:])
+        assert not m.monitor.in_flight  # decided again at the next block: nothing to report
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         node.rpc("evm_mine")  # the next block decides again
         wait_for(lambda: len(drain_results(m)) == 2, 20, m.log.getvalue()[-3000:])
         node.rpc("evm_mine")
         wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
         m.caught_up(venue.head())
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         m.stop()
         assert pokes(venue) == [AGENT]
         assert [(s, n) for s, _, n in drain_results(m)] == [("sent", 0), ("sent", 0)]
@@ -217,6 +220,7 @@ def test_a_trip_dropped_by_a_reorg_is_sent_again_with_its_nonce(tmp_path: Path) 
         node.rpc("evm_mine")
         wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
         m.caught_up(venue.head())
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         m.stop()
         assert m.events("reorg_below_confirmations")
         assert pokes(venue) == [AGENT]
