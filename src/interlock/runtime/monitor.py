@@ -57,6 +57,10 @@ class MonitorConfig:
     guard_code: CodeFingerprint | None = None  # the build's guard; None: not compared
     code_check_s: float = 60.0  # the watched contracts' code read again this often
     rebuild_max_blocks: int = 10_000  # how far back a rebuild after a deep reorg reads at most
+    # the chain ids `interlock deploy`'s record (`deployment`) has the guard on; empty: the
+    # node's chain is compared with the checkpoint's only
+    deployed_on: frozenset[int] = frozenset()
+    deployment: str | None = None
 
 
 class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
@@ -96,6 +100,7 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
         self.state = MetricState(self.plan)
         self._committed: dict[str, Any] = self.state.to_json()  # as of the last processed block
         self.chain: tuple[int, str] | None = None  # (chain id, genesis hash) of the checkpoint
+        self.deployed_on, self.deployment = config.deployed_on, config.deployment
         self.holding: frozenset[tuple[str, str | None]] = frozenset()
         self.in_flight: set[tuple[str, str | None]] = set()
         self.failing: dict[tuple[str, str | None], int] = {}
