@@ -15,6 +15,10 @@
   logs); `logs_answered[block]` is when the last one of that block was answered.
   `header_lies[block] = n` makes the next `n` replies with that block's header (in a batch)
   say its timestamp is `lie_back_s` earlier than it is (a lying node; `lies` counts them).
+  `extra_logs[block] = [n, address, log]` adds `log` to the next `n` replies of `eth_getLogs`
+  for that block and address (in a batch), a log the node should not have sent (`added`).
+- `HealthLog` is the monitor's `/health` state that keeps a snapshot at every processed block,
+  so a test sees what `/health` said while a gap or a rebuild was read, not only afterwards.
 - `proxied_monitor` runs the venue's monitor (`monitor_chain`) behind an `RpcProxy`,
   `tcp_monitor` over a WebSocket through a `TcpProxy`.
 """
@@ -29,6 +33,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -37,6 +42,16 @@ from monitor_chain import AGENT_KEY, MonitorThread, Venue
 
 from interlock.runtime.abi import TRANSFER_TOPIC
 from interlock.runtime.monitor import MonitorConfig
+from interlock.runtime.ops import Health
+
+
+@dataclass
+class HealthLog(Health):
+    seen: dict[int, dict[str, Any]] = field(default_factory=dict)  # block -> snapshot
+
+    def progress(self, block: int) -> None:
+        super().progress(block)
+        self.seen[block] = self.snapshot()
 
 
 class TcpProxy:
@@ -149,6 +164,8 @@ class RpcProxy:
         self.header_lies: dict[int, int] = {}
         self.lie_back_s = 2 * 3600
         self.lies = 0
+        self.extra_logs: dict[int, list[Any]] = {}
+        self.added = 0
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -211,10 +228,11 @@ class RpcProxy:
         raw = self._forward(body)
         if logs:
             self.logs_answered[int(logs[0]["params"][0]["fromBlock"], 16)] = time.time()
-        if not (self.corrupt_logs or self.null_results or self.header_lies):
+        if not (self.corrupt_logs or self.null_results or self.header_lies or self.extra_logs):
             return bytes(raw)
         replies = json.loads(raw)
         self._lie_about_headers(request, replies)
+        self._add_logs(request, replies)
         for req_item, rep in zip(request, replies, strict=False):
             if req_item.get("method") in self.null_results:
                 rep.pop("error", None)
@@ -239,6 +257,17 @@ class RpcProxy:
                 self.lies += 1
                 assert isinstance(block, dict)
                 block["timestamp"] = hex(int(block["timestamp"], 16) - self.lie_back_s)
+
+    def _add_logs(self, request: list[Any], replies: list[Any]) -> None:
+        for req_item, rep in zip(request, replies, strict=False):
+            if req_item.get("method") != "eth_getLogs" or not isinstance(rep.get("result"), list):
+                continue
+            query = req_item["params"][0]
+            extra = self.extra_logs.get(int(query["fromBlock"], 16))
+            if extra and extra[0] > 0 and str(query.get("address")).lower() == extra[1].lower():
+                extra[0] -= 1
+                self.added += 1
+                rep["result"].append(extra[2])
 
     def close(self) -> None:
         self._server.shutdown()

@@ -150,6 +150,33 @@ def test_monitor_refuses_an_address_without_a_guard_or_with_other_code(
     assert "Traceback" not in proc.stderr
 
 
+def test_monitor_refuses_a_node_of_another_chain_than_the_deployment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`interlock monitor BUILD` and the generated module's `--deployment FILE` compare the
+    node's chain id with the one `interlock deploy` recorded, before anything else."""
+    from interlock.runtime.entry import main as module_main
+
+    build = tmp_path / "build"
+    with Anvil() as node, Anvil(chain_id=4242) as other:
+        write_build(build, stand_ins(node))
+        monkeypatch.setenv("DEPLOYER", DEFAULT_KEYS[0])
+        assert main(["deploy", str(build), "--rpc", node.http_url, "--key-env", "DEPLOYER"]) == 0
+        guard = capsys.readouterr().out.strip()
+        record = build / "Venue.deployment.json"
+        why = (f"error: the node is on chain 4242, `{record}` has the guard {guard} deployed "
+               f"on chain 31337: point --rpc at a node of chain 31337")
+        code = main(["monitor", str(build), "--rpc", other.ws_url, "--dry-run",
+                     "--checkpoint", str(tmp_path / "m.sqlite")])
+        err = capsys.readouterr().err
+        assert code == 2 and why in err and "Traceback" not in err, err
+        args = ["--rpc", other.http_url, "--guard", guard, "--dry-run", "--deployment",
+                str(record), "--checkpoint", str(tmp_path / "m2.sqlite")]
+        code = module_main(venue_program(), args)
+        err = capsys.readouterr().err
+        assert code == 2 and why in err and "Traceback" not in err, err
+
+
 def test_deploy_refuses_violated_builds_and_addresses_without_code(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

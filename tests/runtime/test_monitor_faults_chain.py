@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import TcpProxy, proxied_monitor
+from monitor_faults import HealthLog, TcpProxy, proxied_monitor
 from monitor_kit import OUTFLOW
 
 from interlock.compiler.solc import CompileResult, compile_sources
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
+from interlock.runtime.ops import Health
 from interlock.testing.contracts import deploy_compiled
 from interlock.testing.contracts import testkit_sources as kit_sources
 
@@ -47,10 +48,12 @@ def guard_outflow(venue: Venue, block: int) -> int:
         block_identifier=block))
 
 
-def monitor(venue: Venue, rpc: str, db: Path, name: str, **kw: float) -> MonitorThread:
+def monitor(venue: Venue, rpc: str, db: Path, name: str, health: Health | None = None,
+            **kw: float) -> MonitorThread:
     cfg = MonitorConfig(rpc=rpc, guard=venue.guard.address, checkpoint=str(db),
                         poll_interval_s=0.02, **kw)  # type: ignore[arg-type]
-    return MonitorThread(venue.program, cfg, name=f"interlock.monitor.{name}").start()
+    return MonitorThread(venue.program, cfg, name=f"interlock.monitor.{name}",
+                         health=health or Health()).start()
 
 
 def test_restarted_behind_a_pruned_node_it_reads_logs_and_decides_at_kept_state(
@@ -65,13 +68,21 @@ def test_restarted_behind_a_pruned_node_it_reads_logs_and_decides_at_kept_state(
         drain(venue)  # while the monitor is down
         for _ in range(2 * kept):
             node.rpc("evm_mine")
-        restarted = monitor(venue, node.ws_url, db, "pruned2")
+        gap_end = venue.head() - kept  # the node keeps the state of the blocks after it
+        health = HealthLog()
+        restarted = monitor(venue, node.ws_url, db, "pruned2", health=health)
         wait_for(lambda: venue.fired_until(0) > 0, 30, restarted.log.getvalue()[-3000:])
         restarted.caught_up(venue.head())
         wait_for(lambda: restarted.health.snapshot()["status"] == "ok", 5,
                  str(restarted.health.snapshot()))
         restarted.stop()
         assert len(restarted.events("state_pruned")) == 1
+        (pruned_from,) = (json.loads(x)["block"] for x in restarted.events("state_pruned"))
+        assert pruned_from < gap_end
+        for b in range(pruned_from, gap_end):  # what /health said while the gap was read
+            assert health.seen[b]["status"] == "degraded" and "pruned" in health.seen[b][
+                "problems"], (b, health.seen[b])
+        assert health.seen[venue.head()]["status"] == "ok"
         assert restarted.events("state_available")
         assert not restarted.events("rpc_error")
         assert pokes(venue) == [AGENT]

@@ -1,25 +1,29 @@
 """Fault tests on Anvil for what an SRE does to a monitor (docs/monitor.md, "Faults"): each
 asserts no missed and no duplicate trip, windows equal to the guard's, and a truthful /health.
 
-- 3: a node answering `eth_estimateGas` with `null` after the block's events were counted;
+- 3: a node answering `eth_estimateGas` with `null` after the block's events were counted, or
+  sending a guard log that cannot be decoded (the block fails after its trip was sent);
 - 5: the node's URL leading to another chain, while running and at a restart, or to a node
   of the same chain without the guard (lagging);
 - 6: a checkpoint that cannot be written (SQLite's own "database or disk is full");
 - 7: a damaged checkpoint (garbage, truncated, zero bytes, no window state);
-- 9: `/health` on an idle chain, and behind the head.
+- 9: `/health` on an idle chain, and behind the head (a monitor restarted 132 blocks behind).
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import proxied_monitor, tcp_monitor
+from monitor_faults import HealthLog, proxied_monitor, tcp_monitor
 from monitor_kit import OUTFLOW, venue_program
 
+from interlock.compiler.guard_abi import GUARD_EVENTS
+from interlock.runtime.abi import event_topic
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.checkpoint import CheckpointStore
 from interlock.runtime.entry import main
@@ -71,6 +75,45 @@ def test_null_estimate_after_counting_neither_double_counts_nor_sticks(tmp_path:
         assert failed  # the failed attempt was alerted
 
 
+def undecodable_breaker_fired(guard: str) -> dict[str, Any]:
+    """A `BreakerFired` log of `guard` whose data is too short for its `firedUntil`."""
+    event = next(e for e in GUARD_EVENTS if e.name == "BreakerFired")
+    return {"address": guard, "topics": [event_topic(event.signature), "0x" + "00" * 32,
+                                         "0x" + "00" * 32],
+            "data": "0x01", "transactionHash": "0x" + "ee" * 32, "logIndex": "0x63"}
+
+
+def test_a_failure_after_counting_restores_the_windows_before_the_block_is_read_again(
+        tmp_path: Path) -> None:
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        with proxied_monitor(venue, tmp_path, "reread", max_backoff_s=0.4) as (proxy, m):
+            venue.withdraw(venue.users[1], 60_000 * USDC)  # allowed: 60k of 1M
+            m.caught_up(venue.head())
+            drained = venue.head() + 1
+            # the drain's block: counted, the poke sent, then its guard logs fail to decode,
+            # at three reads
+            proxy.extra_logs[drained] = [3, venue.guard.address,
+                                         undecodable_breaker_fired(venue.guard.address)]
+            venue.lose(500_000 * USDC)  # the drain for `poke`: 60k of 440k
+            wait_for(lambda: "retrying" in m.health.snapshot()["problems"], 20,
+                     m.log.getvalue()[-3000:])
+            assert m.health.snapshot()["status"] == "degraded"
+            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+            m.caught_up(venue.head())
+            assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
+            m.stop()
+        assert proxy.added == 3 and len(m.events("internal_error")) == 3
+        assert pokes(venue, 0) == [Account.from_key(AGENT_KEY).address]
+        assert [r.status for r in m.monitor.stats.results if r.decision.breaker == "drain"] == [
+            "sent"]  # sent at the first read, in flight at the re-reads
+        # counted once: the withdrawal and the loss (a Transfer out of the vault), not twice
+        assert m.monitor.stats.values[drained][OUTFLOW] == 560_000 * USDC
+        head = venue.head()
+        assert m.monitor.stats.values[head][OUTFLOW] - 500_000 * USDC == guard_outflow(
+            venue, head) == 60_000 * USDC
+
+
 def test_unwritable_checkpoint_keeps_deciding_and_says_so(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)
@@ -117,6 +160,20 @@ def test_health_is_ok_on_an_idle_chain_and_degraded_behind_the_head(tmp_path: Pa
         time.sleep(1.5)  # no block for longer than max_silence: the node still answers
         assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         m.stop()
+        behind = venue.head() + 132
+        for _ in range(132):  # while it is down: restarted 132 blocks behind, past --max-lag
+            node.rpc("evm_mine")
+        health = HealthLog(max_lag_blocks=10)
+        restarted = MonitorThread(venue.program, cfg, name="interlock.monitor.idle2",
+                                  health=health).start()
+        restarted.caught_up(behind)
+        restarted.stop()
+        first = health.seen[behind - 131]
+        assert first["status"] == "degraded" and first["lag_blocks"] > 100, first
+        late = [b for b, snap in health.seen.items() if snap["lag_blocks"] <= 10]
+        assert late and all(health.seen[b]["status"] == "ok" for b in late)
+        assert all(snap["status"] == "degraded" for snap in health.seen.values()
+                   if snap["lag_blocks"] > 10)
     lagging = Health(max_silence_s=60)
     lagging.connected = True
     lagging.progress(100)

@@ -4,14 +4,17 @@ each asserts the breaker fired exactly once, the outcome reported truthfully, an
 - 4: a trip evicted from the node's pool is sent again at once, with the nonce it left free;
 - 8: a send whose reply was lost but which was mined is `sent` (not `refused: ...`); a rate
   limit carrying `data` is retried, not taken for a revert; an unfunded agent degrades
-  `/health` and alerts; a replica's "transaction already imported" is `sent`, both
-  replicas' at the first try; a refusal after a replica's trip is `already in effect`.
+  `/health` and alerts once per episode (not at every block); a replica's "transaction
+  already imported" is `sent`, both replicas' at the first try; a refusal after a replica's
+  trip is `already in effect`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -92,7 +95,12 @@ def test_a_rate_limit_with_data_is_retried_not_taken_for_a_revert(tmp_path: Path
         assert [r[0] for r in drain_results(m)] == ["sent"], drain_results(m)
 
 
-def test_an_unfunded_agent_degrades_health_and_alerts_until_funded(tmp_path: Path) -> None:
+def trip_failed(m: MonitorThread) -> list[dict[str, Any]]:
+    alerts = [json.loads(line)["alert"] for line in m.alerts.getvalue().splitlines()]
+    return [a for a in alerts if a["event"] == "TripFailed"]
+
+
+def test_an_unfunded_agent_degrades_health_and_alerts_once_per_episode(tmp_path: Path) -> None:
     poor = Account.create()
     with Anvil() as node:
         venue = deploy_venue(node, addresses={"watcher": poor.address})
@@ -101,10 +109,22 @@ def test_an_unfunded_agent_degrades_health_and_alerts_until_funded(tmp_path: Pat
         wait_for(lambda: "agent" in m.health.snapshot()["problems"], 20,
                  m.log.getvalue()[-3000:])
         assert m.health.snapshot()["status"] == "degraded"
+        for _ in range(3):  # every block decides again, and fails again: one page, not four
+            venue.advance(1)
+        m.caught_up(venue.head())
+        assert [s for s, _, _ in drain_results(m)].count("failed") >= 4, drain_results(m)
         assert len(m.events("agent_unfunded")) == 1
-        failed = [x for x in m.alerts.getvalue().splitlines() if '"TripFailed"' in x]
-        assert failed and "insufficient funds" in failed[0].lower()
+        (first,) = trip_failed(m)
+        assert "insufficient funds" in first["reason"].lower()
         assert venue.fired_until(0) == 0 and not m.monitor.in_flight
+        venue.advance(3601)  # the outflow leaves the hour's window: the episode is over
+        m.caught_up(venue.head())
+        assert not m.monitor.failing
+        venue.withdraw(venue.users[2], 30_000 * USDC)  # a new drain (30k of 410k allowed),
+        venue.lose(200_000 * USDC)  # a new episode, paged again
+        wait_for(lambda: len(trip_failed(m)) == 2, 20, m.log.getvalue()[-3000:])
+        second = trip_failed(m)[1]
+        assert second["id"] != first["id"] and second["block"] > first["block"]
         node.rpc("anvil_setBalance", [poor.address, hex(10**18)])
         venue.advance(1)  # the next block decides again
         wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
@@ -113,6 +133,7 @@ def test_an_unfunded_agent_degrades_health_and_alerts_until_funded(tmp_path: Pat
         m.stop()
         assert m.events("agent_funded")
         assert pokes(venue) == [poor.address]
+        assert len(trip_failed(m)) == 2 and not m.monitor.failing
 
 
 def test_a_replicas_already_imported_transaction_is_sent(tmp_path: Path) -> None:
@@ -145,11 +166,14 @@ def test_an_evicted_trip_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
         first = m.monitor.stats.results[0].tx_hash
         assert node.rpc("anvil_dropTransaction", [first]) is not None  # evicted from the pool
         wait_for(lambda: bool(m.events("trip_dropped")), 10, m.log.getvalue()[-3000:])
+        assert not m.monitor.in_flight  # decided again at the next block: nothing to report
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         node.rpc("evm_mine")  # the next block decides again
         wait_for(lambda: len(drain_results(m)) == 2, 20, m.log.getvalue()[-3000:])
         node.rpc("evm_mine")
         wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
         m.caught_up(venue.head())
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         m.stop()
         assert pokes(venue) == [AGENT]
         assert [(s, n) for s, _, n in drain_results(m)] == [("sent", 0), ("sent", 0)]
@@ -196,6 +220,7 @@ def test_a_trip_dropped_by_a_reorg_is_sent_again_with_its_nonce(tmp_path: Path) 
         node.rpc("evm_mine")
         wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
         m.caught_up(venue.head())
+        assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
         m.stop()
         assert m.events("reorg_below_confirmations")
         assert pokes(venue) == [AGENT]

@@ -7,7 +7,8 @@ re-processes. Both end with windows equal to the guard's on the chain that staye
 reorganisation deeper than the kept checkpoints, to a branch at earlier times (fault 2), is
 followed without wedging: the drain on the new branch is poked once, a restart resumes. Its
 windows are rebuilt from the new branch: the replaced branch's outflow is gone, the new branch's
-below the resume point is counted, nothing before the resume point is decided.
+below the resume point is counted, nothing before the resume point is decided, and `/health`
+says `rebuild` while the blocks are re-read.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, deploy_venue, wait_for
+from monitor_faults import HealthLog
 from monitor_kit import OUTFLOW, H
 
 from interlock.runtime.anvil import Anvil
@@ -121,7 +123,9 @@ def test_a_reorg_deeper_than_the_checkpoints_rebuilds_the_windows_from_the_new_b
         venue.advance(2 * H)  # the deployment's mint to the vault (no reported flow) rolls out
         cfg = MonitorConfig(rpc=node.http_url, guard=venue.guard.address,
                             checkpoint=str(tmp_path / "rebuild.db"), poll_interval_s=0.01)
-        m = MonitorThread(venue.program, cfg, name="interlock.monitor.rebuild").start()
+        health = HealthLog()
+        m = MonitorThread(venue.program, cfg, name="interlock.monitor.rebuild",
+                          health=health).start()
         m.caught_up(venue.head())
         snapshot = node.rpc("evm_snapshot", [])
         for _ in range(KEEP + 6):
@@ -145,6 +149,10 @@ def test_a_reorg_deeper_than_the_checkpoints_rebuilds_the_windows_from_the_new_b
         (rebuilt,) = (json.loads(line) for line in m.events("windows_rebuilt"))
         assert rebuilt["from_block"] < drawn and rebuilt["to_block"] == old_head
         assert not rebuilt["truncated"]
+        for b in range(rebuilt["from_block"], rebuilt["to_block"]):  # while re-read
+            assert health.seen[b]["status"] == "degraded" and "rebuild" in health.seen[b][
+                "problems"], (b, health.seen[b])
+        assert "rebuild" not in health.seen[head]["problems"]
         assert venue.fired_until(0) == 0  # 10 x 60,000 is not above the 940,000 left
         venue.lose(500_000 * USDC)  # the drain: 440,000 left
         wait_for(lambda: venue.fired_until(0) > 0, 30, m.log.getvalue()[-3000:])

@@ -132,7 +132,7 @@ def monitor(
         recorded_guard,
         recorded_program,
     )
-    from interlock.runtime.entry import OptionError, make_options, run
+    from interlock.runtime.entry import OptionError, make_options, run, with_deployment
     from interlock.runtime.sinks import SinkOptions
 
     try:
@@ -156,4 +156,4 @@ def monitor(
     except (BuildDirError, OptionError) as err:
         typer.echo(f"error: {err}", err=True)
         return 2
-    return run(program, opts)
+    return run(program, with_deployment(opts, built.deployment_record))

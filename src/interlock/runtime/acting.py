@@ -2,7 +2,8 @@
 
 A mixin of `monitor.Monitor` (it uses the monitor's executor, alerter, statistics and
 in-flight set). Nothing here raises into the block loop: a decision that cannot be sent is a
-`failed` result with an alert, and is decided again at the next block.
+`failed` result with an alert (one per episode, `failing`), and is decided again at the next
+block.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Acting:
     health: Health
     stats: Stats
     in_flight: set[Key]
+    failing: dict[Key, int]  # decisions whose sends fail: the episode's first block
     receipt_timeout_s: float
     _settling: dict[Key, int]
     _tasks: set[asyncio.Future[Any]]
@@ -84,14 +86,18 @@ class Acting:
                 self._spawn(self.alerter.send(decision_alert(
                     self._ctx, d, status="dry-run", block=d.block, reason=result.reason)))
         self._agent_funds(result.status, result.reason)
+        if result.status == "sent":
+            self.failing.pop(d.key, None)
         if result.status == "sent" and result.tx_hash:
             self._spawn(self._watch(executor, d, result.tx_hash, received))
         else:
             self.in_flight.discard(d.key)
             if result.status == "failed":
                 self.metrics.errors.labels("send").inc()
+                since = self.failing.setdefault(d.key, d.block)
                 self._spawn(self.alerter.send(decision_alert(
-                    self._ctx, d, status="failed", block=d.block, reason=result.reason)))
+                    self._ctx, d, status="failed", block=d.block, reason=result.reason,
+                    since=since)))
 
     def _agent_funds(self, status: str, reason: str) -> None:
         """An agent that cannot pay for gas degrades `/health` (problem `agent`) until a send

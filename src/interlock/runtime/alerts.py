@@ -1,7 +1,8 @@
 """Alerts as the sinks receive them: one versioned envelope (schemas/alert.v1.json).
 
 An alert's `id` is derived from chain data only (chain id, transaction, log index; for a rule
-alert the rule and block), so every replica of a monitor produces the same id for the same
+alert the rule and block; for a trip that cannot be sent the rule, sender and first block of the
+episode), so every replica of a monitor produces the same id for the same
 event: receivers deduplicate on it (PagerDuty's `dedup_key`, the webhook's
 `X-Interlock-Alert-Id`), and a monitor never sends one id twice itself (`Deduper`), even when
 a reorg makes it re-process a block.
@@ -67,11 +68,14 @@ def event_alert(ctx: AlertContext, ev: GuardEvent) -> dict[str, Any]:
 
 
 def decision_alert(ctx: AlertContext, d: Decision, *, status: str, block: int,
-                   tx: str | None = None, reason: str | None = None) -> dict[str, Any]:
+                   tx: str | None = None, reason: str | None = None,
+                   since: int | None = None) -> dict[str, Any]:
     """A decision whose transaction reverted when mined (`tx`) or could not be sent
-    (status `failed`), or that a dry run would have sent (`dry-run`)."""
+    (status `failed`), or that a dry run would have sent (`dry-run`). An unsendable trip is
+    keyed on its episode, the block `since` which its sends fail (default `d.block`): a trip
+    that fails at every block (an unfunded agent) is one alert, not one page per block."""
     failed = status == "failed"
-    key = tx or f"{d.method}:{d.rule_id}:{d.sender or ''}:{d.block}"
+    key = tx or f"{d.method}:{d.rule_id}:{d.sender or ''}:{d.block if since is None else since}"
     return ctx.envelope(id=f"{ctx.chain_id}:{'failed' if failed else 'dry-run'}:{key}",
                         kind="trip_failed" if failed else "dry_run",
                         event="TripFailed" if failed else "WouldTrip", rule=d.breaker,

@@ -157,6 +157,14 @@ def program_as_deployed(program: Program, record: Path, guard: str | None = None
                                           for k, v in entries[0][1]["addresses"].items()})
 
 
+def deployed_chains(record: Path, guard: str) -> frozenset[int]:
+    """The chain ids on which the deployment record `record` has the guard at `guard` (empty:
+    none recorded)."""
+    return frozenset(int(c) for c, e in _records(record).items()
+                     if c.isdigit() and isinstance(e, dict)
+                     and str(e.get("address", "")).lower() == guard.lower())
+
+
 def recorded_guard(built: BuiltProtocol, chain_id: int | None = None) -> str | None:
     """The guard address recorded for `chain_id` (or the only one recorded)."""
     records = _records(built.deployment_record)

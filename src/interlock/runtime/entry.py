@@ -24,7 +24,7 @@ from eth_utils.address import is_address, to_checksum_address
 from interlock.compiler.codehash import CodeFingerprint
 from interlock.ir.nodes import Program
 from interlock.runtime.checkpoint import CheckpointError
-from interlock.runtime.deploy import program_as_deployed
+from interlock.runtime.deploy import deployed_chains, program_as_deployed
 from interlock.runtime.executor import AgentKeyError, load_agent_key
 from interlock.runtime.guard_events import Severities, parse_severities
 from interlock.runtime.monitor import Monitor, MonitorConfig
@@ -194,7 +194,15 @@ def parse_options(program: Program, argv: Sequence[str] | None, prog: str = "mon
         p.error(str(exc))
     if ns.deployment is None:
         return opts
-    return dataclasses.replace(opts, deployment=ns.deployment)
+    return with_deployment(opts, Path(ns.deployment))
+
+
+def with_deployment(opts: RunOptions, record: Path) -> RunOptions:
+    """`opts` for the guard that `interlock deploy`'s `record` recorded: the monitor refuses a
+    node of another chain than the record's."""
+    config = dataclasses.replace(opts.config, deployment=str(record),
+                                 deployed_on=deployed_chains(record, opts.config.guard))
+    return dataclasses.replace(opts, config=config, deployment=str(record))
 
 
 def run(program: Program, opts: RunOptions) -> int:

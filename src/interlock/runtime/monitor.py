@@ -57,6 +57,10 @@ class MonitorConfig:
     guard_code: CodeFingerprint | None = None  # the build's guard; None: not compared
     code_check_s: float = 60.0  # the watched contracts' code read again this often
     rebuild_max_blocks: int = 10_000  # how far back a rebuild after a deep reorg reads at most
+    # the chain ids `interlock deploy`'s record (`deployment`) has the guard on; empty: the
+    # node's chain is compared with the checkpoint's only
+    deployed_on: frozenset[int] = frozenset()
+    deployment: str | None = None
 
 
 class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
@@ -96,8 +100,10 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
         self.state = MetricState(self.plan)
         self._committed: dict[str, Any] = self.state.to_json()  # as of the last processed block
         self.chain: tuple[int, str] | None = None  # (chain id, genesis hash) of the checkpoint
+        self.deployed_on, self.deployment = config.deployed_on, config.deployment
         self.holding: frozenset[tuple[str, str | None]] = frozenset()
         self.in_flight: set[tuple[str, str | None]] = set()
+        self.failing: dict[tuple[str, str | None], int] = {}
         self.next_block: int | None = None
         self.last_hash: str | None = None
         self.last_timestamp = 0
@@ -142,6 +148,8 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
                 backoff = 0.1 if self.stats.blocks > blocks_before else backoff
                 lost = isinstance(exc, ConnectionLost)
                 self.health.connected = not lost
+                if not lost:  # connected, but the block is not processed: not healthy
+                    self._retrying(f"rpc error: {exc}")
                 self.metrics.reconnects.inc()
                 self.metrics.errors.labels("connection" if lost else "rpc").inc()
                 self.stats.reconnects += 1
@@ -154,12 +162,20 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
             except Exception as exc:  # a bug or data we did not expect: keep watching
                 backoff = 0.1 if self.stats.blocks > blocks_before else backoff
                 self.metrics.errors.labels("internal").inc()
+                self._retrying(f"internal error: {exc!r}")
                 log(self.logger, logging.ERROR, "internal_error", error=repr(exc),
                     block=self.next_block, retry_in_s=backoff)
                 await _sleep_or_stop(stop, backoff)
                 backoff = min(backoff * 2, self.config.max_backoff_s)
             finally:
                 await node.close()
+
+    def _retrying(self, why: str) -> None:
+        """`/health` problem `retrying` until a block is processed (`_commit`) or a catch-up
+        completes (`_catch_up`): a node that answers heads but fails every block keeps the lag
+        small and the contact fresh, and must not look healthy."""
+        self.health.problems["retrying"] = (
+            f"block {self.next_block} not processed ({why}), retrying")
 
     async def _drain(self) -> None:
         if self._tasks:
@@ -227,6 +243,7 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
             self.metrics.lag_blocks.set(lag)
             self.health.contact(lag)
             received = time.perf_counter()
+        self.health.problems.pop("retrying", None)
 
     # --- one block ----------------------------------------------------------------------------
 
@@ -325,6 +342,8 @@ class Monitor(Acting, NodeChecks, Persisting, Rebuilding):
             raise
         outcome = joined(early, late)
         self.holding = outcome.holding
+        for key in self.failing.keys() - outcome.holding:  # the episode is over
+            del self.failing[key]
         for key in [k for k, b in self._settling.items() if b <= number]:
             del self._settling[key]
             self.in_flight.discard(key)

@@ -4,7 +4,9 @@ A mixin of `monitor.Monitor`, run when a session starts (the first connection an
 reconnection), after a reorganisation and, for the code, every `code_check_s` within a
 session:
 
-- the node serves the checkpoint's chain (chain id and genesis hash) and has code at the guard
+- the node serves the chain the deployment record has the guard on (when the monitor was given
+  one: `interlock deploy`'s `NAME.deployment.json` records the chain id) and the checkpoint's
+  chain (chain id and genesis hash), and has code at the guard
   address, and that code is the build's guard (`compiler.codehash.CodeFingerprint`: the
   runtime code with its immutables masked): at the first start a mismatch stops the monitor
   (`StartRefused`); later it is reported (a wrong guard code also as a `CodeChanged` alert),
@@ -88,6 +90,8 @@ class NodeChecks:
     guard: str
     dry_run: bool
     chain: tuple[int, str] | None
+    deployed_on: frozenset[int]  # chain ids the deployment record has the guard on
+    deployment: str | None  # that record's path
     ctx: AlertContext | None
     severities: Severities
     health: Health
@@ -110,6 +114,12 @@ class NodeChecks:
         chain_id = int(str(await node.request("eth_chainId", [])), 16)
         genesis = await node.request("eth_getBlockByNumber", ["0x0", False])
         ident = (chain_id, str((genesis or {}).get("hash", "")).lower())
+        if self.deployed_on and chain_id not in self.deployed_on:
+            on = ", ".join(map(str, sorted(self.deployed_on)))
+            why = (f"the node is on chain {chain_id}, `{self.deployment}` has the guard "
+                   f"{self.guard} deployed on chain {on}")
+            self._refuse("chain", "chain_mismatch", why, started, ChainMismatch(
+                f"{why}: point --rpc at a node of chain {on}"))
         if self.chain is not None and ident != self.chain:
             why = (f"the node is on chain {ident[0]} (genesis {ident[1]}), the checkpoint on "
                    f"chain {self.chain[0]} (genesis {self.chain[1]})")

@@ -97,6 +97,7 @@ class Persisting:
         self.metrics.blocks_processed.inc()
         self.metrics.last_block.set(obs.number)
         self.health.progress(obs.number)
+        self.health.problems.pop("retrying", None)
         self.stats.blocks += 1
 
     def snapshot(self) -> dict[str, Any]:
