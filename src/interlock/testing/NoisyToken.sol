@@ -15,4 +15,12 @@ contract NoisyToken is TestToken {
             emit Transfer(address(uint160(0x1000 + i)), address(uint160(0x2000 + i)), 1);
         }
     }
+
+    /// @notice `n` real transfers of 1 out of `from` (a bank run on a vault: logs the
+    /// monitor's outflow rules must fetch and count, not filter away).
+    function outOf(address from, uint256 n) external {
+        for (uint256 i = 0; i < n; ++i) {
+            _move(from, address(uint160(0x3000)), 1);
+        }
+    }
 }

@@ -68,7 +68,7 @@ contract TestToken {
         return true;
     }
 
-    function _move(address from, address to, uint256 amount) private {
+    function _move(address from, address to, uint256 amount) internal {
         _balances[from] -= amount;
         _balances[to] += amount;
         emit Transfer(from, to, amount);
