@@ -21,7 +21,11 @@ from interlock.ir.nodes import Program, Span
 from interlock.runtime.abi import event_topic, selector
 from interlock.runtime.observe import LogEntry
 
-_BY_TOPIC = {event_topic(e.signature): e for e in GUARD_EVENTS}
+# the guard's own events, each an alert (OpenZeppelin's `EIP712DomainChanged` is never emitted)
+ALERTED: tuple[Event, ...] = tuple(e for e in GUARD_EVENTS if not e.declared_by_oz)
+# the alerts the monitor makes itself: a failed or dry-run trip, an alert-only rule, changed code
+MONITOR_EVENTS = ("TripFailed", "WouldTrip", "RuleAlert", "CodeChanged")
+_BY_TOPIC = {event_topic(e.signature): e for e in ALERTED}
 _BY_SELECTOR = {selector(e.signature): e for e in GUARD_ERRORS}
 CAUSES = ("BreakerFired", "OperationExecuted", "OperationQueued")
 
