@@ -23,13 +23,12 @@ from interlock.runtime.observe import LogEntry
 
 # the guard's own events, each an alert (OpenZeppelin's `EIP712DomainChanged` is never emitted)
 ALERTED: tuple[Event, ...] = tuple(e for e in GUARD_EVENTS if not e.declared_by_oz)
-# the alerts the monitor makes itself: a failed or dry-run trip, an alert-only rule, changed code
-MONITOR_EVENTS = ("TripFailed", "WouldTrip", "RuleAlert", "CodeChanged")
 _BY_TOPIC = {event_topic(e.signature): e for e in ALERTED}
 _BY_SELECTOR = {selector(e.signature): e for e in GUARD_ERRORS}
 CAUSES = ("BreakerFired", "OperationExecuted", "OperationQueued")
 
-# default severity of each event when the rule file's subject has none configured
+# default severity of each alert's event when the rule file's subject has none configured: every
+# event of `ALERTED`, then the monitor's own (schemas/alert.v1.json and docs/monitor.md list both)
 DEFAULT_SEVERITY: dict[str, str] = {
     "BreakerFired": "critical", "FlowRefused": "critical", "Paused": "critical",
     "PauseRefused": "critical", "SenderBlocked": "warning", "SenderUnblocked": "info",
