@@ -43,6 +43,10 @@ breaker big {
   when flow(USDC) > 5% of tvl(USDC)
   then hold flow for 1h, set max_leverage to 5 for 1h
 }
+breaker huge {
+  when flow(USDC) > 30% of tvl(USDC)
+  then hold flow for 2h, pause deposits for 1h
+}
 breaker spam {
   when calls(deposits, 1h, per sender) > 100
   then block sender from deposits for 1h
@@ -59,10 +63,10 @@ allow solo to unblock deposits
 allow guardian to cancel holds
 """
 LINE = {name: f"alerted.guard:{n}" for name, n in (
-    ("big", 16), ("spam", 20), ("guardian pause", 24), ("guardian unpause", 25),
-    ("governor extend", 26), ("guardian suspend", 27), ("guardian resume", 28),
-    ("guardian set", 29), ("governor set", 30), ("guardian cancel", 31), ("solo unblock", 32),
-    ("guardian cancel_holds", 33))}
+    ("big", 16), ("huge", 20), ("spam", 24), ("guardian pause", 28), ("guardian unpause", 29),
+    ("governor extend", 30), ("guardian suspend", 31), ("guardian resume", 32),
+    ("guardian set", 33), ("governor set", 34), ("guardian cancel", 35), ("solo unblock", 36),
+    ("guardian cancel_holds", 37))}
 H = 3600
 USDC = 10**6
 TVL = 1_000_000 * USDC
@@ -142,6 +146,9 @@ def test_powers_blocks_and_holds_alert_once_at_each_sink(
     chain.node.rpc("anvil_setBalance", [pool.address, hex(10**18)])
     assert chain.call_fn(d.guard.functions.claimHold(1), pool.address,
                          timestamp=chain.latest_timestamp() + H + 10).ok
+    # 35%: `big` and `huge` fire in one report; `huge`'s pause is its own, not `big`'s
+    assert chain.call_fn(pool.functions.reportOutflowTo(token.address, 35 * TVL // 100,
+                                                        recipient), owner).ok
 
     events = chain_events(d.guard, since)
     assert {e for e, _, _ in events} == {
@@ -166,7 +173,9 @@ def _subjects(alerts: list[dict[str, Any]]) -> list[tuple[str | None, str | None
 
 
 def _check_powers(by: dict[str, list[dict[str, Any]]]) -> None:
-    pause, extend = by["Paused"]
+    pause, extend, by_huge = by["Paused"]
+    assert by_huge["args"]["scope"] == "deposits"
+    assert (by_huge["rule"], by_huge["source"]) == ("huge", LINE["huge"])
     assert (pause["rule"], pause["source"]) == ("guardian pause", LINE["guardian pause"])
     assert pause["args"]["scope"] == "withdrawals" and pause["severity"] == "critical"
     assert (extend["rule"], extend["source"]) == ("governor extend", LINE["governor extend"])
@@ -220,11 +229,12 @@ def _check_blocks_and_holds(by: dict[str, list[dict[str, Any]]], mallory: str,
     assert unblocked["args"]["scope"] == "deposits" and unblocked["severity"] == "info"
     assert _subjects([unblocked]) == [("solo unblock", LINE["solo unblock"])]
     fired = by["BreakerFired"]  # spam against mallory, then big for each held flow
-    assert [a["rule"] for a in fired] == ["spam", "big", "big"]
+    assert [a["rule"] for a in fired] == ["spam", "big", "big", "big", "huge"]
     assert all(a["source"] == LINE[a["rule"]] and a["args"]["ruleId"] == a["rule"]
                for a in fired)
-    held = by["FlowHeld"]
+    *held, longest = by["FlowHeld"]
     assert [a["args"]["holdId"] for a in held] == [1, 2]
+    assert longest["args"]["holdId"] == 3 and longest["args"]["amount"] == 35 * TVL // 100
     for a in held:
         assert _subjects([a]) == [("big", LINE["big"])] and a["severity"] == "critical"
         assert a["args"]["amount"] == 6 * TVL // 100 and a["args"]["releaseAt"] > 0
