@@ -108,9 +108,7 @@ def test_powers_blocks_and_holds_alert_once_at_each_sink(
         deployed: tuple[TestChain, Deployed], tmp_path: Path, receiver: Receiver) -> None:
     chain, d = deployed
     p, h = d.program, d.harness
-    owner, agent = chain.accounts[0], h.agents["watcher"]
-    pool, token = h.vaults["pool"], h.tokens["USDC"]
-    chain.call_fn(token.functions.mint(pool.address, TVL), owner)
+    chain.call_fn(h.tokens["USDC"].functions.mint(h.vaults["pool"].address, TVL), chain.accounts[0])
     since = int(chain.w3.eth.block_number) + 1
     m = start(chain, d, tmp_path, receiver)
     driver = ChainDriver(p, h, d.guard, t0=chain.latest_timestamp() + 10)
@@ -129,27 +127,7 @@ def test_powers_blocks_and_holds_alert_once_at_each_sink(
     ]
     driver.prequeue(steps)  # queues the extend, the set and the cancel's victim
     assert all(o.ok for o in driver.run(steps))
-    mallory = driver.address_of("mallory")
-    spam = p.breaker("spam").id
-    assert chain.call_fn(d.guard.functions.tripSender(spam, mallory), agent,
-                         timestamp=driver.now).ok
-    unblock = use("solo unblock", targets=("deposits",), sender="mallory", signers=("s4",),
-                  program=p)
-    assert driver.apply(unblock).ok
-    recipient = chain.accounts[5]
-    for _ in range(2):  # 6% of the tvl each: both held
-        assert chain.call_fn(pool.functions.reportOutflowTo(token.address, 6 * TVL // 100,
-                                                            recipient), owner).ok
-    assert driver.apply(use("guardian cancel_holds", targets=("holds",), value=2,
-                            program=p)).ok
-    chain.node.rpc("anvil_impersonateAccount", [pool.address])  # only the vault claims
-    chain.node.rpc("anvil_setBalance", [pool.address, hex(10**18)])
-    assert chain.call_fn(d.guard.functions.claimHold(1), pool.address,
-                         timestamp=chain.latest_timestamp() + H + 10).ok
-    # 35%: `big` and `huge` fire in one report; `huge`'s pause is its own, not `big`'s
-    assert chain.call_fn(pool.functions.reportOutflowTo(token.address, 35 * TVL // 100,
-                                                        recipient), owner).ok
-
+    mallory, recipient = block_and_hold(chain, d, driver)
     events = chain_events(d.guard, since)
     assert {e for e, _, _ in events} == {
         "Paused", "PauseRefused", "Unpaused", "Suspended", "Resumed", "ParamBaseSet",
@@ -166,6 +144,37 @@ def test_powers_blocks_and_holds_alert_once_at_each_sink(
         by.setdefault(a["event"], []).append(a)  # in chain order within each event name
     _check_powers(by)
     _check_blocks_and_holds(by, mallory, recipient)
+
+
+def block_and_hold(chain: TestChain, d: Deployed, driver: ChainDriver) -> tuple[str, str]:
+    """The agent blocks mallory, the solo signer unblocks her; three flows are held (the last
+    fires `big` and `huge` in one report), one is cancelled, one claimed. Every transaction
+    is mined at the driver's clock (a block's timestamp may not go back)."""
+    p, guard = d.program, d.guard
+    pool, token = d.harness.vaults["pool"], d.harness.tokens["USDC"]
+    owner, recipient = chain.accounts[0], chain.accounts[5]
+
+    def at(seconds: int, fn: Any, sender: str = owner) -> None:
+        driver.apply(Advance(seconds=seconds))
+        assert chain.call_fn(fn, sender, timestamp=driver.now).ok
+
+    def use_at(seconds: int, step: UsePower) -> None:
+        driver.apply(Advance(seconds=seconds))
+        assert driver.apply(step).ok
+
+    mallory = driver.address_of("mallory")
+    at(10, guard.functions.tripSender(p.breaker("spam").id, mallory), d.harness.agents["watcher"])
+    use_at(10, use("solo unblock", targets=("deposits",), sender="mallory", signers=("s4",),
+                   program=p))
+    for _ in range(2):  # 6% of the tvl each: both held
+        at(10, pool.functions.reportOutflowTo(token.address, 6 * TVL // 100, recipient))
+    use_at(10, use("guardian cancel_holds", targets=("holds",), value=2, program=p))
+    chain.node.rpc("anvil_impersonateAccount", [pool.address])  # only the vault claims
+    chain.node.rpc("anvil_setBalance", [pool.address, hex(10**18)])
+    at(H + 10, guard.functions.claimHold(1), pool.address)
+    # 35%: `big` and `huge` fire in one report; `huge`'s pause is its own, not `big`'s
+    at(10, pool.functions.reportOutflowTo(token.address, 35 * TVL // 100, recipient))
+    return mallory, recipient
 
 
 def _subjects(alerts: list[dict[str, Any]]) -> list[tuple[str | None, str | None]]:
