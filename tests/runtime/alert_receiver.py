@@ -2,7 +2,9 @@
 
 Each path validates what its real receiver requires and records the payload; a payload that
 fails validation is recorded under `invalid` with the reason (and answered 400, as the
-services do), so a test asserts both the alerts and that none was malformed.
+services do), so a test asserts both the alerts and that none was malformed. `attach` points a
+monitor's sinks at it; `assert_once_at_each_sink` checks that each guard event read from the
+chain (`chain_events`) reached every sink exactly once.
 """
 
 from __future__ import annotations
@@ -10,13 +12,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import threading
+import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+
+from interlock.runtime.guard_events import ALERTED
+from interlock.runtime.sinks import DiscordSink, PagerDutySink, SlackSink, WebhookSink
+from interlock.testing.monitor_thread import MonitorThread, wait_for
 
 SCHEMA = json.loads((Path(__file__).parents[2] / "schemas" / "alert.v1.json").read_text())
 SECRET = b"test-webhook-secret"
@@ -105,3 +113,54 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def attach(m: MonitorThread, receiver: Receiver) -> MonitorThread:
+    """Add the four HTTP sinks, pointed at `receiver`, to `m`'s monitor (before it starts)."""
+    logger = logging.getLogger(m.name)
+    m.monitor.alerter.sinks += [
+        WebhookSink(receiver.url + "/webhook", logger, secret=SECRET),
+        SlackSink(receiver.url + "/slack", logger),
+        DiscordSink(receiver.url + "/discord", logger),
+        PagerDutySink("test-routing-key", logger, url=receiver.url + "/pagerduty"),
+    ]
+    return m
+
+
+def chain_events(guard: Any, since: int) -> list[tuple[str, str, int]]:
+    """(event, tx, log index) of every event the guard emitted since block `since`."""
+    out = []
+    for event in ALERTED:
+        for ev in getattr(guard.events, event.name).get_logs(from_block=since):
+            out.append((event.name, "0x" + bytes(ev["transactionHash"]).hex(),
+                        int(ev["logIndex"])))
+    return sorted(out)
+
+
+def settle(m: MonitorThread, head: int, receiver: Receiver, count: int) -> None:
+    """Wait until the monitor processed `head` and the webhook received `count` alerts."""
+    m.caught_up(head)
+    wait_for(lambda: len(receiver.received["/webhook"]) >= count, 10,
+             f"{receiver.received['/webhook']} {m.log.getvalue()[-2000:]}")
+    time.sleep(0.3)  # a duplicate, if any, would arrive now
+
+
+def assert_once_at_each_sink(receiver: Receiver, events: list[tuple[str, str, int]],
+                             chain_id: int) -> dict[tuple[str, int], dict[str, Any]]:
+    """Each of `events` reached every sink exactly once, in each sink's format, and nothing
+    else did; returns the webhook's alerts by (tx, log index)."""
+    assert receiver.invalid == []
+    webhook = receiver.received["/webhook"]
+    assert sorted(a["id"] for a in webhook) == sorted(
+        f"{chain_id}:{tx}:{i}" for _, tx, i in events)
+    assert sorted(a["event"] for a in webhook) == sorted(e for e, _, _ in events)
+    summaries = sorted(a["summary"] for a in webhook)
+    assert sorted(x["text"] for x in receiver.received["/slack"]) == summaries
+    assert sorted(x["content"] for x in receiver.received["/discord"]) == summaries
+    assert sorted(x["embeds"][0]["title"] for x in receiver.received["/discord"]) == sorted(
+        f"{a['event']} {a['rule'] or ''}".strip() for a in webhook)
+    pagerduty = receiver.received["/pagerduty"]
+    assert sorted(x["dedup_key"] for x in pagerduty) == sorted(a["id"] for a in webhook)
+    assert all(x["payload"]["custom_details"] == a for x in pagerduty for a in webhook
+               if a["id"] == x["dedup_key"])
+    return {(str(a["tx"]), int(a["id"].rsplit(":", 1)[1])): a for a in webhook}

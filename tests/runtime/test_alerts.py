@@ -7,10 +7,11 @@ from eth_abi.abi import encode
 from monitor_kit import CALLS, OUTFLOW, venue_program
 
 from interlock.ir.nodes import Atom
-from interlock.runtime.abi import selector
+from interlock.runtime.abi import event_topic, selector
 from interlock.runtime.alerts import Deduper
-from interlock.runtime.guard_events import decode_revert, parse_severities
+from interlock.runtime.guard_events import decode_revert, guard_events, parse_severities
 from interlock.runtime.metrics import metric_key
+from interlock.runtime.observe import LogEntry
 from interlock.runtime.sinks import sign
 
 
@@ -71,3 +72,25 @@ def test_options_carry_sinks_severities_and_health_threshold() -> None:
     with pytest.raises(SystemExit):
         parse_options(venue_program(), ["--rpc", "ws://x", "--guard", guard,
                                         "--severity", "drain=loud"])
+
+
+def _log(index: int, signature: str, topics: list[int], data: bytes = b"") -> LogEntry:
+    return LogEntry(address="0x" + "99" * 20, tx_hash="0x" + "ab" * 32, log_index=index,
+                    topics=(event_topic(signature), *(f"0x{t:064x}" for t in topics)), data=data)
+
+
+def test_effects_name_their_own_firing_when_two_fire_in_one_transaction() -> None:
+    # one flow report fires `drain` (id 0) then `inrush` (id 5): the guard emits each firing's
+    # effects before its `BreakerFired`, and the refusal after both
+    paused = "Paused(uint8,uint64,uint64)"
+    fired = "BreakerFired(uint256,address,uint64)"
+    until = encode(["uint64", "uint64"], [9, 1])
+    logs = [_log(0, paused, [1], until), _log(1, fired, [0, 0], encode(["uint64"], [9])),
+            _log(2, paused, [0], until), _log(3, fired, [5, 0], encode(["uint64"], [9])),
+            _log(4, "FlowRefused(address,address,uint256,bool)", [0, 0],
+                 encode(["uint256", "bool"], [1, False]))]
+    events = guard_events(venue_program(), 7, logs)
+    assert [(e.name, e.args.get("scope"), e.subject) for e in events] == [
+        ("Paused", "withdrawals", "drain"), ("BreakerFired", None, "drain"),
+        ("Paused", "deposits", "inrush"), ("BreakerFired", None, "inrush"),
+        ("FlowRefused", None, "inrush")]

@@ -4,28 +4,22 @@ trip that reverts when mined is a failure alert with the guard's decoded error."
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from alert_receiver import SECRET, Receiver
+from alert_receiver import Receiver, assert_once_at_each_sink, attach, chain_events, settle
 from eth_account import Account
 from monitor_chain import USDC, MonitorThread, Venue, deploy_venue, wait_for
 
 from interlock.runtime.anvil import Anvil
 from interlock.runtime.monitor import MonitorConfig
-from interlock.runtime.sinks import DiscordSink, PagerDutySink, SlackSink, WebhookSink
 from interlock.testing.signing import Operation, domain, sign_operation
 
 pytestmark = [pytest.mark.anvil, pytest.mark.evm]
 H = 3600
 SIGNER_KEYS = [f"0x{i:064x}" for i in (0xA11CE, 0xB0B, 0xCA401)]  # sign only: no funds
-GUARD_EVENTS = ("BreakerFired", "FlowRefused", "Paused", "Unpaused", "OperationExecuted",
-                "PauseRefused", "Suspended", "Resumed", "SenderBlocked", "ParamOverridden",
-                "ParamBaseSet", "OperationQueued", "OperationCancelled")
 
 
 @pytest.fixture
@@ -46,15 +40,8 @@ def receiver() -> Iterator[Receiver]:
 def start(venue: Venue, tmp_path: Path, receiver: Receiver) -> MonitorThread:
     cfg = MonitorConfig(rpc=venue.node.ws_url, guard=venue.guard.address,
                         checkpoint=str(tmp_path / "m.db"), poll_interval_s=0.02)
-    m = MonitorThread(venue.program, cfg, name="interlock.monitor.alerts")
-    logger = logging.getLogger("interlock.monitor.alerts")
-    m.monitor.alerter.sinks += [
-        WebhookSink(receiver.url + "/webhook", logger, secret=SECRET),
-        SlackSink(receiver.url + "/slack", logger),
-        DiscordSink(receiver.url + "/discord", logger),
-        PagerDutySink("test-routing-key", logger, url=receiver.url + "/pagerduty"),
-    ]
-    return m.start()
+    return attach(MonitorThread(venue.program, cfg, name="interlock.monitor.alerts"),
+                  receiver).start()
 
 
 def execute(venue: Venue, power: int, scope: int, value: int, nonce: int) -> None:
@@ -62,22 +49,6 @@ def execute(venue: Venue, power: int, scope: int, value: int, nonce: int) -> Non
     dom = domain(venue.program, venue.w3.eth.chain_id, venue.guard.address)
     sigs = sign_operation(op, SIGNER_KEYS[:2], dom)
     venue.tx(venue.guard.functions.execute(op.as_tuple(), sigs))
-
-
-def chain_events(venue: Venue, since: int) -> list[tuple[str, str, int]]:
-    """(event, tx, log index) of every guard event since block `since`."""
-    out = []
-    for name in GUARD_EVENTS:
-        for ev in getattr(venue.guard.events, name).get_logs(from_block=since):
-            out.append((name, "0x" + bytes(ev["transactionHash"]).hex(), int(ev["logIndex"])))
-    return sorted(out)
-
-
-def settle(m: MonitorThread, venue: Venue, receiver: Receiver, count: int) -> None:
-    m.caught_up(venue.head())
-    wait_for(lambda: len(receiver.received["/webhook"]) >= count, 10,
-             f"{receiver.received['/webhook']} {m.log.getvalue()[-2000:]}")
-    time.sleep(0.3)  # a duplicate, if any, would arrive now
 
 
 def test_every_guard_event_alerts_once_at_each_sink(venue: Venue, tmp_path: Path,
@@ -90,20 +61,13 @@ def test_every_guard_event_alerts_once_at_each_sink(venue: Venue, tmp_path: Path
     venue.deposit(whale, 1_200_000 * USDC)
     execute(venue, 0, 1, H, nonce=1)  # the guardians pause withdrawals for 1h
     execute(venue, 1, 1, 0, nonce=2)  # and unpause them
-    events = chain_events(venue, since)
+    events = chain_events(venue.guard, since)
     assert sorted({e for e, _, _ in events}) == [
         "BreakerFired", "FlowRefused", "OperationExecuted", "Paused", "Unpaused"]
-    settle(m, venue, receiver, len(events))
+    settle(m, venue.head(), receiver, len(events))
     m.stop()
-    assert receiver.invalid == []
     chain_id = venue.w3.eth.chain_id
-    webhook = receiver.received["/webhook"]
-    assert sorted(a["id"] for a in webhook) == sorted(
-        f"{chain_id}:{tx}:{i}" for _, tx, i in events)
-    for path in ("/slack", "/discord", "/pagerduty"):
-        assert len(receiver.received[path]) == len(events), path
-    pd_keys = sorted(x["dedup_key"] for x in receiver.received["/pagerduty"])
-    assert pd_keys == sorted(a["id"] for a in webhook)
+    webhook = list(assert_once_at_each_sink(receiver, events, chain_id).values())
     by_event = {(a["event"], a["args"].get("scope")): a for a in webhook}
     fired = by_event[("BreakerFired", None)]
     assert fired["rule"] == "inrush" and fired["source"] == "venue.guard:1"
@@ -138,7 +102,7 @@ def test_reverted_trip_is_a_failure_alert(venue: Venue, tmp_path: Path,
     venue.node.rpc("evm_mine")
     venue.node.rpc("evm_setAutomine", [True])
     wait_for(lambda: len(m.monitor.stats.mined) == 1, 20, m.log.getvalue()[-3000:])
-    settle(m, venue, receiver, 3)
+    settle(m, venue.head(), receiver, 3)
     m.stop()
     assert receiver.invalid == []
     assert m.monitor.stats.mined[0]["ok"] is False

@@ -3,9 +3,10 @@ arguments with ids resolved to the rule file's names.
 
 Logs and revert data are decoded from the one definition of the guard's events and errors
 (`compiler.guard_abi.GUARD_EVENTS`, `GUARD_ERRORS`). An effect event (`Paused`, `Suspended`,
-`SenderBlocked`, ...) is attributed to its cause: the `BreakerFired` or `OperationExecuted`
-log of the same transaction nearest to it (the guard emits the effects of one firing or one
-operation together), so a pause alert names the breaker or the power that paused.
+`SenderBlocked`, ...) is attributed to its cause: the first `BreakerFired` or
+`OperationExecuted` log of the same transaction after it (the guard emits the effects of one
+firing or one operation together, before that log), and a `FlowRefused` to the firing just
+before it, so a pause alert names the breaker or the power that paused.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from interlock.ir.nodes import Program, Span
 from interlock.runtime.abi import event_topic, selector
 from interlock.runtime.observe import LogEntry
 
-_BY_TOPIC = {event_topic(e.signature): e for e in GUARD_EVENTS}
+# the guard's own events, each an alert (OpenZeppelin's `EIP712DomainChanged` is never emitted)
+ALERTED: tuple[Event, ...] = tuple(e for e in GUARD_EVENTS if not e.declared_by_oz)
+_BY_TOPIC = {event_topic(e.signature): e for e in ALERTED}
 _BY_SELECTOR = {selector(e.signature): e for e in GUARD_ERRORS}
 CAUSES = ("BreakerFired", "OperationExecuted", "OperationQueued")
 
-# default severity of each event when the rule file's subject has none configured
+# default severity of each alert's event when the rule file's subject has none configured: every
+# event of `ALERTED`, then the monitor's own (schemas/alert.v1.json and docs/monitor.md list both)
 DEFAULT_SEVERITY: dict[str, str] = {
     "BreakerFired": "critical", "FlowRefused": "critical", "Paused": "critical",
     "PauseRefused": "critical", "SenderBlocked": "warning", "SenderUnblocked": "info",
@@ -102,8 +106,16 @@ def _cause(log: LogEntry, event: Event, raw: dict[str, Any],
     same_tx = [c for c in causes if c[0].tx_hash == log.tx_hash]
     if not same_tx:
         return None
-    nearest = min(same_tx, key=lambda c: abs(c[0].log_index - log.log_index))
-    return nearest[1].name, nearest[2]
+    # the guard emits a firing's or an operation's effects before its `BreakerFired` or
+    # `OperationExecuted`, and a flow report's `FlowRefused` after the firings that refused it:
+    # with two firings in one transaction, the nearest log either side may be the other's
+    before = [c for c in same_tx if c[0].log_index < log.log_index]
+    after = [c for c in same_tx if c[0].log_index > log.log_index]
+    if (event.name == "FlowRefused" and before) or not after:
+        cause = max(before, key=lambda c: c[0].log_index)
+    else:
+        cause = min(after, key=lambda c: c[0].log_index)
+    return cause[1].name, cause[2]
 
 
 class _Names:
