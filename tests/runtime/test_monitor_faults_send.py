@@ -208,6 +208,31 @@ def test_a_refusal_after_a_replicas_trip_is_already_in_effect_not_a_cooldown() -
         assert venue.w3.eth.get_transaction_count(AGENT) == 0  # nothing sent
 
 
+
+def test_a_trip_the_guard_refuses_says_why_with_the_guards_error_decoded() -> None:
+    """A poke whose condition does not hold on chain: the estimate reverts, and the refusal
+    names the guard's error and its arguments, not the node's text with raw bytes."""
+    with Anvil() as node:
+        venue = deploy_venue(node)
+        block = venue.head()
+
+        async def submit() -> SendResult:
+            rpc = Node(node.http_url)
+            await rpc.connect()
+            try:
+                ex = Executor(rpc.request, venue.guard.address, Account.from_key(AGENT_KEY),
+                              batch=rpc.batch)
+                d = Decision("drain", 0, "poke", None, (), block)
+                return await ex.submit(d, 10**9, tuple(await rpc.batch(
+                    ex.precheck_requests([d], block))))
+            finally:
+                await rpc.close()
+
+        result = asyncio.run(submit())
+        assert result.status == "refused" and result.reason.startswith("ConditionNotMet("), \
+            result
+        assert venue.w3.eth.get_transaction_count(AGENT) == 0
+
 def test_a_trip_dropped_by_a_reorg_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
     with Anvil() as node:
         venue = deploy_venue(node)

@@ -72,6 +72,13 @@ class RpcError(Exception):
     def is_revert(self) -> bool:
         return is_revert(self.code, self.message, self.data)
 
+    @property
+    def reason(self) -> str:
+        """A revert decoded with the guard's errors (`RuleCooldown(ruleId=0, ...)`) when the
+        reply carries its data, else the node's message."""
+        data = self.data if isinstance(self.data, str) and self.data.startswith("0x") else ""
+        return decode_revert(bytes.fromhex(data[2:])) if len(data) > 2 else self.message
+
 
 class SendUnknown(Exception):
     """`eth_sendRawTransaction` got no reply: the node may or may not have the transaction."""
@@ -186,7 +193,7 @@ class Executor:
                     return SendResult(decision, "failed", str(exc), tx_hash=exc.tx_hash)
             except RpcError as exc:
                 if exc.is_revert:
-                    return SendResult(decision, "refused", exc.message)
+                    return SendResult(decision, "refused", exc.reason)
                 if is_unfunded(exc.message):  # waiting does not help: say so at once
                     return SendResult(decision, "failed", exc.message)
                 if is_nonce_taken(exc.message) and attempt < self.max_retries:
@@ -298,8 +305,7 @@ class Executor:
         try:
             await self.request("eth_call", [call, receipt["blockNumber"]])
         except RpcError as exc:
-            data = exc.data if isinstance(exc.data, str) else ""
-            return decode_revert(bytes.fromhex(data[2:])) if data else exc.message
+            return exc.reason
         return "reverted when mined; the call succeeds on the block's final state"
 
     async def wait_receipt(self, tx_hash: str, timeout_s: float = 60.0, poll_s: float = 0.02,
