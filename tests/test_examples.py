@@ -127,7 +127,7 @@ EXPECTED = {
         "entity_groups", "custom_metric", "atom:metric", "atom:calls", "per_sender",
         "effect:block", "effect:alert", "prop:no_unilateral", "prop:min_coalition", "timelock",
         "power:cancel", "offchain_breaker", "atom:flow", "effect:hold", "power:cancel_holds",
-        "priced", "atom:value_outflow", "onchain_breaker",
+        "priced", "atom:value_outflow", "onchain_breaker", "param_unit", "power:set_step",
     },
     "examples/amm.guard": {
         "reference", "atom:deviation", "atom:change", "safer:higher", "power:extend",

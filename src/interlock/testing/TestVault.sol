@@ -8,6 +8,7 @@ interface IFlowGuard {
     function recordOutflowTo(address asset, uint256 amount, address recipient)
         external
         returns (bool ok, uint256 holdId);
+    function claimHold(uint256 holdId) external returns (address recipient, address asset, uint256 amount);
     function recordInflow(address asset, uint256 amount) external returns (bool);
 }
 
@@ -96,6 +97,7 @@ contract TestVault {
 /// @notice A vault that holds several tokens, as a bridge's escrow does: each flow names its
 /// token, and the scope check names the caller (`requireActiveFor`), so a `block sender` effect
 /// stops that sender. Like `TestVault`, a flow the guard refuses is skipped without reverting.
+/// A held release moves nothing until `claim` pays it (the guard says to whom, what and how much).
 contract TestEscrow {
     IFlowGuard public guard;
     address public immutable owner;
@@ -128,6 +130,14 @@ contract TestEscrow {
 
     function withdraw(address token, uint256 amount) external returns (bool) {
         return _flow(token, amount, true);
+    }
+
+    /// @notice Pays held release `holdId` once its delay has passed (anyone may call); the
+    /// guard marks it claimed first, so a second claim reverts there.
+    function claim(uint256 holdId) external {
+        guard.requireActive(withdrawScope);
+        (address recipient, address asset, uint256 amount) = guard.claimHold(holdId);
+        IToken(asset).transfer(recipient, amount);
     }
 
     function _flow(address token, uint256 amount, bool outflow) private returns (bool) {
