@@ -88,11 +88,18 @@ class Receiver:
     def __init__(self) -> None:
         self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.invalid: list[str] = []
+        self.down: dict[str, int] = defaultdict(int)  # path -> posts still answered 503
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.down[self.path] > 0:  # a receiver down for a moment
+                    receiver.down[self.path] -= 1
+                    self.send_response(503)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 try:
                     receiver.received[self.path].append(VALIDATORS[self.path](body, self.headers))
                     code = 202

@@ -8,6 +8,7 @@ connects, with the variable's name and exit code 2."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -113,3 +114,28 @@ def test_the_monitor_refuses_to_start_without_a_sink_secret(
     err = capsys.readouterr().err
     assert err.strip() == "error: environment variable `TEST_MISSING_VAR` is not set"
     assert not (tmp_path / "m.db").exists()
+
+
+def test_a_receiver_down_for_a_moment_still_gets_the_alert_once(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """503 twice, then up: the third attempt reaches the receiver, once (this bare alert is
+    not the schema's, so the receiver answers 400: a refusal, not tried again); each failure
+    is logged. A receiver that stays down is given up after the last retry."""
+    from alert_receiver import SECRET, Receiver
+
+    monkeypatch.setattr(WebhookSink, "retry_delays_s", (0.01, 0.01, 0.01))
+    receiver = Receiver()
+    try:
+        alert = {"schema": "interlock-alert/1", "id": "31337:test:1", "event": "Paused"}
+        sink = WebhookSink(receiver.url + "/webhook", LOGGER, secret=SECRET)
+        receiver.down["/webhook"] = 2
+        with caplog.at_level(logging.WARNING, LOGGER.name):
+            asyncio.run(sink.send(alert))
+        assert len(receiver.invalid) == 1 and "ValidationError" in receiver.invalid[0]
+        assert sum("webhook_refused" in r.getMessage() for r in caplog.records) == 3
+        receiver.down["/webhook"] = 10
+        asyncio.run(sink.send(alert))
+        assert receiver.down["/webhook"] == 6  # four attempts, then given up
+    finally:
+        receiver.close()

@@ -51,9 +51,13 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
 
 
 class _Poster:
-    """POSTs a JSON body; a refusal or a transport error is logged."""
+    """POSTs a JSON body. A receiver that is down for a moment (a 5xx or 429 answer, or no
+    answer) is tried again after 0.5 s, 1 s and 2 s, so a page is not lost to a blip; each
+    failure is logged, and a refusal (another status >= 300: a bad URL or key) is not retried.
+    Sends run beside the monitor's deciding, so retries delay nothing else."""
 
     name = "webhook"
+    retry_delays_s: tuple[float, ...] = (0.5, 1.0, 2.0)
 
     def __init__(self, url: str, logger: logging.Logger, timeout_s: float = 5.0) -> None:
         self.url = url
@@ -68,18 +72,28 @@ class _Poster:
 
     async def send(self, alert: dict[str, Any]) -> None:
         body = json.dumps(self.body(alert), default=str, sort_keys=True).encode()
+        for delay in (*self.retry_delays_s, None):
+            if await self._post(alert, body) or delay is None:
+                return
+            await asyncio.sleep(delay)
+
+    async def _post(self, alert: dict[str, Any], body: bytes) -> bool:
+        """One attempt; True when there is nothing to try again."""
         headers = {"Content-Type": "application/json", **self.headers(alert, body)}
         try:
             async with (
                 aiohttp.ClientSession(timeout=self.timeout) as session,
                 session.post(self.url, data=body, headers=headers) as resp,
             ):
-                if resp.status >= 300:
-                    log(self.logger, logging.WARNING, f"{self.name}_refused",
-                        status=resp.status, alert=alert.get("id"))
+                if resp.status < 300:
+                    return True
+                log(self.logger, logging.WARNING, f"{self.name}_refused",
+                    status=resp.status, alert=alert.get("id"))
+                return not (resp.status >= 500 or resp.status == 429)
         except (aiohttp.ClientError, TimeoutError) as exc:
             log(self.logger, logging.WARNING, f"{self.name}_failed", url=self.url,
                 error=str(exc), alert=alert.get("id"))
+            return False
 
 
 class WebhookSink(_Poster):
