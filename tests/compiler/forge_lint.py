@@ -42,8 +42,8 @@ def solc_wrapper(workdir: Path) -> Path:
     return wrapper
 
 
-def lint(sources: Mapping[str, str], workdir: Path) -> Counter[tuple[str, str]]:
-    """(level, lint id) -> number of findings of `forge lint` on `sources`."""
+def lint(sources: Mapping[str, str], workdir: Path) -> Counter[tuple[str, str, str]]:
+    """(source name, level, lint id) -> number of findings of `forge lint` on `sources`."""
     (workdir / "src").mkdir(parents=True)
     for name, text in sources.items():
         (workdir / "src" / name).write_text(text)
@@ -55,13 +55,14 @@ def lint(sources: Mapping[str, str], workdir: Path) -> Counter[tuple[str, str]]:
         f'remappings = ["@openzeppelin/contracts/={oz}/"]\n')  # as a Foundry project maps it
     proc = subprocess.run([str(forge()), "lint", "--json", "--severity", *SEVERITIES],
                           cwd=workdir, capture_output=True, text=True, timeout=600, check=False)
-    found: Counter[tuple[str, str]] = Counter()
+    found: Counter[tuple[str, str, str]] = Counter()
     for line in (proc.stdout + proc.stderr).splitlines():
         if not line.startswith("{"):
             continue
         msg = json.loads(line)
         if msg.get("$message_type") == "diagnostic" and msg.get("code"):
-            found[(msg["level"], msg["code"]["code"])] += 1
+            name = Path(msg["spans"][0]["file_name"]).name if msg.get("spans") else ""
+            found[(name, msg["level"], msg["code"]["code"])] += 1
     if proc.returncode != 0 and not found:
         raise RuntimeError(f"forge lint failed: {proc.stderr[-2000:]}")
     return found

@@ -20,6 +20,9 @@ GUARDED_IMPORTS: tuple[tuple[str, str], ...] = (
     ("ReentrancyGuardTransient", f"{PACKAGE}/utils/ReentrancyGuardTransient.sol"),
     ("BitMaps", f"{PACKAGE}/utils/structs/BitMaps.sol"),
 )
+# `_checkStep`'s |v - b|, imported only with a step-bounded `set` power (an import nobody
+# uses is a lint finding)
+SIGNED_MATH = ("SignedMath", f"{PACKAGE}/utils/math/SignedMath.sol")
 
 # Gas a contract signer's `isValidSignature` may use: a Safe's check of its owners' signatures
 # costs ~8k gas per owner (ecrecover, an owner lookup), so 200k covers a Safe with 20 signing

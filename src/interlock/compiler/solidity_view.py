@@ -186,6 +186,7 @@ def build_view(program: Program, version: str) -> GuardView:
     state_parts = _state_parts(program, ex)
     suspension = _suspension_checks(program)
     slots = override_slots(program)
+    set_steps = any(w.step is not None for w in program.powers)
     name = program.protocol
     header = (
         f"// SPDX-License-Identifier: UNLICENSED\n"
@@ -217,11 +218,11 @@ def build_view(program: Program, version: str) -> GuardView:
         suspension_checks=suspension,
         read_gas=READ_GAS,
         signer_gas=oz.SIGNER_GAS,
-        oz_imports=oz.GUARDED_IMPORTS,
+        oz_imports=oz.GUARDED_IMPORTS + ((oz.SIGNED_MATH,) if set_steps else ()),
         queue_grace=QUEUE_GRACE,
         unblock=any(w.kind == "unblock" for w in program.powers),
         cancel_holds=any(w.kind == "cancel_holds" for w in program.powers),
-        set_steps=any(w.step is not None for w in program.powers),
+        set_steps=set_steps,
         apply_mutability="" if program.powers else " pure",
         storage=storage_layout.solidity_view(),
         constants=constant_lines(program, names),

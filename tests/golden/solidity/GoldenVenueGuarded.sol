@@ -468,7 +468,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         if (delay == 0) revert NotTimelocked(op.power);
         bytes32 opHash = _authorize(op, signatures, role);
         uint64 eta = _now() + delay;
-        _gs().queued[opHash] = Queued(eta, role);
+        _gs().queued[opHash] = Queued({eta: eta, role: role});
         emit OperationQueued(opHash, op.power, eta);
         return opHash;
     }
@@ -560,7 +560,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         }
         if (hasMax && uint256(until) > uint256(since) + maxPause) until = since + maxPause;
         if (until <= st.pausedUntil || until <= t) return false;
-        _gs().scopes[scope] = ScopeState(until, since);
+        _gs().scopes[scope] = ScopeState({pausedUntil: until, pausedSince: since});
         emit Paused(scope, until, since);
         return true;
     }
@@ -571,7 +571,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         bool continues = st.pausedUntil != 0 && t <= st.pausedUntil;
         uint64 since = continues ? st.pausedSince : t;
         uint64 until = (st.pausedUntil > t ? st.pausedUntil : t) + duration;
-        _gs().scopes[scope] = ScopeState(until, since);
+        _gs().scopes[scope] = ScopeState({pausedUntil: until, pausedSince: since});
         emit Paused(scope, until, since);
     }
 
@@ -648,7 +648,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     function _expired(uint256 k, uint256 last, uint256 nb) private view returns (uint256 sum) {
         for (uint256 j = last + 1; j <= nb; ++j) {
             uint256 e = _gs().ring[k][j % 12];
-            if ((e >> 128) + 12 == j) sum += uint128(e);
+            if ((e >> 128) + 12 == j) sum += e & type(uint128).max; // the entry's amount
         }
     }
 
@@ -680,13 +680,22 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             current = 0;
         }
         added = amount < BUCKET_CAP - current ? amount : BUCKET_CAP - current;
-        _gs().heads[k] = SeriesHead(uint40(nb), uint104(current + added), uint112(total + added));
+        _gs().heads[k] = SeriesHead({
+            // forge-lint: disable-next-line(unsafe-typecast) nb <= block.timestamp < 2**40
+            lastBucket: uint40(nb),
+            // forge-lint: disable-next-line(unsafe-typecast) current + added <= BUCKET_CAP < 2**104
+            current: uint104(current + added),
+            // forge-lint: disable-next-line(unsafe-typecast) total + added <= 12 * BUCKET_CAP < 2**112
+            total: uint112(total + added)
+        });
     }
 
     /// @dev Takes back what `_seriesAdd` added in this transaction (same bucket).
     function _seriesUndo(uint256 k, uint256 added) private {
         SeriesHead storage h = _gs().heads[k];
+        // forge-lint: disable-next-line(unsafe-typecast) added <= BUCKET_CAP < 2**104 (`_seriesAdd` returned it)
         h.current -= uint104(added);
+        // forge-lint: disable-next-line(unsafe-typecast) added <= BUCKET_CAP < 2**104
         h.total -= uint112(added);
     }
 
@@ -729,7 +738,11 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         GuardStorage storage $ = _gs();
         id = ++$.holdCount;
         uint64 releaseAt = _now() + d;
-        $.holds[id] = HeldFlow(msg.sender, releaseAt, HOLD_HELD, asset, uint96(_holdRule), recipient, amount);
+        $.holds[id] = HeldFlow({
+            vault: msg.sender, releaseAt: releaseAt, status: HOLD_HELD, asset: asset,
+            // forge-lint: disable-next-line(unsafe-typecast) `_holdRule` is a rule id, < 2**96
+            ruleId: uint96(_holdRule), recipient: recipient, amount: amount
+        });
         emit FlowHeld(id, _holdRule, msg.sender, asset, recipient, amount, releaseAt);
     }
 
@@ -809,6 +822,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     /// @dev `price`: the answer, 0 when it is <= 0 (exact; `_price` is it saturated).
     function _rawPrice(address feed) private returns (uint256) {
         (int256 answer,) = _answer(feed);
+        // forge-lint: disable-next-line(unsafe-typecast) cast only when answer > 0
         return answer <= 0 ? 0 : uint256(answer);
     }
 
@@ -822,6 +836,7 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         (int256 r,) = _answer(refFeed);
         if (r <= 0) return SAT;
         uint256 p = _rawPrice(feed);
+        // forge-lint: disable-next-line(unsafe-typecast) r > 0 (returned above otherwise)
         uint256 ref = uint256(r);
         uint256 diff = p > ref ? p - ref : ref - p;
         if (diff / ref >= 2 ** 196) return type(uint256).max; // the result exceeds 2**255
@@ -999,13 +1014,13 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
             last = signer;
             uint256 index = _signerIndex(signer);
             if (index == NONE) revert UnknownSigner(signer);
-            mask |= 1 << index;
+            mask |= uint256(1) << index;
         }
         // A declared signer that calls (a Safe executing a transaction, a governance executor,
         // an EOA) approves by calling: one approval, the same bit its signature would set, so
         // a caller that also signs counts once (docs/guard.md, "Contract callers").
         uint256 caller = _signerIndex(msg.sender);
-        if (caller != NONE) mask |= 1 << caller;
+        if (caller != NONE) mask |= uint256(1) << caller;
         if (!_roleSatisfied(role, mask)) revert RoleNotSatisfied(op.power);
     }
 
@@ -1178,7 +1193,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         _checkTargets(op, allowed);
         uint64 d = _duration(op, maxD);
         for (uint256 i = 0; i < N_SCOPES; ++i) {
-            uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
+            // forge-lint: disable-next-line(unsafe-typecast) i < N_SCOPES <= 255 (E0412)
+            uint8 s = uint8(i);
             if ((op.targets >> s) & 1 == 0) continue;
             // a pause `gap` refuses (or that changes nothing) does not use the cooldown
             _checkUse(op.power, s, hasCd, cd);
@@ -1192,7 +1208,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         _checkTargets(op, allowed);
         uint64 d = _duration(op, maxD);
         for (uint256 i = 0; i < N_SCOPES; ++i) {
-            uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
+            // forge-lint: disable-next-line(unsafe-typecast) i < N_SCOPES <= 255 (E0412)
+            uint8 s = uint8(i);
             if ((op.targets >> s) & 1 == 0) continue;
             _use(op.power, s, hasCd, cd, d);
             _extend(s, d);
@@ -1202,7 +1219,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     function _powerUnpause(Operation calldata op, uint256 allowed, bool hasCd, uint64 cd) private {
         _checkTargets(op, allowed);
         for (uint256 i = 0; i < N_SCOPES; ++i) {
-            uint8 s = uint8(i); // N_SCOPES <= 255 (E0412): a uint256 counter cannot wrap
+            // forge-lint: disable-next-line(unsafe-typecast) i < N_SCOPES <= 255 (E0412)
+            uint8 s = uint8(i);
             if ((op.targets >> s) & 1 == 0) continue;
             _use(op.power, s, hasCd, cd, 0);
             _unpause(s);
@@ -1215,7 +1233,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
         _checkTargets(op, allowed);
         uint64 d = _duration(op, maxD);
         for (uint256 i = 0; i < N_FEEDS; ++i) {
-            uint8 f = uint8(i); // N_FEEDS <= 256 (E0412)
+            // forge-lint: disable-next-line(unsafe-typecast) i < N_FEEDS <= 256 (E0412)
+            uint8 f = uint8(i);
             if ((op.targets >> f) & 1 == 0) continue;
             _use(op.power, f, hasCd, cd, d);
             _suspend(f, _now() + d);
@@ -1225,7 +1244,8 @@ abstract contract GoldenVenueGuarded is IGoldenVenueGuard, EIP712, ReentrancyGua
     function _powerResume(Operation calldata op, uint256 allowed, bool hasCd, uint64 cd) private {
         _checkTargets(op, allowed);
         for (uint256 i = 0; i < N_FEEDS; ++i) {
-            uint8 f = uint8(i); // N_FEEDS <= 256 (E0412)
+            // forge-lint: disable-next-line(unsafe-typecast) i < N_FEEDS <= 256 (E0412)
+            uint8 f = uint8(i);
             if ((op.targets >> f) & 1 == 0) continue;
             _use(op.power, f, hasCd, cd, 0);
             _resume(f);
