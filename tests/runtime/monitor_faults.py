@@ -38,7 +38,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from monitor_chain import AGENT_KEY, MonitorThread, Venue
+from monitor_chain import AGENT_KEY, MonitorThread, Venue, wait_for
 
 from interlock.runtime.abi import TRANSFER_TOPIC
 from interlock.runtime.monitor import MonitorConfig
@@ -305,3 +305,13 @@ def tcp_monitor(venue: Venue, port: int, tmp_path: Path, name: str,
         yield proxy, MonitorThread(venue.program, cfg, name=f"interlock.monitor.{name}").start()
     finally:
         proxy.close()
+
+
+def degraded_until_poked(m: MonitorThread, venue: Venue, problem: str) -> None:
+    """`/health` is degraded with `problem` while the fault lasts, the drain (rule 0) is poked
+    once it is over, and `/health` is ok once the monitor caught up."""
+    wait_for(lambda: problem in m.health.snapshot()["problems"], 20, m.log.getvalue()[-3000:])
+    assert m.health.snapshot()["status"] == "degraded"
+    wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
+    m.caught_up(venue.head())
+    assert m.health.snapshot()["status"] == "ok", m.health.snapshot()

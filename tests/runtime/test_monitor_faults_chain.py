@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import HealthLog, TcpProxy, proxied_monitor
+from monitor_faults import HealthLog, TcpProxy, degraded_until_poked, proxied_monitor
 from monitor_kit import OUTFLOW
 
 from interlock.compiler.solc import CompileResult, compile_sources
@@ -99,12 +99,7 @@ def test_a_header_whose_time_goes_back_is_read_again_never_counted(tmp_path: Pat
             m.caught_up(venue.head())
             proxy.header_lies[venue.head() + 1] = 3  # the withdrawal's block, three reads
             drain(venue)
-            wait_for(lambda: "header" in m.health.snapshot()["problems"], 20,
-                     m.log.getvalue()[-3000:])
-            assert m.health.snapshot()["status"] == "degraded"
-            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
-            m.caught_up(venue.head())
-            assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
+            degraded_until_poked(m, venue, "header")
             m.stop()
         assert proxy.lies == 3 and len(m.events("header_rejected")) == 3
         assert pokes(venue) == [AGENT]

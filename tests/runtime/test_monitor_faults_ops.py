@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from eth_account import Account
 from monitor_chain import AGENT_KEY, USDC, MonitorThread, Venue, deploy_venue, wait_for
-from monitor_faults import HealthLog, proxied_monitor, tcp_monitor
+from monitor_faults import HealthLog, degraded_until_poked, proxied_monitor, tcp_monitor
 from monitor_kit import OUTFLOW, venue_program
 
 from interlock.compiler.guard_abi import GUARD_EVENTS
@@ -96,12 +96,7 @@ def test_a_failure_after_counting_restores_the_windows_before_the_block_is_read_
             proxy.extra_logs[drained] = [3, venue.guard.address,
                                          undecodable_breaker_fired(venue.guard.address)]
             venue.lose(500_000 * USDC)  # the drain for `poke`: 60k of 440k
-            wait_for(lambda: "retrying" in m.health.snapshot()["problems"], 20,
-                     m.log.getvalue()[-3000:])
-            assert m.health.snapshot()["status"] == "degraded"
-            wait_for(lambda: venue.fired_until(0) > 0, 20, m.log.getvalue()[-3000:])
-            m.caught_up(venue.head())
-            assert m.health.snapshot()["status"] == "ok", m.health.snapshot()
+            degraded_until_poked(m, venue, "retrying")
             m.stop()
         assert proxy.added == 3 and len(m.events("internal_error")) == 3
         assert pokes(venue, 0) == [Account.from_key(AGENT_KEY).address]

@@ -180,6 +180,21 @@ def test_an_evicted_trip_is_sent_again_with_its_nonce(tmp_path: Path) -> None:
         assert venue.w3.eth.get_transaction_count(AGENT) == 1
 
 
+async def poke_at_head(node: Anvil, venue: Venue) -> tuple[Any, SendResult]:
+    """The agent's `poke` of `drain` decided at the head, its estimate read in the block's
+    batch as the monitor reads it: (that estimate's reply, the send's result)."""
+    block = venue.head()
+    rpc = Node(node.http_url)
+    await rpc.connect()
+    try:
+        ex = Executor(rpc.request, venue.guard.address, Account.from_key(AGENT_KEY),
+                      batch=rpc.batch)
+        d = Decision("drain", 0, "poke", None, (), block)
+        estimate, nonce = await rpc.batch(ex.precheck_requests([d], block))
+        return estimate, await ex.submit(d, 10**9, (estimate, nonce))
+    finally:
+        await rpc.close()
+
 def test_a_refusal_after_a_replicas_trip_is_already_in_effect_not_a_cooldown() -> None:
     """The block's own estimate reverts once a replica's poke is mined (`RuleCooldown`): the
     refusal is confirmed by a request of its own, which reports what happened on chain."""
@@ -187,26 +202,11 @@ def test_a_refusal_after_a_replicas_trip_is_already_in_effect_not_a_cooldown() -
         venue = deploy_venue(node)
         drain(venue)
         venue.tx(venue.guard.functions.poke(0), venue.users[4])  # a replica (anyone may poke)
-        block = venue.head()
-
-        async def submit() -> SendResult:
-            rpc = Node(node.http_url)
-            await rpc.connect()
-            try:
-                ex = Executor(rpc.request, venue.guard.address, Account.from_key(AGENT_KEY),
-                              batch=rpc.batch)
-                d = Decision("drain", 0, "poke", None, (), block)
-                estimate, nonce = await rpc.batch(ex.precheck_requests([d], block))
-                assert isinstance(estimate, RpcError) and "0x" in estimate.message
-                return await ex.submit(d, 10**9, (estimate, nonce))
-            finally:
-                await rpc.close()
-
-        result = asyncio.run(submit())
+        estimate, result = asyncio.run(poke_at_head(node, venue))
+        assert isinstance(estimate, RpcError) and "0x" in estimate.message
         assert result.status == "refused" and result.reason.startswith(
             "already in effect on chain until"), result
         assert venue.w3.eth.get_transaction_count(AGENT) == 0  # nothing sent
-
 
 
 def test_a_trip_the_guard_refuses_says_why_with_the_guards_error_decoded() -> None:
@@ -214,21 +214,7 @@ def test_a_trip_the_guard_refuses_says_why_with_the_guards_error_decoded() -> No
     names the guard's error and its arguments, not the node's text with raw bytes."""
     with Anvil() as node:
         venue = deploy_venue(node)
-        block = venue.head()
-
-        async def submit() -> SendResult:
-            rpc = Node(node.http_url)
-            await rpc.connect()
-            try:
-                ex = Executor(rpc.request, venue.guard.address, Account.from_key(AGENT_KEY),
-                              batch=rpc.batch)
-                d = Decision("drain", 0, "poke", None, (), block)
-                return await ex.submit(d, 10**9, tuple(await rpc.batch(
-                    ex.precheck_requests([d], block))))
-            finally:
-                await rpc.close()
-
-        result = asyncio.run(submit())
+        _estimate, result = asyncio.run(poke_at_head(node, venue))
         assert result.status == "refused" and result.reason.startswith("ConditionNotMet("), \
             result
         assert venue.w3.eth.get_transaction_count(AGENT) == 0

@@ -371,9 +371,7 @@ def _merge_logs(replies: Sequence[Any], number: int, block_hash: str) -> tuple[L
     for raw in replies:
         if isinstance(raw, BaseException) or raw is None:
             raise ConnectionLost(f"eth_getLogs failed at block {number}: {raw}")
-        if any(x.get("blockHash", block_hash).lower() != block_hash
-               if type(x.get("blockHash")) is str else
-               _hex(x.get("blockHash", block_hash)) != block_hash for x in raw):
+        if any(_hex(x.get("blockHash", block_hash)) != block_hash for x in raw):
             raise ConnectionLost(f"block {number} changed while it was read (reorg)")
         for x in raw:
             entry = log_entry(x)
